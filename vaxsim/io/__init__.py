@@ -1,0 +1,1 @@
+"""Readers and writers kept apart from the models (files, folders, formats)."""

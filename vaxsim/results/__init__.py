@@ -1,0 +1,1 @@
+"""Run outputs: tidy tables, their files and the run manifest."""

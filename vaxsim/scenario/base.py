@@ -1,0 +1,31 @@
+"""Shared building blocks of the scenario models."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+#: Identifiers are short, stable strings usable in file names and FHIR ids.
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"),
+]
+
+#: A share of a population or of events, between 0 and 1.
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+
+#: A clock time "HH:MM", local to the scenario's time zone.
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+
+
+class ScenarioModel(BaseModel):
+    """Base of every scenario section: unknown fields are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+def minutes_of_day(clock: str) -> int:
+    """Minutes since local midnight of a ``HH:MM`` clock time."""
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)

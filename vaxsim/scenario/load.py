@@ -1,0 +1,171 @@
+"""Load a scenario file: resolve ``extends``, apply ``--set`` overrides, validate, check."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path as FilePath
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from vaxsim.errors import Path, Problem, ScenarioError, format_path
+from vaxsim.scenario.checks import check
+from vaxsim.scenario.messages import message_for
+from vaxsim.scenario.scenario import Scenario
+from vaxsim.scenario.yaml_source import Located, read_yaml
+
+MAX_EXTENDS = 16
+
+
+def load(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> Scenario:
+    """Read, merge, validate and check a scenario file.
+
+    ``overrides`` are ``"dotted.path=value"`` strings (values are YAML, so ``3``, ``true`` and
+    ``[1, 2]`` keep their types); list items are addressed by index (``sites.0.type=mass``).
+    Raises :class:`~vaxsim.errors.ScenarioError` listing every problem with file, line and field.
+    """
+    located = read_tree(path)
+    for override in overrides:
+        apply_override(located, override)
+    return validate(located)
+
+
+def read_tree(path: str | os.PathLike[str], _chain: tuple[FilePath, ...] = ()) -> Located:
+    """Read ``path`` and the files it ``extends`` into one merged :class:`Located` tree."""
+    file_path = FilePath(path)
+    resolved = file_path.resolve()
+    if resolved in _chain:
+        cycle = " -> ".join(str(p) for p in (*_chain, resolved))
+        raise ScenarioError([Problem(str(path), None, "extends", f"extends cycle: {cycle}")])
+    if len(_chain) >= MAX_EXTENDS:
+        raise ScenarioError([Problem(str(path), None, "extends", "too many levels of extends")])
+    located = read_yaml(file_path)
+    base_name = located.data.pop("extends", None)
+    if base_name is None:
+        return located
+    if not isinstance(base_name, str) or not base_name:
+        file, line = located.where(("extends",))
+        raise ScenarioError([Problem(file, line, "extends", "must be the path of a scenario file")])
+    base_path = file_path.parent / base_name
+    try:
+        base = read_tree(base_path, (*_chain, resolved))
+    except ScenarioError as error:
+        file, line = located.where(("extends",))
+        note = Problem(file, line, "extends", f"in the base scenario {base_name!r}:")
+        raise ScenarioError([note, *error.problems]) from None
+    return merge(base, located)
+
+
+def merge(base: Located, override: Located) -> Located:
+    """Deep-merge ``override`` onto ``base``: mappings merge key by key, anything else replaces."""
+
+    def merged(base_value: Any, override_value: Any) -> Any:
+        if isinstance(base_value, dict) and isinstance(override_value, dict):
+            result = dict(base_value)
+            for key, value in override_value.items():
+                result[key] = merged(base_value[key], value) if key in base_value else value
+            return result
+        return override_value
+
+    def from_base(path: Path) -> bool:
+        node = override.data
+        for key in path:
+            if not isinstance(node, dict):
+                return False
+            if key not in node:
+                return True
+            node = node[key]
+        return False
+
+    locations = {path: where for path, where in base.locations.items() if from_base(path)}
+    locations.update(override.locations)
+    return Located(merged(base.data, override.data), locations)
+
+
+def apply_override(located: Located, override: str) -> None:
+    """Apply one ``dotted.path=value`` override to ``located`` in place."""
+    source = f"--set {override}"
+    name, sep, text = override.partition("=")
+    if not sep or not name.strip():
+        raise ScenarioError([Problem(source, None, "", "expected --set path.to.field=value")])
+    try:
+        value = yaml.safe_load(text) if text.strip() else None
+    except yaml.YAMLError as error:
+        raise ScenarioError([Problem(source, None, name, f"value is not valid YAML: {error}")]) from None
+    parts: list[str | int] = []
+    node: Any = located.data
+    keys = name.strip().split(".")
+    for position, key in enumerate(keys):
+        last = position == len(keys) - 1
+        if isinstance(node, list):
+            if not key.lstrip("-").isdigit() or not -len(node) <= int(key) < len(node):
+                message = f"no list item {key!r} (the list has {len(node)} items)"
+                raise ScenarioError([Problem(source, None, format_path(tuple(parts)), message)])
+            index = int(key) % len(node)
+            parts.append(index)
+            if last:
+                node[index] = value
+            else:
+                node = node[index]
+        elif isinstance(node, dict):
+            parts.append(key)
+            if last:
+                node[key] = value
+            else:
+                node = node.setdefault(key, {})
+        else:
+            message = "cannot set a field inside a plain value"
+            raise ScenarioError([Problem(source, None, format_path(tuple(parts)), message)])
+    path = tuple(parts)
+    for existing in [p for p in located.locations if p[: len(path)] == path]:
+        del located.locations[existing]
+    located.locations[path] = (source, None)
+
+
+def validate(located: Located) -> Scenario:
+    """Validate merged data into a :class:`Scenario`, then run the semantic checks."""
+    try:
+        scenario = Scenario.model_validate(located.data)
+    except ValidationError as error:
+        problems = [_problem(located, err["loc"], message_for(err)) for err in error.errors()]
+        raise ScenarioError(_sorted(problems)) from None
+    findings = check(scenario)
+    if findings:
+        raise ScenarioError(_sorted(_problem(located, path, message) for path, message in findings))
+    return scenario
+
+
+def _problem(located: Located, loc: tuple[Any, ...], message: str) -> Problem:
+    """Map a pydantic ``loc`` (which may include union tags) to a data path and its line."""
+    path: list[str | int] = []
+    node: Any = located.data
+    for part in loc:
+        if part == "[key]":
+            message = f"invalid key: {message}"
+            continue
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        elif isinstance(node, dict) and node.get("kind") == part:
+            continue  # a discriminated union's tag, not a field
+        else:
+            node = None
+        path.append(part)
+    data_path = tuple(path)
+    file, line = located.where(data_path)
+    return Problem(file, line, format_path(data_path), message)
+
+
+def _sorted(problems: Any) -> list[Problem]:
+    return sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.path, p.message))
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """sha256 of the scenario's canonical JSON: equal hashes mean equal inputs."""
+    canonical = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()

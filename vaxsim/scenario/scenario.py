@@ -1,0 +1,37 @@
+"""The root of a scenario file."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from vaxsim.scenario.base import Id, ScenarioModel
+from vaxsim.scenario.campaign import Campaign
+from vaxsim.scenario.cold_chain import ColdChain
+from vaxsim.scenario.geography import Geography
+from vaxsim.scenario.people import People
+from vaxsim.scenario.policies import Policies
+from vaxsim.scenario.products import Product
+from vaxsim.scenario.sites import Site, SiteType
+from vaxsim.scenario.supply import Supply
+
+
+class Scenario(ScenarioModel):
+    """A whole campaign scenario: the only input of vaxsim.
+
+    Load one with :func:`vaxsim.load`, which resolves ``extends``, applies overrides and runs
+    the semantic checks; constructing this model directly skips those checks.
+    """
+
+    extends: str | None = Field(
+        default=None,
+        description="Path of a base scenario (relative to this file) that this file overrides.",
+    )
+    campaign: Campaign
+    geography: Geography
+    people: People
+    products: dict[Id, Product] = Field(min_length=1)
+    supply: Supply = Field(default_factory=Supply)
+    cold_chain: ColdChain
+    site_types: dict[Id, SiteType] = Field(min_length=1)
+    sites: list[Site] = Field(default_factory=list)
+    policies: Policies = Field(default_factory=Policies)

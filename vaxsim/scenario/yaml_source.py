@@ -1,0 +1,137 @@
+"""Read YAML into plain data while remembering the line each value came from."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path as FilePath
+from typing import Any
+
+import yaml
+
+from vaxsim.errors import Path, Problem, ScenarioError, format_path
+
+MAX_DEPTH = 64
+MAX_NODES = 2_000_000
+
+
+@dataclass
+class Located:
+    """Plain YAML data plus, for every path into it, the ``(file, line)`` it was written at."""
+
+    data: Any
+    locations: dict[Path, tuple[str, int | None]] = field(default_factory=dict)
+
+    def where(self, path: Path) -> tuple[str, int | None]:
+        """Location of ``path``, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.locations:
+                return self.locations[path[:end]]
+        return ("<scenario>", None)
+
+
+def read_yaml(path: str | os.PathLike[str], display_name: str | None = None) -> Located:
+    """Parse one YAML file into :class:`Located` data.
+
+    Raises :class:`ScenarioError` for a missing, unreadable, empty or malformed file, duplicate
+    keys and alias bombs, each with the file (and line where there is one).
+    """
+    name = display_name or str(path)
+    file_path = FilePath(path)
+    try:
+        text = file_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError([Problem(name, None, "", "file not found")]) from None
+    except IsADirectoryError:
+        raise ScenarioError([Problem(name, None, "", "is a directory, not a scenario file")]) from None
+    except PermissionError:
+        raise ScenarioError([Problem(name, None, "", "cannot read file (permission denied)")]) from None
+    except UnicodeDecodeError as error:
+        message = f"not UTF-8 text (bad byte at offset {error.start})"
+        raise ScenarioError([Problem(name, None, "", message)]) from None
+    except OSError as error:
+        raise ScenarioError([Problem(name, None, "", f"cannot read file ({error.strerror})")]) from None
+    return parse_yaml(text, name)
+
+
+def parse_yaml(text: str, name: str) -> Located:
+    """Parse YAML ``text`` (named ``name`` in messages) into :class:`Located` data."""
+    if not text.strip():
+        raise ScenarioError([Problem(name, None, "", "file is empty; expected a scenario mapping")])
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = error.problem or str(error)
+        raise ScenarioError([Problem(name, line, "", f"malformed YAML: {problem}")]) from None
+    except yaml.YAMLError as error:
+        raise ScenarioError([Problem(name, None, "", f"malformed YAML: {error}")]) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise ScenarioError([Problem(name, None, "", "file has no content; expected a scenario mapping")])
+    builder = _Builder(name, loader)
+    data = builder.build(node, (), 0)
+    if builder.problems:
+        raise ScenarioError(builder.problems)
+    if not isinstance(data, dict):
+        kind = type(data).__name__
+        raise ScenarioError(
+            [Problem(name, node.start_mark.line + 1, "", f"expected a mapping of sections, got {kind}")]
+        )
+    return Located(data, builder.locations)
+
+
+class _Builder:
+    """Turn a composed YAML node tree into plain data, recording line numbers."""
+
+    def __init__(self, name: str, loader: yaml.SafeLoader):
+        self.name = name
+        self.loader = loader
+        self.locations: dict[Path, tuple[str, int | None]] = {}
+        self.problems: list[Problem] = []
+        self.nodes = 0
+
+    def fail(self, node: yaml.Node, path: Path, message: str) -> None:
+        self.problems.append(Problem(self.name, node.start_mark.line + 1, format_path(path), message))
+
+    def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
+        self.nodes += 1
+        if depth > MAX_DEPTH or self.nodes > MAX_NODES:
+            if not self.problems:
+                self.fail(node, path, "document too deep or too large (recursive alias?)")
+            return None
+        self.locations.setdefault(path, (self.name, node.start_mark.line + 1))
+        if isinstance(node, yaml.MappingNode):
+            self.loader.flatten_mapping(node)
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.scalar(key_node, path)
+                if key is _INVALID:
+                    continue
+                if key in result:
+                    self.fail(key_node, path + (key,), "duplicate key (the later value would win)")
+                    continue
+                child = path + (key,)
+                self.locations[child] = (self.name, key_node.start_mark.line + 1)
+                result[key] = self.build(value_node, child, depth + 1)
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+        return self.scalar(node, path)
+
+    def scalar(self, node: yaml.Node, path: Path) -> Any:
+        if not isinstance(node, yaml.ScalarNode):
+            self.fail(node, path, "a mapping key must be a plain value, not a list or mapping")
+            return _INVALID
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError as error:
+            self.fail(node, path, f"invalid value: {getattr(error, 'problem', error)}")
+            return _INVALID
+        return value
+
+
+_INVALID = object()
