@@ -39,6 +39,7 @@ PRODUCTS = {
     "Sputnik Light": ("sputnik_light", "SL"),
 }
 
+
 #: 2021 contracts and pledges (vn_campaign_facts_2021.yaml) by product, in doses. COVAX's
 #: commitment names no product mix: it is split evenly between AstraZeneca and Pfizer, the two
 #: products COVAX delivered to Viet Nam in 2021. US donations: 5 M Moderna, the rest Pfizer.
@@ -136,7 +137,9 @@ def deliveries(facts: dict, products: dict) -> tuple[list[dict], list[str]]:
             if (previous + dt.timedelta(days=k)).weekday() == 0
         ]
         if gap > 0 and mondays:
-            for monday, week_doses in zip(mondays, largest_remainder(gap, np.ones(len(mondays))), strict=True):
+            for monday, week_doses in zip(
+                mondays, largest_remainder(gap, np.ones(len(mondays))), strict=True
+            ):
                 split = largest_remainder(int(week_doses), weights)
                 for product, doses in zip(pledges, split, strict=True):
                     if doses > 0:
@@ -306,14 +309,14 @@ campaign:
   name: vietnam-2021
   description: Viet Nam national COVID-19 vaccination campaign, 2021
   start_date: 2021-02-22
-  horizon_days: %d
+  horizon_days: HORIZON_DAYS
   timezone: Asia/Ho_Chi_Minh
   seed: 2021
 
 people:
   age_bands:
 """
-        % ((END - START).days + 1)
+        .replace("HORIZON_DAYS", str((END - START).days + 1))
     )
     for band, (lo, hi) in AGE_BANDS.items():
         out.append(f"    - {{id: {band!r}, min_age: {lo}, max_age: {'null' if hi is None else hi}}}\n")

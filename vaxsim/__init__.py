@@ -1,8 +1,8 @@
 """vaxsim: simulate and plan national vaccination campaigns.
 
-    >>> import vaxsim
-    >>> scenario = vaxsim.load("scenarios/demo-district.yaml")   # validated, or ScenarioError
-    >>> model = vaxsim.compile_model(scenario)                     # tables and arrays
+>>> import vaxsim
+>>> scenario = vaxsim.load("scenarios/demo-district.yaml")   # validated, or ScenarioError
+>>> model = vaxsim.compile_model(scenario)                     # tables and arrays
 """
 
 __version__ = "0.1.0"

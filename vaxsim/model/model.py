@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from vaxsim.model.population import population_by_group
 from vaxsim.scenario import Scenario, scenario_hash
 from vaxsim.scenario.cold_chain import StoreLevel
 from vaxsim.scenario.ids import district_store_id, generated_site_id, provincial_store_id
-from vaxsim.model.population import population_by_group
 
 
 @dataclass(frozen=True)
@@ -167,23 +167,33 @@ def compile_model(scenario: Scenario) -> Model:
 def _stores(scenario: Scenario) -> pd.DataFrame:
     chain = scenario.cold_chain
     national = next(s.id for s in chain.stores if s.level is StoreLevel.NATIONAL)
-    rows = [
-        (s.id, s.name, s.level.value, s.parent, s.province, s.capacity_litres) for s in chain.stores
-    ]
+    rows = [(s.id, s.name, s.level.value, s.parent, s.province, s.capacity_litres) for s in chain.stores]
     for province in scenario.geography.provinces:
         parent = province.parent_store or national
         if chain.provincial_store is not None:
             store = provincial_store_id(province.id)
             rows.append(
-                (store, f"{province.name} provincial store", StoreLevel.PROVINCIAL.value, parent,
-                 province.id, chain.provincial_store.capacity_litres)
+                (
+                    store,
+                    f"{province.name} provincial store",
+                    StoreLevel.PROVINCIAL.value,
+                    parent,
+                    province.id,
+                    chain.provincial_store.capacity_litres,
+                )
             )
             parent = store
         if chain.district_store is not None:
             for district in province.districts:
                 rows.append(
-                    (district_store_id(district.id), f"{district.name} district store",
-                     StoreLevel.DISTRICT.value, parent, province.id, chain.district_store.capacity_litres)
+                    (
+                        district_store_id(district.id),
+                        f"{district.name} district store",
+                        StoreLevel.DISTRICT.value,
+                        parent,
+                        province.id,
+                        chain.district_store.capacity_litres,
+                    )
                 )
     ids = [row[0] for row in rows]
     index = {store_id: i for i, store_id in enumerate(ids)}
@@ -216,8 +226,13 @@ def _admin(scenario: Scenario, store_index: dict[str, int]) -> tuple[pd.DataFram
         )
         capacity = province.approval_capacity_per_day
         province_rows.append(
-            (province.id, province.name, province.region or "",
-             default_capacity if capacity is None else capacity, store_index[province_store])
+            (
+                province.id,
+                province.name,
+                province.region or "",
+                default_capacity if capacity is None else capacity,
+                store_index[province_store],
+            )
         )
         for district in province.districts:
             store = district_store_id(district.id) if chain.district_store is not None else province_store
@@ -259,7 +274,10 @@ def _links(scenario: Scenario, stores: pd.DataFrame, store_index: dict[str, int]
     chain = scenario.cold_chain
     rows = {
         (store_index[link.from_store], store_index[link.to_store]): (
-            link.lead_time_days, link.capacity_litres, link.schedule, link.weekday
+            link.lead_time_days,
+            link.capacity_litres,
+            link.schedule,
+            link.weekday,
         )
         for link in chain.links
     }

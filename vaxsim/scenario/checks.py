@@ -57,7 +57,10 @@ def _people(scenario: Scenario) -> Iterator[Finding]:
         remainders += group.remainder
         for band, share in group.share_of_age_band.items():
             if band not in known:
-                yield ("people", "priority_groups", i, "share_of_age_band", band), f"unknown age band {band!r}"
+                yield (
+                    ("people", "priority_groups", i, "share_of_age_band", band),
+                    f"unknown age band {band!r}",
+                )
             claimed[band] += share
     for band, total in claimed.items():
         if total > 1 + 1e-9:
@@ -121,8 +124,7 @@ def _products(scenario: Scenario) -> Iterator[Finding]:
             if interval.min_days > interval.max_days:
                 yield (
                     base + ("series", "intervals", k),
-                    f"dose interval min_days ({interval.min_days}) is above max_days "
-                    f"({interval.max_days})",
+                    f"dose interval min_days ({interval.min_days}) is above max_days ({interval.max_days})",
                 )
         if product.storage_class is not StorageClass.COLD and product.days_at_2_8c is None:
             yield (
@@ -203,7 +205,11 @@ def _supply(scenario: Scenario) -> Iterator[Finding]:
             )
         key = (delivery.product, delivery.lot)
         if key in lots:
-            yield path + ("lot",), f"lot {delivery.lot!r} of {delivery.product!r} is already delivered at deliveries[{lots[key]}]"
+            yield (
+                path + ("lot",),
+                f"lot {delivery.lot!r} of {delivery.product!r} is already delivered "
+                f"at deliveries[{lots[key]}]",
+            )
         else:
             lots[key] = i
 
@@ -225,7 +231,9 @@ def _sites(scenario: Scenario) -> Iterator[Finding]:
             for site_type, count in district.generated_sites.items():
                 for number in range(1, count + 1):
                     site_ids.append(generated_site_id(district.id, site_type, number))
-                    site_paths.append(("geography", "provinces", i, "districts", j, "generated_sites", site_type))
+                    site_paths.append(
+                        ("geography", "provinces", i, "districts", j, "generated_sites", site_type)
+                    )
     yield from _duplicates(site_ids, site_paths, "site")
     if not site_ids:
         yield ("sites",), "the scenario has no vaccination site (list sites or use generated_sites)"

@@ -147,9 +147,9 @@ def _problem(located: Located, loc: tuple[Any, ...], message: str) -> Problem:
         if part == "[key]":
             message = f"invalid key: {message}"
             continue
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        in_mapping = isinstance(node, dict) and part in node
+        in_list = isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        if in_mapping or in_list:
             node = node[part]
         elif isinstance(node, dict) and node.get("kind") == part:
             continue  # a discriminated union's tag, not a field

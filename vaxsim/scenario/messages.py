@@ -20,6 +20,13 @@ def shown(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def number(value: Any) -> str:
+    """``1.0`` → ``1``; other values unchanged."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def message_for(error: ErrorDetails) -> str:
     """A one-line message for one pydantic error, with the offending value where useful."""
     kind = error["type"]
@@ -27,7 +34,7 @@ def message_for(error: ErrorDetails) -> str:
     value = error.get("input")
     if kind in _LIMITS:
         symbol, key = _LIMITS[kind]
-        return f"must be {symbol} {ctx[key]} (got {shown(value)})"
+        return f"must be {symbol} {number(ctx[key])} (got {shown(value)})"
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":

@@ -26,9 +26,12 @@ class DoseInterval(ScenarioModel):
 
 
 class Series(ScenarioModel):
-    """A primary series: number of doses and the interval before each dose after the first."""
+    """A primary series: number of doses and the interval before each dose after the first.
 
-    doses: Annotated[int, Field(ge=1, le=10)] = 2
+    The default is a single dose; a two-dose product states ``doses: 2`` and its interval.
+    """
+
+    doses: Annotated[int, Field(ge=1, le=10)] = 1
     intervals: list[DoseInterval] = Field(
         default_factory=list,
         description="One interval per dose after the first (len = doses - 1).",
@@ -38,8 +41,7 @@ class Series(ScenarioModel):
     def _one_interval_per_gap(self) -> Series:
         if len(self.intervals) != self.doses - 1:
             raise ValueError(
-                f"a {self.doses}-dose series needs {self.doses - 1} interval(s), "
-                f"got {len(self.intervals)}"
+                f"a {self.doses}-dose series needs {self.doses - 1} interval(s), got {len(self.intervals)}"
             )
         return self
 

@@ -16,10 +16,10 @@ def scenario_json_schema() -> dict[str, Any]:
     """The scenario JSON Schema (draft 2020-12) as generated from :class:`Scenario`."""
     schema = Scenario.model_json_schema(by_alias=True)
     return {
+        **schema,
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://vaxsim.org/schema/scenario.schema.json",
         "title": "vaxsim scenario",
-        **schema,
     }
 
 

@@ -58,7 +58,10 @@ def parse_yaml(text: str, name: str) -> Located:
     """Parse YAML ``text`` (named ``name`` in messages) into :class:`Located` data."""
     if not text.strip():
         raise ScenarioError([Problem(name, None, "", "file is empty; expected a scenario mapping")])
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.YAMLError as error:  # e.g. a control character the YAML reader refuses
+        raise ScenarioError([Problem(name, None, "", f"malformed YAML: {error}")]) from None
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as error:
@@ -131,6 +134,10 @@ class _Builder:
         except yaml.YAMLError as error:
             self.fail(node, path, f"invalid value: {getattr(error, 'problem', error)}")
             return _INVALID
+        except (ValueError, OverflowError):
+            # PyYAML resolves '2021-13-45' as a date, then fails to build it: keep the text
+            # so validation reports it against the field that expects a date.
+            return node.value
         return value
 
 
