@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from vaxsim.numeric import largest_remainder
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "vaxsim" / "data"
 OUTPUT = ROOT / "scenarios" / "vietnam-2021.yaml"
@@ -58,19 +60,6 @@ def pledges_by_product(facts: dict) -> dict[str, float]:
         "sputnik_v": pledges["sputnik_v"]["doses"],
         "abdala": pledges["abdala"]["doses"],
     }
-
-
-def largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
-    """Split a whole number ``total`` in proportion to ``weights``, exactly (Hamilton's method)."""
-    weights = np.asarray(weights, dtype=float)
-    if total == 0 or weights.sum() == 0:
-        return np.zeros(len(weights), dtype=np.int64)
-    exact = total * weights / weights.sum()
-    whole = np.floor(exact).astype(np.int64)
-    short = total - int(whole.sum())
-    order = np.argsort(-(exact - whole), kind="stable")
-    whole[order[:short]] += 1
-    return whole
 
 
 def read_csv(name: str) -> list[dict[str, str]]:

@@ -144,14 +144,23 @@ def run(
     output: Annotated[
         Path, typer.Option("--output", "-o", help="Folder in which the run folder is created.")
     ] = Path("results"),
+    site_queues: Annotated[
+        bool, typer.Option("--site-queues/--no-site-queues", help="Simulate every person in site queues.")
+    ] = True,
+    plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Save PNG plots beside the data.")] = True,
 ) -> None:
-    """Run a scenario and write results/<scenario>-<timestamp>/ with a manifest.json.
+    """Simulate a scenario's campaign and write results/<scenario>-<timestamp>/:
+    Parquet tables, results.json, PNG plots and manifest.json.
 
     Example: vaxsim run scenarios/demo-district.yaml --seed 7
     """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     from vaxsim.io.atomic import atomic_directory
     from vaxsim.model import compile_model
+    from vaxsim.report.plots import save_plots
     from vaxsim.results.manifest import run_folder_name, run_manifest, write_manifest
+    from vaxsim.sim.simulate import simulate
 
     overrides = list(set_ or [])
     timings: dict[str, float] = {}
@@ -169,24 +178,60 @@ def run(
     now = dt.datetime.now(zoneinfo.ZoneInfo(campaign.timezone))
     target = output / run_folder_name(campaign.name, now)
 
-    _print_model(model)
-    console.print(
-        "The campaign simulation engine is not implemented yet: this run validated and compiled "
-        "the scenario and wrote its manifest, but simulated nothing.",
-        style="yellow",
-    )
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("simulating {task.fields[date]}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+        disable=not errors.is_terminal,
+    ) as progress:
+        task = progress.add_task("days", total=len(model.dates), date="")
+
+        def advance(day: int) -> None:
+            progress.update(task, advance=1, date=str(model.dates[day].date()))
+
+        results = simulate(model, seed, site_queues=site_queues, on_day=advance)
+    timings["simulate"] = time.perf_counter() - started
+
+    started = time.perf_counter()
     with atomic_directory(target) as folder:
+        files = results.save(folder)
+        if plots:
+            files += save_plots(results, folder)
+        timings["write"] = time.perf_counter() - started
         manifest = run_manifest(
             model,
             scenario_path=str(scenario_path),
             seed=seed,
             overrides=overrides,
             timings=timings,
-            status="compiled-only (no simulation engine yet)",
+            status="complete",
+            files=files,
             now=now,
         )
         write_manifest(folder, manifest)
-    console.print(f"wrote {target}/manifest.json", markup=False)
+    _print_summary(results.summary())
+    console.print(f"wrote {target}/ ({len(files) + 1} files)", markup=False)
+
+
+def _print_summary(summary: dict) -> None:
+    table = Table(title=f"{summary['scenario']} (seed {summary['seed']})", show_header=False)
+    table.add_row("population", f"{summary['population']:,}")
+    table.add_row("doses delivered", f"{summary['doses_delivered']:,}")
+    table.add_row("doses given", f"{summary['doses_given']:,}")
+    for dose, count in summary["doses_by_dose_number"].items():
+        table.add_row(f"  dose {dose}", f"{count:,}")
+    table.add_row("peak doses per day", f"{summary['peak_doses_per_day']:,}")
+    table.add_row("coverage, at least one dose", f"{100 * summary['coverage_at_least_one']:.1f} %")
+    table.add_row("coverage, full series", f"{100 * summary['coverage_full_series']:.1f} %")
+    table.add_row("no-shows", f"{summary['no_shows']:,}")
+    for stage, days in summary["mean_delay_days"].items():
+        table.add_row(f"mean delay {stage.replace('_', ' ')}", "-" if days is None else f"{days:.1f} days")
+    table.add_row("simulated in", f"{summary['simulated_seconds']:.1f} s")
+    console.print(table)
 
 
 def _print_model(model: vaxsim.Model) -> None:

@@ -1,0 +1,1 @@
+"""Reports of runs: plots and summaries for people to read."""

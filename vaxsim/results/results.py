@@ -1,0 +1,194 @@
+"""``Results``: the tidy tables of one campaign run, saved as Parquet plus JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from vaxsim.model import Model
+from vaxsim.sim.recorder import CHANNELS, STAGES, Recorder
+
+#: Table names, in the order they are written; each is ``<name>.parquet`` in a run folder.
+TABLES = ("daily", "coverage", "delays", "backlog", "registrations", "supply", "sites", "waits")
+
+
+@dataclass
+class Results:
+    """What a campaign run produced, as pandas DataFrames (one row per observation).
+
+    - ``daily``: date, province, product, dose_number, doses (rows with doses only).
+    - ``coverage``: date, province, priority_group, age_band, population, at_least_one,
+      full_series (people, cumulative at the end of the day).
+    - ``delays``: date, province, stage, people, mean_days (waits between the five steps).
+    - ``backlog``: date, province, registrations, approvals, bookings, registered_waiting,
+      approved_waiting, due_waiting, no_shows, walk_ins, dropped, unbooked_no_vaccine.
+    - ``registrations``: date, channel, registrations.
+    - ``supply``: date, product, delivered, doses_given, national_stock, district_stock.
+    - ``sites``: date, site, visits, capacity, utilisation (visits / capacity), and site-queue
+      KPIs where the site model ran (peak_on_site, minutes_above_crowding_limit).
+    - ``waits``: per station and site type, people and waiting minutes (mean, p50, p90, p99).
+    """
+
+    scenario: str
+    seed: int
+    daily: pd.DataFrame
+    coverage: pd.DataFrame
+    delays: pd.DataFrame
+    backlog: pd.DataFrame
+    registrations: pd.DataFrame
+    supply: pd.DataFrame
+    sites: pd.DataFrame
+    waits: pd.DataFrame
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """Headline figures of the run (JSON-serialisable)."""
+        last = self.coverage[self.coverage.date == self.coverage.date.max()]
+        population = int(last.population.sum())
+        by_dose = self.daily.groupby("dose_number").doses.sum()
+        per_day = self.daily.groupby("date").doses.sum()
+        delays = self.delays.groupby("stage")[["people", "total_days"]].sum()
+        return {
+            "scenario": self.scenario,
+            "seed": self.seed,
+            "population": population,
+            "doses_given": int(self.daily.doses.sum()),
+            "doses_by_dose_number": {int(k): int(v) for k, v in by_dose.items()},
+            "doses_delivered": int(self.supply.delivered.sum()),
+            "peak_doses_per_day": int(per_day.max()) if len(per_day) else 0,
+            "coverage_at_least_one": float(last.at_least_one.sum() / population) if population else 0.0,
+            "coverage_full_series": float(last.full_series.sum() / population) if population else 0.0,
+            "no_shows": int(self.backlog.no_shows.sum()),
+            "walk_ins": int(self.backlog.walk_ins.sum()),
+            "unbooked_for_lack_of_vaccine": int(self.backlog.unbooked_no_vaccine.sum()),
+            "mean_delay_days": {
+                stage: float(row.total_days / row.people) if row.people else None
+                for stage, row in delays.iterrows()
+            },
+            **self.info,
+        }
+
+    def save(self, folder: str | Path) -> list[Path]:
+        """Write every table as Parquet and the summary as ``results.json`` into ``folder``."""
+        folder = Path(folder)
+        written = []
+        for name in TABLES:
+            path = folder / f"{name}.parquet"
+            getattr(self, name).to_parquet(path, index=False)
+            written.append(path)
+        path = folder / "results.json"
+        path.write_text(json.dumps(self.summary(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        written.append(path)
+        return written
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Results:
+        """Read a run folder written by :meth:`save`."""
+        folder = Path(folder)
+        summary = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+        tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
+        return cls(scenario=summary["scenario"], seed=summary["seed"], **tables)
+
+
+def build_results(
+    model: Model, seed: int, record: Recorder, waits: pd.DataFrame, site_queues: pd.DataFrame
+) -> Results:
+    """Turn the recorder's arrays into tidy tables."""
+    dates = pd.Index(model.dates.date, name="date")
+    provinces = model.provinces.id.to_numpy()
+    products = model.products.id.to_numpy()
+    t, v, p, k = record.doses.shape
+
+    day, province, product, dose = np.nonzero(record.doses)
+    daily = pd.DataFrame(
+        {
+            "date": dates[day],
+            "province": provinces[province],
+            "product": products[product],
+            "dose_number": dose + 1,
+            "doses": record.doses[day, province, product, dose],
+        }
+    )
+
+    groups, bands = len(model.priority_groups), len(model.age_bands)
+    cell_province, cell_group, cell_band = np.unravel_index(np.arange(v * groups * bands), (v, groups, bands))
+    population = model.population.reshape(len(model.districts), groups * bands)
+    cell_population = np.zeros(v * groups * bands, dtype=np.int64)
+    np.add.at(cell_population.reshape(v, groups * bands), model.districts.province.to_numpy(), population)
+    coverage = pd.DataFrame(
+        {
+            "date": np.repeat(dates, len(cell_province)),
+            "province": np.tile(provinces[cell_province], t),
+            "priority_group": np.tile(model.priority_groups.id.to_numpy()[cell_group], t),
+            "age_band": np.tile(model.age_bands.id.to_numpy()[cell_band], t),
+            "population": np.tile(cell_population, t),
+            "at_least_one": record.at_least_one.ravel(),
+            "full_series": record.full_series.ravel(),
+        }
+    )
+    coverage = coverage[coverage.population > 0].reset_index(drop=True)
+
+    day, province, stage = np.nonzero(record.wait_people)
+    people = record.wait_people[day, province, stage]
+    total_days = record.wait_days[day, province, stage]
+    delays = pd.DataFrame(
+        {
+            "date": dates[day],
+            "province": provinces[province],
+            "stage": np.array(STAGES)[stage],
+            "people": people,
+            "total_days": total_days,
+            "mean_days": total_days / people,
+        }
+    )
+
+    backlog = pd.DataFrame(
+        {
+            "date": np.repeat(dates, v),
+            "province": np.tile(provinces, t),
+            "registrations": record.registrations.sum(axis=2).ravel(),
+            "approvals": record.approvals.ravel(),
+            "bookings": record.bookings.ravel(),
+            "registered_waiting": record.backlog[:, :, 0].ravel(),
+            "approved_waiting": record.backlog[:, :, 1].ravel(),
+            "due_waiting": record.backlog[:, :, 2].ravel(),
+            "no_shows": record.no_shows.ravel(),
+            "walk_ins": record.walk_ins.ravel(),
+            "dropped": record.dropped.ravel(),
+            "unbooked_no_vaccine": record.unbooked_no_vaccine.ravel(),
+        }
+    )
+    registrations = pd.DataFrame(
+        {
+            "date": np.repeat(dates, len(CHANNELS)),
+            "channel": np.tile(CHANNELS, t),
+            "registrations": record.registrations.sum(axis=1).ravel(),
+        }
+    )
+    supply = pd.DataFrame(
+        {
+            "date": np.repeat(dates, p),
+            "product": np.tile(products, t),
+            "delivered": record.delivered.ravel(),
+            "doses_given": record.doses.sum(axis=(1, 3)).ravel(),
+            "national_stock": record.national_stock.ravel(),
+            "district_stock": record.district_stock.sum(axis=1).ravel(),
+        }
+    )
+    return Results(
+        scenario=model.scenario.campaign.name,
+        seed=seed,
+        daily=daily,
+        coverage=coverage,
+        delays=delays,
+        backlog=backlog,
+        registrations=registrations,
+        supply=supply,
+        sites=site_queues,
+        waits=waits,
+    )

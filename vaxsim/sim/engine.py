@@ -1,0 +1,540 @@
+"""The campaign engine: one SimPy environment drives the five steps over the campaign days.
+
+Time is minutes since the start date at 00:00 local time. Every day runs, in this order:
+
+====== ============================================================================
+ 00:00  lots arriving today enter the national store (one process per lot)
+ 01:00  shipments due today reach district stores
+ 02:00  the national store ships its stock to districts (allocation policy), arriving
+        after the store path's lead time
+ 07:00  sessions: booked people who show up are vaccinated, walk-ins are served, next
+        doses are recalled into the product's interval window; no-shows are rescheduled
+ 18:00  registration: eligible people register (uptake curve, channel mix)
+ 19:00  approval: each Department of Health approves up to its daily capacity
+ 20:00  scheduling: approved and due people are booked into the next days' appointment
+        capacity of their district's sites, against vaccine on hand; an SMS goes out
+====== ============================================================================
+
+People are counts per cohort (district × priority group × age band) in numpy arrays; queues
+between steps are first-in-first-out pools that remember entry days, so the delays between
+steps are measured. See ``vaxsim.sim.cohorts`` and ``vaxsim.sim.pools``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from vaxsim.model import Model
+from vaxsim.numeric import largest_remainder, split_by_group
+from vaxsim.sim.allocate import PriorityOrder
+from vaxsim.sim.capacity import weekly_pattern
+from vaxsim.sim.cohorts import Cohorts
+from vaxsim.sim.curves import daily_hazard
+from vaxsim.sim.pools import FifoPool
+from vaxsim.sim.random import Streams
+from vaxsim.sim.recorder import CHANNELS, Recorder
+from vaxsim.sim.site_queues import SiteQueues
+
+MINUTES_PER_DAY = 24 * 60
+DELIVERY, SHIPMENT, DISPATCH, SESSIONS, REGISTRATION, APPROVAL, SCHEDULING = (
+    0,
+    60,
+    120,
+    7 * 60,
+    18 * 60,
+    19 * 60,
+    20 * 60,
+)
+#: Backlog batches older than this many days are merged (bounds time and memory).
+COARSEN_AFTER_DAYS = 28
+
+
+Booked = dict[tuple[int, int], np.ndarray]
+"""People booked per key, a count per cohort. First doses are keyed ``(attempt, product)``
+(attempt 0 = first booking, 1 = after one no-show, ...); next doses ``(product, dose index)``
+(dose index 1 = the second dose)."""
+
+
+@dataclass
+class Appointments:
+    """People booked for one appointment day, already split into who will and won't show up."""
+
+    first_shows: Booked = field(default_factory=dict)
+    first_no_shows: Booked = field(default_factory=dict)
+    next_shows: Booked = field(default_factory=dict)
+    next_no_shows: Booked = field(default_factory=dict)
+
+    def add(self, kind: str, booked: Booked) -> None:
+        into: Booked = getattr(self, kind)
+        for key, counts in booked.items():
+            if key in into:
+                into[key] = into[key] + counts
+            else:
+                into[key] = counts
+
+
+class Campaign:
+    """The state of one simulated campaign and the SimPy processes that change it.
+
+    Build with a compiled :class:`~vaxsim.model.Model` and a seed, then call :meth:`run`.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        seed: int,
+        on_day: Callable[[int], None] | None = None,
+        site_queues: bool = True,
+    ):
+        self.model = model
+        self.seed = seed
+        self.on_day = on_day
+        self.random = Streams(seed)
+        scenario = model.scenario
+        self.people = scenario.people
+        self.policies = scenario.policies
+        self.rule = "pro_rata" if self.policies.allocation == "pro_rata" else "priority_first"
+        self.days = len(model.dates)
+        self.cohorts = Cohorts.from_model(model)
+        c = self.cohorts
+        self.provinces = len(model.provinces)
+        self.districts = len(model.districts)
+        self.products = len(model.products)
+        self.series = model.products.series_doses.to_numpy()
+        self.doses_in_series = int(self.series.max())
+        self.attempts = self.people.notification.max_reschedules + 1
+
+        self.by_province = PriorityOrder(c.province, c.rank, self.provinces)
+        self.by_district = PriorityOrder(c.district, c.rank, self.districts)
+        self.coverage_cell = (c.province * len(model.priority_groups) + c.group) * len(
+            model.age_bands
+        ) + c.band
+        self.coverage_cells = self.provinces * len(model.priority_groups) * len(model.age_bands)
+
+        # Step 1-2: who will register, and the queues between steps.
+        self.to_register = np.where(c.eligible, np.floor(c.uptake * c.population), 0).astype(np.int64)
+        self.registered = FifoPool(c.size)
+        self.approved = [FifoPool(c.size) for _ in range(self.attempts)]
+        self.approved_on: dict[int, np.ndarray] = {}
+        self.due = {(k, p): FifoPool(c.size) for p in range(self.products) for k in range(1, self.series[p])}
+        self.released_on: dict[int, list[tuple[int, int, np.ndarray]]] = defaultdict(list)
+        self.appointments: dict[int, Appointments] = {}
+
+        # Step 3: appointment capacity per district and day, from its sites' weekly patterns.
+        self.capacity_left = self._district_capacity()
+        self.site_capacity = self._site_capacity()
+
+        # Vaccine: national store, district stores, doses owed to people part-way through a series.
+        self.national = np.zeros(self.products, dtype=np.int64)
+        self.stock = np.zeros((self.districts, self.products), dtype=np.int64)
+        self.owed = np.zeros((self.districts, self.products), dtype=np.int64)
+        self.arrivals: dict[int, np.ndarray] = defaultdict(
+            lambda: np.zeros((self.districts, self.products), dtype=np.int64)
+        )
+        self.lead_days = self._district_lead_days()
+        self.in_transit_at_end = np.zeros(self.products, dtype=np.int64)
+        self.min_interval = np.zeros((self.products, self.doses_in_series), dtype=np.int64)
+        for row in model.intervals.itertuples():
+            self.min_interval[row.product, row.dose_number - 1] = row.min_days
+        self.eligible_population = np.bincount(
+            c.district, weights=np.where(c.eligible, c.population, 0), minlength=self.districts
+        )
+        reserve = self.policies.second_dose_reserve
+        self.hold_back = reserve.share if reserve.rule == "hold_back" else 0.0
+
+        self.site_district = model.sites.district.to_numpy()
+        self.dose_pairs = [(p, p) for p in range(self.products)]
+        if self.policies.mixing.allowed:
+            ids = list(model.products.id)
+            self.dose_pairs += [(ids.index(a), ids.index(b)) for a, b in self.policies.mixing.pairs]
+
+        self.at_least_one = np.zeros(c.size, dtype=np.int64)
+        self.full_series = np.zeros(c.size, dtype=np.int64)
+        self.record = Recorder(
+            days=self.days,
+            provinces=self.provinces,
+            products=self.products,
+            doses_in_series=self.doses_in_series,
+            coverage_cells=self.coverage_cells,
+            sites=len(model.sites),
+        )
+        self.given_today = np.zeros((self.districts, self.products), dtype=np.int64)
+        self.site_queues = (
+            SiteQueues(model, self.random["site_queues"], self.policies.appointment_slot_minutes)
+            if site_queues and len(model.sites)
+            else None
+        )
+        self.env = simpy.Environment()
+
+    # ------------------------------------------------------------------ set-up helpers
+
+    def _site_capacity(self) -> np.ndarray:
+        """People per site and day ``[day, site]`` (int64) from the site types' weekly patterns."""
+        model = self.model
+        weekday = np.array([date.weekday() for date in model.dates])
+        patterns = {name: weekly_pattern(site_type) for name, site_type in model.site_types.items()}
+        per_site = np.stack([patterns[name] for name in model.sites.type]) if len(model.sites) else None
+        if per_site is None:
+            return np.zeros((self.days, 0), dtype=np.int64)
+        return per_site[:, weekday].T.copy()
+
+    def _district_capacity(self) -> np.ndarray:
+        """Appointment capacity left ``[district, day]``, initially the sum of the district's sites."""
+        site_capacity = self._site_capacity()
+        capacity = np.zeros((self.districts, self.days), dtype=np.int64)
+        np.add.at(capacity, self.model.sites.district.to_numpy(), site_capacity.T)
+        return capacity
+
+    def _district_lead_days(self) -> np.ndarray:
+        """Days from the national store to each district store along the store tree's links."""
+        stores, links = self.model.stores, self.model.links
+        lead = {
+            (a, b): t for a, b, t in zip(links.from_store, links.to_store, links.lead_time_days, strict=True)
+        }
+        parents = stores.parent.to_numpy()
+        days = np.zeros(self.districts, dtype=np.int64)
+        for d, store in enumerate(self.model.districts.store):
+            total, node = 0, int(store)
+            while parents[node] >= 0:
+                total += lead.get((int(parents[node]), node), 0)
+                node = int(parents[node])
+            days[d] = total
+        return days
+
+    # ------------------------------------------------------------------ processes
+
+    def run(self) -> Recorder:
+        """Run every process to the end of the horizon and return the recorded KPIs."""
+        for lot in self.model.lots.itertuples():
+            if 0 <= lot.arrival_day < self.days:
+                self.env.process(self._delivery(lot.arrival_day, lot.product, lot.doses))
+        self.env.process(self._days())
+        self.env.run(until=self.days * MINUTES_PER_DAY)
+        return self.record
+
+    def _at(self, day: int, minute: int) -> simpy.events.Timeout:
+        return self.env.timeout(max(0, day * MINUTES_PER_DAY + minute - self.env.now))
+
+    def _delivery(self, day: int, product: int, doses: int):
+        yield self._at(day, DELIVERY)
+        self.national[product] += doses
+        self.record.delivered[day, product] += doses
+
+    def _days(self):
+        for day in range(self.days):
+            yield self._at(day, SHIPMENT)
+            self.stock += self.arrivals.pop(day, 0)
+            yield self._at(day, DISPATCH)
+            self._dispatch(day)
+            yield self._at(day, SESSIONS)
+            self._release_due(day)
+            self._vaccinate(day)
+            yield self._at(day, REGISTRATION)
+            self._register(day)
+            yield self._at(day, APPROVAL)
+            self._approve(day)
+            yield self._at(day, SCHEDULING)
+            self._schedule(day)
+            self._snapshot(day)
+            if self.on_day is not None:
+                self.on_day(day)
+
+    # ------------------------------------------------------------------ step 2: vaccine to districts
+
+    def _dispatch(self, day: int) -> None:
+        """Ship all national stock to districts: pro rata by eligible population, or by demand."""
+        if not self.national.any():
+            return
+        if self.rule == "pro_rata":
+            weights = self.eligible_population
+        else:
+            waiting = self.registered.total + sum(pool.total for pool in self.approved)
+            waiting = waiting + sum(pool.total for pool in self.due.values())
+            weights = np.bincount(self.cohorts.district, weights=waiting, minlength=self.districts)
+            if weights.sum() == 0:
+                weights = self.eligible_population
+        for product in np.flatnonzero(self.national):
+            shipped = largest_remainder(int(self.national[product]), weights)
+            for lead in np.unique(self.lead_days):
+                here = self.lead_days == lead
+                target = day + int(lead)
+                if target < self.days:
+                    self.arrivals[target][here, product] += shipped[here]
+                else:
+                    self.in_transit_at_end[product] += shipped[here].sum()
+            self.national[product] = 0
+
+    # ------------------------------------------------------------------ step 5: sessions
+
+    def _release_due(self, day: int) -> None:
+        for k, product, counts in self.released_on.pop(day, []):
+            self.due[(k, product)].add(day, counts)
+
+    def _vaccinate(self, day: int) -> None:
+        self.given_today[:] = 0
+        booked = self.appointments.pop(day, Appointments())
+        first: Booked = {}
+        for (_, product), counts in booked.first_shows.items():
+            first[(product, 0)] = first.get((product, 0), 0) + counts
+        shows = self._administer(day, {**first, **booked.next_shows})
+        self._no_shows(day, booked)
+        walk_ins = self._walk_ins(day, shows)
+        self._site_visits(day, shows + walk_ins)
+
+    def _administer(self, day: int, given: Booked) -> np.ndarray:
+        """Record doses ``given[(product, dose index)]`` today and recall people for their next
+        dose. Returns the people vaccinated per district."""
+        c = self.cohorts
+        people = np.zeros(c.size, dtype=np.int64)
+        for (product, k), counts in given.items():
+            if not counts.any():
+                continue
+            people += counts
+            self.given_today[:, product] += self.by_district.totals(counts)
+            series = int(self.series[product])
+            self.record.doses[day, :, product, k] += self.by_province.totals(counts)
+            if k == 0:
+                self.at_least_one += counts
+            if k == series - 1:
+                self.full_series += counts
+            if k > 0:
+                self.owed[:, product] -= self.by_district.totals(counts)
+            if k + 1 < series:
+                due_day = day + int(self.min_interval[product, k + 1])
+                self.released_on[due_day].append((k + 1, product, counts))
+        return self.by_district.totals(people)
+
+    def _no_shows(self, day: int, booked: Appointments) -> None:
+        """Give back the doses of people who did not come, and put them back in the queue."""
+        reschedule = self.people.notification.reschedule_no_shows
+        for (attempt, product), missed in booked.first_no_shows.items():
+            per_district = self.by_district.totals(missed)
+            self.stock[:, product] += per_district
+            self.owed[:, product] -= per_district * (int(self.series[product]) - 1)
+            self.record.no_shows[day] += self.by_province.totals(missed)
+            if reschedule and attempt + 1 < self.attempts:
+                self.approved[attempt + 1].add(day, missed)
+            else:
+                self.record.dropped[day] += self.by_province.totals(missed)
+        for (product, k), missed in booked.next_no_shows.items():
+            self.stock[:, product] += self.by_district.totals(missed)
+            self.record.no_shows[day] += self.by_province.totals(missed)
+            # Series are completed later rather than dropped: the person stays due, for the
+            # product they were booked with (a mixing partner continues the series).
+            self.due[(k, product)].add(day, missed)
+
+    def _walk_ins(self, day: int, shows_by_district: np.ndarray) -> np.ndarray:
+        """Approved people who come without an appointment, served from spare capacity."""
+        share = self.people.walk_ins.share_of_booked
+        if share <= 0 or not shows_by_district.any():
+            return np.zeros(self.districts, dtype=np.int64)
+        arriving = self.random["walk_ins"].binomial(shows_by_district, min(share, 1.0))
+        spare = np.minimum(arriving, self.capacity_left[:, day])
+        booked = self._book_first_doses(day, spare, count_waits=False)
+        given: Booked = {}
+        for (_, product), counts in booked.items():
+            given[(product, 0)] = given.get((product, 0), 0) + counts
+        served = self._administer(day, given)
+        self.capacity_left[:, day] -= served
+        self.record.walk_ins[day] += np.bincount(
+            self.model.districts.province.to_numpy(), weights=served, minlength=self.provinces
+        ).astype(np.int64)
+        return served
+
+    def _site_visits(self, day: int, people_by_district: np.ndarray) -> None:
+        """Share each district's people among its open sites in proportion to their capacity,
+        then queue them through the sessions of those sites."""
+        visits = split_by_group(people_by_district, self.site_district, self.site_capacity[day])
+        self.record.site_visits[day] = visits
+        if self.site_queues is not None and visits.any():
+            main_product = self.given_today.argmax(axis=1)[self.site_district]
+            doses_per_vial = self.model.products.doses_per_vial.to_numpy()[main_product]
+            self.site_queues.run_day(day, visits, doses_per_vial)
+
+    # ------------------------------------------------------------------ steps 1-2: register, approve
+
+    def _register(self, day: int) -> None:
+        c = self.cohorts
+        hazard = daily_hazard(self.people.registration.curve, day - c.opens_day)
+        new = self.random["registration"].binomial(self.to_register, hazard)
+        self.to_register -= new
+        self.registered.add(day, new)
+        mix = self.people.registration.channels
+        shares = np.array([getattr(mix, channel) for channel in CHANNELS])
+        per_province = np.bincount(c.province, weights=new, minlength=self.provinces).astype(np.int64)
+        self.record.registrations[day] += self.random["channels"].multinomial(per_province, shares)
+
+    def _approve(self, day: int) -> None:
+        capacity = self.model.provinces.approval_capacity_per_day.to_numpy(dtype=np.int64)
+        served = self.by_province.serve(self.registered.total, capacity, self.rule)
+        taken, waited = self.registered.take(served, day)
+        self.registered.coarsen(day, COARSEN_AFTER_DAYS)
+        self.record.approvals[day] += self.by_province.totals(taken)
+        self.record.wait(
+            day, "registration_to_approval", self.by_province.totals(waited), self.by_province.totals(taken)
+        )
+        ready = day + self.people.approval.processing_days
+        self.approved_on[ready] = self.approved_on.get(ready, 0) + taken
+        arriving = self.approved_on.pop(day, None)
+        if arriving is not None:
+            self.approved[0].add(day, arriving)
+
+    # ------------------------------------------------------------------ step 3-4: schedule and notify
+
+    def _schedule(self, day: int) -> None:
+        horizon = self.policies.booking_horizon_days
+        for ahead in range(1, horizon + 1):
+            target = day + ahead
+            if target >= self.days:
+                break
+            next_booked = self._book_next_doses(day, target)
+            first_booked = self._book_first_doses(day, self.capacity_left[:, target], count_waits=True)
+            people = sum(first_booked.values(), np.zeros(self.cohorts.size, dtype=np.int64))
+            self.capacity_left[:, target] -= self.by_district.totals(people)
+            people = sum(next_booked.values(), people)
+            if ahead == 1:
+                self._count_unbooked_for_vaccine(day, target)
+            if not people.any():
+                continue
+            appointments = self.appointments.setdefault(target, Appointments())
+            shows, no_shows = self._notify(first_booked, ahead)
+            appointments.add("first_shows", shows)
+            appointments.add("first_no_shows", no_shows)
+            shows, no_shows = self._notify(next_booked, ahead)
+            appointments.add("next_shows", shows)
+            appointments.add("next_no_shows", no_shows)
+            self.record.bookings[day] += self.by_province.totals(people)
+            self.record.wait(
+                day,
+                "booking_to_appointment",
+                self.by_province.totals(people * ahead),
+                self.by_province.totals(people),
+            )
+        for pool in self.approved:
+            pool.coarsen(day, COARSEN_AFTER_DAYS)
+        for pool in self.due.values():
+            pool.coarsen(day, COARSEN_AFTER_DAYS)
+
+    def _book_next_doses(self, day: int, target: int) -> Booked:
+        """Book people due a next dose (same product, or a mixing partner) before first doses."""
+        booked: Booked = {}
+        for first_product, product in self.dose_pairs:
+            for k in range(1, int(self.series[first_product])):
+                pool = self.due[(k, first_product)]
+                if k >= self.series[product] or not pool.total.any():
+                    continue
+                capacity = np.minimum(self.capacity_left[:, target], self.stock[:, product])
+                if not capacity.any():
+                    continue
+                served = self.by_district.serve(pool.total, capacity, self.rule)
+                taken, waited = pool.take(served, day)
+                if not taken.any():
+                    continue
+                per_district = self.by_district.totals(taken)
+                self.capacity_left[:, target] -= per_district
+                self.stock[:, product] -= per_district
+                if product != first_product:
+                    self.owed[:, first_product] -= per_district
+                    self.owed[:, product] += per_district
+                booked[(product, k)] = booked.get((product, k), 0) + taken
+                self.record.wait(
+                    day, "due_to_booking", self.by_province.totals(waited), self.by_province.totals(taken)
+                )
+        return booked
+
+    def _book_first_doses(self, day: int, capacity: np.ndarray, count_waits: bool) -> Booked:
+        """Book approved people for a first dose, product by product, within ``capacity`` per
+        district and the stock not held back for next doses (``owed`` × reserve share).
+
+        Returns ``{(attempt, product): people per cohort}``; the caller takes the booked people
+        off the appointment capacity.
+        """
+        c = self.cohorts
+        booked: Booked = {}
+        left = sum((pool.total for pool in self.approved), np.zeros(c.size, dtype=np.int64))
+        if not left.any() or not np.any(capacity):
+            return booked
+        capacity = np.array(capacity, dtype=np.int64)
+        for product in np.argsort(-self.stock.sum(axis=0), kind="stable"):
+            series = int(self.series[product])
+            usable = self.stock[:, product] - self.hold_back * self.owed[:, product]
+            doses = np.floor(np.clip(usable, 0, None) / (1.0 + self.hold_back * (series - 1)))
+            limit = np.minimum(capacity, doses.astype(np.int64))
+            if not limit.any():
+                continue
+            served = self.by_district.serve(np.where(c.suitable[product], left, 0), limit, self.rule)
+            if not served.any():
+                continue
+            left -= served
+            remaining = served.copy()
+            for attempt in reversed(range(self.attempts)):  # those rescheduled before go first
+                if not remaining.any():
+                    break
+                taken, waited = self.approved[attempt].take(remaining, day)
+                if not taken.any():
+                    continue
+                remaining -= taken
+                booked[(attempt, int(product))] = taken
+                if count_waits:
+                    self.record.wait(
+                        day,
+                        "approval_to_booking",
+                        self.by_province.totals(waited),
+                        self.by_province.totals(taken),
+                    )
+            per_district = self.by_district.totals(served)
+            capacity -= per_district
+            self.stock[:, product] -= per_district
+            self.owed[:, product] += per_district * (series - 1)
+        return booked
+
+    def _count_unbooked_for_vaccine(self, day: int, target: int) -> None:
+        """Approved people who could have had tomorrow's free capacity but for lack of vaccine."""
+        waiting = sum((pool.total for pool in self.approved), np.zeros(self.cohorts.size, dtype=np.int64))
+        unbooked = np.minimum(self.by_district.totals(waiting), self.capacity_left[:, target])
+        province = self.model.districts.province.to_numpy()
+        self.record.unbooked_no_vaccine[day] += np.bincount(
+            province, weights=unbooked, minlength=self.provinces
+        ).astype(np.int64)
+
+    def _notify(self, booked: Booked, lead_days: int) -> tuple[Booked, Booked]:
+        """SMS for ``booked`` people ``lead_days`` ahead; split into who will and won't show up."""
+        notice = self.people.notification
+        rng = self.random["sms"]
+        loss = notice.show_up_loss_per_day_of_notice * max(0, lead_days - 1)
+        show_if_delivered = max(0.0, notice.show_up_if_delivered - loss)
+        show_if_not = max(0.0, notice.show_up_if_not_delivered - loss)
+        shows: Booked = {}
+        no_shows: Booked = {}
+        for key, counts in booked.items():
+            where = np.flatnonzero(counts)
+            n = counts[where]
+            delivered = rng.binomial(n, notice.sms_delivery)
+            came = rng.binomial(delivered, show_if_delivered) + rng.binomial(n - delivered, show_if_not)
+            shows[key] = np.zeros_like(counts)
+            shows[key][where] = came
+            no_shows[key] = counts - shows[key]
+        return shows, no_shows
+
+    # ------------------------------------------------------------------ daily snapshot
+
+    def _snapshot(self, day: int) -> None:
+        record, c = self.record, self.cohorts
+        record.backlog[day, :, 0] = self.by_province.totals(self.registered.total)
+        record.backlog[day, :, 1] = self.by_province.totals(sum(pool.total for pool in self.approved))
+        due = sum((pool.total for pool in self.due.values()), np.zeros(c.size, dtype=np.int64))
+        record.backlog[day, :, 2] = self.by_province.totals(due)
+        record.at_least_one[day] = np.bincount(
+            self.coverage_cell, weights=self.at_least_one, minlength=self.coverage_cells
+        )
+        record.full_series[day] = np.bincount(
+            self.coverage_cell, weights=self.full_series, minlength=self.coverage_cells
+        )
+        record.national_stock[day] = self.national
+        province = self.model.districts.province.to_numpy()
+        np.add.at(record.district_stock[day], province, self.stock)
