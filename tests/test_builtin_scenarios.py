@@ -6,9 +6,8 @@ import csv
 import subprocess
 import sys
 
-from conftest import DEMO, ROOT, SCENARIOS, VIETNAM
-
 import vaxsim
+from tests.conftest import DEMO, ROOT, SCENARIOS, VIETNAM
 
 CENSUS_TOTAL_2019 = 96_208_984
 

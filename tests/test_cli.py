@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import DEMO, ROOT
 from typer.testing import CliRunner
 
 import vaxsim
+from tests.conftest import DEMO, ROOT
 from vaxsim.cli import app
 
 runner = CliRunner()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import DEMO
 
 import vaxsim
+from tests.conftest import DEMO
 from vaxsim.errors import ScenarioError
 
 

@@ -7,10 +7,10 @@ import datetime as dt
 from pathlib import Path
 
 import yaml
-from conftest import DEMO
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.conftest import DEMO
 from vaxsim.errors import ScenarioError
 from vaxsim.scenario import load
 

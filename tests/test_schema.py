@@ -8,8 +8,8 @@ import json
 import jsonschema
 import pytest
 import yaml
-from conftest import SCENARIOS
 
+from tests.conftest import SCENARIOS
 from vaxsim.scenario.schema import SCHEMA_PATH, scenario_json_schema, schema_text
 
 

@@ -9,11 +9,14 @@ __version__ = "0.1.0"
 
 from vaxsim.errors import Problem, ScenarioError, VaxsimError  # noqa: E402
 from vaxsim.model import Model, compile_model  # noqa: E402
+from vaxsim.results.results import Results  # noqa: E402
 from vaxsim.scenario import Scenario, load, scenario_hash  # noqa: E402
+from vaxsim.sim.simulate import simulate  # noqa: E402
 
 __all__ = [
     "Model",
     "Problem",
+    "Results",
     "Scenario",
     "ScenarioError",
     "VaxsimError",
@@ -21,4 +24,5 @@ __all__ = [
     "compile_model",
     "load",
     "scenario_hash",
+    "simulate",
 ]

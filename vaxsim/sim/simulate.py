@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
@@ -30,17 +29,14 @@ def simulate(
     """
     model = scenario if isinstance(scenario, Model) else compile_model(scenario)
     seed = model.scenario.campaign.seed if seed is None else seed
-    started = time.perf_counter()
     campaign = Campaign(model, seed, on_day=on_day, site_queues=site_queues)
     record = campaign.run()
-    seconds = time.perf_counter() - started
     queues = campaign.site_queues
     waits = queues.waits_table() if queues is not None else pd.DataFrame()
     sites = _site_table(model, campaign, queues.site_table() if queues is not None else None)
     results = build_results(model, seed, record, waits, sites)
     results.info.update(
         {
-            "simulated_seconds": round(seconds, 3),
             "doses_in_transit_at_end": int(campaign.in_transit_at_end.sum()),
             "doses_in_stock_at_end": int(campaign.stock.sum() + campaign.national.sum()),
         }

@@ -1,0 +1,180 @@
+"""The campaign engine: conservation, order of doses, capacities, policies, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import vaxsim
+from tests.conftest import DEMO
+from vaxsim.sim.curves import cumulative_share
+from vaxsim.sim.engine import Campaign
+from vaxsim.sim.simulate import simulate
+
+
+@pytest.fixture(scope="module")
+def demo_model():
+    return vaxsim.compile_model(vaxsim.load(DEMO))
+
+
+@pytest.fixture(scope="module")
+def demo_results(demo_model):
+    return simulate(demo_model, seed=3)
+
+
+def model_with(*overrides: str) -> vaxsim.Model:
+    return vaxsim.compile_model(vaxsim.load(DEMO, overrides=list(overrides)))
+
+
+def test_every_dose_is_accounted_for(demo_results):
+    summary = demo_results.summary()
+    assert summary["doses_delivered"] == (
+        summary["doses_given"] + summary["doses_in_stock_at_end"] + summary["doses_in_transit_at_end"]
+    )
+
+
+def test_stock_and_capacity_never_go_negative(demo_model):
+    campaign = Campaign(demo_model, seed=5, site_queues=False)
+    lowest = []
+
+    def check(day: int) -> None:
+        lowest.append(min(campaign.stock.min(), campaign.capacity_left.min(), campaign.national.min()))
+
+    campaign.on_day = check
+    campaign.run()
+    assert min(lowest) >= 0
+
+
+def test_people_are_conserved(demo_model):
+    campaign = Campaign(demo_model, seed=2, site_queues=False)
+    campaign.run()
+    c = campaign.cohorts
+    assert np.all(campaign.at_least_one <= c.population)
+    assert np.all(campaign.full_series <= campaign.at_least_one)
+    waiting = campaign.registered.total + sum(pool.total for pool in campaign.approved)
+    booked_or_done = campaign.at_least_one
+    registered = np.where(c.eligible, np.floor(c.uptake * c.population), 0) - campaign.to_register
+    dropped = campaign.record.dropped.sum()
+    # Everyone who registered is waiting, vaccinated (first dose), dropped out after no-shows,
+    # or approved and on their way (approval processing days).
+    in_processing = sum(campaign.approved_on.values(), np.zeros(c.size, dtype=np.int64))
+    assert registered.sum() == waiting.sum() + booked_or_done.sum() + dropped + in_processing.sum()
+
+
+def test_no_next_dose_before_minimum_interval(demo_results, demo_model):
+    daily = demo_results.daily
+    for product in demo_model.products.itertuples():
+        minimum = int(demo_model.intervals.query("product == @product.Index").min_days.iloc[0])
+        doses = daily[daily["product"] == product.id].pivot_table(
+            index="date", columns="dose_number", values="doses", aggfunc="sum"
+        )
+        doses = doses.reindex(pd.Index(demo_model.dates.date), fill_value=0).fillna(0).cumsum()
+        if 2 not in doses:
+            continue
+        first_shifted = doses[1].shift(minimum, fill_value=0)
+        assert (doses[2] <= first_shifted).all()
+
+
+def test_no_second_dose_of_another_product_without_mixing(demo_results):
+    # Each product's second doses never exceed its own first doses.
+    totals = demo_results.daily.groupby(["product", "dose_number"]).doses.sum().unstack()
+    assert (totals[2] <= totals[1]).all()
+
+
+def test_approvals_respect_capacity(demo_results, demo_model):
+    capacity = demo_model.provinces.set_index("id").approval_capacity_per_day
+    backlog = demo_results.backlog
+    assert (backlog.approvals <= backlog.province.map(capacity)).all()
+    assert backlog.approvals.max() == capacity.max()  # the demo's approval is a bottleneck
+
+
+def test_site_visits_respect_capacity(demo_results):
+    sites = demo_results.sites
+    assert (sites.visits <= sites.capacity).all()
+    assert sites.visits.sum() == demo_results.daily.doses.sum()
+
+
+def test_registrations_follow_the_curve(demo_model):
+    campaign = Campaign(demo_model, seed=11, site_queues=False)
+    record = campaign.run()
+    c = campaign.cohorts
+    eventual = np.where(c.eligible, np.floor(c.uptake * c.population), 0)
+    days = np.arange(campaign.days)[:, None]
+    expected = (
+        eventual[None, :]
+        * cumulative_share(demo_model.scenario.people.registration.curve, days + 1 - c.opens_day[None, :])
+    ).sum(axis=1)
+    observed = np.cumsum(record.registrations.sum(axis=(1, 2)))
+    # Binomial draws: the standard deviation of the cumulative count is below sqrt(expected);
+    # allow 5 of them.
+    assert np.all(np.abs(observed - expected) <= 5 * np.sqrt(np.maximum(expected, 1)))
+
+
+def test_priority_groups_are_served_first():
+    model = model_with("people.priority_groups.2.opens=2021-08-02")  # adults open with the others
+    results = simulate(model, seed=4, site_queues=False)
+    coverage = results.coverage.groupby(["date", "priority_group"])[["population", "at_least_one"]].sum()
+    share = (coverage.at_least_one / coverage.population).unstack()
+    early = share.iloc[20]
+    assert early["elderly"] > early["adults"]
+    assert early["frontline"] > early["adults"]
+
+
+def test_hold_back_protects_second_doses():
+    held = simulate(model_with("policies.second_dose_reserve.share=1.0"), seed=8, site_queues=False)
+    none = simulate(model_with("policies.second_dose_reserve.rule=none"), seed=8, site_queues=False)
+
+    def due_delay(results):
+        delays = results.delays[results.delays.stage == "due_to_booking"]
+        return delays.total_days.sum() / delays.people.sum()
+
+    def due_backlog(results):
+        return results.backlog.due_waiting.sum()
+
+    assert due_backlog(held) < due_backlog(none)
+    assert due_delay(held) <= due_delay(none)
+    first = lambda r: r.daily[r.daily.dose_number == 1].doses.sum()  # noqa: E731
+    assert first(held) < first(none)  # holding back costs first doses
+
+
+def test_pro_rata_spreads_vaccine_by_population():
+    model = model_with("policies.allocation=pro_rata")
+    results = simulate(model, seed=4, site_queues=False)
+    assert results.daily.doses.sum() > 0
+
+
+def test_same_seed_same_results(demo_model, tmp_path):
+    first = simulate(demo_model, seed=9)
+    second = simulate(demo_model, seed=9)
+    for name in ("daily", "coverage", "delays", "backlog", "sites", "waits"):
+        pd.testing.assert_frame_equal(getattr(first, name), getattr(second, name))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first.save(tmp_path / "a")
+    second.save(tmp_path / "b")
+    for path in (tmp_path / "a").iterdir():
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes(), path.name
+
+
+def test_different_seed_different_results(demo_model):
+    first = simulate(demo_model, seed=1, site_queues=False)
+    second = simulate(demo_model, seed=2, site_queues=False)
+    assert not first.backlog.equals(second.backlog)
+
+
+def test_results_round_trip(demo_results, tmp_path):
+    demo_results.save(tmp_path)
+    loaded = vaxsim.Results.load(tmp_path)
+    pd.testing.assert_frame_equal(loaded.daily, demo_results.daily)
+    assert loaded.summary()["doses_given"] == demo_results.summary()["doses_given"]
+
+
+def test_site_queue_kpis_are_present(demo_results):
+    sites = demo_results.sites.dropna(subset=["peak_on_site"])
+    assert len(sites) > 0
+    assert (sites.peak_on_site <= sites.visits).all()
+    assert (sites.injection_utilisation > 0).all()
+    waits = demo_results.waits
+    assert set(waits.station) == {"check_in", "screening", "injection"}
+    assert (waits.wait_p50 <= waits.wait_p90).all() and (waits.wait_p90 <= waits.wait_p99).all()

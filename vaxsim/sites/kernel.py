@@ -1,0 +1,171 @@
+"""The vectorised site kernel: every session of every site of a day at once.
+
+It implements the flow described in :mod:`vaxsim.sites` with array operations across sessions.
+Each station is a FIFO multi-server queue, computed by the recursion
+
+    seized_i = max(join_i, earliest free server)     (people taken in queue order)
+    start_i  = max(seized_i, dose_ready_i)           (injection only; otherwise start = seized)
+    end_i    = start_i + service_i,   that server is free again at end_i
+
+advanced queue position by queue position, with the servers' free times of all sessions held in
+an ``(S, C)`` array (``C`` = most servers at that station, ``+inf`` for servers a site lacks).
+Queue order at a station is the stable sort of the join times (ties: person order), which the
+reference model reproduces. The vial preparation queue is the same recursion over vial
+requests. Sessions missing a station pass through it in zero time (one server, no service, no
+walking). On the same :class:`~vaxsim.sites.session_input.SessionInput` it gives exactly the
+per-person times of :mod:`vaxsim.sites.reference` (same floating-point operations, same order).
+
+Arrays inside the kernel are laid out ``(N, S)`` (queue position × session) so that each step of
+the recursion reads and writes contiguous rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vaxsim.sites.results import SiteDayResult
+from vaxsim.sites.session_input import SessionInput
+
+
+def fifo_servers(
+    join: np.ndarray,
+    service: np.ndarray,
+    servers: np.ndarray,
+    ready: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """FIFO multi-server queues of all sessions at once.
+
+    ``join`` and ``service`` are ``(N, S)``: row ``i`` is the ``i``-th person in queue order of
+    every session (join times non-decreasing down each column, ``+inf`` padding at the bottom
+    with any finite service). ``servers`` ``(S,)`` counts servers (>= 1). ``ready`` ``(N, S)``
+    optionally delays the start of service after a server is taken (``-inf`` = no delay).
+    Returns ``(seized, start, end)``, each ``(N, S)``, in minutes.
+    """
+    people, sessions = join.shape
+    seized = np.empty((people, sessions))
+    start = seized if ready is None else np.empty((people, sessions))
+    end = np.empty((people, sessions))
+    maximum, add = np.maximum, np.add
+    # The loops below run once per queue position; each step is a handful of numpy calls on
+    # rows of length S written in place (zip over rows avoids re-indexing).
+    most = int(servers.max(initial=1))
+    if most == 1:
+        free = np.full(sessions, -np.inf)
+        if ready is None:
+            for j, s, sz, e in zip(join, service, seized, end, strict=True):
+                maximum(j, free, out=sz)
+                add(sz, s, out=e)
+                free = e
+        else:
+            for j, s, r, sz, st, e in zip(join, service, ready, seized, start, end, strict=True):
+                maximum(j, free, out=sz)
+                maximum(sz, r, out=st)
+                add(st, s, out=e)
+                free = e
+        return seized, start, end
+    # free times of all servers, flat (S × most); +inf for servers a session does not have
+    free = np.where(np.arange(most)[None, :] < servers[:, None], -np.inf, np.inf).ravel()
+    argmin = free.reshape(sessions, most).argmin
+    take, put = free.take, free.put
+    base = np.arange(sessions) * most
+    earliest = np.empty(sessions)
+    slot = np.empty(sessions, dtype=np.intp)
+    if ready is None:
+        for j, s, sz, e in zip(join, service, seized, end, strict=True):
+            argmin(axis=1, out=slot)
+            add(slot, base, out=slot)
+            take(slot, out=earliest)
+            maximum(j, earliest, out=sz)
+            add(sz, s, out=e)
+            put(slot, e)
+    else:
+        for j, s, r, sz, st, e in zip(join, service, ready, seized, start, end, strict=True):
+            argmin(axis=1, out=slot)
+            add(slot, base, out=slot)
+            take(slot, out=earliest)
+            maximum(j, earliest, out=sz)
+            maximum(sz, r, out=st)
+            add(st, s, out=e)
+            put(slot, e)
+    return seized, start, end
+
+
+def _dose_ready(
+    queue_join: np.ndarray, inp: SessionInput, at_station: np.ndarray
+) -> np.ndarray | None:
+    """When each person's dose is drawn up, ``(N, S)`` in injection-queue order.
+
+    Vial ``v`` of a session is requested when person ``v × doses_per_vial`` of the injection
+    queue joins it, and drawn up by the preparers' FIFO queue. ``-inf`` where no wait applies
+    (no preparers, or the station is not the session's injection station).
+    """
+    preparing = at_station & (inp.preparers > 0)
+    if not preparing.any() or inp.max_people == 0:
+        return None
+    people, sessions = queue_join.shape
+    per_vial = inp.doses_per_vial
+    vials = inp.preparation.shape[1]
+    position = np.arange(vials)[:, None] * per_vial[None, :]
+    columns = np.broadcast_to(np.arange(sessions), position.shape)
+    valid = position < inp.count[None, :]
+    request = np.full((vials, sessions), np.inf)
+    request[valid] = queue_join[position[valid], columns[valid]]
+    preparation = np.nan_to_num(inp.preparation.T, nan=0.0)
+    _, _, vial_ready = fifo_servers(request, preparation, np.maximum(inp.preparers, 1))
+    vial_of = np.minimum(np.arange(people)[:, None] // per_vial[None, :], max(vials - 1, 0))
+    ready = np.take_along_axis(vial_ready, vial_of, axis=0)
+    return np.where(preparing[None, :], ready, -np.inf)
+
+
+def simulate_kernel(site_input: SessionInput) -> SiteDayResult:
+    """Simulate every session of ``site_input`` at once with array operations.
+
+    Same semantics and result as :func:`vaxsim.sites.reference.simulate_reference`; no Python
+    loop over sessions or sites (loops run over stations and queue positions). Padding people
+    carry NaN through the recursion (NaN sorts last, so they queue behind everyone real).
+    """
+    inp = site_input
+    sessions, people, stations = inp.sessions, inp.max_people, inp.max_stations
+    present = inp.servers > 0
+    # outputs laid out (K, N, S): each station's block is contiguous; the result sees (S, N, K)
+    out = {name: np.empty((stations, people, sessions)) for name in ("join", "seized", "start",
+                                                                       "end")}
+    flat_column = np.arange(sessions)
+
+    end = np.ascontiguousarray(inp.arrival.T)  # the step "before" the first station
+    for k in range(stations):
+        missing = ~present[:, k]
+        service = inp.service[:, :, k].T
+        if missing.any():
+            service = np.where(missing[None, :], 0.0, service)
+        if k == 0:
+            join = end
+            order = None  # arrivals are sorted: person order is queue order
+            queue_join, queue_service = join, np.ascontiguousarray(service)
+        else:
+            join = end + np.where(missing, 0.0, inp.walking)[None, :]
+            order = np.argsort(join, axis=0, kind="stable")
+            queue_join = np.take_along_axis(join, order, axis=0)
+            queue_service = np.take_along_axis(service, order, axis=0)
+        ready = _dose_ready(queue_join, inp, inp.injection == k)
+        servers = np.where(missing, 1, inp.servers[:, k])
+        seized, start, end_k = fifo_servers(queue_join, queue_service, servers, ready)
+        out["join"][k] = join
+        if order is None:
+            out["seized"][k], out["start"][k], out["end"][k] = seized, start, end_k
+        else:
+            flat = (order * sessions + flat_column).ravel()
+            np.put(out["seized"][k], flat, seized)
+            np.put(out["end"][k], flat, end_k)
+            if start is seized:
+                out["start"][k] = out["seized"][k]
+            else:
+                np.put(out["start"][k], flat, start)
+        end = out["end"][k]
+
+    leave = (end + inp.walking[None, :]) + inp.observation.T
+    for k in np.flatnonzero(~present.all(axis=0)):  # sites without station k: no times there
+        for values in out.values():
+            values[k][:, ~present[:, k]] = np.nan
+    result = {name: values.transpose(2, 1, 0) for name, values in out.items()}
+    return SiteDayResult(input=inp, engine="kernel", leave=leave.T, **result)
