@@ -70,3 +70,56 @@ def test_readme_python_example_runs(monkeypatch):
     code = readme.split("```python\n", 1)[1].split("```", 1)[0]
     monkeypatch.chdir(ROOT)
     exec(compile(code, "README.md", "exec"), {})
+
+
+def test_run_writes_results_and_plots(tmp_path: Path):
+    result = runner.invoke(app, ["run", str(DEMO), "-o", str(tmp_path), "--seed", "4"])
+    assert result.exit_code == 0, result.output
+    [folder] = list(tmp_path.iterdir())
+    names = {path.name for path in folder.iterdir()}
+    assert {"daily.parquet", "coverage.parquet", "sites.parquet", "waits.parquet", "results.json"} <= names
+    assert {"coverage.png", "doses_and_supply.png", "waits.png"} <= names
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    listed = {entry["path"] for entry in manifest["files"]}
+    assert listed == names - {"manifest.json"}
+    assert "doses given" in result.stdout
+
+
+def test_site_command_reports_stations_and_crowding(tmp_path: Path):
+    out = tmp_path / "site"
+    result = runner.invoke(
+        app,
+        [
+            "site",
+            str(DEMO),
+            "--site",
+            "bk-city-hospital",
+            "--date",
+            "2021-08-10",
+            "--booked",
+            "20",
+            "-o",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "screening" in result.stdout and "peak on" in result.stdout
+    assert {p.name for p in out.iterdir()} == {
+        "visits.csv",
+        "stations.csv",
+        "sessions.csv",
+        "people_on_site.csv",
+    }
+
+
+def test_site_command_refuses_a_closed_day():
+    result = runner.invoke(app, ["site", str(DEMO), "--site", "bb-mobile", "--date", "2021-08-09"])
+    assert result.exit_code == 1
+    assert "closed on 2021-08-09" in result.stderr
+
+
+def test_site_command_unknown_site():
+    result = runner.invoke(app, ["site", str(DEMO), "--site", "nowhere", "--date", "2021-08-10"])
+    assert result.exit_code == 1
+    assert "no site 'nowhere'" in result.stderr

@@ -178,3 +178,10 @@ def test_site_queue_kpis_are_present(demo_results):
     waits = demo_results.waits
     assert set(waits.station) == {"check_in", "screening", "injection"}
     assert (waits.wait_p50 <= waits.wait_p90).all() and (waits.wait_p90 <= waits.wait_p99).all()
+
+
+def test_serial_and_parallel_site_queues_agree(demo_model):
+    serial = simulate(demo_model, seed=6, workers=1)
+    parallel = simulate(demo_model, seed=6, workers=2)
+    for name in ("sites", "waits", "daily", "coverage"):
+        pd.testing.assert_frame_equal(getattr(serial, name), getattr(parallel, name))

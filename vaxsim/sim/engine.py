@@ -90,6 +90,7 @@ class Campaign:
         seed: int,
         on_day: Callable[[int], None] | None = None,
         site_queues: bool = True,
+        workers: int | None = 1,
     ):
         self.model = model
         self.seed = seed
@@ -165,7 +166,7 @@ class Campaign:
         )
         self.given_today = np.zeros((self.districts, self.products), dtype=np.int64)
         self.site_queues = (
-            SiteQueues(model, self.random["site_queues"], self.policies.appointment_slot_minutes)
+            SiteQueues(model, seed, self.policies.appointment_slot_minutes, workers)
             if site_queues and len(model.sites)
             else None
         )

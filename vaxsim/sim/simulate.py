@@ -18,22 +18,28 @@ def simulate(
     seed: int | None = None,
     *,
     site_queues: bool = True,
+    workers: int | None = None,
     on_day: Callable[[int], None] | None = None,
 ) -> Results:
     """Simulate the campaign of ``scenario`` (a loaded scenario or a compiled model).
 
     ``seed`` defaults to ``campaign.seed``; the same scenario and seed give identical results.
     ``site_queues`` runs the per-person site kernel on every session (waits, crowding); without
-    it only the campaign flow is simulated. ``on_day(day)`` is called after each simulated day
-    (for progress bars).
+    it only the campaign flow is simulated. ``workers``: processes for the site queues
+    (``None`` = one per CPU, 1 = serial); results do not depend on it. ``on_day(day)`` is
+    called after each simulated day (for progress bars).
     """
     model = scenario if isinstance(scenario, Model) else compile_model(scenario)
     seed = model.scenario.campaign.seed if seed is None else seed
-    campaign = Campaign(model, seed, on_day=on_day, site_queues=site_queues)
-    record = campaign.run()
+    campaign = Campaign(model, seed, on_day=on_day, site_queues=site_queues, workers=workers)
     queues = campaign.site_queues
-    waits = queues.waits_table() if queues is not None else pd.DataFrame()
-    sites = _site_table(model, campaign, queues.site_table() if queues is not None else None)
+    try:
+        record = campaign.run()
+        waits, queue_sites = queues.tables() if queues is not None else (pd.DataFrame(), None)
+    finally:
+        if queues is not None:
+            queues.close()
+    sites = _site_table(model, campaign, queue_sites)
     results = build_results(model, seed, record, waits, sites)
     results.info.update(
         {

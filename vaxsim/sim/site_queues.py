@@ -6,11 +6,18 @@ preparation and observation time, runs the vectorised site kernel
 (:func:`vaxsim.sites.simulate_kernel`) over all sessions at once, and keeps what the results
 need: waits per station as histograms, and per site-day the peak on site, minutes above the
 crowding limit and the injection station's utilisation.
+
+Each day draws from its own stream (``site_queues/day-<n>`` of the run's seed), so days are
+independent: they may run in worker processes, in any order, and the merged results (always
+merged in day order) are identical to a serial run.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import multiprocessing
+import os
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,7 +26,9 @@ from vaxsim.model import Model
 from vaxsim.numeric import split_by_group
 from vaxsim.scenario.base import minutes_of_day
 from vaxsim.sim.capacity import session_capacity
+from vaxsim.sim.random import stream
 from vaxsim.sites import SessionInput, simulate_kernel
+from vaxsim.sites.crowding import occupancy, peak_on_site
 from vaxsim.sites.service_times import sample
 
 #: Wait histograms: bin 0 holds waits of exactly zero (served on arrival); bin ``b >= 1`` holds
@@ -42,19 +51,23 @@ class _SessionTemplates:
 
 
 @dataclass
-class SiteQueues:
-    """Runs the site kernel for each campaign day and accumulates its KPIs."""
+class DayQueues:
+    """What the site queues of one day produced: per site-day KPIs and wait histograms."""
 
-    model: Model
-    rng: np.random.Generator
-    slot_minutes: float
-    type_names: list[str] = field(init=False)
-    histograms: dict[tuple[str, str], np.ndarray] = field(init=False)
-    wait_sums: dict[tuple[str, str], float] = field(init=False)
-    rows: list[pd.DataFrame] = field(init=False)
+    day: int
+    sites: pd.DataFrame
+    histograms: dict[tuple[str, str], np.ndarray]
+    wait_sums: dict[tuple[str, str], float]
 
-    def __post_init__(self) -> None:
-        model = self.model
+
+class SiteDay:
+    """Simulates the sessions of one day from the visitors per site (a pure function of its
+    inputs and the run's seed, so it can run in any process)."""
+
+    def __init__(self, model: Model, seed: int, slot_minutes: float):
+        self.model = model
+        self.seed = seed
+        self.slot_minutes = slot_minutes
         self.type_names = list(model.site_types)
         type_of_site = np.array([self.type_names.index(t) for t in model.sites.type], dtype=np.int64)
         site, kind, start, end, weight = [], [], [], [], []
@@ -71,50 +84,57 @@ class SiteQueues:
         self.sessions = _SessionTemplates(
             *(np.concatenate(parts)[order] for parts in (site, kind, start, end, weight))
         )
-        self.histograms = {}
-        self.wait_sums = {}
-        self.rows = []
 
-    def run_day(self, day: int, visits: np.ndarray, doses_per_vial: np.ndarray) -> None:
-        """Simulate the sessions of ``day``: ``visits`` people per site, ``doses_per_vial`` of the
-        product each site mostly uses that day."""
+    def __call__(self, day: int, visits: np.ndarray, doses_per_vial: np.ndarray) -> DayQueues:
+        """Simulate ``day``: ``visits`` people per site, ``doses_per_vial`` of the product each
+        site mostly uses that day."""
+        rng = stream(self.seed, f"site_queues/day-{day}")
         templates = self.sessions
         open_sessions = np.flatnonzero(visits[templates.site] > 0)
-        if not len(open_sessions):
-            return
         people = split_by_group(visits, templates.site, templates.weight)[open_sessions]
-        site_stats = []
+        histograms: dict[tuple[str, str], np.ndarray] = {}
+        wait_sums: dict[tuple[str, str], float] = {}
+        parts = []
         for t, name in enumerate(self.type_names):
-            mine = open_sessions[templates.site_type[open_sessions] == t]
+            of_type = templates.site_type[open_sessions] == t
+            mine, counts = open_sessions[of_type], people[of_type]
             if not len(mine):
                 continue
-            counts = people[templates.site_type[open_sessions] == t]
             rows_per_chunk = max(1, CHUNK_PEOPLE // max(int(counts.max()), 1))
             for begin in range(0, len(mine), rows_per_chunk):
                 chunk = slice(begin, begin + rows_per_chunk)
-                site_stats.append(self._run_sessions(name, mine[chunk], counts[chunk], doses_per_vial))
-        stats = (
-            pd.concat(site_stats)
-            .groupby("site", sort=True)
-            .agg(
-                peak_on_site=("peak", "max"),
-                minutes_above_crowding_limit=("minutes_above", "sum"),
-                injection_busy_minutes=("busy", "sum"),
-                injection_server_minutes=("server_minutes", "sum"),
-                wait_minutes=("wait", "sum"),
-            )
+                parts.append(
+                    self._run_sessions(
+                        rng, name, mine[chunk], counts[chunk], doses_per_vial, histograms, wait_sums
+                    )
+                )
+        columns = ["site", "peak", "minutes_above", "busy", "server_minutes", "wait"]
+        table = pd.concat(parts) if parts else pd.DataFrame(columns=columns)
+        sites = table.groupby("site", sort=True).agg(
+            peak_on_site=("peak", "max"),
+            minutes_above_crowding_limit=("minutes_above", "sum"),
+            injection_busy_minutes=("busy", "sum"),
+            injection_server_minutes=("server_minutes", "sum"),
+            wait_minutes=("wait", "sum"),
         )
-        stats.insert(0, "day", day)
-        self.rows.append(stats.reset_index())
+        sites.insert(0, "day", day)
+        return DayQueues(day, sites.reset_index(), histograms, wait_sums)
 
     def _run_sessions(
-        self, type_name: str, rows: np.ndarray, counts: np.ndarray, doses_per_vial: np.ndarray
+        self,
+        rng: np.random.Generator,
+        type_name: str,
+        rows: np.ndarray,
+        counts: np.ndarray,
+        doses_per_vial: np.ndarray,
+        histograms: dict[tuple[str, str], np.ndarray],
+        wait_sums: dict[tuple[str, str], float],
     ) -> pd.DataFrame:
         site_type = self.model.site_types[type_name]
         templates = self.sessions
         site = templates.site[rows]
         inp = self._session_input(
-            site_type, site, templates.start[rows], templates.end[rows], counts, doses_per_vial[site]
+            rng, site_type, site, templates.start[rows], templates.end[rows], counts, doses_per_vial[site]
         )
         result = simulate_kernel(inp)
         wait = result.wait  # (S, N, K)
@@ -123,17 +143,29 @@ class SiteQueues:
             values = values[np.isfinite(values)]
             key = (type_name, station.name)
             bins = np.where(values > 0, np.ceil(values / WAIT_BIN_MINUTES), 0).astype(np.int64)
-            histogram = np.bincount(np.minimum(bins, WAIT_BINS), minlength=WAIT_BINS + 1)
-            self.histograms[key] = self.histograms.get(key, 0) + histogram
-            self.wait_sums[key] = self.wait_sums.get(key, 0.0) + float(values.sum())
-        occupancy = result.occupancy
+            histograms[key] = histograms.get(key, 0) + np.bincount(
+                np.minimum(bins, WAIT_BINS), minlength=WAIT_BINS + 1
+            )
+            wait_sums[key] = wait_sums.get(key, 0.0) + float(values.sum())
+        peak = peak_on_site(inp.arrival, result.leave)
+        minutes_above = np.zeros(len(rows))
+        crowded = np.flatnonzero(peak > inp.crowding_limit)
+        if len(crowded):  # the exact sweep, only where the limit was crossed
+            minutes_above[crowded] = occupancy(
+                inp.arrival[crowded],
+                result.leave[crowded],
+                inp.session_start[crowded],
+                inp.session_end[crowded],
+                inp.crowding_limit[crowded],
+            ).minutes_above
         injection = int(inp.injection[0])
+        busy = result.end[:, :, injection] - result.seized[:, :, injection]
         return pd.DataFrame(
             {
                 "site": site,
-                "peak": occupancy.peak,
-                "minutes_above": occupancy.minutes_above,
-                "busy": result.busy_server_minutes[:, injection],
+                "peak": peak,
+                "minutes_above": minutes_above,
+                "busy": np.nansum(busy, axis=1),
                 "server_minutes": inp.servers[:, injection] * inp.session_minutes,
                 "wait": np.nansum(wait, axis=(1, 2)),
             }
@@ -141,6 +173,7 @@ class SiteQueues:
 
     def _session_input(
         self,
+        rng: np.random.Generator,
         site_type,
         site: np.ndarray,
         start: np.ndarray,
@@ -149,18 +182,18 @@ class SiteQueues:
         doses_per_vial: np.ndarray,
     ) -> SessionInput:
         """Arrivals from appointment slots, then every random draw, for sessions of one type."""
-        rng = self.rng
         sessions, people = len(counts), int(counts.max())
         stations = len(site_type.stations)
         position = np.arange(people)[None, :]
         real = position < counts[:, None]
         slots = np.maximum(np.ceil((end - start) / self.slot_minutes), 1)
         # Person j of n books slot floor(j * slots / n): appointments spread evenly.
-        slot = np.floor(position * slots[:, None] / np.maximum(counts, 1)[:, None])
-        appointment = start[:, None] + slot * self.slot_minutes
-        noise = rng.normal(0.0, site_type.punctuality_sd_minutes, (sessions, people))
-        arrival = np.clip(appointment + noise, start[:, None], end[:, None])
-        arrival = np.where(real, arrival, np.inf)
+        arrival = np.floor(position * (slots / np.maximum(counts, 1))[:, None])
+        arrival *= self.slot_minutes
+        arrival += start[:, None]
+        arrival += rng.normal(0.0, site_type.punctuality_sd_minutes, (sessions, people))
+        np.clip(arrival, start[:, None], end[:, None], out=arrival)
+        arrival[~real] = np.inf
         arrival.sort(axis=1)
         arrival[~real] = np.nan
 
@@ -173,8 +206,9 @@ class SiteQueues:
         preparation = sample(site_type.preparation.minutes_per_vial, rng, (sessions, vials))
         preparation[np.arange(vials)[None, :] >= vials_needed[:, None]] = np.nan
         watch = site_type.observation
-        adverse = rng.random((sessions, people)) < watch.adverse_reaction_share
-        observation = np.where(real, watch.minutes + watch.adverse_reaction_extra_minutes * adverse, np.nan)
+        observation = rng.random((sessions, people)) < watch.adverse_reaction_share
+        observation = watch.minutes + watch.adverse_reaction_extra_minutes * observation
+        observation[~real] = np.nan
         names = np.array([[s.name for s in site_type.stations]] * sessions, dtype=object)
         roles = np.array([[s.role for s in site_type.stations]] * sessions, dtype=object)
         return SessionInput(
@@ -197,12 +231,82 @@ class SiteQueues:
             observation=observation,
         )
 
+
+_worker_site_day: SiteDay | None = None
+
+
+def _start_worker(site_day: SiteDay) -> None:
+    global _worker_site_day
+    _worker_site_day = site_day
+
+
+def _run_in_worker(day: int, visits: np.ndarray, doses_per_vial: np.ndarray) -> DayQueues:
+    assert _worker_site_day is not None
+    return _worker_site_day(day, visits, doses_per_vial)
+
+
+class SiteQueues:
+    """Runs :class:`SiteDay` for each campaign day, serially or in worker processes, and
+    merges the days' KPIs in day order.
+
+    ``workers``: processes for the site queues (``None`` = one per CPU; 1 = in this process).
+    Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(self, model: Model, seed: int, slot_minutes: float, workers: int | None = None):
+        self.site_day = SiteDay(model, seed, slot_minutes)
+        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self.executor: Executor | None = None
+        if self.workers > 1:
+            methods = multiprocessing.get_all_start_methods()
+            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+            self.executor = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=_start_worker, initargs=(self.site_day,)
+            )
+        self.days: list[DayQueues | Future] = []
+
+    def run_day(self, day: int, visits: np.ndarray, doses_per_vial: np.ndarray) -> None:
+        """Queue the sessions of ``day`` (runs now when serial, in a worker otherwise)."""
+        if self.executor is None:
+            self.days.append(self.site_day(day, visits, doses_per_vial))
+        else:
+            self.days.append(self.executor.submit(_run_in_worker, day, visits, doses_per_vial))
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor = None
+
+    def __enter__(self) -> SiteQueues:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _merged(self) -> tuple[list[pd.DataFrame], dict, dict]:
+        """The days' results, in day order."""
+        results = [day.result() if isinstance(day, Future) else day for day in self.days]
+        results.sort(key=lambda day: day.day)
+        histograms: dict[tuple[str, str], np.ndarray] = {}
+        wait_sums: dict[tuple[str, str], float] = {}
+        for day in results:
+            for key, histogram in day.histograms.items():
+                histograms[key] = histograms.get(key, 0) + histogram
+                wait_sums[key] = wait_sums.get(key, 0.0) + day.wait_sums[key]
+        return [day.sites for day in results], histograms, wait_sums
+
     # ------------------------------------------------------------------ tables
 
-    def waits_table(self) -> pd.DataFrame:
+    def tables(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """``(waits, sites)``: :meth:`waits_table` and :meth:`site_table` of all days so far."""
+        site_rows, histograms, wait_sums = self._merged()
+        return self.waits_table(histograms, wait_sums), self.site_table(site_rows)
+
+    @staticmethod
+    def waits_table(histograms: dict, wait_sums: dict) -> pd.DataFrame:
         """People and waiting minutes per site type and station over the whole run."""
         rows = []
-        for (type_name, station), histogram in sorted(self.histograms.items()):
+        for (type_name, station), histogram in sorted(histograms.items()):
             people = int(histogram.sum())
 
             def quantile(q: float, histogram=histogram, people=people) -> float:
@@ -213,7 +317,7 @@ class SiteQueues:
                     "site_type": type_name,
                     "station": station,
                     "people": people,
-                    "wait_mean": self.wait_sums[(type_name, station)] / max(people, 1),
+                    "wait_mean": wait_sums[(type_name, station)] / max(people, 1),
                     "wait_p50": quantile(0.5),
                     "wait_p90": quantile(0.9),
                     "wait_p99": quantile(0.99),
@@ -223,7 +327,8 @@ class SiteQueues:
             rows, columns=["site_type", "station", "people", "wait_mean", "wait_p50", "wait_p90", "wait_p99"]
         )
 
-    def site_table(self) -> pd.DataFrame:
+    @staticmethod
+    def site_table(site_rows: list[pd.DataFrame]) -> pd.DataFrame:
         """Per site and day: peak on site, minutes above the crowding limit, injection use."""
         columns = [
             "day",
@@ -233,9 +338,9 @@ class SiteQueues:
             "injection_utilisation",
             "mean_wait_minutes",
         ]
-        if not self.rows:
+        if not site_rows:
             return pd.DataFrame(columns=columns)
-        table = pd.concat(self.rows, ignore_index=True)
+        table = pd.concat(site_rows, ignore_index=True)
         table["injection_utilisation"] = table.injection_busy_minutes / table.injection_server_minutes
         table["mean_wait_minutes"] = table.wait_minutes
         return table[columns]

@@ -1,0 +1,83 @@
+"""Benchmark: the whole vietnam-2021 campaign (96 M people, 313 days), site queues included.
+
+Run: ``.venv/bin/python benchmarks/bench_national.py [--workers N] [--no-site-queues]``.
+Prints wall time per phase, peak memory (this process and its worker processes) and doses
+simulated per second, and appends the figures with the machine they came from to
+``benchmarks/national.jsonl``. Targets (issue 3): under 60 s and under 4 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+
+import vaxsim
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "vietnam-2021.yaml"
+RECORD = Path(__file__).with_name("national.jsonl")
+
+
+def peak_mib(who: int) -> float:
+    """Peak resident memory in MiB (Linux reports KiB)."""
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=None, help="site-queue processes (default: CPUs)")
+    parser.add_argument("--no-site-queues", action="store_true", help="campaign flow only")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-record", action="store_true", help="do not append to national.jsonl")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    scenario = vaxsim.load(SCENARIO)
+    loaded = time.perf_counter()
+    model = vaxsim.compile_model(scenario)
+    compiled = time.perf_counter()
+    results = vaxsim.simulate(model, args.seed, site_queues=not args.no_site_queues, workers=args.workers)
+    simulated = time.perf_counter()
+    summary = results.summary()
+    figures = {
+        "date": dt.date.today().isoformat(),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "processor": platform.processor() or platform.machine(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+        },
+        "vaxsim": vaxsim.__version__,
+        "workers": args.workers or os.cpu_count(),
+        "site_queues": not args.no_site_queues,
+        "seconds": {
+            "load": round(loaded - started, 2),
+            "compile": round(compiled - loaded, 2),
+            "simulate": round(simulated - compiled, 2),
+            "total": round(simulated - started, 2),
+        },
+        "peak_memory_mib": {
+            "main": round(peak_mib(resource.RUSAGE_SELF)),
+            "largest_worker": round(peak_mib(resource.RUSAGE_CHILDREN)),
+        },
+        "people": summary["population"],
+        "doses_given": summary["doses_given"],
+        "doses_per_second": round(summary["doses_given"] / (simulated - compiled)),
+        "people_through_site_queues": int(results.waits.people.max()) if len(results.waits) else 0,
+    }
+    print(json.dumps(figures, indent=2))
+    if not args.no_record:
+        with RECORD.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(figures) + "\n")
+
+
+if __name__ == "__main__":
+    main()
