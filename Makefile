@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow lint schema vietnam clean
+.PHONY: demo test test-slow lint schema vietnam baseline clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ schema: $(STAMP)
 ## Regenerate scenarios/vietnam-2021.yaml from vaxsim/data/.
 vietnam: $(STAMP)
 	$(BIN)/python tools/build_vietnam_2021.py
+
+## Regenerate the demo's KPI baseline after an intended change to the simulation.
+baseline: $(STAMP)
+	$(BIN)/python tools/update_baseline.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
