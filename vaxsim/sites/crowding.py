@@ -69,9 +69,7 @@ def occupancy(
     )
 
 
-def people_on_site(
-    arrival: np.ndarray, leave: np.ndarray, grid: np.ndarray
-) -> np.ndarray:
+def people_on_site(arrival: np.ndarray, leave: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """People on site at each instant of ``grid`` ``(S, G)`` (increasing per row); ``(S, G)``.
 
     Someone arriving exactly at a grid instant is counted; someone leaving then is not.

@@ -1,0 +1,92 @@
+"""The queue-order kernel (national runs) against the person-order kernel.
+
+With fixed service, preparation and observation times the two must give the same waits,
+busy times and departures as multisets per session; with random times, the same distribution.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+from vaxsim.scenario.sites import SiteType
+from vaxsim.sites import draw_session_input, plan_site_day, simulate_kernel
+from vaxsim.sites.examples import commune_station
+from vaxsim.sites.queue_order import simulate_queue_order
+
+
+def fixed_site() -> SiteType:
+    return SiteType.model_validate(
+        {
+            "sessions": [{"start": "07:30", "end": "11:30"}, {"start": "13:30", "end": "17:00"}],
+            "stations": [
+                {
+                    "name": "check_in",
+                    "role": "check_in",
+                    "servers": 1,
+                    "service_minutes": {"kind": "fixed", "value": 0.7},
+                },
+                {
+                    "name": "screening",
+                    "role": "screening",
+                    "servers": 2,
+                    "service_minutes": {"kind": "fixed", "value": 2.3},
+                },
+                {
+                    "name": "injection",
+                    "role": "injection",
+                    "servers": 2,
+                    "service_minutes": {"kind": "fixed", "value": 1.1},
+                },
+            ],
+            "walking_minutes": 0.4,
+            "observation": {"minutes": 30, "adverse_reaction_share": 0.0},
+            "preparation": {"preparers": 1, "minutes_per_vial": {"kind": "fixed", "value": 2.0}},
+            "punctuality_sd_minutes": 8,
+        }
+    )
+
+
+def batch(site_type: SiteType, seed: int, sites: int = 12, booked: int | None = None):
+    """Sessions of ``sites`` sites; ``booked`` people per slot (random per site if None)."""
+    rng = np.random.default_rng(seed)
+    plans = []
+    for site in range(sites):
+        per_slot = int(rng.integers(0, 14)) if booked is None else booked
+        plans += plan_site_day(site_type, per_slot, 30, 10, 0.9, 0.05, rng, site=f"s{site}")
+    return draw_session_input(plans, rng)
+
+
+def sorted_rows(values: np.ndarray) -> np.ndarray:
+    return np.sort(values, axis=-1)
+
+
+def test_fixed_times_give_identical_multisets():
+    inp = batch(fixed_site(), seed=3)
+    person = simulate_kernel(inp)
+    queue = simulate_queue_order(inp)
+    for k in range(inp.max_stations):
+        np.testing.assert_allclose(
+            sorted_rows(queue.wait[k].T), sorted_rows(person.wait[:, :, k]), atol=1e-9, equal_nan=True
+        )
+        np.testing.assert_allclose(
+            queue.busy[k], np.nansum(person.end - person.seized, axis=1)[:, k], atol=1e-9
+        )
+    np.testing.assert_allclose(
+        sorted_rows(queue.leave.T), sorted_rows(person.leave), atol=1e-9, equal_nan=True
+    )
+
+
+def test_random_times_give_the_same_distribution():
+    # Same workload (10 booked per slot), independent draws. Waits within a session are
+    # correlated, so compare per-session mean waits, which are independent across sessions.
+    site_type = commune_station()
+    person = simulate_kernel(batch(site_type, seed=1, sites=200, booked=10))
+    queue = simulate_queue_order(batch(site_type, seed=2, sites=200, booked=10))
+    a = np.nanmean(np.nansum(person.wait, axis=2) + 0 * person.arrival, axis=1)
+    b = np.nanmean(np.nansum(queue.wait, axis=0).T + 0 * queue.leave.T, axis=1)
+    # A two-sample KS test must not reject at the 1 % level, and the means agree within
+    # 4 standard errors of their difference.
+    assert stats.ks_2samp(a, b).pvalue > 0.01
+    se = np.sqrt(a.var() / a.size + b.var() / b.size)
+    assert abs(a.mean() - b.mean()) < 4 * se
