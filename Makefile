@@ -18,7 +18,7 @@ demo: $(STAMP)
 
 ## Set up if needed, then run the whole default test suite (what CI runs).
 test: $(STAMP)
-	$(BIN)/ruff check vaxsim tests benchmarks tools
+	$(BIN)/ruff check vaxsim tests benchmarks tools notebooks
 	$(BIN)/python -m pytest
 
 ## Long checks (national scale), not part of the default suite.
@@ -26,7 +26,7 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pytest -m slow
 
 lint: $(STAMP)
-	$(BIN)/ruff check vaxsim tests benchmarks tools
+	$(BIN)/ruff check vaxsim tests benchmarks tools notebooks
 
 ## Regenerate the shipped JSON Schema after changing the scenario models.
 schema: $(STAMP)

@@ -193,7 +193,10 @@ def run(
         def advance(day: int) -> None:
             progress.update(task, advance=1, date=str(model.dates[day].date()))
 
-        results = simulate(model, seed, site_queues=site_queues, on_day=advance)
+        try:
+            results = simulate(model, seed, site_queues=site_queues, on_day=advance)
+        except VaxsimError as error:
+            _report(error)
     timings["simulate"] = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from vaxsim.errors import VaxsimError
 from vaxsim.model import Model, compile_model
 from vaxsim.results.results import Results, build_results
 from vaxsim.scenario import Scenario
@@ -30,6 +31,11 @@ def simulate(
     called after each simulated day (for progress bars).
     """
     model = scenario if isinstance(scenario, Model) else compile_model(scenario)
+    if model.scenario.policies.allocation == "plan":
+        raise VaxsimError(
+            "policies.allocation 'plan' (a plan-driven simulation) is not available yet: "
+            "use 'priority_first' or 'pro_rata'"
+        )
     seed = model.scenario.campaign.seed if seed is None else seed
     campaign = Campaign(model, seed, on_day=on_day, site_queues=site_queues, workers=workers)
     queues = campaign.site_queues
