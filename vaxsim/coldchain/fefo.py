@@ -1,0 +1,133 @@
+"""Issuing stock in order, for many groups at once (first expiry, first out).
+
+Rows of stock are sorted by group (a store and product, a vehicle, ...) and, within a group,
+by priority (earliest use-by day first). These helpers decide how much each row gives, with
+exact integer arithmetic and without a Python loop over rows or groups.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def group_starts(group: np.ndarray) -> np.ndarray:
+    """For rows sorted by ``group``, the index of the first row of each row's group."""
+    n = len(group)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    first = np.ones(n, dtype=bool)
+    first[1:] = group[1:] != group[:-1]
+    return np.maximum.accumulate(np.where(first, np.arange(n), 0))
+
+
+def cumulative_before(group: np.ndarray, amount: np.ndarray) -> np.ndarray:
+    """Sum of ``amount`` over the earlier rows of the same group (rows sorted by group)."""
+    total = np.cumsum(amount)
+    before = total - amount
+    return before - before[group_starts(group)] if len(group) else before
+
+
+def take_in_order(group: np.ndarray, doses: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Doses each row gives so that group ``g`` gives ``min(wanted[g], its stock)``, earliest rows first.
+
+    ``group`` (sorted) indexes ``wanted``; returns int64 doses per row, ``0 <= taken <= doses``.
+    """
+    doses = np.asarray(doses, dtype=np.int64)
+    before = cumulative_before(group, doses)
+    return np.clip(np.asarray(wanted, dtype=np.int64)[group] - before, 0, doses)
+
+
+def load_in_order(
+    group: np.ndarray, doses: np.ndarray, litres_per_dose: np.ndarray, room: np.ndarray
+) -> np.ndarray:
+    """Whole doses each row loads into its group's ``room`` litres, earliest rows first.
+
+    A row loads as many whole doses as fit in the room left after every earlier row of the
+    group *in full*, so the loaded volume never exceeds ``room[g]`` (up to float rounding of
+    1e-9 dose); the unused room is less than one dose of the first row that did not fit.
+    ``room`` may be ``inf``.
+    """
+    doses = np.asarray(doses, dtype=np.int64)
+    litres = doses * litres_per_dose
+    before = cumulative_before(group, litres)
+    left = np.asarray(room, dtype=float)[group] - before
+    with np.errstate(invalid="ignore", over="ignore"):
+        fits = np.floor(np.maximum(left, 0.0) / litres_per_dose + 1e-9)
+    fits = np.where(np.isfinite(fits), fits, np.iinfo(np.int64).max // 4)
+    return np.minimum(doses, fits.astype(np.int64))
+
+
+def match(
+    supply_group: np.ndarray,
+    supply: np.ndarray,
+    demand_group: np.ndarray,
+    demand: np.ndarray,
+    groups: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Share each group's supply rows among its demand rows, both in order.
+
+    Supply rows are sorted by group then priority, demand rows by group then priority. The
+    supply of a group is laid end to end and cut into the group's demands in turn; demands
+    beyond the group's supply get nothing. Returns the pieces as four arrays
+    ``(supply_row, demand_row, doses, offset)`` where ``offset`` is where the piece starts
+    within its demand (so a demand's pieces tile ``[0, filled)`` in supply order).
+    """
+    supply = np.asarray(supply, dtype=np.int64)
+    demand = np.asarray(demand, dtype=np.int64)
+    empty = np.zeros(0, dtype=np.int64)
+    if not len(supply) or not len(demand):
+        return empty, empty, empty, empty
+    s_end = np.cumsum(supply)
+    group_total = np.bincount(supply_group, weights=supply, minlength=groups).astype(np.int64)
+    group_base = np.cumsum(group_total) - group_total
+    d_cum = cumulative_before(demand_group, demand) + demand
+    d_end = group_base[demand_group] + np.minimum(d_cum, group_total[demand_group])
+    d_start = np.minimum(group_base[demand_group] + d_cum - demand, d_end)
+    demand_points = np.stack([d_start, d_end], axis=1).reshape(-1)  # already sorted
+    keys = np.concatenate([[0], s_end, demand_points])
+    ends = np.tile(np.array([2, 3], np.int8), len(d_end))
+    origin = np.concatenate([[0], np.ones(len(s_end), np.int8), ends])
+    order = np.argsort(keys, kind="stable")  # merges two sorted runs
+    points, origin = keys[order], origin[order]
+    x, length = points[:-1], np.diff(points)
+    # where a segment [x, next point) is not empty, every endpoint equal to x comes before it, so
+    # running counts give the supply row and the demand row containing it
+    si = np.cumsum(origin == 1)[:-1]
+    di = np.cumsum(origin == 3)[:-1]
+    ok = (length > 0) & (si < len(supply)) & (di < len(demand))
+    ok[ok] &= d_start[di[ok]] <= x[ok]
+    si, di, x, length = si[ok], di[ok], x[ok], length[ok]
+    return si, di, length, x - d_start[di]
+
+
+def order_by(*keys: np.ndarray) -> np.ndarray:
+    """Indices that sort rows by ``keys`` (first key most significant), stable and deterministic.
+
+    Integer keys are packed into one int64 when their ranges allow (one fast sort), else
+    ``numpy.lexsort`` is used; both give the same order.
+    """
+    if not keys or not len(keys[0]):
+        return np.zeros(0, dtype=np.int64)
+    packed = np.zeros(len(keys[0]), dtype=np.int64)
+    span = 1
+    for key in reversed(keys):
+        key = np.asarray(key, dtype=np.int64)
+        low = int(key.min())
+        width = int(key.max()) - low + 1
+        if span * width >= 2**62:
+            return np.lexsort(tuple(np.asarray(k, dtype=np.int64) for k in reversed(keys)))
+        packed += (key - low) * span
+        span *= width
+    return np.argsort(packed, kind="stable")
+
+
+def sum_by_key(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct keys (sorted) and the sum of ``values`` (int64) over the rows of each key."""
+    if not len(key):
+        return key.astype(np.int64), np.zeros(0, dtype=np.int64)
+    order = np.argsort(key, kind="stable")
+    ordered = key[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    starts = np.flatnonzero(first)
+    return ordered[starts], np.add.reduceat(np.asarray(values, dtype=np.int64)[order], starts)

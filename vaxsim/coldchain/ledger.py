@@ -1,0 +1,138 @@
+"""The ledger: every receipt, issue, administration and waste, per lot, store and day.
+
+Events are kept as compact int64 arrays (one row per day, store, lot, partner and kind, summed)
+and as running totals ``[store, lot]`` per kind, so the conservation identity of DESIGN.md
+
+    received = administered + wasted (all causes) + shipped out + on hand
+
+can be checked for every lot at every store every day, exactly, in a millisecond.
+``partner`` is the other store of a receipt or shipment (-1 = a delivery into the country, or
+nothing). :func:`verify_table` checks the same identity again from the tidy table alone, as an
+independent second count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from vaxsim.coldchain.errors import ConservationError
+from vaxsim.coldchain.fefo import sum_by_key
+
+EVENTS: tuple[str, ...] = ("received", "shipped", "administered", "wasted")
+RECEIVED, SHIPPED, ADMINISTERED, WASTED = range(4)
+#: Causes of waste (ledger ``cause`` column; empty for the other events).
+CAUSES: tuple[str, ...] = ("open_vial", "expiry", "thaw_clock", "excursion", "breakage")
+OPEN_VIAL, EXPIRY, THAW_CLOCK, EXCURSION, BREAKAGE = range(5)
+#: How many failing lot-store pairs a ConservationError spells out.
+SHOWN_BREAKS = 10
+
+
+class Ledger:
+    """Events and running totals of one run (``nodes`` stores × ``lots`` lots)."""
+
+    def __init__(self, nodes: int, lots: int):
+        self.nodes = nodes
+        self.lots = lots
+        self.received = np.zeros((nodes, lots), dtype=np.int64)
+        self.shipped = np.zeros((nodes, lots), dtype=np.int64)
+        self.administered = np.zeros((nodes, lots), dtype=np.int64)
+        self.wasted = np.zeros((len(CAUSES), nodes, lots), dtype=np.int64)
+        self._parts: list[np.ndarray] = []
+
+    def record(
+        self,
+        day: int,
+        event: int,
+        node: np.ndarray,
+        lot: np.ndarray,
+        doses: np.ndarray,
+        cause: int = -1,
+        partner: np.ndarray | int = -1,
+    ) -> None:
+        """Book ``doses`` of ``lot`` at ``node`` (arrays of equal length) as ``event``."""
+        doses = np.asarray(doses, dtype=np.int64)
+        if not len(doses) or not doses.any():
+            return
+        if np.any(doses < 0):
+            raise ValueError("ledger events must be non-negative doses")
+        node = np.asarray(node, dtype=np.int64)
+        lot = np.asarray(lot, dtype=np.int64)
+        partner = np.broadcast_to(np.asarray(partner, dtype=np.int64), doses.shape)
+        cell = node * self.lots + lot
+        key, summed = sum_by_key(cell * (self.nodes + 1) + partner + 1, doses)
+        keep = summed > 0
+        cells, partners = np.divmod(key[keep], self.nodes + 1)
+        target = {RECEIVED: self.received, SHIPPED: self.shipped, ADMINISTERED: self.administered}
+        into = self.wasted[cause] if event == WASTED else target[event]
+        np.add.at(into.reshape(-1), cells, summed[keep])
+        rows = np.empty((int(keep.sum()), 7), dtype=np.int64)
+        rows[:, 0] = day
+        rows[:, 1], rows[:, 2] = np.divmod(cells, self.lots)
+        rows[:, 3] = event
+        rows[:, 4] = cause if event == WASTED else -1
+        rows[:, 5] = partners - 1
+        rows[:, 6] = summed[keep]
+        self._parts.append(rows)
+
+    def events(self) -> np.ndarray:
+        """All events as an int64 array with columns day, node, lot, event, cause, partner, doses."""
+        if not self._parts:
+            return np.zeros((0, 7), dtype=np.int64)
+        if len(self._parts) > 1:
+            self._parts = [np.concatenate(self._parts)]
+        return self._parts[0]
+
+    def check(self, on_hand: np.ndarray, day: int | None, node_ids: np.ndarray, lot_ids: np.ndarray) -> None:
+        """Raise :class:`ConservationError` unless the identity holds for every store and lot."""
+        wasted = self.wasted.sum(axis=0)
+        outflow = self.administered + wasted + self.shipped + on_hand
+        difference = self.received - outflow
+        broken = np.argwhere(difference != 0)
+        if not len(broken):
+            return
+        breaks = [
+            {
+                "lot": str(lot_ids[lot]),
+                "node": str(node_ids[node]),
+                "received": int(self.received[node, lot]),
+                "administered": int(self.administered[node, lot]),
+                "wasted": int(wasted[node, lot]),
+                "shipped": int(self.shipped[node, lot]),
+                "on_hand": int(on_hand[node, lot]),
+                "difference": int(difference[node, lot]),
+            }
+            for node, lot in broken[:SHOWN_BREAKS]
+        ]
+        raise ConservationError(day, breaks, total=len(broken))
+
+
+def verify_table(ledger: pd.DataFrame, stock: pd.DataFrame) -> None:
+    """Check the identity from the tidy tables alone, for every store and lot.
+
+    ``ledger`` has columns store, lot, event, doses; ``stock`` has store, lot, doses on hand
+    at the end. Raises :class:`ConservationError` naming the first failing pairs.
+    """
+    flows = ledger.pivot_table(index=["store", "lot"], columns="event", values="doses", aggfunc="sum",
+                               fill_value=0)
+    flows = flows.reindex(columns=list(EVENTS), fill_value=0)
+    on_hand = stock.groupby(["store", "lot"]).doses.sum()
+    table = flows.join(on_hand.rename("on_hand"), how="outer").fillna(0).astype(np.int64)
+    table["difference"] = table.received - (table.administered + table.wasted + table.shipped + table.on_hand)
+    broken = table[table.difference != 0]
+    if not len(broken):
+        return
+    breaks = [
+        {
+            "lot": lot,
+            "node": store,
+            "received": int(row.received),
+            "administered": int(row.administered),
+            "wasted": int(row.wasted),
+            "shipped": int(row.shipped),
+            "on_hand": int(row.on_hand),
+            "difference": int(row.difference),
+        }
+        for (store, lot), row in broken.head(SHOWN_BREAKS).iterrows()
+    ]
+    raise ConservationError(None, breaks, total=len(broken))

@@ -1,0 +1,234 @@
+"""A day's vaccination sessions as the cold chain sees them: counts per session and product.
+
+The engine says, for each session it runs today, the district, the product, how many people
+need a dose and how many of them come late (in the policy's last ``late_minutes``). Optional
+``site`` and ``start``/``end`` (minutes since local midnight) let vials carry over between the
+sessions of one site when the policy does not discard them at session end, and let a vial's
+in-use time cut short its use in sessions longer than that time.
+
+:func:`vial_groups` decides which sessions share open vials. :class:`SessionLayout` turns the
+engine's doses per district and product into sessions of the district's sites.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vaxsim.coldchain.fefo import cumulative_before, order_by
+from vaxsim.model import Model
+from vaxsim.scenario.base import minutes_of_day
+from vaxsim.scenario.sites import WEEKDAYS
+
+
+@dataclass(frozen=True)
+class Sessions:
+    """Int64 arrays, one entry per session (and product) of the day.
+
+    ``district``, ``product``: indices; ``people``: people needing a dose of ``product``;
+    ``late``: how many of them arrive in the late window (default 0); ``site``: any id shared
+    by the sessions of one site (-1 = not known); ``start``, ``end``: minutes since midnight
+    (NaN = not known, treated as shorter than any in-use time).
+    """
+
+    district: np.ndarray
+    product: np.ndarray
+    people: np.ndarray
+    late: np.ndarray
+    site: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    @classmethod
+    def of(
+        cls,
+        district: np.ndarray,
+        product: np.ndarray,
+        people: np.ndarray,
+        late: np.ndarray | None = None,
+        site: np.ndarray | None = None,
+        start: np.ndarray | None = None,
+        end: np.ndarray | None = None,
+    ) -> Sessions:
+        """Sessions from arrays of equal length (optional ones default as documented)."""
+        people = np.asarray(people, dtype=np.int64).ravel()
+        n = len(people)
+
+        def ints(values: np.ndarray | None, default: int) -> np.ndarray:
+            if values is None:
+                return np.full(n, default, dtype=np.int64)
+            return np.broadcast_to(np.asarray(values, dtype=np.int64), (n,)).copy()
+
+        def floats(values: np.ndarray | None) -> np.ndarray:
+            if values is None:
+                return np.full(n, np.nan)
+            return np.broadcast_to(np.asarray(values, dtype=float), (n,)).copy()
+
+        sessions = cls(
+            district=ints(district, 0),
+            product=ints(product, 0),
+            people=people,
+            late=ints(late, 0),
+            site=ints(site, -1),
+            start=floats(start),
+            end=floats(end),
+        )
+        if np.any(people < 0) or np.any(sessions.late < 0) or np.any(sessions.late > people):
+            raise ValueError("sessions need 0 <= late <= people")
+        return sessions
+
+    def __len__(self) -> int:
+        return len(self.people)
+
+    @property
+    def minutes(self) -> np.ndarray:
+        """Session length in minutes (NaN when unknown)."""
+        return self.end - self.start
+
+
+def vial_groups(sessions: Sessions, in_use_minutes: np.ndarray, discard_at_session_end: bool) -> np.ndarray:
+    """Group id per session: sessions of one group share open vials; ids are ``0..G-1``.
+
+    Each session is its own group, unless vials are kept after the session
+    (``discard_at_session_end`` false): then all of a day's sessions of one site and product
+    (in one district) share vials when they fit within the product's in-use time
+    (``in_use_minutes`` per session, from the first start to the last end);
+    otherwise each session discards its own leftovers. Groups are numbered in order of their first session.
+    """
+    n = len(sessions)
+    group = np.arange(n, dtype=np.int64)
+    if discard_at_session_end or not n:
+        return group
+    known = (sessions.site >= 0) & np.isfinite(sessions.start) & np.isfinite(sessions.end)
+    sites, products = int(sessions.site.max()) + 1, int(sessions.product.max()) + 1
+    place = (sessions.district * sites + sessions.site) * products + sessions.product
+    key = np.where(known, place, -1 - group)
+    _, inverse = np.unique(key, return_inverse=True)
+    first = np.full(inverse.max() + 1, np.inf)
+    last = np.full(inverse.max() + 1, -np.inf)
+    np.minimum.at(first, inverse, np.where(known, sessions.start, np.inf))
+    np.maximum.at(last, inverse, np.where(known, sessions.end, -np.inf))
+    pooled = known & (last[inverse] - first[inverse] <= in_use_minutes)
+    group = np.where(pooled, inverse, inverse.max() + 1 + np.arange(n))
+    _, first, group = np.unique(group, return_index=True, return_inverse=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[group]
+
+
+def split_in_proportion(totals: np.ndarray, group: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Split ``totals[g]`` whole people among the members of group ``g`` in proportion to
+    ``weights``, exactly: member ``i`` gets the floor or the ceiling of its share (cumulative
+    rounding, in member order), and the parts of each group add up to its total. A group whose
+    weights are all zero shares equally; a group without members gets nothing.
+    """
+    totals = np.asarray(totals, dtype=np.int64)
+    group = np.asarray(group, dtype=np.int64)
+    weights = np.asarray(weights, dtype=float)
+    order = np.argsort(group, kind="stable")
+    g, w = group[order], weights[order]
+    flat = np.bincount(g, weights=w, minlength=len(totals))[g] <= 0
+    w = np.where(flat, 1.0, w)
+    cum = cumulative_before(g, w) + w
+    last = np.ones(len(g), dtype=bool)
+    last[:-1] = g[1:] != g[:-1]
+    whole = np.bincount(g, weights=w, minlength=len(totals))[g]
+    upper = np.where(last, totals[g], np.floor(totals[g] * cum / whole + 1e-9)).astype(np.int64)
+    upper = np.minimum(upper, totals[g])
+    lower = np.zeros(len(g), dtype=np.int64)
+    lower[1:] = np.where(last[:-1], 0, upper[:-1])
+    parts = np.zeros(len(g), dtype=np.int64)
+    parts[order] = upper - lower
+    return parts
+
+
+@dataclass(frozen=True)
+class SessionLayout:
+    """Every session of every site (from the site types), to split a day's doses into sessions."""
+
+    site: np.ndarray
+    district: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    open_on: np.ndarray  # [weekday, session template] bool
+
+    @classmethod
+    def from_model(cls, model: Model) -> SessionLayout:
+        site, start, end, open_days = [], [], [], []
+        for i, type_name in enumerate(model.sites.type):
+            site_type = model.site_types[type_name]
+            days = [day in site_type.open_days for day in WEEKDAYS]
+            for session in site_type.sessions:
+                site.append(i)
+                start.append(minutes_of_day(session.start))
+                end.append(minutes_of_day(session.end))
+                open_days.append(days)
+        site_arr = np.array(site, dtype=np.int64)
+        return cls(
+            site=site_arr,
+            district=model.sites.district.to_numpy(dtype=np.int64)[site_arr],
+            start=np.array(start, dtype=float),
+            end=np.array(end, dtype=float),
+            open_on=np.array(open_days, dtype=bool).reshape(-1, 7).T,
+        )
+
+    def split(
+        self,
+        weekday: int,
+        people: np.ndarray,
+        site_weight: np.ndarray,
+        late_minutes: float,
+        rng: np.random.Generator,
+    ) -> Sessions:
+        """Sessions for ``people[district, product]`` doses on a day of ``weekday`` (Monday = 0).
+
+        A district's people of each product go to its sites in proportion to ``site_weight``
+        (e.g. the site's visits that day), then to a site's open sessions in proportion to their
+        minutes. Each person is late with probability ``late_minutes / session minutes``.
+        """
+        people = np.asarray(people, dtype=np.int64)
+        templates = np.flatnonzero(self.open_on[weekday])
+        minutes = self.end[templates] - self.start[templates]
+        open_sites = np.unique(self.site[templates])
+        site_district = np.zeros(len(site_weight), dtype=np.int64)
+        site_district[self.site] = self.district
+        has_site = np.bincount(site_district[open_sites], minlength=people.shape[0]) > 0
+        if np.any(people.sum(axis=1)[~has_site] > 0):
+            missing = np.flatnonzero((people.sum(axis=1) > 0) & ~has_site)
+            raise ValueError(
+                f"district(s) {missing.tolist()} have doses but no site open on weekday {weekday}"
+            )
+        weights = np.asarray(site_weight, dtype=float)[open_sites]
+        products = np.flatnonzero(people.sum(axis=0))
+        if not len(products):
+            return Sessions.of(np.zeros(0), np.zeros(0), np.zeros(0))
+        # members are (open site, product) pairs, then (session, product) pairs; groups are
+        # (district, product) cells, then (site, product) cells
+        width = people.shape[1]
+        site_p = np.repeat(open_sites, len(products))
+        product_p = np.tile(products, len(open_sites))
+        at_site = split_in_proportion(
+            people.reshape(-1), site_district[site_p] * width + product_p, np.repeat(weights, len(products))
+        )
+        per_site = np.zeros(len(site_weight) * width, dtype=np.int64)
+        per_site[site_p * width + product_p] = at_site
+        template_p = np.repeat(templates, len(products))
+        product_t = np.tile(products, len(templates))
+        per_session = split_in_proportion(
+            per_site, self.site[template_p] * width + product_t, np.repeat(minutes, len(products))
+        )
+        used = np.flatnonzero(per_session)
+        rows, product, count = template_p[used], product_t[used], per_session[used]
+        share = np.clip(late_minutes / (self.end[rows] - self.start[rows]), 0.0, 1.0)
+        late = rng.binomial(count, share) if late_minutes > 0 else np.zeros_like(count)
+        order = order_by(self.site[rows], product, self.start[rows].astype(np.int64))
+        return Sessions.of(
+            district=self.district[rows][order],
+            product=product[order],
+            people=count[order],
+            late=late[order],
+            site=self.site[rows][order],
+            start=self.start[rows][order],
+            end=self.end[rows][order],
+        )
