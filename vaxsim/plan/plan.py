@@ -1,0 +1,79 @@
+"""The :class:`Plan`: the optimizer's answer as pandas tables, before it becomes a bundle.
+
+A plan is the ten tables of :mod:`vaxsim.plan.tables` (one DataFrame each, columns in that
+order) plus what produced it (scenario, seed, solver) and what the optimizer found on the way
+(objective terms, binding constraints, per-sub-problem log). ``vaxsim.optimize`` returns one;
+the bundle writer saves it; ``vaxsim.plan.read`` loads a bundle back to an equal ``Plan``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from vaxsim.plan.tables import TABLES
+
+FORMAT = "vaxsim.plan/1.0.0"
+STATUSES = ("draft", "proposed", "approved", "superseded")
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty DataFrame with the columns of plan table ``name``."""
+    return pd.DataFrame({column: pd.Series(dtype=object) for column in TABLES[name].column_names})
+
+
+@dataclass
+class Plan:
+    """An optimized plan (PLAN_FORMAT.md).
+
+    Tables (one attribute each, DataFrames with the columns of :data:`vaxsim.plan.tables.TABLES`
+    in that order): ``products``, ``product_codes``, ``sites``, ``lots``, ``shipments``,
+    ``shipment_lines``, ``capacity``, ``registrant_allocations``, ``appointments``,
+    ``stock_projection``.
+
+    Metadata: ``plan_id`` and ``revision`` (deterministic from scenario and seed), ``scenario``
+    ``{name, seed, sha256}``, ``solver`` ``{name, status, objective, gap, seconds}``,
+    ``summary`` (headline figures: doses planned, unmet demand, objective terms),
+    ``findings`` (what limits the plan, one row per binding constraint or slack used, with a
+    ``message`` in words), ``log`` (one row per solved sub-problem: sizes and times), and
+    ``robustness`` (filled by re-simulation, else empty).
+    """
+
+    products: pd.DataFrame = field(default_factory=lambda: empty_table("products"))
+    product_codes: pd.DataFrame = field(default_factory=lambda: empty_table("product_codes"))
+    sites: pd.DataFrame = field(default_factory=lambda: empty_table("sites"))
+    lots: pd.DataFrame = field(default_factory=lambda: empty_table("lots"))
+    shipments: pd.DataFrame = field(default_factory=lambda: empty_table("shipments"))
+    shipment_lines: pd.DataFrame = field(default_factory=lambda: empty_table("shipment_lines"))
+    capacity: pd.DataFrame = field(default_factory=lambda: empty_table("capacity"))
+    registrant_allocations: pd.DataFrame = field(
+        default_factory=lambda: empty_table("registrant_allocations")
+    )
+    appointments: pd.DataFrame = field(default_factory=lambda: empty_table("appointments"))
+    stock_projection: pd.DataFrame = field(default_factory=lambda: empty_table("stock_projection"))
+
+    plan_id: str = ""
+    revision: int = 1
+    supersedes: str | None = None
+    status: str = "draft"
+    scenario: dict[str, Any] = field(default_factory=dict)
+    solver: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    findings: pd.DataFrame = field(default_factory=pd.DataFrame)
+    log: pd.DataFrame = field(default_factory=pd.DataFrame)
+    robustness: dict[str, Any] = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The ten plan tables by name, in the order of PLAN_FORMAT.md."""
+        return {name: getattr(self, name) for name in TABLES}
+
+    def column_problems(self) -> list[str]:
+        """Tables whose columns differ from :data:`~vaxsim.plan.tables.TABLES` (empty if none)."""
+        found = []
+        for name, table in self.tables().items():
+            expected = TABLES[name].column_names
+            if list(table.columns) != expected:
+                found.append(f"table {name}: columns {list(table.columns)} differ from {expected}")
+        return found
