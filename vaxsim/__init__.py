@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 
 from vaxsim.errors import Problem, ScenarioError, VaxsimError  # noqa: E402
 from vaxsim.model import Model, compile_model  # noqa: E402
+from vaxsim.optimize import optimize  # noqa: E402
 from vaxsim.results.results import Results  # noqa: E402
 from vaxsim.scenario import Scenario, load, scenario_hash  # noqa: E402
 from vaxsim.sim.simulate import simulate  # noqa: E402
@@ -23,6 +24,7 @@ __all__ = [
     "__version__",
     "compile_model",
     "load",
+    "optimize",
     "scenario_hash",
     "simulate",
 ]

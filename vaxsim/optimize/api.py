@@ -1,0 +1,109 @@
+"""``vaxsim.optimize(scenario) -> Plan``: the optimizer's one public entry point.
+
+Phases (each testable alone): check the inputs (:mod:`~vaxsim.optimize.validate`), forecast
+demand (:mod:`~vaxsim.optimize.demand`), fix the run's constants
+(:mod:`~vaxsim.optimize.context`), run the rolling horizon — for each window and level:
+assemble, build, solve, extract, realise (:mod:`~vaxsim.optimize.rolling`) — and turn the
+realised run into a plan (:mod:`~vaxsim.optimize.to_plan`). FORMULATION.md has the maths.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from vaxsim.model import Model, compile_model
+from vaxsim.optimize.context import make_context, next_dose_steps, planning_shape
+from vaxsim.optimize.demand import demand_from_table, forecast_demand
+from vaxsim.optimize.hierarchy import HierarchyError, build_hierarchy
+from vaxsim.optimize.options import (
+    Method,
+    Options,
+    PlanningOptions,
+    ProgressCallback,
+    Solver,
+    SolverOptions,
+    Weights,
+)
+from vaxsim.optimize.rolling import run
+from vaxsim.optimize.sites import SiteCalendar
+from vaxsim.optimize.to_plan import to_plan
+from vaxsim.optimize.validate import OptimizeError, check_inputs
+from vaxsim.plan import Plan
+from vaxsim.scenario import Scenario, load
+
+
+def optimize(
+    scenario: Scenario | Model | str | Path,
+    *,
+    solver: Solver = "cbc",
+    time_limit: float | None = None,
+    gap: float = 1e-4,
+    threads: int = 1,
+    method: Method = "auto",
+    weights: Weights | None = None,
+    planning: PlanningOptions | None = None,
+    demand: pd.DataFrame | None = None,
+    appointments: bool | None = None,
+    progress: ProgressCallback | None = None,
+) -> Plan:
+    """Plan a campaign: lots down the store hierarchy and appointment capacity at every site.
+
+    ``scenario``: a loaded :class:`~vaxsim.scenario.Scenario`, a compiled
+    :class:`~vaxsim.model.Model`, or a scenario file path.
+    ``solver``: ``"cbc"`` (bundled with PuLP, the default) or ``"highs"`` (needs ``highspy``).
+    ``time_limit``: seconds per sub-problem (``None``: none). ``gap``: relative optimality gap
+    for integer programs. ``threads``: sub-problems solved at once (worker processes).
+    ``method``: HiGHS LP algorithm (``"auto"`` picks by size). ``weights``: objective weights
+    (:class:`~vaxsim.optimize.options.Weights`, costs per unit). ``planning``: periods, rolling
+    horizon, whole vials, integers (:class:`~vaxsim.optimize.options.PlanningOptions`).
+    ``demand``: a table of approved registrants (district, priority_group, age_band, date,
+    persons) instead of the scenario's registration forecast. ``appointments``: one row per
+    booked person (``None``: only for plans of up to a million doses). ``progress``: called with
+    a :class:`~vaxsim.optimize.options.Progress` after each sub-problem.
+
+    Raises :class:`~vaxsim.optimize.validate.OptimizeError` listing every input problem before
+    any model is built. Shortfalls are not errors: they are slack, reported in
+    ``plan.findings`` and ``plan.summary``.
+    """
+    model = _model(scenario)
+    options = Options(
+        solver=SolverOptions(solver=solver, time_limit=time_limit, gap=gap, threads=threads, method=method),
+        planning=planning or PlanningOptions(),
+        weights=weights or Weights(),
+    )
+    extra: list[str] = []
+    if demand is not None:
+        table, extra = demand_from_table(model, demand)
+    period, _, _ = planning_shape(model, options)
+    extra += next_dose_steps(model, period)[1]
+    groups = len(model.priority_groups)
+    if options.weights.priority is not None and len(options.weights.priority) != groups:
+        extra.append(
+            f"weights.priority has {len(options.weights.priority)} values for {groups} priority groups"
+        )
+    try:
+        build_hierarchy(model, SiteCalendar.from_model(model))
+    except HierarchyError as error:
+        extra.append(f"store hierarchy: {error}")
+    check_inputs(model, options, extra)
+    forecast = table if demand is not None else forecast_demand(model)
+    ctx = make_context(model, options, forecast)
+    result = run(ctx, progress)
+    return to_plan(ctx, result, appointments=appointments)
+
+
+def _model(scenario: Scenario | Model | str | Path) -> Model:
+    if isinstance(scenario, Model):
+        return scenario
+    if isinstance(scenario, str | Path):
+        scenario = load(scenario)
+    if not isinstance(scenario, Scenario):
+        raise OptimizeError(
+            [f"expected a Scenario, a Model or a scenario path, got {type(scenario).__name__}"]
+        )
+    return compile_model(scenario)
+
+
+__all__ = ["OptimizeError", "optimize"]

@@ -1,0 +1,214 @@
+"""What the optimizer may be told: objective weights and run options, with their units.
+
+Every weight is a cost in the objective, which is *minimised*; FORMULATION.md explains each
+term. Defaults are deliberate, documented choices, not tuned constants: change them per run with
+``optimize(..., weights=Weights(expiry=100))``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+Solver = Literal["cbc", "highs"]
+Method = Literal["auto", "simplex", "ipm"]
+
+#: Above this many LP columns, ``method="auto"`` asks HiGHS for its interior-point solver
+#: (with crossover); below it, dual simplex is faster on these staircase LPs (measured, see
+#: benchmarks/optimize.md).
+IPM_ABOVE_COLUMNS = 150_000
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Objective weights (costs per unit; the objective is minimised).
+
+    - ``priority``: cost per person-day waiting for a first dose, per priority group in the
+      scenario's order (highest priority first). ``None``: geometric, ``priority_ratio`` times
+      the next group's, the last group 1.0.
+    - ``priority_ratio``: ratio between consecutive groups when ``priority`` is ``None``.
+    - ``next_dose_wait``: per person-day between becoming eligible for a next dose (minimum
+      interval passed) and getting it.
+    - ``overdue``: per person-day past the maximum interval without the next dose.
+    - ``expiry``: per dose that expires, by date or by the thaw clock.
+    - ``open_vial``: per dose expected to be discarded from opened vials.
+    - ``transport``: per dose per day of transport lead time.
+    - ``overflow``: per litre-day of stock above a store's capacity (storage slack).
+    - ``reserve``: per dose short of the next-dose reserve at the end of a planning window.
+    - ``equity``: per eligible person of the sub-problem, per unit of the lowest unit coverage
+      (share of eligible people with a first dose); raising the worst-off province (or
+      district) by 1 % of its people is worth ``0.01 * equity * eligible people``.
+    - ``fefo``: per dose used, per year of shelf life it still had (a tie-break that prefers
+      the earlier expiry when nothing else differs).
+    """
+
+    priority: tuple[float, ...] | None = None
+    priority_ratio: float = 1.5
+    next_dose_wait: float = 1.0
+    overdue: float = 20.0
+    expiry: float = 50.0
+    open_vial: float = 1.0
+    transport: float = 0.001
+    overflow: float = 100.0
+    reserve: float = 2.0
+    equity: float = 1.0
+    fefo: float = 0.001
+
+    def priority_weights(self, groups: int) -> tuple[float, ...]:
+        """Cost per person-day waiting, per priority group (highest priority first)."""
+        if self.priority is not None:
+            if len(self.priority) != groups:
+                raise ValueError(f"weights.priority has {len(self.priority)} values for {groups} groups")
+            return tuple(float(w) for w in self.priority)
+        return tuple(float(self.priority_ratio ** (groups - 1 - i)) for i in range(groups))
+
+    def problems(self) -> list[str]:
+        """What is wrong with these weights (empty when they are usable)."""
+        found = []
+        for name in (
+            "priority_ratio",
+            "next_dose_wait",
+            "overdue",
+            "expiry",
+            "open_vial",
+            "transport",
+            "overflow",
+            "reserve",
+            "equity",
+            "fefo",
+        ):
+            value = getattr(self, name)
+            if not value >= 0 or value == float("inf"):
+                found.append(f"weights.{name} must be a finite number >= 0 (got {value})")
+        if self.priority is not None and any(not w >= 0 for w in self.priority):
+            found.append(f"weights.priority must be >= 0 (got {list(self.priority)})")
+        return found
+
+
+@dataclass(frozen=True)
+class SolverOptions:
+    """How each sub-problem is solved.
+
+    ``time_limit`` is seconds per sub-problem; ``gap`` the relative optimality gap accepted for
+    integer programs (LPs are solved to optimality); ``threads`` the number of sub-problems
+    solved at once (one solver thread each; the single national problem gets them all);
+    ``method`` the HiGHS LP algorithm.
+    """
+
+    solver: Solver = "cbc"
+    time_limit: float | None = None
+    gap: float = 1e-4
+    threads: int = 1
+    method: Method = "auto"
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.solver not in ("cbc", "highs"):
+            found.append(f"solver must be 'cbc' or 'highs' (got {self.solver!r})")
+        elif self.solver == "highs" and not highs_available():
+            found.append("solver 'highs' needs the highspy package: pip install 'vaxsim[highs]'")
+        if self.time_limit is not None and not self.time_limit > 0:
+            found.append(f"time_limit must be > 0 seconds (got {self.time_limit})")
+        if not 0 <= self.gap < 1:
+            found.append(f"gap must be in [0, 1) (got {self.gap})")
+        if not isinstance(self.threads, int) or self.threads < 1:
+            found.append(f"threads must be a whole number >= 1 (got {self.threads})")
+        if self.method not in ("auto", "simplex", "ipm"):
+            found.append(f"method must be 'auto', 'simplex' or 'ipm' (got {self.method!r})")
+        return found
+
+
+@dataclass(frozen=True)
+class PlanningOptions:
+    """The shape of the planning: resolution, rolling horizon, units of shipment.
+
+    - ``period_days``: 1 (daily) or 7 (weekly) planning periods in the LPs; the committed plan
+      is always realised day by day. ``None``: daily for small scenarios, weekly otherwise.
+    - ``horizon_days``: look-ahead of each planning window (days, a multiple of the period).
+    - ``replan_every``: days committed from each window before re-planning (a multiple of the
+      period, at most ``horizon_days``).
+    - ``whole_vials``: ship whole vials between stores (doses otherwise).
+    - ``integer``: solve shipments and doses as integers (a MIP); otherwise the LP relaxation is
+      solved and rounded and repaired while the plan is realised (see FORMULATION.md).
+    - ``lexicographic``: first minimise the slack terms (unmet next doses, overflow, expiry,
+      reserve), then the whole objective with that optimum held.
+    - ``next_dose_reserve``: share of people owed a next dose whose dose is held in stock at
+      the end of each window; ``None`` follows the scenario's ``second_dose_reserve`` policy.
+    - ``class_window_days``: lots of one product whose expiry dates fall in the same window of
+      this many days form one lot class (1 = same expiry date; lossless).
+    """
+
+    period_days: int | None = None
+    horizon_days: int | None = None
+    replan_every: int | None = None
+    whole_vials: bool = False
+    integer: bool = False
+    lexicographic: bool = False
+    next_dose_reserve: float | None = None
+    class_window_days: int = 1
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.period_days not in (None, 1, 7):
+            found.append(f"period_days must be 1 or 7 (got {self.period_days})")
+        period = self.period_days or 1
+        for name in ("horizon_days", "replan_every"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if not isinstance(value, int) or value < 1:
+                found.append(f"{name} must be a whole number of days >= 1 (got {value})")
+            elif value % period:
+                found.append(f"{name} ({value}) must be a multiple of period_days ({period})")
+        if (
+            self.horizon_days is not None
+            and self.replan_every is not None
+            and self.replan_every > self.horizon_days
+        ):
+            found.append(
+                f"replan_every ({self.replan_every}) must not exceed horizon_days ({self.horizon_days})"
+            )
+        if self.next_dose_reserve is not None and not 0 <= self.next_dose_reserve <= 1:
+            found.append(f"next_dose_reserve must be in [0, 1] (got {self.next_dose_reserve})")
+        if not isinstance(self.class_window_days, int) or self.class_window_days < 1:
+            found.append(f"class_window_days must be a whole number >= 1 (got {self.class_window_days})")
+        return found
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress event: a sub-problem was solved (or a phase finished).
+
+    ``done`` of ``total`` sub-problems so far; ``name`` e.g. ``"nation"`` or
+    ``"province 79 Hồ Chí Minh"``; ``window`` the planning window's first and last dates.
+    """
+
+    done: int
+    total: int
+    level: str
+    name: str
+    window: tuple[str, str]
+    status: str
+    seconds: float
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class Options:
+    """Everything :func:`vaxsim.optimize` was asked, in one object passed down the phases."""
+
+    solver: SolverOptions = field(default_factory=SolverOptions)
+    planning: PlanningOptions = field(default_factory=PlanningOptions)
+    weights: Weights = field(default_factory=Weights)
+
+    def problems(self) -> list[str]:
+        return [*self.solver.problems(), *self.planning.problems(), *self.weights.problems()]
+
+
+def highs_available() -> bool:
+    """Is the ``highspy`` package importable?"""
+    return importlib.util.find_spec("highspy") is not None

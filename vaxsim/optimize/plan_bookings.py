@@ -1,0 +1,183 @@
+"""The plan's booking tables from the realised days: capacity and registrant allocations.
+
+- ``capacity``: one row per site, date, session, product, dose number and priority group,
+  with the appointments the plan opens; every one is booked for an approved registrant (the
+  plan only opens what it fills), so ``booked = capacity``. Next doses are reserved for the
+  people owed them whatever their group: their ``priority_group`` is :data:`NEXT_DOSE_GROUP`.
+- ``registrant_allocations``: the hierarchy's allocations of people, province → district
+  (what each district is to vaccinate per day) and district → site (per site and day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from vaxsim.model import Model
+from vaxsim.optimize.ids import keyed_ids
+from vaxsim.optimize.plan_reference import SiteIds
+from vaxsim.optimize.plan_stock import _dates
+from vaxsim.optimize.sites import SiteCalendar
+from vaxsim.optimize.vaccination_day import DoseKinds, Records
+from vaxsim.plan.tables import TABLES
+
+#: ``priority_group`` of next-dose rows: reserved for the people owed the dose.
+NEXT_DOSE_GROUP = "any"
+
+
+@dataclass(frozen=True)
+class Bookings:
+    """Doses booked per site, session, campaign day and dose kind (whole people), sorted by
+    day, site and session; ``district`` is the site's."""
+
+    site: np.ndarray
+    session: np.ndarray
+    day: np.ndarray
+    kind: np.ndarray
+    district: np.ndarray
+    persons: np.ndarray
+
+    @classmethod
+    def from_records(cls, records: Records, calendar: SiteCalendar) -> Bookings:
+        if records.capacity:
+            cols = [np.concatenate([c[k] for c in records.capacity]).astype(np.int64) for k in range(5)]
+        else:
+            cols = [np.zeros(0, dtype=np.int64)] * 5
+        site, session, day, kind, persons = cols
+        frame = pd.DataFrame({"day": day, "site": site, "session": session, "kind": kind, "persons": persons})
+        frame = frame.groupby(["day", "site", "session", "kind"], sort=True, as_index=False).persons.sum()
+        frame = frame[frame.persons > 0]
+        site = frame.site.to_numpy(dtype=np.int64)
+        return cls(
+            site=site,
+            session=frame.session.to_numpy(dtype=np.int64),
+            day=frame.day.to_numpy(dtype=np.int64),
+            kind=frame.kind.to_numpy(dtype=np.int64),
+            district=calendar.district[site],
+            persons=frame.persons.to_numpy(dtype=np.int64),
+        )
+
+    def __len__(self) -> int:
+        return len(self.site)
+
+
+def kind_labels(
+    model: Model, kinds: DoseKinds, group_ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Product id, dose number and priority-group label of each dose kind."""
+    product = model.products.id.astype(str).to_numpy()[kinds.product]
+    label = np.where(kinds.group >= 0, group_ids[np.maximum(kinds.group, 0)], NEXT_DOSE_GROUP)
+    return product, kinds.dose.astype(np.int64), label.astype(object)
+
+
+def capacity_table(
+    bookings: Bookings,
+    model: Model,
+    calendar: SiteCalendar,
+    kinds: DoseKinds,
+    group_ids: np.ndarray,
+    ids: SiteIds,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``capacity`` and, per booking, the row of the table it falls in."""
+    product, dose, label = kind_labels(model, kinds, group_ids)
+    frame = pd.DataFrame(
+        {
+            "site": bookings.site,
+            "day": bookings.day,
+            "session": bookings.session,
+            "product": product[bookings.kind],
+            "dose": dose[bookings.kind],
+            "label": label[bookings.kind],
+            "persons": bookings.persons,
+        }
+    )
+    keys = ["site", "day", "session", "product", "dose", "label"]
+    grouped = frame.groupby(keys, sort=True)
+    rows = grouped.persons.sum().reset_index()
+    row_of_booking = grouped.ngroup().to_numpy()
+    site_id = ids.site[rows.site.to_numpy(dtype=np.int64)]
+    date = _dates(model.dates[0], rows.day.to_numpy())
+    site, session = rows.site.to_numpy(dtype=np.int64), rows.session.to_numpy(dtype=np.int64)
+    start = calendar.session_start[site, session]
+    end = calendar.session_end[site, session]
+    persons = rows.persons.to_numpy(dtype=np.int64)
+    table = pd.DataFrame(
+        {
+            "capacity_id": keyed_ids("cap", site_id, date, start, rows["product"], rows.dose, rows.label),
+            "site_id": site_id,
+            "service_date": date,
+            "session_start": start,
+            "session_end": end,
+            "product_id": rows["product"].to_numpy(dtype=object),
+            "dose_number": rows.dose.to_numpy(dtype=np.int64),
+            "priority_group": rows.label.to_numpy(dtype=object),
+            "capacity": persons,
+            "booked": persons.copy(),
+        },
+        columns=TABLES["capacity"].column_names,
+    )
+    return table, row_of_booking
+
+
+def allocations_table(
+    records: Records,
+    bookings: Bookings,
+    model: Model,
+    kinds: DoseKinds,
+    group_ids: np.ndarray,
+    ids: SiteIds,
+) -> pd.DataFrame:
+    """``registrant_allocations``: province → district per day, then district → site per day."""
+    product, dose, label = kind_labels(model, kinds, group_ids)
+    province_code = model.provinces.id.astype(str).to_numpy()
+    district_code = model.districts.id.astype(str).to_numpy()
+    district_province = model.districts.province.to_numpy()
+    if records.allocations:
+        district, day, kind, persons = (
+            np.concatenate([a[k] for a in records.allocations]).astype(np.int64) for k in range(4)
+        )
+    else:
+        district = day = kind = persons = np.zeros(0, dtype=np.int64)
+    upper = pd.DataFrame(
+        {
+            "from": province_code[district_province[district]],
+            "to": district_code[district],
+            "day": day,
+            "product": product[kind],
+            "dose": dose[kind],
+            "label": label[kind],
+            "persons": persons,
+        }
+    )
+    lower = pd.DataFrame(
+        {
+            "from": district_code[bookings.district],
+            "to": ids.site[bookings.site],
+            "day": bookings.day,
+            "product": product[bookings.kind],
+            "dose": dose[bookings.kind],
+            "label": label[bookings.kind],
+            "persons": bookings.persons,
+        }
+    )
+    keys = ["from", "to", "day", "product", "dose", "label"]
+    rows = pd.concat([upper, lower], ignore_index=True).groupby(keys, sort=True, as_index=False).persons.sum()
+    rows = rows[rows.persons > 0]
+    date = _dates(model.dates[0], rows.day.to_numpy())
+    return pd.DataFrame(
+        {
+            "allocation_id": keyed_ids(
+                "alloc", rows["from"], rows["to"], date, rows["product"], rows.dose, rows.label
+            ),
+            "from_unit_id": rows["from"].to_numpy(dtype=object),
+            "to_unit_id": rows["to"].to_numpy(dtype=object),
+            "service_date": date,
+            "product_id": rows["product"].to_numpy(dtype=object),
+            "dose_number": rows.dose.to_numpy(dtype=np.int64),
+            "priority_group": rows.label.to_numpy(dtype=object),
+            "persons": rows.persons.to_numpy(dtype=np.int64),
+        },
+        columns=TABLES["registrant_allocations"].column_names,
+    )

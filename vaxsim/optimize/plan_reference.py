@@ -1,0 +1,218 @@
+"""The plan's reference tables: products, product codes, sites (stores and vaccination sites), lots.
+
+They describe the world the plan acts in, straight from the compiled model; the movement and
+booking tables refer to them by id. :class:`SiteIds` also maps every node of the optimizer's
+hierarchy to the physical store that holds its stock (a virtual node, used where a province or
+district has no store of its own, keeps its stock in the store that serves it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from vaxsim.model import Model
+from vaxsim.optimize.hierarchy import Hierarchy
+from vaxsim.optimize.ids import plan_id, unique_ids
+from vaxsim.optimize.sites import SiteCalendar
+from vaxsim.plan.tables import TABLES
+
+#: Code system of the products' local codes.
+LOCAL_PRODUCT_SYSTEM = "urn:vaxsim:product"
+
+_STORE_TYPES = {
+    "national": "national_store",
+    "regional": "regional_store",
+    "provincial": "provincial_store",
+    "district": "district_store",
+}
+
+
+@dataclass(frozen=True)
+class SiteIds:
+    """Plan ids of stores (``store [model store]``) and vaccination sites (``site [model site]``),
+    and ``node_store [hierarchy node]``, the model store holding each node's stock."""
+
+    store: np.ndarray
+    site: np.ndarray
+    node_store: np.ndarray
+
+    @classmethod
+    def from_model(cls, model: Model, hierarchy: Hierarchy) -> SiteIds:
+        keys = [f"store:{s}" for s in model.stores.id] + [f"site:{s}" for s in model.sites.id]
+        raw = [str(s) for s in model.stores.id] + [str(s) for s in model.sites.id]
+        ids = unique_ids(raw, keys)
+        stores = len(model.stores)
+        node_store = hierarchy.store.copy()
+        province_store = model.provinces.store.to_numpy()
+        district_store = model.districts.store.to_numpy()
+        virtual_d = (node_store < 0) & (hierarchy.district_of >= 0)
+        node_store[virtual_d] = district_store[hierarchy.district_of[virtual_d]]
+        virtual_p = (node_store < 0) & (hierarchy.province_of >= 0)
+        node_store[virtual_p] = province_store[hierarchy.province_of[virtual_p]]
+        return cls(
+            store=np.array(ids[:stores], dtype=object),
+            site=np.array(ids[stores:], dtype=object),
+            node_store=node_store,
+        )
+
+    def of_nodes(self, nodes: np.ndarray) -> np.ndarray:
+        """Plan ids of the stores holding the stock of hierarchy ``nodes``."""
+        return self.store[self.node_store[np.asarray(nodes, dtype=np.int64)]]
+
+
+def products_table(model: Model) -> pd.DataFrame:
+    """One row per product (PLAN_FORMAT.md ``products``)."""
+    products = model.products
+    scenario_products = model.scenario.products
+    first = model.intervals[model.intervals.dose_number == 2].set_index("product")
+    rows = []
+    for q, product_id in enumerate(products.id):
+        spec = scenario_products[product_id]
+        low, high = spec.storage_temperature_c
+        rows.append(
+            {
+                "product_id": str(product_id),
+                "name": spec.name or str(product_id),
+                "doses_per_vial": int(products.doses_per_vial[q]),
+                "series_doses": int(products.series_doses[q]),
+                "min_interval_days": int(first.min_days[q]) if q in first.index else None,
+                "max_interval_days": int(first.max_days[q]) if q in first.index else None,
+                "storage_min_c": float(low),
+                "storage_max_c": float(high),
+                "open_vial_hours": float(products.in_use_hours[q]),
+                "packed_volume_cm3_per_dose": float(products.volume_litres_per_dose[q] * 1000),
+            }
+        )
+    table = pd.DataFrame(rows, columns=TABLES["products"].column_names)
+    for column in ("min_interval_days", "max_interval_days"):
+        table[column] = table[column].astype("Int64")
+    return table
+
+
+def product_codes_table(model: Model) -> pd.DataFrame:
+    """A local code per product (``urn:vaxsim:product``); standard codes are the exporters' job."""
+    names = [model.scenario.products[p].name or str(p) for p in model.products.id]
+    return pd.DataFrame(
+        {
+            "product_id": [str(p) for p in model.products.id],
+            "system": LOCAL_PRODUCT_SYSTEM,
+            "code": [str(p) for p in model.products.id],
+            "display": names,
+        },
+        columns=TABLES["product_codes"].column_names,
+    )
+
+
+def sites_table(model: Model, calendar: SiteCalendar, ids: SiteIds) -> pd.DataFrame:
+    """Every store and vaccination site of the model (PLAN_FORMAT.md ``sites``).
+
+    A store with no capacity stated (zero in every class) has no limit: its litres are empty.
+    ``max_doses_per_day`` of a site is the sum of its sessions' capacities (throughput and
+    crowding, :mod:`vaxsim.optimize.sites`).
+    """
+    timezone = model.scenario.campaign.timezone
+    stores, sites = model.stores, model.sites
+    provinces, districts = model.provinces, model.districts
+    province_code = provinces.id.astype(str).to_numpy()
+    district_code = districts.id.astype(str).to_numpy()
+    litres = stores[["capacity_litres_cold_2_8", "capacity_litres_frozen", "capacity_litres_ultra_cold"]]
+    stated = litres.to_numpy(dtype=float).sum(axis=1) > 0
+    store_district = _store_district(model)
+    parent = stores.parent.to_numpy()
+    store_province = stores.province.to_numpy()
+    store_rows = pd.DataFrame(
+        {
+            "site_id": ids.store,
+            "name": stores.name.astype(str).to_numpy(),
+            "site_type": [_STORE_TYPES.get(str(level), "provincial_store") for level in stores.level],
+            "supply_parent_id": np.where(parent >= 0, ids.store[np.maximum(parent, 0)], None),
+            "admin_parent_id": np.where(
+                store_district >= 0,
+                district_code[np.maximum(store_district, 0)],
+                np.where(store_province >= 0, province_code[np.maximum(store_province, 0)], None),
+            ),
+            "province_code": np.where(
+                store_province >= 0, province_code[np.maximum(store_province, 0)], None
+            ),
+            "district_code": np.where(
+                store_district >= 0, district_code[np.maximum(store_district, 0)], None
+            ),
+            "lat": np.nan,
+            "lon": np.nan,
+            "timezone": timezone,
+            "cold_chain_litres_2_8c": np.where(stated, litres.iloc[:, 0], np.nan),
+            "cold_chain_litres_frozen": np.where(stated, litres.iloc[:, 1], np.nan),
+            "cold_chain_litres_ult": np.where(stated, litres.iloc[:, 2], np.nan),
+            "max_doses_per_day": pd.array([None] * len(stores), dtype="Int64"),
+        }
+    )
+    positions = {s.id: (s.lat, s.lon) for s in model.scenario.sites}
+    site_district = sites.district.to_numpy()
+    kinds = sites.kind.astype(str).to_numpy()
+    site_rows = pd.DataFrame(
+        {
+            "site_id": ids.site,
+            "name": [str(n) if n else str(i) for n, i in zip(sites.name, sites.id, strict=True)],
+            "site_type": np.where(kinds == "mobile", "mobile_team", "vaccination_site"),
+            "supply_parent_id": ids.store[sites.store.to_numpy()],
+            "admin_parent_id": district_code[site_district],
+            "province_code": province_code[sites.province.to_numpy()],
+            "district_code": district_code[site_district],
+            "lat": [_coordinate(positions, i, 0) for i in sites.id],
+            "lon": [_coordinate(positions, i, 1) for i in sites.id],
+            "timezone": timezone,
+            "cold_chain_litres_2_8c": calendar.cold_litres[:, 2],
+            "cold_chain_litres_frozen": calendar.cold_litres[:, 1],
+            "cold_chain_litres_ult": calendar.cold_litres[:, 0],
+            "max_doses_per_day": pd.array(calendar.daily, dtype="Int64"),
+        }
+    )
+    table = pd.concat([store_rows, site_rows], ignore_index=True)
+    return table[TABLES["sites"].column_names]
+
+
+def _coordinate(positions: dict, site_id: str, k: int) -> float:
+    value = positions.get(site_id, (None, None))[k]
+    return np.nan if value is None else float(value)
+
+
+def _store_district(model: Model) -> np.ndarray:
+    """District of each store that serves exactly one district (-1 otherwise)."""
+    result = np.full(len(model.stores), -1, dtype=np.int64)
+    store = model.districts.store.to_numpy()
+    users = np.bincount(store, minlength=len(model.stores))
+    for d, s in enumerate(store):
+        if users[s] == 1 and model.stores.level[s] == "district":
+            result[s] = d
+    return result
+
+
+def lot_ids(model: Model) -> np.ndarray:
+    """Deterministic lot ids: ``<product>-<lot number>`` made valid (unique per scenario)."""
+    product = model.products.id.astype(str).to_numpy()[model.lots["product"].to_numpy()]
+    keys = [f"{p}-{n}" for p, n in zip(product, model.lots.id.astype(str), strict=True)]
+    return np.array(unique_ids(keys), dtype=object)
+
+
+def lots_table(model: Model, ids: SiteIds, lot_id: np.ndarray) -> pd.DataFrame:
+    """Every lot of the scenario's supply; ``gtin`` is the product id (no GTIN in scenarios)."""
+    lots = model.lots
+    dates = model.dates[0] + pd.to_timedelta(lots.expiry_day.to_numpy(), unit="D")
+    arrival = model.dates[0] + pd.to_timedelta(lots.arrival_day.to_numpy(), unit="D")
+    product = model.products.id.astype(str).to_numpy()[lots["product"].to_numpy()]
+    return pd.DataFrame(
+        {
+            "lot_id": lot_id,
+            "product_id": product,
+            "gtin": [plan_id(p) for p in product],
+            "lot_number": lots.id.astype(str).to_numpy(),
+            "expiry_date": dates.strftime("%Y-%m-%d"),
+            "doses": lots.doses.to_numpy(dtype=np.int64),
+            "arrival_site_id": ids.store[lots.store.to_numpy()],
+            "arrival_date": arrival.strftime("%Y-%m-%d"),
+        },
+        columns=TABLES["lots"].column_names,
+    )

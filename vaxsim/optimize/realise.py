@@ -1,0 +1,201 @@
+"""Realise the committed part of a window: the LPs' flows become whole doses, day by day.
+
+This is the documented *rounding and repair* step (FORMULATION.md, "From LP to plan"):
+
+- Shipments: each link and lot class keeps a running planned total over the window; what is
+  sent at a period start is the whole doses (or whole vials) that total has reached and not yet
+  been asked for. The origin gives them from the class's lots first-expiry-first-out, scaled
+  down in proportion when its stock is short (it never goes negative).
+- Doses: see :mod:`vaxsim.optimize.vaccination_day` (whole people, whole vials, within people,
+  stock and capacity on the day).
+
+What the LP planned and what could be done are both logged, so the gap is visible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vaxsim.optimize.assemble import DistrictWindow, Window
+from vaxsim.optimize.context import Context
+from vaxsim.optimize.extract import SubSolution
+from vaxsim.optimize.ledger import Ledger
+from vaxsim.optimize.lot_classes import LotClasses
+from vaxsim.optimize.problem import SubProblem
+from vaxsim.optimize.vaccination_day import Cells, Districts, DoseKinds, Records, vaccinate
+
+
+@dataclass
+class Repair:
+    """What rounding and repair changed, in doses (planned − realised, summed over windows)."""
+
+    shipped_planned: float = 0.0
+    shipped: int = 0
+    doses_planned: float = 0.0
+    doses_given: int = 0
+    per_window: list[dict[str, float]] = field(default_factory=list)
+
+
+class Realiser:
+    """Carries the realised plan from window to window: ledger, people and plan rows."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.ledger = Ledger(ctx.hierarchy, ctx.model.lots, ctx.days)
+        self.people = Districts(ctx)
+        self.kinds = DoseKinds.from_context(ctx)
+        self.cells = Cells.from_context(ctx)
+        self.records = Records()
+        self.repair = Repair()
+        products, groups, steps = ctx.products, ctx.demand.size, ctx.steps.size
+        self.first_kind = np.full((products, groups), -1, dtype=np.int64)
+        self.next_kind = np.full((steps, products), -1, dtype=np.int64)
+        for k in range(self.kinds.size):
+            if self.kinds.group[k] >= 0:
+                self.first_kind[self.kinds.product[k], self.kinds.group[k]] = k
+            else:
+                self.next_kind[self.kinds.step[k], self.kinds.product[k]] = k
+
+    # ------------------------------------------------------------------ national stores
+
+    def nation(self, window: Window, sub: SubProblem, solution: SubSolution, classes: LotClasses) -> None:
+        """Ship the committed periods of the national plan (stores above the provinces)."""
+        h, ledger = self.ctx.hierarchy, self.ledger
+        nodes = h.nation
+        upper = nodes[: len(nodes) - len(h.province_node)]
+        children = np.flatnonzero(sub.parent >= 0)
+        shipper = _Shipper(self.ctx, ledger, classes, nodes[children], solution.ship[children])
+        depth = _depth(h.parent)
+        levels = [upper[depth[upper] == d] for d in range(int(depth[upper].max()) + 1)]
+        for j in range(window.committed_days):
+            frame = window.start + j
+            for level in levels:  # parents ship before their children put away
+                active = level[frame + h.offset[level] < self.ctx.days]
+                ledger.receive(active, frame)
+                ledger.expire(active, frame)
+                if j % window.period == 0:
+                    shipper.send(j // window.period, frame, origins=level)
+        self._log_shipping(shipper)
+
+    # ------------------------------------------------------------------ provinces and districts
+
+    def provinces(
+        self,
+        window: Window,
+        subs: list[SubProblem],
+        solutions: list[SubSolution],
+        classes: LotClasses,
+        dw: DistrictWindow,
+    ) -> None:
+        """Ship the committed periods of every province's plan and vaccinate day by day."""
+        ctx, h, ledger, people = self.ctx, self.ctx.hierarchy, self.ledger, self.people
+        D, K, H = len(ctx.model.districts), self.kinds.size, window.periods
+        destinations, plans = [], []
+        targets = np.zeros((D, K, H))
+        for sub, sol in zip(subs, solutions, strict=True):
+            members = h.members[sub.key]
+            destinations.append(members[1:])
+            plans.append(sol.ship[1:])
+            districts = h.district_of[members[1:]]
+            q, g = np.nonzero(self.first_kind >= 0)
+            targets[districts[:, None], self.first_kind[q, g][None, :], :] += sol.dose1[:, q, g, :]
+            s, q = np.nonzero(self.next_kind >= 0)
+            targets[districts[:, None], self.next_kind[s, q][None, :], :] += sol.dosek[:, s, q, :]
+        shipper = _Shipper(self.ctx, ledger, classes, np.concatenate(destinations), np.concatenate(plans))
+        province_nodes, district_nodes = h.province_node, h.district_node
+        planned_total = targets[:, :, : window.committed].sum()
+        running = np.zeros((D, K))
+        done = np.zeros((D, K), dtype=np.int64)
+        given_total = 0
+        for j in range(window.committed_days):
+            frame = window.start + j
+            active_p = province_nodes[frame + h.offset[province_nodes] < ctx.days]
+            ledger.receive(active_p, frame)
+            ledger.expire(active_p, frame)
+            if j % window.period == 0:
+                shipper.send(j // window.period, frame)
+            day = frame + h.offset[district_nodes]
+            active = day < ctx.days
+            ledger.receive(district_nodes[active], frame)
+            ledger.expire(district_nodes[active], frame)
+            people.start_day(frame, day, active)
+            b = j // window.period
+            today = ctx.capacity_on(np.arange(D), day[:, None])[:, 0]
+            period_capacity = dw.capacity[:, b]
+            share = np.where(
+                period_capacity > 0, today / np.where(period_capacity > 0, period_capacity, 1), 0.0
+            )
+            running += targets[:, :, b] * share[:, None]
+            wanted = np.clip(np.floor(running + 1e-6).astype(np.int64) - done, 0, None)
+            given = vaccinate(frame, ctx, ledger, people, self.kinds, self.cells, wanted, self.records)
+            done += given
+            given_total += int(given.sum())
+            self._snapshot(day, active)
+        self._log_shipping(shipper)
+        self.repair.doses_planned += planned_total
+        self.repair.doses_given += given_total
+        self.repair.per_window.append(
+            {"window": window.index, "doses_planned": float(planned_total), "doses_given": given_total}
+        )
+
+    def _snapshot(self, day: np.ndarray, active: np.ndarray) -> None:
+        """People still waiting (first dose) and overdue (next doses) at the end of the day."""
+        people, records = self.people, self.records
+        d, g = np.nonzero(people.backlog * active[:, None] > 0)
+        records.waiting.append((d, day[d], g, people.backlog[d, g]))
+        overdue = people.overdue() * active[:, None]
+        people.overdue_person_days += int(overdue.sum())
+        d, s = np.nonzero(overdue > 0)
+        records.overdue.append((d, day[d], s, overdue[d, s]))
+
+    def _log_shipping(self, shipper: _Shipper) -> None:
+        self.repair.shipped_planned += shipper.planned
+        self.repair.shipped += shipper.sent
+
+
+def _depth(parent: np.ndarray) -> np.ndarray:
+    """Depth of each node in its tree (roots 0); parents come before children."""
+    depth = np.zeros(len(parent), dtype=np.int64)
+    for n, p in enumerate(parent):
+        if p >= 0:
+            depth[n] = depth[p] + 1
+    return depth
+
+
+class _Shipper:
+    """Sends a window's planned shipments into ``destinations`` period by period."""
+
+    def __init__(
+        self, ctx: Context, ledger: Ledger, classes: LotClasses, destinations: np.ndarray, plan: np.ndarray
+    ):
+        self.ctx, self.ledger, self.classes = ctx, ledger, classes
+        self.destinations = destinations
+        self.plan = plan  # [dest, c, b] doses
+        self.running = np.zeros(plan.shape[:2])
+        self.asked = np.zeros(plan.shape[:2], dtype=np.int64)
+        vials = ctx.options.planning.whole_vials
+        self.unit = ctx.doses_per_vial[classes.product] if vials else np.ones(classes.size, dtype=np.int64)
+        fefo = ledger.fefo
+        self.lots = [fefo[classes.of_lot[fefo] == c] for c in range(classes.size)]
+        self.planned = 0.0
+        self.sent = 0
+
+    def send(self, period: int, frame: int, origins: np.ndarray | None = None) -> None:
+        """Send period ``period``'s shipments (those leaving ``origins`` only, if given)."""
+        if period >= self.plan.shape[2]:
+            return
+        h = self.ctx.hierarchy
+        arrive = frame + h.offset[self.destinations]
+        live = arrive < self.ctx.days
+        if origins is not None:
+            live &= np.isin(h.parent[self.destinations], origins)
+        self.running += self.plan[:, :, period] * live[:, None]
+        self.planned += float((self.plan[:, :, period] * live[:, None]).sum())
+        whole = (np.floor(self.running / self.unit[None, :] + 1e-6) * self.unit[None, :]).astype(np.int64)
+        request = np.clip(whole - self.asked, 0, None)
+        self.asked = np.maximum(self.asked, whole)
+        for c in np.flatnonzero(request.any(axis=0)):
+            sent = self.ledger.ship(self.destinations, self.lots[c], request[:, c], frame)
+            self.sent += int(sent.sum())

@@ -1,0 +1,162 @@
+"""The rolling horizon: plan a window, realise its first days, move on, to the campaign's end.
+
+Each window is planned top-down, as the real process runs: the national sub-problem allocates
+lot classes to provinces; its committed shipments are realised; then every province's
+sub-problem (independent of the others, solved in parallel when ``threads > 1``) allocates to
+its districts, and the districts' committed days are realised with whole doses, vials and lots.
+Every sub-problem goes through the same three timed phases: build, solve, extract.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from vaxsim.optimize.assemble import (
+    district_window,
+    nation_problem,
+    province_problem,
+    window_classes,
+    windows,
+)
+from vaxsim.optimize.build import build
+from vaxsim.optimize.context import Context
+from vaxsim.optimize.explain import findings
+from vaxsim.optimize.extract import SubSolution, extract
+from vaxsim.optimize.options import Progress, ProgressCallback, SolverOptions
+from vaxsim.optimize.problem import SubProblem
+from vaxsim.optimize.realise import Realiser
+from vaxsim.optimize.solvers import solve, solve_lexicographic
+
+
+@dataclass
+class Run:
+    """What the rolling horizon produced: the realised plan and the per-sub-problem logs."""
+
+    realiser: Realiser
+    log: pd.DataFrame
+    findings: pd.DataFrame
+    seconds: float
+
+
+def solve_subproblem(sub: SubProblem, options: SolverOptions, lexicographic: bool) -> SubSolution:
+    """Build, solve and extract one sub-problem, timing each phase; attach its findings."""
+    started = time.perf_counter()
+    lp = build(sub)
+    built = time.perf_counter()
+    solution = (solve_lexicographic if lexicographic else solve)(lp, options)
+    solved = time.perf_counter()
+    result = extract(sub, lp, solution)
+    extracted = time.perf_counter()
+    result.log.update(
+        build_seconds=built - started,
+        extract_seconds=extracted - solved,
+        objective=solution.objective,
+    )
+    result.log["findings"] = findings(sub, result)
+    return result
+
+
+def run(ctx: Context, progress: ProgressCallback | None = None) -> Run:
+    """Plan the whole campaign (module docstring)."""
+    started = time.perf_counter()
+    realiser = Realiser(ctx)
+    options = ctx.options
+    plan_windows = windows(ctx)
+    provinces = len(ctx.model.provinces)
+    total = len(plan_windows) * (1 + provinces)
+    logs: list[dict] = []
+    found: list[pd.DataFrame] = []
+    done = 0
+    solver = options.solver
+    lexicographic = options.planning.lexicographic
+    single = replace(solver, threads=1)
+    with _pool(solver.threads) as pool:
+        for window in plan_windows:
+            first = _date(ctx, window.start)
+            last = _date(ctx, min(window.start + window.days, ctx.days) - 1)
+            classes = window_classes(ctx, realiser.ledger, window)
+            dw = district_window(ctx, realiser.people, window)
+            assembled = time.perf_counter()
+            nation_sub = nation_problem(ctx, realiser.ledger, realiser.people, classes, window, dw)
+            assemble_seconds = time.perf_counter() - assembled
+            nation = solve_subproblem(nation_sub, solver, lexicographic)
+            done += 1
+            logs.append(_log_row(window, nation, assemble_seconds, first, last))
+            found.append(nation.log.pop("findings"))
+            _report(progress, done, total, nation, (first, last))
+            realiser.nation(window, nation_sub, nation, classes)
+
+            assembled = time.perf_counter()
+            subs = [
+                province_problem(
+                    ctx, realiser.ledger, realiser.people, classes, window, dw, p, nation, nation_sub
+                )
+                for p in range(provinces)
+            ]
+            assemble_seconds = (time.perf_counter() - assembled) / max(provinces, 1)
+            solutions: list[SubSolution] = []
+            results = (
+                pool.map(solve_subproblem, subs, [single] * len(subs), [lexicographic] * len(subs))
+                if pool is not None
+                else (solve_subproblem(sub, single, lexicographic) for sub in subs)
+            )
+            for solution in results:
+                solutions.append(solution)
+                done += 1
+                logs.append(_log_row(window, solution, assemble_seconds, first, last))
+                found.append(solution.log.pop("findings"))
+                _report(progress, done, total, solution, (first, last))
+            realiser.provinces(window, subs, solutions, classes, dw)
+    log = pd.DataFrame(logs)
+    table = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
+    return Run(realiser, log, table, time.perf_counter() - started)
+
+
+def _date(ctx: Context, day: int) -> str:
+    return str((ctx.model.dates[0] + pd.Timedelta(days=int(day))).date())
+
+
+def _log_row(window, solution: SubSolution, assemble_seconds: float, first: str, last: str) -> dict:
+    row = {
+        "window": window.index,
+        "window_start": first,
+        "window_end": last,
+        "level": solution.level,
+        "sub_problem": solution.name,
+        "assemble_seconds": assemble_seconds,
+        **{k: v for k, v in solution.log.items() if k != "findings"},
+    }
+    for term, value in solution.terms.items():
+        row[f"term_{term}"] = value
+    row["doses_planned"] = float(solution.dose1.sum() + solution.dosek.sum())
+    row["waiting_at_end"] = float(solution.backlog[:, :, -1].sum()) if solution.backlog.size else 0.0
+    return row
+
+
+def _report(progress: ProgressCallback | None, done: int, total: int, solution: SubSolution, window) -> None:
+    if progress is None:
+        return
+    seconds = float(solution.log.get("build_seconds", 0) or 0) + float(
+        solution.log.get("solve_seconds", 0) or 0
+    )
+    progress(
+        Progress(done, total, solution.level, solution.name, window, str(solution.log["status"]), seconds)
+    )
+
+
+@contextmanager
+def _pool(threads: int) -> Iterator[ProcessPoolExecutor | None]:
+    """Worker processes for the province sub-problems (none when ``threads == 1``)."""
+    if threads <= 1:
+        yield None
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(max_workers=threads, mp_context=multiprocessing.get_context(method)) as pool:
+        yield pool

@@ -1,0 +1,140 @@
+"""Appointment capacity of every site, per session and day, from its stations and crowding limit.
+
+Throughput per session is :func:`vaxsim.sim.capacity.session_capacity` (the bottleneck station at
+the planning utilisation). Crowding adds a second limit through Little's law: with arrivals at
+rate λ per minute and a mean time on site of W minutes, about L = λ·W people are on site, so
+keeping L at or under the site type's ``crowding_limit`` allows at most
+``crowding_limit · session_minutes / W`` arrivals per session. W is the sum of the stations' mean
+service times, the walks between them, and the observation period (with the extra time of the
+share who react). Queueing adds to W, so the bound is optimistic when queues form; the
+planning utilisation keeps them short.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vaxsim.model import Model
+from vaxsim.numeric import largest_remainder
+from vaxsim.scenario.base import minutes_of_day
+from vaxsim.scenario.sites import WEEKDAYS, SiteType
+from vaxsim.sim.capacity import session_capacity
+
+
+def time_on_site_minutes(site_type: SiteType) -> float:
+    """Mean minutes a person spends on site without queueing (services, walks, observation)."""
+    services = sum(station.service_minutes.mean for station in site_type.stations)
+    walks = site_type.walking_minutes * len(site_type.stations)
+    observation = site_type.observation
+    watched = (
+        observation.minutes + observation.adverse_reaction_share * observation.adverse_reaction_extra_minutes
+    )
+    return services + walks + watched
+
+
+def crowding_capacity(site_type: SiteType, session_minutes: float) -> int:
+    """Arrivals per session that keep people on site at or under the crowding limit (Little's law)."""
+    on_site = time_on_site_minutes(site_type)
+    if on_site <= 0:
+        return np.iinfo(np.int64).max
+    return int(np.floor(site_type.crowding_limit * session_minutes / on_site))
+
+
+def session_capacities(site_type: SiteType) -> np.ndarray:
+    """People per session of an open day: throughput and crowding limits, and the daily cap.
+
+    When ``max_doses_per_day`` is below the sum over sessions, it is shared among sessions in
+    proportion to their capacity (largest remainder, whole people).
+    """
+    per_session = np.array(
+        [
+            min(session_capacity(site_type, s.minutes), crowding_capacity(site_type, s.minutes))
+            for s in site_type.sessions
+        ],
+        dtype=np.int64,
+    )
+    cap = site_type.max_doses_per_day
+    if cap is not None and per_session.sum() > cap:
+        per_session = np.minimum(per_session, largest_remainder(cap, per_session))
+    return per_session
+
+
+@dataclass(frozen=True)
+class SiteCalendar:
+    """Sessions and capacities of every site of a model.
+
+    - ``sessions``: int64 ``[site, session]`` people per session on an open day (0 = no such
+      session; sessions padded to the most of any site type).
+    - ``session_start``, ``session_end``: object ``[site, session]`` local ``HH:MM`` ('' padding).
+    - ``open_on``: bool ``[site, weekday]`` (Monday = 0).
+    - ``district``: int64 ``[site]``.
+    - ``weekday``: int64 ``[day]`` weekday of each campaign day.
+    - ``cold_litres``: float ``[site, 3]`` fridge litres (ultra-cold, frozen, 2-8 °C).
+    """
+
+    sessions: np.ndarray
+    session_start: np.ndarray
+    session_end: np.ndarray
+    open_on: np.ndarray
+    district: np.ndarray
+    weekday: np.ndarray
+    cold_litres: np.ndarray
+
+    @classmethod
+    def from_model(cls, model: Model) -> SiteCalendar:
+        types = list(model.site_types)
+        width = max((len(model.site_types[t].sessions) for t in types), default=1)
+        per_type = np.zeros((len(types), width), dtype=np.int64)
+        starts = np.full((len(types), width), "", dtype=object)
+        ends = np.full((len(types), width), "", dtype=object)
+        open_on = np.zeros((len(types), 7), dtype=bool)
+        litres = np.zeros((len(types), 3))
+        for i, name in enumerate(types):
+            site_type = model.site_types[name]
+            caps = session_capacities(site_type)
+            order = np.argsort([minutes_of_day(s.start) for s in site_type.sessions], kind="stable")
+            per_type[i, : len(caps)] = caps[order]
+            for j, k in enumerate(order):
+                starts[i, j] = site_type.sessions[k].start
+                ends[i, j] = site_type.sessions[k].end
+            open_on[i] = [day in site_type.open_days for day in WEEKDAYS]
+            room = site_type.cold_chain_litres
+            litres[i] = (room.ultra_cold, room.frozen, room.cold_2_8)
+        type_of = np.array([types.index(t) for t in model.sites.type], dtype=np.int64)
+        return cls(
+            sessions=per_type[type_of],
+            session_start=starts[type_of],
+            session_end=ends[type_of],
+            open_on=open_on[type_of],
+            district=model.sites.district.to_numpy(dtype=np.int64),
+            weekday=np.array([date.weekday() for date in model.dates], dtype=np.int64),
+            cold_litres=litres[type_of],
+        )
+
+    @property
+    def daily(self) -> np.ndarray:
+        """People per site on an open day, int64 ``[site]``."""
+        return self.sessions.sum(axis=1)
+
+    def site_day_capacity(self, days: np.ndarray) -> np.ndarray:
+        """People per site and day, int64 ``[site, len(days)]`` (0 on closed days and days
+        outside the campaign)."""
+        days = np.asarray(days, dtype=np.int64)
+        inside = (days >= 0) & (days < len(self.weekday))
+        weekday = self.weekday[np.clip(days, 0, len(self.weekday) - 1)]
+        return np.where(inside[None, :] & self.open_on[:, weekday], self.daily[:, None], 0)
+
+    def district_day_capacity(self, districts: int, days: np.ndarray) -> np.ndarray:
+        """People per district and day, int64 ``[district, len(days)]``."""
+        per_site = self.site_day_capacity(days)
+        result = np.zeros((districts, per_site.shape[1]), dtype=np.int64)
+        np.add.at(result, self.district, per_site)
+        return result
+
+    def district_cold_litres(self, districts: int) -> np.ndarray:
+        """Fridge litres of all sites of each district, ``[district, 3]``."""
+        result = np.zeros((districts, 3))
+        np.add.at(result, self.district, self.cold_litres)
+        return result

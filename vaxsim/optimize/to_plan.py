@@ -1,0 +1,187 @@
+"""The last phase: the realised rolling-horizon run becomes a :class:`vaxsim.plan.Plan`.
+
+Tables come from the lot ledger and the realised days (never from the LPs' fractional
+values), so the plan's invariants hold by construction: whole doses, stock never negative, no
+dose from a lot outside its arrival-to-expiry window, ``booked <= capacity``, next doses only
+to people whose minimum interval has passed. Metadata adds the solver's answer, the headline
+figures (``summary``), what limits the plan (``findings``) and the per-sub-problem ``log``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from vaxsim.optimize.appointments import appointments_table
+from vaxsim.optimize.context import Context
+from vaxsim.optimize.ids import digest, plan_id
+from vaxsim.optimize.plan_bookings import Bookings, allocations_table, capacity_table
+from vaxsim.optimize.plan_reference import (
+    SiteIds,
+    lot_ids,
+    lots_table,
+    product_codes_table,
+    products_table,
+    sites_table,
+)
+from vaxsim.optimize.plan_stock import shipment_tables, stock_projection
+from vaxsim.optimize.rolling import Run
+from vaxsim.plan import Plan, empty_table
+
+#: Above this many booked doses, ``appointments`` is left empty by default (one row per
+#: person would not be a useful file at national scale; capacity rows carry the bookings).
+APPOINTMENTS_UP_TO = 1_000_000
+
+
+def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan:
+    """Make the :class:`Plan` of a finished run (module docstring).
+
+    ``appointments``: one row per booked person; ``None`` fills them up to
+    :data:`APPOINTMENTS_UP_TO` booked doses.
+    """
+    model, realiser = ctx.model, result.realiser
+    conservation = realiser.ledger.check_conservation()
+    start = model.dates[0]
+    ids = SiteIds.from_model(model, ctx.hierarchy)
+    lot_id = lot_ids(model)
+    group_ids = ctx.demand.classes.group_id.astype(str).to_numpy()
+    bookings = Bookings.from_records(realiser.records, ctx.sites)
+    capacity, row_of_booking = capacity_table(bookings, model, ctx.sites, realiser.kinds, group_ids, ids)
+    booked = int(bookings.persons.sum())
+    fill = booked <= APPOINTMENTS_UP_TO if appointments is None else appointments
+    shipments, lines = shipment_tables(realiser.ledger, realiser.records, ids, lot_id, start)
+    plan = Plan(
+        products=products_table(model),
+        product_codes=product_codes_table(model),
+        sites=sites_table(model, ctx.sites, ids),
+        lots=lots_table(model, ids, lot_id),
+        shipments=shipments,
+        shipment_lines=lines,
+        capacity=capacity,
+        registrant_allocations=allocations_table(
+            realiser.records, bookings, model, realiser.kinds, group_ids, ids
+        ),
+        appointments=(
+            appointments_table(
+                bookings,
+                capacity,
+                row_of_booking,
+                model,
+                ctx.sites,
+                realiser.kinds,
+                ctx.steps,
+                list(ctx.demand.classes.id.astype(str)),
+            )
+            if fill
+            else empty_table("appointments")
+        ),
+        stock_projection=stock_projection(realiser.ledger, realiser.records, ids, lot_id, start),
+    )
+    scenario = model.scenario
+    plan.scenario = {
+        "name": scenario.campaign.name,
+        "seed": scenario.campaign.seed,
+        "sha256": model.scenario_sha256,
+    }
+    plan.plan_id = plan_id(
+        f"{scenario.campaign.name}-{digest(_options_key(ctx) + model.scenario_sha256, 10)}"
+    )
+    plan.solver = _solver(ctx, result)
+    plan.summary = _summary(ctx, result, conservation, booked, fill)
+    plan.findings = result.findings
+    plan.log = result.log
+    return plan
+
+
+def _options_key(ctx: Context) -> str:
+    options = ctx.options
+    return json.dumps(
+        {
+            "solver": options.solver.solver,
+            "planning": repr(options.planning),
+            "weights": repr(options.weights),
+        },
+        sort_keys=True,
+    )
+
+
+def _solver(ctx: Context, result: Run) -> dict[str, Any]:
+    """The solver's answer over all sub-problems: worst status, summed objective, largest gap."""
+    log = result.log
+    statuses = set(log.status) if len(log) else {"optimal"}
+    gaps = [g for g in (log.gap if len(log) else []) if g is not None and not pd.isna(g)]
+    return {
+        "name": ctx.options.solver.solver,
+        "status": "optimal" if statuses == {"optimal"} else "time_limit",
+        "objective": float(log.objective.sum()) if len(log) else 0.0,
+        "gap": float(max(gaps)) if gaps else 0.0,
+        "seconds": float(result.seconds),
+    }
+
+
+def _summary(ctx: Context, result: Run, conservation: dict[str, int], booked: int, filled: bool) -> dict:
+    """Headline figures (doses, unmet demand, objective terms, sizes and times)."""
+    realiser, log = result.realiser, result.log
+    people, model = realiser.people, ctx.model
+    kinds = realiser.kinds
+    by_dose: dict[str, int] = {}
+    for chunk in realiser.records.allocations:
+        _, _, kind, persons = chunk
+        dose = kinds.dose[kind]
+        for k in np.unique(dose):
+            by_dose[str(int(k))] = by_dose.get(str(int(k)), 0) + int(persons[dose == k].sum())
+    terms = {c[len("term_") :]: float(log[c].fillna(0).sum()) for c in log.columns if c.startswith("term_")}
+    levels = {}
+    for level, rows in log.groupby("level", sort=False) if len(log) else []:
+        levels[level] = {
+            "sub_problems": int(len(rows)),
+            "build_seconds": float(rows.build_seconds.sum()),
+            "solve_seconds": float(rows.solve_seconds.sum()),
+            "setup_seconds": float(rows.setup_seconds.sum()),
+            "max_solve_seconds": float(rows.solve_seconds.max()),
+        }
+    largest = log.loc[log.nonzeros.idxmax()] if len(log) else None
+    waiting = int(people.backlog.sum())
+    overdue_now = int(people.overdue().sum())
+    summary = {
+        "doses_planned": int(conservation["administered"]),
+        "doses_by_dose_number": dict(sorted(by_dose.items())),
+        "people_approved": int(people.approved),
+        "unmet_first_doses_at_end": waiting,
+        "next_doses_overdue_at_end": overdue_now,
+        "overdue_person_days": int(people.overdue_person_days),
+        "supply": conservation,
+        "doses_planned_by_lp": float(realiser.repair.doses_planned),
+        "doses_realised": int(realiser.repair.doses_given),
+        "objective_terms": terms,
+        "sub_problems": int(len(log)),
+        "windows": int(log.window.nunique()) if len(log) else 0,
+        "period_days": ctx.period,
+        "horizon_days": ctx.horizon,
+        "replan_every_days": ctx.replan,
+        "levels": levels,
+        "largest_sub_problem": (
+            {
+                "name": str(largest.sub_problem),
+                "rows": int(largest.rows),
+                "columns": int(largest.columns),
+                "nonzeros": int(largest.nonzeros),
+            }
+            if largest is not None
+            else None
+        ),
+        "findings": int(len(result.findings)),
+        "appointments": (
+            f"{booked:,} appointments, one per booked person"
+            if filled
+            else f"not filled: {booked:,} booked doses is above {APPOINTMENTS_UP_TO:,}; "
+            "capacity rows carry the bookings (pass appointments=True to fill them)"
+        ),
+        "notes": list(ctx.hierarchy.notes),
+        "districts": len(model.districts),
+        "days": ctx.days,
+    }
+    return summary

@@ -1,0 +1,372 @@
+"""One day of vaccination in every district: the plan's share of the day, made whole and real.
+
+For each district, on its campaign day (its frame day, see :mod:`vaxsim.optimize.ledger`):
+
+1. Newly approved people join the district's waiting list; people whose minimum interval has
+   passed become eligible for their next dose.
+2. The day's share of the period's planned doses (in proportion to the day's capacity) is
+   added to a running target per *dose kind* (product × dose number × demand class, or product
+   × next-dose step); whole doses are what the running target has reached and not yet given.
+3. Doses are granted in service order (next doses first, then first doses by priority) within
+   the people waiting, the usable stock of each product (lots not past expiry) and the day's
+   capacity.
+4. The granted doses fill the district's session cells (site × session) in order, largest
+   sites first and the others taking turns by day, product after product, so each session
+   opens vials of as few products as possible. Each (session, product) opens whole vials; the
+   doses left in its last vial are the planned open-vial wastage. Where stock cannot cover the
+   vials, the last sessions' doses are cut.
+5. Doses are drawn from the district node's lots first-expiry-first-out; each session's lots
+   give its administered doses first and its wastage after.
+
+Targets not reached carry over to the next day within the planning window; the next window
+re-plans from what was actually done.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vaxsim.optimize.context import Context
+from vaxsim.optimize.ledger import Ledger
+from vaxsim.optimize.ordered import clip_in_order, pour
+
+
+@dataclass(frozen=True)
+class DoseKinds:
+    """The kinds of dose a district gives: ``product``, ``dose`` number, demand class
+    ``group`` (-1 for next doses), next-dose ``step`` (-1 for first doses), history ``slot``
+    (-1 when no later dose depends on it); ``service`` (order in which limits are granted) and
+    ``fill`` (order in which sessions are filled, product after product)."""
+
+    product: np.ndarray
+    dose: np.ndarray
+    group: np.ndarray
+    step: np.ndarray
+    slot: np.ndarray
+    service: np.ndarray
+    fill: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.product)
+
+    @classmethod
+    def from_context(cls, ctx: Context) -> DoseKinds:
+        steps = ctx.steps
+        pairs = zip(steps.slot_product, steps.slot_dose, strict=True)
+        first_slot = {int(p): s for s, (p, k) in enumerate(pairs) if k == 1}
+        rows = []
+        for s in range(steps.size):
+            for q in np.flatnonzero(steps.given[s]):
+                rows.append((int(q), int(steps.dose[s]), -1, s, int(steps.slot[s])))
+        suitable = ctx.demand.suitable
+        for g in range(suitable.shape[1]):
+            for q in np.flatnonzero(suitable[:, g]):
+                rows.append((int(q), 1, g, -1, first_slot.get(int(q), -1)))
+        product = np.array([r[0] for r in rows], dtype=np.int64)
+        dose = np.array([r[1] for r in rows], dtype=np.int64)
+        return cls(
+            product=product,
+            dose=dose,
+            group=np.array([r[2] for r in rows], dtype=np.int64),
+            step=np.array([r[3] for r in rows], dtype=np.int64),
+            slot=np.array([r[4] for r in rows], dtype=np.int64),
+            service=np.arange(len(rows)),
+            fill=np.lexsort((np.arange(len(rows)), -dose, product)),
+        )
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Session cells of every site (site × session), grouped by district.
+
+    ``site``, ``session``, ``district``, ``capacity [cell, weekday]`` people (0 when closed),
+    ``tier`` (0 for the district's largest sites, 1 for the others) and ``turn`` (position
+    among the district's sites of its tier), used to rotate which sites open first each day.
+    """
+
+    site: np.ndarray
+    session: np.ndarray
+    district: np.ndarray
+    capacity: np.ndarray
+    tier: np.ndarray
+    turn: np.ndarray
+    tier_size: np.ndarray
+
+    @classmethod
+    def from_context(cls, ctx: Context) -> Cells:
+        cal = ctx.sites
+        sites, sessions = cal.sessions.shape
+        daily = cal.daily
+        district = cal.district
+        biggest = np.zeros(district.max() + 1 if len(district) else 0, dtype=np.int64)
+        np.maximum.at(biggest, district, daily)
+        tier = (daily < biggest[district]).astype(np.int64)
+        order = np.lexsort((np.arange(sites), tier, district))
+        turn = np.zeros(sites, dtype=np.int64)
+        key = district[order] * 2 + tier[order]
+        starts = np.searchsorted(key, key, side="left")
+        turn[order] = np.arange(sites) - starts
+        size = np.bincount(key, minlength=2 * len(biggest))[district * 2 + tier]
+        site = np.repeat(np.arange(sites), sessions)
+        session = np.tile(np.arange(sessions), sites)
+        open_on = cal.open_on[site]  # [cell, weekday]
+        capacity = np.where(open_on, cal.sessions[site, session][:, None], 0)
+        keep = cal.sessions[site, session] > 0
+        return cls(
+            site=site[keep],
+            session=session[keep],
+            district=district[site][keep],
+            capacity=capacity[keep],
+            tier=tier[site][keep],
+            turn=turn[site][keep],
+            tier_size=size[site][keep],
+        )
+
+    def order_on(self, day_of_district: np.ndarray) -> np.ndarray:
+        """Cell order for the day: by district, tier, rotated turn, session."""
+        day = day_of_district[self.district]
+        rotated = (self.turn - day) % np.maximum(self.tier_size, 1)
+        return np.lexsort((self.session, rotated, self.tier, self.district))
+
+
+@dataclass
+class Records:
+    """Rows of the plan collected day by day (column arrays in chunks)."""
+
+    capacity: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # site, session, day, kind, doses
+    allocations: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # district, day, kind, persons
+    waiting: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # district, day, class, people
+    overdue: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # district, day, step, people
+    site_supply: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # node, site, day, lot, doses
+
+
+class Districts:
+    """People of every district: waiting for a first dose, and the dose history of series."""
+
+    def __init__(self, ctx: Context):
+        D = len(ctx.model.districts)
+        self.ctx = ctx
+        self.backlog = np.zeros((D, ctx.demand.size), dtype=np.int64)
+        slots = len(ctx.steps.slot_product)
+        self.given = np.zeros((D, slots, ctx.days), dtype=np.int64)
+        self.given_total = np.zeros((D, slots), dtype=np.int64)
+        self.eligible = np.zeros((D, ctx.steps.size), dtype=np.int64)
+        self.due = np.zeros((D, ctx.steps.size), dtype=np.int64)
+        self.first_doses = np.zeros(D, dtype=np.int64)
+        self.overdue_person_days = 0
+        self.approved = 0
+
+    def start_day(self, frame: int, day: np.ndarray, active: np.ndarray) -> None:
+        """Approvals and next-dose eligibility at the start of each district's day."""
+        approvals = self.ctx.demand.approvals
+        rows = np.flatnonzero(active)
+        if frame == 0:
+            for d in rows:  # approvals before a district's first frame day (campaign start)
+                self.backlog[d] += approvals[d, :, : day[d]].sum(axis=1)
+                self.approved += int(approvals[d, :, : day[d]].sum())
+        today = approvals[rows, :, day[rows]]
+        self.backlog[rows] += today
+        self.approved += int(today.sum())
+        steps = self.ctx.steps
+        for s in range(steps.size):
+            became = day[rows] - max(int(steps.min_days[s]), 1)
+            ok = became >= 0
+            self.eligible[rows[ok], s] += self.given[rows[ok], steps.prev_slot[s], became[ok]]
+            late = day[rows] - int(steps.max_days[s]) - 1
+            ok = late >= 0
+            self.due[rows[ok], s] += self.given[rows[ok], steps.prev_slot[s], late[ok]]
+
+    def waiting_next(self) -> np.ndarray:
+        """People eligible for each next-dose step and not yet given it, ``[d, s]``."""
+        return np.clip(self.eligible - self.given_total[:, self.ctx.steps.slot], 0, None)
+
+    def overdue(self) -> np.ndarray:
+        """People past the maximum interval without the next dose, ``[d, s]``."""
+        return np.clip(self.due - self.given_total[:, self.ctx.steps.slot], 0, None)
+
+
+def vaccinate(
+    frame: int,
+    ctx: Context,
+    ledger: Ledger,
+    people: Districts,
+    kinds: DoseKinds,
+    cells: Cells,
+    wanted: np.ndarray,
+    records: Records,
+) -> np.ndarray:
+    """Give the doses of frame day ``frame`` in every district (module docstring).
+
+    ``wanted`` int64 ``[d, kind]`` are the whole doses the plan asks for today. Returns the
+    doses given ``[d, kind]``.
+    """
+    h = ctx.hierarchy
+    D, K, Q = wanted.shape[0], kinds.size, ctx.products
+    nodes = h.district_node
+    day = frame + h.offset[nodes]
+    active = day < ctx.days
+    given = np.zeros((D, K), dtype=np.int64)
+    if not active.any() or K == 0:
+        return given
+    want = np.where(active[:, None], wanted, 0)
+
+    # 3. Limits in service order: people, stock, capacity.
+    G, S = ctx.demand.size, ctx.steps.size
+    district = np.repeat(np.arange(D), K)
+    kind = np.tile(kinds.service, D)
+    first = kinds.group[kind] >= 0
+    key = np.where(first, district * G + kinds.group[kind], D * G + district * S + kinds.step[kind])
+    limit = np.concatenate([people.backlog.ravel(), people.waiting_next().ravel()])
+    flat = clip_in_order(want[district, kind], key, limit)
+    usable = usable_stock(ledger, nodes, day, Q)  # [d, q]
+    flat = clip_in_order(flat, district * Q + kinds.product[kind], usable.ravel())
+    capacity = np.where(active, ctx.capacity_on(np.arange(D), day[:, None])[:, 0], 0)
+    flat = clip_in_order(flat, district, capacity)
+    granted = np.zeros((D, K), dtype=np.int64)
+    granted[district, kind] = flat
+
+    # 4. Fill session cells, product after product.
+    order = cells.order_on(day)
+    weekday = ctx.sites.weekday[np.clip(day, 0, ctx.days - 1)]
+    cell_cap = np.where(
+        active[cells.district[order]], cells.capacity[order, weekday[cells.district[order]]], 0
+    )
+    supply = granted[:, kinds.fill].ravel()
+    i, j, amount = pour(np.repeat(np.arange(D), K), supply, cells.district[order], cell_cap, D)
+    if not len(amount):
+        return given
+    entry_district = i // K
+    entry_kind = kinds.fill[i % K]
+    entry_cell = order[j]
+    entry_position = j  # position of the cell in today's order
+    entry_product = kinds.product[entry_kind]
+
+    # Whole vials per (cell, product); cut the last sessions where stock cannot cover them.
+    pair_key = entry_cell * Q + entry_product
+    pairs, pair_of = np.unique(pair_key, return_inverse=True)
+    pair_doses = np.bincount(pair_of, weights=amount).astype(np.int64)
+    pair_position = np.zeros(len(pairs), dtype=np.int64)
+    np.maximum.at(pair_position, pair_of, entry_position)
+    pair_product = pairs % Q
+    pair_cell = pairs // Q
+    pair_district = cells.district[pair_cell]
+    vial = ctx.doses_per_vial[pair_product]
+    need = -(-pair_doses // vial) * vial
+    by_stock = np.lexsort((pair_position, pair_product, pair_district))
+    opened = np.zeros_like(need)
+    opened[by_stock] = clip_in_order(
+        need[by_stock], pair_district[by_stock] * Q + pair_product[by_stock], usable.ravel()
+    )
+    pair_given = np.minimum(pair_doses, opened)
+    amount = clip_in_order(amount, pair_of, pair_given)
+
+    # 5. Draw lots first-expiry-first-out for each district and product, cells in order.
+    draw_lots(
+        ctx,
+        ledger,
+        nodes,
+        day,
+        pair_district[by_stock],
+        pair_product[by_stock],
+        pair_cell[by_stock],
+        opened[by_stock],
+        pair_given[by_stock],
+        cells,
+        records,
+    )
+
+    # Book-keeping: plan rows, people, history.
+    keep = amount > 0
+    records.capacity.append(
+        (
+            cells.site[entry_cell[keep]],
+            cells.session[entry_cell[keep]],
+            day[entry_district[keep]],
+            entry_kind[keep],
+            amount[keep],
+        )
+    )
+    np.add.at(given, (entry_district[keep], entry_kind[keep]), amount[keep])
+    d_idx, k_idx = np.nonzero(given)
+    records.allocations.append((d_idx, day[d_idx], k_idx, given[d_idx, k_idx]))
+    first_kind = kinds.group >= 0
+    np.add.at(
+        people.backlog,
+        (d_idx[first_kind[k_idx]], kinds.group[k_idx[first_kind[k_idx]]]),
+        -given[d_idx, k_idx][first_kind[k_idx]],
+    )
+    people.first_doses += given[:, first_kind].sum(axis=1)
+    slotted = kinds.slot[k_idx] >= 0
+    np.add.at(
+        people.given,
+        (d_idx[slotted], kinds.slot[k_idx[slotted]], day[d_idx[slotted]]),
+        given[d_idx, k_idx][slotted],
+    )
+    np.add.at(people.given_total, (d_idx[slotted], kinds.slot[k_idx[slotted]]), given[d_idx, k_idx][slotted])
+    return given
+
+
+def usable_stock(ledger: Ledger, nodes: np.ndarray, day: np.ndarray, products: int) -> np.ndarray:
+    """Doses per node and product in lots not past expiry on each node's day, ``[node, q]``."""
+    held = np.where(ledger.lot_expiry[None, :] >= day[:, None], ledger.stock[nodes], 0)
+    result = np.zeros((len(nodes), products), dtype=np.int64)
+    for q in range(products):
+        result[:, q] = held[:, ledger.lot_product == q].sum(axis=1)
+    return result
+
+
+def draw_lots(
+    ctx: Context,
+    ledger: Ledger,
+    nodes: np.ndarray,
+    day: np.ndarray,
+    district: np.ndarray,
+    product: np.ndarray,
+    cell: np.ndarray,
+    opened: np.ndarray,
+    administered: np.ndarray,
+    cells: Cells,
+    records: Records,
+) -> None:
+    """Take each (district, product)'s opened doses from its lots FEFO, cells in the given
+    order (sorted by district, product), and record received / administered / wasted per site."""
+    fefo = ledger.fefo
+    pieces = []
+    pair = district * ctx.products + product
+    groups, group_of = np.unique(pair, return_inverse=True)
+    for q in np.unique(product):
+        lots = fefo[ledger.lot_product[fefo] == q]
+        mine = np.flatnonzero(groups % ctx.products == q)
+        if not len(lots) or not len(mine):
+            continue
+        d = groups[mine] // ctx.products
+        held = np.where(
+            ledger.lot_expiry[lots][None, :] >= day[d][:, None], ledger.stock[nodes[d]][:, lots], 0
+        )
+        pieces.append((np.repeat(mine, len(lots)), np.tile(lots, len(mine)), held.ravel()))
+    if not pieces:
+        return
+    piece_group = np.concatenate([p[0] for p in pieces])
+    piece_lot = np.concatenate([p[1] for p in pieces])
+    piece_held = np.concatenate([p[2] for p in pieces])
+    order = np.argsort(piece_group, kind="stable")
+    piece_group, piece_lot, piece_held = piece_group[order], piece_lot[order], piece_held[order]
+    i, j, amount = pour(piece_group, piece_held, group_of, opened, len(groups))
+    lot, target = piece_lot[i], j
+    node = nodes[district[target]]
+    when = day[district[target]]
+    site = cells.site[cell[target]]
+    np.add.at(ledger.stock, (node, lot), -amount)
+    ledger.nodes.add("issued", node, when, lot, amount)
+    ledger.sites.add("received", site, when, lot, amount)
+    records.site_supply.append((node, site, when, lot, amount))
+    # Within each (cell, product): administered doses first, the vial leftovers after.
+    parts = np.stack([administered, opened - administered], axis=1).ravel()
+    part_group = np.repeat(np.arange(len(opened)), 2)
+    a, b, split = pour(target, amount, part_group, parts, len(opened))
+    wasted = (b % 2) == 1
+    ledger.sites.add("administered", site[a[~wasted]], when[a[~wasted]], lot[a[~wasted]], split[~wasted])
+    ledger.sites.add("wasted", site[a[wasted]], when[a[wasted]], lot[a[wasted]], split[wasted])
