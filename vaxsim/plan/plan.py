@@ -8,7 +8,10 @@ the bundle writer saves it; ``vaxsim.plan.read`` loads a bundle back to an equal
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime as dt
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -22,6 +25,13 @@ STATUSES = ("draft", "proposed", "approved", "superseded")
 def empty_table(name: str) -> pd.DataFrame:
     """An empty DataFrame with the columns of plan table ``name``."""
     return pd.DataFrame({column: pd.Series(dtype=object) for column in TABLES[name].column_names})
+
+
+def _free_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A free-form table (findings, log) as plan.json gives it back: text column names, RangeIndex."""
+    out = frame.reset_index(drop=True)
+    out.columns = pd.Index([str(column) for column in frame.columns], dtype=object)
+    return out
 
 
 @dataclass
@@ -77,3 +87,36 @@ class Plan:
             if list(table.columns) != expected:
                 found.append(f"table {name}: columns {list(table.columns)} differ from {expected}")
         return found
+
+    def normalised(self) -> Plan:
+        """A copy with canonical tables (see :mod:`vaxsim.plan.values`: ``int64`` / ``Int64``
+        integers, ``float64`` numbers, dates as ``"YYYY-MM-DD"`` text, text as ``object`` with
+        ``None`` for missing) and every ``scenario`` / ``solver`` key present.
+
+        This is what :func:`vaxsim.plan.read` returns for a bundle written from this plan.
+        Raises ``ValueError`` naming table, row and column of a cell that does not fit.
+        """
+        from vaxsim.plan.document import metadata
+        from vaxsim.plan.values import normalise_table
+
+        meta = metadata(self)
+        return replace(
+            self,
+            **{name: normalise_table(name, table) for name, table in self.tables().items()},
+            scenario=meta["scenario"],
+            solver=meta["solver"],
+            revision=meta["revision"],
+            findings=_free_frame(self.findings),
+            log=_free_frame(self.log),
+        )
+
+    def write(self, folder: str | os.PathLike[str], *, now: dt.datetime | None = None) -> Path:
+        """Write the plan as a checksummed bundle ``folder/plan-<plan_id>-r<revision>/``.
+
+        Returns the bundle's path. ``now`` fixes the manifest's ``generated_at`` (default: the
+        current time). Example: ``plan.write("plans/vn-2021")``. See
+        :func:`vaxsim.plan.bundle.write_bundle` for the errors.
+        """
+        from vaxsim.plan.bundle import write_bundle
+
+        return write_bundle(self, folder, now=now)

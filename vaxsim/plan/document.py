@@ -1,0 +1,131 @@
+"""``plan.json``: a whole plan as one JSON document, and back.
+
+Tables are arrays of row objects (keys in column order, ``null`` for missing cells) holding
+the same values as ``tables/*.csv``; ``findings`` and ``log`` are ``{columns, rows}`` so their
+columns survive even when empty. See :mod:`vaxsim.plan.json_schema` for the published schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from vaxsim.plan.plan import FORMAT, Plan
+from vaxsim.plan.tables import TABLES
+from vaxsim.plan.values import canonical_series, canonical_value, json_value
+
+SCENARIO_KEYS = ("name", "seed", "sha256")
+SOLVER_KEYS = ("name", "status", "objective", "gap", "seconds")
+
+
+def plain(value: Any) -> Any:
+    """``value`` with numpy / pandas scalars and containers turned into plain JSON values.
+
+    ``NaN`` becomes ``null`` (JSON has no NaN), dates become ISO text.
+    """
+    if isinstance(value, dict):
+        return {str(key): plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray, pd.Series)):
+        return [plain(item) for item in list(value)]
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
+        return value.isoformat()
+    return value
+
+
+def json_text(document: Any) -> str:
+    """Deterministic JSON text: two-space indent, keys in insertion order, UTF-8, final newline."""
+    return json.dumps(plain(document), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def metadata(plan: Plan) -> dict[str, Any]:
+    """Plan metadata with every key of ``scenario`` and ``solver`` present (``None`` if unknown)."""
+    scenario = {key: plan.scenario.get(key) for key in SCENARIO_KEYS}
+    scenario.update({key: value for key, value in plan.scenario.items() if key not in SCENARIO_KEYS})
+    solver = {key: plan.solver.get(key) for key in SOLVER_KEYS}
+    solver.update({key: value for key, value in plan.solver.items() if key not in SOLVER_KEYS})
+    return {
+        "plan_id": plan.plan_id,
+        "revision": int(plan.revision),
+        "supersedes": plan.supersedes,
+        "status": plan.status,
+        "scenario": plain(scenario),
+        "solver": plain(solver),
+    }
+
+
+def frame_document(frame: pd.DataFrame) -> dict[str, Any]:
+    """``{columns, rows}`` of a free-form DataFrame (findings, log)."""
+    return {
+        "columns": [str(column) for column in frame.columns],
+        "rows": [plain(list(row)) for row in frame.itertuples(index=False, name=None)],
+    }
+
+
+def frame_from_document(document: dict[str, Any]) -> pd.DataFrame:
+    """The DataFrame of :func:`frame_document` (pandas infers the dtypes)."""
+    return pd.DataFrame(document["rows"], columns=pd.Index(document["columns"], dtype=object))
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """The ``plan.json`` document of a plan whose tables are canonical (see ``Plan.normalised``)."""
+    tables = {}
+    for name, spec in TABLES.items():
+        table = getattr(plan, name)
+        columns = [table[column].tolist() for column in spec.column_names]
+        tables[name] = [
+            {column: json_value(value) for column, value in zip(spec.column_names, row, strict=True)}
+            for row in zip(*columns, strict=True)
+        ]
+    return {
+        "format": FORMAT,
+        **metadata(plan),
+        "summary": plain(plan.summary),
+        "robustness": plain(plan.robustness),
+        "findings": frame_document(plan.findings),
+        "log": frame_document(plan.log),
+        "tables": tables,
+    }
+
+
+def table_from_rows(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """Canonical DataFrame of a table's rows as ``plan.json`` holds them."""
+    spec = TABLES[name]
+    return pd.DataFrame(
+        {
+            column.name: canonical_series(
+                [canonical_value(row.get(column.name), column) for row in rows], column
+            )
+            for column in spec.columns
+        },
+        columns=spec.column_names,
+    )
+
+
+def plan_from_document(document: dict[str, Any]) -> Plan:
+    """The :class:`Plan` of a ``plan.json`` document (tables canonical)."""
+    return Plan(
+        **{name: table_from_rows(name, document["tables"][name]) for name in TABLES},
+        plan_id=document["plan_id"],
+        revision=document["revision"],
+        supersedes=document["supersedes"],
+        status=document["status"],
+        scenario=dict(document["scenario"]),
+        solver=dict(document["solver"]),
+        summary=dict(document["summary"]),
+        findings=frame_from_document(document["findings"]),
+        log=frame_from_document(document["log"]),
+        robustness=dict(document["robustness"]),
+    )

@@ -1,0 +1,61 @@
+"""Read a plan bundle back into a :class:`Plan`.
+
+Tables come from ``tables/*.csv`` (the canonical files); metadata, summary, findings, log and
+robustness from ``plan.json``. Reading does not verify checksums or invariants: run
+:func:`vaxsim.plan.check` for that.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from vaxsim.plan.bundle import PLAN_JSON
+from vaxsim.plan.csv_table import parse_table
+from vaxsim.plan.datapackage import table_path
+from vaxsim.plan.document import frame_from_document
+from vaxsim.plan.errors import PlanError
+from vaxsim.plan.plan import Plan
+from vaxsim.plan.tables import TABLES
+from vaxsim.plan.values import ValueProblem
+
+
+def read(path: str | os.PathLike[str]) -> Plan:
+    """Load the bundle at ``path`` (a ``plan-<id>-r<revision>/`` folder) as a canonical Plan.
+
+    ``read(plan.write(folder))`` equals ``plan.normalised()`` (same dtypes, same row order).
+    Raises :class:`~vaxsim.plan.errors.PlanError` naming the file and line that cannot be read.
+    """
+    bundle = Path(path)
+    if not bundle.is_dir():
+        raise PlanError(f"{bundle}: not a plan bundle folder")
+    tables = {}
+    for name in TABLES:
+        file = bundle / table_path(name)
+        try:
+            tables[name] = parse_table(name, file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as error:
+            raise PlanError(f"{file}: cannot be read: {error}") from None
+        except ValueProblem as problem:
+            raise PlanError(f"{file}: {problem}") from None
+    file = bundle / PLAN_JSON
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+        return Plan(
+            **tables,
+            plan_id=document["plan_id"],
+            revision=int(document["revision"]),
+            supersedes=document["supersedes"],
+            status=document["status"],
+            scenario=dict(document["scenario"]),
+            solver=dict(document["solver"]),
+            summary=dict(document["summary"]),
+            findings=frame_from_document(document["findings"]),
+            log=frame_from_document(document["log"]),
+            robustness=dict(document["robustness"]),
+        )
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise PlanError(f"{file}: cannot be read: {error}") from None
+    except (KeyError, TypeError, ValueError) as error:
+        raise PlanError(f"{file}: not a vaxsim plan document: {error!r}") from None
