@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
+import warnings
 import zoneinfo
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 import vaxsim
+from vaxsim.coldchain.errors import ColdChainWarning
 from vaxsim.errors import ScenarioError, VaxsimError
 
 app = typer.Typer(
@@ -194,7 +196,10 @@ def run(
             progress.update(task, advance=1, date=str(model.dates[day].date()))
 
         try:
-            results = simulate(model, seed, site_queues=site_queues, on_day=advance)
+            with warnings.catch_warnings():
+                # Cold-chain overflows are collected in results.warnings and printed below.
+                warnings.simplefilter("ignore", ColdChainWarning)
+                results = simulate(model, seed, site_queues=site_queues, on_day=advance)
         except VaxsimError as error:
             _report(error)
     timings["simulate"] = time.perf_counter() - started
@@ -217,7 +222,15 @@ def run(
         )
         write_manifest(folder, manifest)
     _print_summary(results.summary(), timings["simulate"])
+    _print_warnings(results.warnings)
     console.print(f"wrote {target}/ ({len(files) + 1} files)", markup=False)
+
+
+def _print_warnings(messages: list[str], shown: int = 5) -> None:
+    for message in messages[:shown]:
+        errors.print(f"warning: {message}", markup=False)
+    if len(messages) > shown:
+        errors.print(f"... and {len(messages) - shown} more (see the cold_chain table)", markup=False)
 
 
 def _print_summary(summary: dict, seconds: float) -> None:
@@ -230,6 +243,10 @@ def _print_summary(summary: dict, seconds: float) -> None:
     table.add_row("peak doses per day", f"{summary['peak_doses_per_day']:,}")
     table.add_row("coverage, at least one dose", f"{100 * summary['coverage_at_least_one']:.1f} %")
     table.add_row("coverage, full series", f"{100 * summary['coverage_full_series']:.1f} %")
+    table.add_row("doses wasted", f"{summary['doses_wasted']:,}")
+    for cause, doses in summary["wasted_by_cause"].items():
+        table.add_row(f"  {cause.replace('_', ' ')}", f"{doses:,}")
+    table.add_row("people missed for lack of vaccine", f"{summary['missed_for_lack_of_vaccine']:,}")
     table.add_row("no-shows", f"{summary['no_shows']:,}")
     for stage, days in summary["mean_delay_days"].items():
         table.add_row(f"mean delay {stage.replace('_', ' ')}", "-" if days is None else f"{days:.1f} days")

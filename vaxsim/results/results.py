@@ -10,11 +10,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from vaxsim.coldchain import ColdChainResults
 from vaxsim.model import Model
 from vaxsim.sim.recorder import CHANNELS, STAGES, Recorder
 
 #: Table names, in the order they are written; each is ``<name>.parquet`` in a run folder.
-TABLES = ("daily", "coverage", "delays", "backlog", "registrations", "supply", "sites", "waits")
+TABLES = (
+    "daily",
+    "coverage",
+    "delays",
+    "backlog",
+    "registrations",
+    "supply",
+    "sites",
+    "waits",
+    "stock",
+    "stock_levels",
+    "days_of_stock",
+    "wastage",
+    "stock_outs",
+    "cold_chain",
+    "transport",
+    "ledger",
+)
 
 
 @dataclass
@@ -26,12 +44,32 @@ class Results:
       full_series (people, cumulative at the end of the day).
     - ``delays``: date, province, stage, people, mean_days (waits between the five steps).
     - ``backlog``: date, province, registrations, approvals, bookings, registered_waiting,
-      approved_waiting, due_waiting, no_shows, walk_ins, dropped, unbooked_no_vaccine.
+      approved_waiting, due_waiting, no_shows, walk_ins, dropped, unbooked_no_vaccine (could
+      have been booked but for vaccine), missed_no_vaccine (came, got no dose: stock-out or
+      turned away late by the open-vial rule; they are booked again).
     - ``registrations``: date, channel, registrations.
-    - ``supply``: date, product, delivered, doses_given, national_stock, district_stock.
+    - ``supply``: date, product, delivered, doses_given, national_stock (doses in stores above
+      the districts: national, regional, provincial), district_stock (at district stores),
+      in_transit, wasted (doses, at the end of the day).
     - ``sites``: date, site, visits, capacity, utilisation (visits / capacity), and site-queue
       KPIs where the site model ran (peak_on_site, minutes_above_crowding_limit).
     - ``waits``: per station and site type, people and waiting minutes (mean, p50, p90, p99).
+
+    Cold chain (:class:`vaxsim.coldchain.ColdChainResults`, doses and litres):
+
+    - ``stock``: date, store, level, product, doses on hand at day end (non-zero rows).
+    - ``stock_levels``: date, level (national, regional, provincial, district, in_transit),
+      product, doses.
+    - ``days_of_stock``: date, district, product, on_hand, daily_use (7-day mean),
+      days_of_stock.
+    - ``wastage``: date, product, cause (open_vial, expiry, thaw_clock, excursion, breakage),
+      doses.
+    - ``stock_outs``: date, district, product, short (no dose left), turned_away (late, by
+      the open-vial threshold).
+    - ``cold_chain``: per store and temperature class: capacity_litres, mean and peak litres,
+      peak_utilisation, days_over_capacity.
+    - ``transport``: date, from, to, litres, trips, vehicle utilisation.
+    - ``ledger``: every receipt, shipment, administration and waste per lot, store and day.
     """
 
     scenario: str
@@ -44,7 +82,16 @@ class Results:
     supply: pd.DataFrame
     sites: pd.DataFrame
     waits: pd.DataFrame
+    stock: pd.DataFrame
+    stock_levels: pd.DataFrame
+    days_of_stock: pd.DataFrame
+    wastage: pd.DataFrame
+    stock_outs: pd.DataFrame
+    cold_chain: pd.DataFrame
+    transport: pd.DataFrame
+    ledger: pd.DataFrame
     info: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """Headline figures of the run (JSON-serialisable)."""
@@ -66,6 +113,11 @@ class Results:
             "no_shows": int(self.backlog.no_shows.sum()),
             "walk_ins": int(self.backlog.walk_ins.sum()),
             "unbooked_for_lack_of_vaccine": int(self.backlog.unbooked_no_vaccine.sum()),
+            "missed_for_lack_of_vaccine": int(self.backlog.missed_no_vaccine.sum()),
+            "doses_wasted": int(self.wastage.doses.sum()),
+            "wasted_by_cause": {
+                str(cause): int(doses) for cause, doses in self.wastage.groupby("cause").doses.sum().items()
+            },
             "mean_delay_days": {
                 stage: float(row.total_days / row.people) if row.people else None
                 for stage, row in delays.iterrows()
@@ -92,13 +144,18 @@ class Results:
         folder = Path(folder)
         summary = json.loads((folder / "results.json").read_text(encoding="utf-8"))
         tables = {name: pd.read_parquet(folder / f"{name}.parquet") for name in TABLES}
-        return cls(scenario=summary["scenario"], seed=summary["seed"], **tables)
+        return cls(scenario=summary["scenario"], seed=summary["seed"], **tables, info=summary)
 
 
 def build_results(
-    model: Model, seed: int, record: Recorder, waits: pd.DataFrame, site_queues: pd.DataFrame
+    model: Model,
+    seed: int,
+    record: Recorder,
+    waits: pd.DataFrame,
+    site_queues: pd.DataFrame,
+    cold_chain: ColdChainResults,
 ) -> Results:
-    """Turn the recorder's arrays into tidy tables."""
+    """Turn the recorder's arrays and the cold chain's tables into tidy tables."""
     dates = pd.Index(model.dates.date, name="date")
     provinces = model.provinces.id.to_numpy()
     products = model.products.id.to_numpy()
@@ -161,6 +218,7 @@ def build_results(
             "walk_ins": record.walk_ins.ravel(),
             "dropped": record.dropped.ravel(),
             "unbooked_no_vaccine": record.unbooked_no_vaccine.ravel(),
+            "missed_no_vaccine": record.missed_no_vaccine.ravel(),
         }
     )
     registrations = pd.DataFrame(
@@ -178,6 +236,8 @@ def build_results(
             "doses_given": record.doses.sum(axis=(1, 3)).ravel(),
             "national_stock": record.national_stock.ravel(),
             "district_stock": record.district_stock.sum(axis=1).ravel(),
+            "in_transit": cold_chain.record.in_transit[:t].ravel(),
+            "wasted": cold_chain.record.waste[:t].sum(axis=1).ravel(),
         }
     )
     return Results(
@@ -191,4 +251,12 @@ def build_results(
         supply=supply,
         sites=site_queues,
         waits=waits,
+        stock=cold_chain.stock_by_store(),
+        stock_levels=cold_chain.stock_by_level(),
+        days_of_stock=cold_chain.days_of_stock(),
+        wastage=cold_chain.wastage(),
+        stock_outs=cold_chain.stock_outs(),
+        cold_chain=cold_chain.utilisation(),
+        transport=cold_chain.transport(),
+        ledger=cold_chain.ledger(),
     )

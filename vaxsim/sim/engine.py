@@ -3,12 +3,14 @@
 Time is minutes since the start date at 00:00 local time. Every day runs, in this order:
 
 ====== ============================================================================
- 00:00  lots arriving today enter the national store (one process per lot)
- 01:00  shipments due today reach district stores
- 02:00  the national store ships its stock to districts (allocation policy), arriving
-        after the store path's lead time
- 07:00  sessions: booked people who show up are vaccinated, walk-ins are served, next
-        doses are recalled into the product's interval window; no-shows are rescheduled
+ 00:00  lots arriving today enter their arrival store (the cold chain)
+ 01:00  shipments due today land; expired, thawed-too-long and excursion-hit stock is wasted
+ 02:00  free stock is earmarked for districts (allocation policy) and moves down the store
+        tree on each link's schedule, within vehicle and store capacities
+ 07:00  sessions: booked people who show up and walk-ins get a dose from whole vials of
+        their district's stock (first expiry first out); people left without one for lack
+        of vaccine go back to the queue; next doses are recalled into the product's interval
+        window; no-shows are rescheduled
  18:00  registration: eligible people register (uptake curve, channel mix)
  19:00  approval: each Department of Health approves up to its daily capacity
  20:00  scheduling: approved and due people are booked into the next days' appointment
@@ -17,7 +19,9 @@ Time is minutes since the start date at 00:00 local time. Every day runs, in thi
 
 People are counts per cohort (district × priority group × age band) in numpy arrays; queues
 between steps are first-in-first-out pools that remember entry days, so the delays between
-steps are measured. See ``vaxsim.sim.cohorts`` and ``vaxsim.sim.pools``.
+steps are measured. See ``vaxsim.sim.cohorts`` and ``vaxsim.sim.pools``. Vaccine is held by
+the cold chain (``vaxsim.sim.vaccine``, ``vaxsim.coldchain``): every dose is followed from its
+lot's arrival to an arm or to waste.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import numpy as np
 import simpy
 
 from vaxsim.model import Model
-from vaxsim.numeric import largest_remainder, split_by_group
+from vaxsim.numeric import split_by_group
 from vaxsim.sim.allocate import PriorityOrder
 from vaxsim.sim.capacity import weekly_pattern
 from vaxsim.sim.cohorts import Cohorts
@@ -39,6 +43,7 @@ from vaxsim.sim.pools import FifoPool
 from vaxsim.sim.random import Streams
 from vaxsim.sim.recorder import CHANNELS, Recorder
 from vaxsim.sim.site_queues import SiteQueues
+from vaxsim.sim.vaccine import VaccineSupply
 
 MINUTES_PER_DAY = 24 * 60
 DELIVERY, SHIPMENT, DISPATCH, SESSIONS, REGISTRATION, APPROVAL, SCHEDULING = (
@@ -125,20 +130,17 @@ class Campaign:
         self.due = {(k, p): FifoPool(c.size) for p in range(self.products) for k in range(1, self.series[p])}
         self.released_on: dict[int, list[tuple[int, int, np.ndarray]]] = defaultdict(list)
         self.appointments: dict[int, Appointments] = {}
+        self.promised_on: dict[int, np.ndarray] = {}  # doses [district, product] per appointment day
 
         # Step 3: appointment capacity per district and day, from its sites' weekly patterns.
         self.capacity_left = self._district_capacity()
         self.site_capacity = self._site_capacity()
 
-        # Vaccine: national store, district stores, doses owed to people part-way through a series.
-        self.national = np.zeros(self.products, dtype=np.int64)
+        # Vaccine: the cold chain holds it; ``stock`` is what booking may still promise per
+        # district and product, ``owed`` the doses due to people part-way through a series.
+        self.vaccine = VaccineSupply(model, self.random)
         self.stock = np.zeros((self.districts, self.products), dtype=np.int64)
         self.owed = np.zeros((self.districts, self.products), dtype=np.int64)
-        self.arrivals: dict[int, np.ndarray] = defaultdict(
-            lambda: np.zeros((self.districts, self.products), dtype=np.int64)
-        )
-        self.lead_days = self._district_lead_days()
-        self.in_transit_at_end = np.zeros(self.products, dtype=np.int64)
         self.min_interval = np.zeros((self.products, self.doses_in_series), dtype=np.int64)
         for row in model.intervals.itertuples():
             self.min_interval[row.product, row.dose_number - 1] = row.min_days
@@ -165,6 +167,12 @@ class Campaign:
             sites=len(model.sites),
         )
         self.given_today = np.zeros((self.districts, self.products), dtype=np.int64)
+        lots = model.lots[model.lots.arrival_day < self.days]
+        np.add.at(
+            self.record.delivered,
+            (np.maximum(lots.arrival_day.to_numpy(), 0), lots["product"].to_numpy()),
+            lots.doses.to_numpy(),
+        )
         self.site_queues = (
             SiteQueues(model, seed, self.policies.appointment_slot_minutes, workers)
             if site_queues and len(model.sites)
@@ -191,29 +199,10 @@ class Campaign:
         np.add.at(capacity, self.model.sites.district.to_numpy(), site_capacity.T)
         return capacity
 
-    def _district_lead_days(self) -> np.ndarray:
-        """Days from the national store to each district store along the store tree's links."""
-        stores, links = self.model.stores, self.model.links
-        lead = {
-            (a, b): t for a, b, t in zip(links.from_store, links.to_store, links.lead_time_days, strict=True)
-        }
-        parents = stores.parent.to_numpy()
-        days = np.zeros(self.districts, dtype=np.int64)
-        for d, store in enumerate(self.model.districts.store):
-            total, node = 0, int(store)
-            while parents[node] >= 0:
-                total += lead.get((int(parents[node]), node), 0)
-                node = int(parents[node])
-            days[d] = total
-        return days
-
     # ------------------------------------------------------------------ processes
 
     def run(self) -> Recorder:
         """Run every process to the end of the horizon and return the recorded KPIs."""
-        for lot in self.model.lots.itertuples():
-            if 0 <= lot.arrival_day < self.days:
-                self.env.process(self._delivery(lot.arrival_day, lot.product, lot.doses))
         self.env.process(self._days())
         self.env.run(until=self.days * MINUTES_PER_DAY)
         return self.record
@@ -221,15 +210,12 @@ class Campaign:
     def _at(self, day: int, minute: int) -> simpy.events.Timeout:
         return self.env.timeout(max(0, day * MINUTES_PER_DAY + minute - self.env.now))
 
-    def _delivery(self, day: int, product: int, doses: int):
-        yield self._at(day, DELIVERY)
-        self.national[product] += doses
-        self.record.delivered[day, product] += doses
-
     def _days(self):
         for day in range(self.days):
+            yield self._at(day, DELIVERY)
+            self.vaccine.receive(day)
             yield self._at(day, SHIPMENT)
-            self.stock += self.arrivals.pop(day, 0)
+            self.vaccine.advance(day)
             yield self._at(day, DISPATCH)
             self._dispatch(day)
             yield self._at(day, SESSIONS)
@@ -241,6 +227,7 @@ class Campaign:
             self._approve(day)
             yield self._at(day, SCHEDULING)
             self._schedule(day)
+            self.vaccine.end_day(day)
             self._snapshot(day)
             if self.on_day is not None:
                 self.on_day(day)
@@ -248,9 +235,8 @@ class Campaign:
     # ------------------------------------------------------------------ step 2: vaccine to districts
 
     def _dispatch(self, day: int) -> None:
-        """Ship all national stock to districts: pro rata by eligible population, or by demand."""
-        if not self.national.any():
-            return
+        """Send all free stock towards districts: pro rata by eligible population, or by the
+        people waiting in each district (registered, approved or due a next dose)."""
         if self.rule == "pro_rata":
             weights = self.eligible_population
         else:
@@ -259,16 +245,7 @@ class Campaign:
             weights = np.bincount(self.cohorts.district, weights=waiting, minlength=self.districts)
             if weights.sum() == 0:
                 weights = self.eligible_population
-        for product in np.flatnonzero(self.national):
-            shipped = largest_remainder(int(self.national[product]), weights)
-            for lead in np.unique(self.lead_days):
-                here = self.lead_days == lead
-                target = day + int(lead)
-                if target < self.days:
-                    self.arrivals[target][here, product] += shipped[here]
-                else:
-                    self.in_transit_at_end[product] += shipped[here].sum()
-            self.national[product] = 0
+        self.vaccine.dispatch(day, weights)
 
     # ------------------------------------------------------------------ step 5: sessions
 
@@ -277,15 +254,72 @@ class Campaign:
             self.due[(k, product)].add(day, counts)
 
     def _vaccinate(self, day: int) -> None:
+        """Today's sessions: who comes (booked shows, then walk-ins), the doses the cold chain
+        can give them, and what happens to those left without one."""
         self.given_today[:] = 0
         booked = self.appointments.pop(day, Appointments())
-        first: Booked = {}
-        for (_, product), counts in booked.first_shows.items():
-            first[(product, 0)] = first.get((product, 0), 0) + counts
-        shows = self._administer(day, {**first, **booked.next_shows})
+        self.promised_on.pop(day, None)
         self._no_shows(day, booked)
-        walk_ins = self._walk_ins(day, shows)
-        self._site_visits(day, shows + walk_ins)
+        # In the order served when vaccine runs short: next doses, booked first doses, walk-ins.
+        coming = [("next", key, counts) for key, counts in booked.next_shows.items()]
+        coming += [("first", key, counts) for key, counts in booked.first_shows.items()]
+        wanted = self._doses_wanted(coming)
+        self.stock = self.vaccine.bookable(day, 0, wanted + self._promised())
+        walk_ins = self._walk_ins(day, wanted.sum(axis=1))
+        coming += [("walk_in", key, counts) for key, counts in walk_ins.items()]
+        people = self._draw_vaccine(day, coming)
+        self._site_visits(day, people)
+
+    @staticmethod
+    def _product_of(kind: str, key: tuple[int, int]) -> int:
+        """Next doses are keyed ``(product, dose index)``, first doses ``(attempt, product)``."""
+        return key[0] if kind == "next" else key[1]
+
+    def _doses_wanted(self, coming: list[tuple[str, tuple[int, int], np.ndarray]]) -> np.ndarray:
+        wanted = np.zeros((self.districts, self.products), dtype=np.int64)
+        for kind, key, counts in coming:
+            wanted[:, self._product_of(kind, key)] += self.by_district.totals(counts)
+        return wanted
+
+    def _promised(self) -> np.ndarray:
+        """Doses ``[district, product]`` promised to appointments of the coming days."""
+        return sum(self.promised_on.values(), np.zeros((self.districts, self.products), dtype=np.int64))
+
+    def _draw_vaccine(self, day: int, coming: list[tuple[str, tuple[int, int], np.ndarray]]) -> np.ndarray:
+        """Give ``coming`` people their doses from the cold chain; those the district's stock
+        cannot serve today go back to the queue. Returns the people vaccinated per district."""
+        given = self.vaccine.vaccinate(day, self._doses_wanted(coming), self.site_capacity[day])
+        doses: Booked = {}
+        walk_ins = np.zeros(self.districts, dtype=np.int64)
+        for kind, key, counts in coming:
+            product = self._product_of(kind, key)
+            served = self.by_district.by_priority(counts, given[:, product])
+            per_district = self.by_district.totals(served)
+            given[:, product] -= per_district
+            dose = key if kind == "next" else (product, 0)
+            doses[dose] = doses.get(dose, 0) + served
+            if kind == "walk_in":
+                walk_ins += per_district
+            missed = counts - served
+            if missed.any():
+                self._missed_for_lack_of_vaccine(day, kind, key, missed)
+        self.record.walk_ins[day] += np.bincount(
+            self.model.districts.province.to_numpy(), weights=walk_ins, minlength=self.provinces
+        ).astype(np.int64)
+        return self._administer(day, doses)
+
+    def _missed_for_lack_of_vaccine(
+        self, day: int, kind: str, key: tuple[int, int], missed: np.ndarray
+    ) -> None:
+        """People who came but got no dose (stock-out, or turned away late by the open-vial
+        rule): first doses wait to be booked again, next doses stay due."""
+        self.record.missed_no_vaccine[day] += self.by_province.totals(missed)
+        if kind == "next":
+            self.due[key[::-1]].add(day, missed)
+            return
+        attempt, product = key
+        self.approved[attempt].add(day, missed)
+        self.owed[:, product] -= self.by_district.totals(missed) * (int(self.series[product]) - 1)
 
     def _administer(self, day: int, given: Booked) -> np.ndarray:
         """Record doses ``given[(product, dose index)]`` today and recall people for their next
@@ -315,7 +349,6 @@ class Campaign:
         reschedule = self.people.notification.reschedule_no_shows
         for (attempt, product), missed in booked.first_no_shows.items():
             per_district = self.by_district.totals(missed)
-            self.stock[:, product] += per_district
             self.owed[:, product] -= per_district * (int(self.series[product]) - 1)
             self.record.no_shows[day] += self.by_province.totals(missed)
             if reschedule and attempt + 1 < self.attempts:
@@ -323,29 +356,23 @@ class Campaign:
             else:
                 self.record.dropped[day] += self.by_province.totals(missed)
         for (product, k), missed in booked.next_no_shows.items():
-            self.stock[:, product] += self.by_district.totals(missed)
             self.record.no_shows[day] += self.by_province.totals(missed)
             # Series are completed later rather than dropped: the person stays due, for the
             # product they were booked with (a mixing partner continues the series).
             self.due[(k, product)].add(day, missed)
 
-    def _walk_ins(self, day: int, shows_by_district: np.ndarray) -> np.ndarray:
-        """Approved people who come without an appointment, served from spare capacity."""
+    def _walk_ins(self, day: int, shows_by_district: np.ndarray) -> Booked:
+        """Approved people who come without an appointment, taken into spare capacity and stock
+        (``{(attempt, product): people per cohort}``)."""
         share = self.people.walk_ins.share_of_booked
         if share <= 0 or not shows_by_district.any():
-            return np.zeros(self.districts, dtype=np.int64)
+            return {}
         arriving = self.random["walk_ins"].binomial(shows_by_district, min(share, 1.0))
         spare = np.minimum(arriving, self.capacity_left[:, day])
         booked = self._book_first_doses(day, spare, count_waits=False)
-        given: Booked = {}
-        for (_, product), counts in booked.items():
-            given[(product, 0)] = given.get((product, 0), 0) + counts
-        served = self._administer(day, given)
-        self.capacity_left[:, day] -= served
-        self.record.walk_ins[day] += np.bincount(
-            self.model.districts.province.to_numpy(), weights=served, minlength=self.provinces
-        ).astype(np.int64)
-        return served
+        for counts in booked.values():
+            self.capacity_left[:, day] -= self.by_district.totals(counts)
+        return booked
 
     def _site_visits(self, day: int, people_by_district: np.ndarray) -> None:
         """Share each district's people among its open sites in proportion to their capacity,
@@ -389,12 +416,15 @@ class Campaign:
 
     def _schedule(self, day: int) -> None:
         horizon = self.policies.booking_horizon_days
+        self.stock = self.vaccine.bookable(day, 1, self._promised())
         for ahead in range(1, horizon + 1):
             target = day + ahead
             if target >= self.days:
                 break
             next_booked = self._book_next_doses(day, target)
-            first_booked = self._book_first_doses(day, self.capacity_left[:, target], count_waits=True)
+            first_booked = self._book_first_doses(
+                day, self.capacity_left[:, target], count_waits=True, target=target
+            )
             people = sum(first_booked.values(), np.zeros(self.cohorts.size, dtype=np.int64))
             self.capacity_left[:, target] -= self.by_district.totals(people)
             people = sum(next_booked.values(), people)
@@ -439,6 +469,7 @@ class Campaign:
                 per_district = self.by_district.totals(taken)
                 self.capacity_left[:, target] -= per_district
                 self.stock[:, product] -= per_district
+                self._promise(target, product, per_district)
                 if product != first_product:
                     self.owed[:, first_product] -= per_district
                     self.owed[:, product] += per_district
@@ -448,12 +479,20 @@ class Campaign:
                 )
         return booked
 
-    def _book_first_doses(self, day: int, capacity: np.ndarray, count_waits: bool) -> Booked:
+    def _promise(self, target: int, product: int, per_district: np.ndarray) -> None:
+        if target not in self.promised_on:
+            self.promised_on[target] = np.zeros((self.districts, self.products), dtype=np.int64)
+        self.promised_on[target][:, product] += per_district
+
+    def _book_first_doses(
+        self, day: int, capacity: np.ndarray, count_waits: bool, target: int | None = None
+    ) -> Booked:
         """Book approved people for a first dose, product by product, within ``capacity`` per
         district and the stock not held back for next doses (``owed`` × reserve share).
 
         Returns ``{(attempt, product): people per cohort}``; the caller takes the booked people
-        off the appointment capacity.
+        off the appointment capacity. Doses booked for a later ``target`` day are promised
+        (walk-ins, served at once, are not).
         """
         c = self.cohorts
         booked: Booked = {}
@@ -491,6 +530,8 @@ class Campaign:
             per_district = self.by_district.totals(served)
             capacity -= per_district
             self.stock[:, product] -= per_district
+            if target is not None:
+                self._promise(target, int(product), per_district)
             self.owed[:, product] += per_district * (series - 1)
         return booked
 
@@ -536,6 +577,6 @@ class Campaign:
         record.full_series[day] = np.bincount(
             self.coverage_cell, weights=self.full_series, minlength=self.coverage_cells
         )
-        record.national_stock[day] = self.national
-        province = self.model.districts.province.to_numpy()
-        np.add.at(record.district_stock[day], province, self.stock)
+        record.national_stock[day], record.district_stock[day] = self.vaccine.stock_by_tier(
+            day, self.provinces
+        )

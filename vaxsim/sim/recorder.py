@@ -34,6 +34,7 @@ class Recorder:
     walk_ins: np.ndarray = field(init=False)
     dropped: np.ndarray = field(init=False)
     unbooked_no_vaccine: np.ndarray = field(init=False)
+    missed_no_vaccine: np.ndarray = field(init=False)
     backlog: np.ndarray = field(init=False)
     wait_days: np.ndarray = field(init=False)
     wait_people: np.ndarray = field(init=False)
@@ -54,6 +55,7 @@ class Recorder:
         self.walk_ins = np.zeros((t, v), dtype=np.int64)
         self.dropped = np.zeros((t, v), dtype=np.int64)
         self.unbooked_no_vaccine = np.zeros((t, v), dtype=np.int64)
+        self.missed_no_vaccine = np.zeros((t, v), dtype=np.int64)
         self.backlog = np.zeros((t, v, 3), dtype=np.int64)  # registered, approved, due
         self.wait_days = np.zeros((t, v, len(STAGES)), dtype=np.int64)
         self.wait_people = np.zeros((t, v, len(STAGES)), dtype=np.int64)

@@ -46,13 +46,18 @@ def simulate(
         if queues is not None:
             queues.close()
     sites = _site_table(model, campaign, queue_sites)
-    results = build_results(model, seed, record, waits, sites)
+    cold_chain = campaign.vaccine.results()
+    results = build_results(model, seed, record, waits, sites, cold_chain)
+    chain = cold_chain.summary()
     results.info.update(
         {
-            "doses_in_transit_at_end": int(campaign.in_transit_at_end.sum()),
-            "doses_in_stock_at_end": int(campaign.stock.sum() + campaign.national.sum()),
+            "doses_in_transit_at_end": chain["doses_in_transit_at_end"],
+            "doses_in_stock_at_end": chain["doses_on_hand_at_end"],
+            "vials_opened": chain["vials_opened"],
+            "store_days_over_capacity": chain["store_days_over_capacity"],
         }
     )
+    results.warnings = list(campaign.vaccine.chain.warnings)
     return results
 
 

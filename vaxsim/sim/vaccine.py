@@ -1,0 +1,93 @@
+"""The campaign's vaccine: the cold chain as the campaign engine uses it.
+
+The engine thinks in doses per district and product; the cold chain
+(:class:`vaxsim.coldchain.ColdChain`) holds them as lots in stores, on trucks and in opened
+vials. This module is the seam between the two:
+
+- :meth:`VaccineSupply.dispatch` asks the chain for each district's share of the free stock
+  (the allocation policy's weights), which it then moves down the store tree;
+- :meth:`VaccineSupply.bookable` is what booking may promise: usable doses at each district's
+  store less the doses already promised to appointments;
+- :meth:`VaccineSupply.vaccinate` lays a day's doses out over the district's sessions and draws
+  whole vials, first expiry first out; people left without a dose (a stock-out, or a late
+  arrival turned away by the open-vial rule) come back to the engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vaxsim.coldchain import ColdChain, ColdChainResults, SessionLayout
+from vaxsim.model import Model
+from vaxsim.numeric import largest_remainder
+from vaxsim.sim.random import Streams
+
+
+class VaccineSupply:
+    """Stock of one campaign run, per district and product (doses), kept by a cold chain."""
+
+    def __init__(self, model: Model, random: Streams):
+        self.model = model
+        self.random = random
+        self.chain = ColdChain(model, random)
+        self.layout = SessionLayout.from_model(model)
+        self.districts = len(model.districts)
+        self.products = len(model.products)
+        self.late_minutes = model.scenario.policies.open_vial.late_minutes
+        self.weekday = np.array([date.weekday() for date in model.dates])
+        network = self.chain.network
+        self.district_store = np.zeros(network.nodes, dtype=bool)
+        self.district_store[network.district_node] = True
+
+    def receive(self, day: int) -> None:
+        """00:00: lots arriving today enter their store."""
+        self.chain.receive(day)
+
+    def advance(self, day: int) -> None:
+        """01:00: shipments land; expired, thawed-too-long and excursion-hit stock is wasted."""
+        self.chain.advance(day)
+
+    def dispatch(self, day: int, weights: np.ndarray) -> None:
+        """02:00: earmark all free stock for districts in proportion to ``weights[district]``
+        and load today's trips (stock waits upstream where a store downstream is full)."""
+        free = self.chain.free_stock(day)
+        wanted = np.zeros((self.districts, self.products), dtype=np.int64)
+        if free.any() and np.sum(weights) > 0:
+            for product in np.flatnonzero(free):
+                wanted[:, product] = largest_remainder(int(free[product]), weights)
+        self.chain.request(day, wanted)
+
+    def bookable(self, day: int, horizon: int, promised: np.ndarray) -> np.ndarray:
+        """Doses ``[district, product]`` that booking may still promise: usable at the district
+        store on ``day + horizon``, less ``promised`` (doses of appointments not yet given)."""
+        return np.maximum(self.chain.available(day, horizon) - promised, 0)
+
+    def vaccinate(self, day: int, wanted: np.ndarray, site_weight: np.ndarray) -> np.ndarray:
+        """Give ``wanted[district, product]`` doses at the district's open sessions (split among
+        sites by ``site_weight[site]``, e.g. their capacity today). Returns the doses given
+        ``[district, product]``; the rest had no dose (stock-out) or were turned away late."""
+        if not wanted.any():
+            return np.zeros_like(wanted)
+        sessions = self.layout.split(
+            int(self.weekday[day]), wanted, site_weight, self.late_minutes, self.random["coldchain.late"]
+        )
+        outcome = self.chain.administer(day, sessions)
+        return outcome.by_district("given", self.districts, self.products)
+
+    def end_day(self, day: int) -> None:
+        """23:59: snapshot the stock and check conservation for every lot and store."""
+        self.chain.end_day(day)
+
+    def stock_by_tier(self, day: int, provinces: int) -> tuple[np.ndarray, np.ndarray]:
+        """Doses on hand at the end of ``day``: ``(upstream[product], district[province,
+        product])``; upstream is every store above the districts (national, regional,
+        provincial), district the district stores of each province."""
+        stock = self.chain.record.stock[day]
+        district = np.zeros((provinces, self.products), dtype=np.int64)
+        province = self.chain.network.province[self.district_store]
+        np.add.at(district, np.maximum(province, 0), stock[self.district_store])
+        return stock[~self.district_store].sum(axis=0), district
+
+    def results(self) -> ColdChainResults:
+        """The cold chain's ledger and KPI tables (conservation checked once more)."""
+        return self.chain.results()
