@@ -65,6 +65,22 @@ def test_district_file_matches_province_counts():
         assert sum(int(d["communes_2021"]) for d in mine) == int(row["communes_2021"])
 
 
+def test_vietnam_has_the_eight_storage_depots_of_2021(vietnam_scenario):
+    with open(ROOT / "vaxsim/data/vn_storage_depots_2021.csv", encoding="utf-8") as handle:
+        depots = list(csv.DictReader(handle))
+    with open(ROOT / "vaxsim/data/vn_provinces.csv", encoding="utf-8") as handle:
+        codes = sorted(row["code"] for row in csv.DictReader(handle))
+    assert sorted(row["province_code"] for row in depots) == codes  # each province once
+    model = vaxsim.compile_model(vietnam_scenario)
+    stores = model.stores
+    regional = stores[stores.level == "regional"]
+    assert len(regional) == 8
+    assert set(stores.id[regional.parent]) == {"national"}
+    parent = {row["province_code"]: f"depot-{row['depot']}" for row in depots}
+    for province in vietnam_scenario.geography.provinces:
+        assert province.parent_store == parent[province.id]
+
+
 def test_vietnam_supply_reaches_the_year_end_checkpoint(vietnam_scenario):
     delivered = sum(d.doses for d in vietnam_scenario.supply.deliveries)
     # 2022-01-02 checkpoint (195.1 M) interpolated back to 2021-12-31 from 100 M on 2021-10-15.

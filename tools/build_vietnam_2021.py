@@ -271,8 +271,15 @@ HEADER = """\
 #   with weekly lots on Mondays, split across products in proportion to the 2021 contracts and
 #   pledges (COVAX split evenly between AstraZeneca and Pfizer); the 2022-01-02 checkpoint is
 #   interpolated linearly to 2021-12-31.
-# - Cold chain: capacities of the national, six regional (one per socio-economic region),
-#   provincial and district stores are placeholders, refined by the cold-chain work.
+# - Cold chain: the national store (NIHE Ha Noi) supplies the 8 GSP storage depots of 2021
+#   (1 at the Ha Noi Capital High Command, 7 at the military regions); each province is
+#   supplied by the depot of its military region (vaxsim/data/vn_storage_depots_2021.csv, an
+#   assignment rule, see SOURCES.md), each district by its provincial store. Capacities are
+#   assumptions (no inventory data was found), not data: national 20,000 L
+#   ultra-cold, 20,000 L frozen, 200,000 L at 2-8 C; each depot 3,000 / 5,000 / 60,000 L;
+#   each provincial store 200 / 1,000 / 10,000 L; each district store no ultra-cold room
+#   (ultra-cold products travel and stay thawed at 2-8 C, their thaw clock running), 100 L
+#   frozen, 1,000 L at 2-8 C. Every link takes 1 day, with one trip a day and no vehicle limit.
 """
 
 
@@ -286,8 +293,8 @@ def build() -> str:
     districts_by_province: dict[str, list[dict[str, str]]] = defaultdict(list)
     for row in read_csv("vn_districts_2021.csv"):
         districts_by_province[row["province_code"]].append(row)
-    regions = sorted({row["region"] for row in provinces})
-    region_store = {region: f"regional-{i + 1}" for i, region in enumerate(regions)}
+    depot_of = {row["province_code"]: row for row in read_csv("vn_storage_depots_2021.csv")}
+    depots = {row["depot"]: row["depot_name"] for row in depot_of.values()}
 
     out: list[str] = [HEADER]
     if skipped:
@@ -370,10 +377,10 @@ cold_chain:
     - {id: national, name: National store (NIHE Ha Noi), level: national, capacity_litres: {ultra_cold: 20000, frozen: 20000, cold_2_8: 200000}}
 """
     )
-    for region in regions:
+    for depot, name in sorted(depots.items()):
         out.append(
-            f"    - {{id: {region_store[region]}, name: {region!r}, level: regional, parent: national, "
-            "capacity_litres: {ultra_cold: 2000, frozen: 5000, cold_2_8: 50000}}\n"
+            f"    - {{id: depot-{depot}, name: {name!r}, level: regional, parent: national, "
+            "capacity_litres: {ultra_cold: 3000, frozen: 5000, cold_2_8: 60000}}\n"
         )
     out.append(
         """  provincial_store: {capacity_litres: {ultra_cold: 200, frozen: 1000, cold_2_8: 10000}}
@@ -404,7 +411,7 @@ supply:
         out.append(
             f"    - id: {code!r}\n      name: {row['name']}\n      region: {row['region']}\n"
             f"      lat: {row['lat']}\n      lon: {row['lon']}\n"
-            f"      parent_store: {region_store[row['region']]}\n"
+            f"      parent_store: depot-{depot_of[code]['depot']}\n"
             f"      approval_capacity_per_day: {round(int(row['population_2019']) * 0.015)}\n"
             "      districts:\n"
         )
