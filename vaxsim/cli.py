@@ -86,6 +86,7 @@ def validate(
 
     Example: vaxsim validate scenarios/vietnam-2021.yaml
     """
+    from vaxsim.coldchain import capacity_warnings
     from vaxsim.model import compile_model
 
     failed = False
@@ -97,7 +98,10 @@ def validate(
                 errors.print(str(problem), markup=False)
             failed = True
             continue
-        summary = compile_model(scenario).summary()
+        model = compile_model(scenario)
+        for message in capacity_warnings(model):
+            errors.print(f"{path}: warning: {message}", markup=False)
+        summary = model.summary()
         console.print(
             f"{path}: ok — {summary['provinces']} provinces, {summary['districts']} districts, "
             f"{summary['sites']:,} sites, {summary['population']:,} people, "

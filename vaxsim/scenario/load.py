@@ -134,9 +134,20 @@ def validate(located: Located) -> Scenario:
         problems = [_problem(located, err["loc"], message_for(err)) for err in error.errors()]
         raise ScenarioError(_sorted(problems)) from None
     findings = check(scenario)
+    if not findings:
+        findings = _cold_chain_findings(scenario)
     if findings:
         raise ScenarioError(_sorted(_problem(located, path, message) for path, message in findings))
     return scenario
+
+
+def _cold_chain_findings(scenario: Scenario) -> list[tuple[Any, str]]:
+    """Checks that need the compiled store network (routes from arrival stores to districts,
+    link and store capacities against the products), run once the scenario itself is sound."""
+    from vaxsim.coldchain.checks import findings  # the cold chain reads compiled models
+    from vaxsim.model import compile_model
+
+    return findings(compile_model(scenario))
 
 
 def _problem(located: Located, loc: tuple[Any, ...], message: str) -> Problem:
