@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vaxsim.coldchain.fefo import cumulative_before, order_by
+from vaxsim.coldchain.fefo import cumulative_before, match, order_by
 from vaxsim.model import Model
 from vaxsim.scenario.base import minutes_of_day
 from vaxsim.scenario.sites import WEEKDAYS
@@ -183,43 +183,42 @@ class SessionLayout:
     ) -> Sessions:
         """Sessions for ``people[district, product]`` doses on a day of ``weekday`` (Monday = 0).
 
-        A district's people of each product go to its sites in proportion to ``site_weight``
-        (e.g. the site's visits that day), then to a site's open sessions in proportion to their
-        minutes. Each person is late with probability ``late_minutes / session minutes``.
+        A district's people go to its open sessions in proportion to ``site_weight`` (e.g. each
+        site's capacity that day), shared among a site's sessions by their minutes. Products are
+        then poured into the sessions in turn, largest sites first, so that a session gives as
+        few products as possible (one, except where one product's doses end and the next one's
+        begin): a session that gives one product opens fewer vials than one that gives all of
+        them, as at real sites that receive one vaccine for the day. Each person is late with
+        probability ``late_minutes / session minutes``.
         """
         people = np.asarray(people, dtype=np.int64)
+        districts, width = people.shape
         templates = np.flatnonzero(self.open_on[weekday])
-        minutes = self.end[templates] - self.start[templates]
-        open_sites = np.unique(self.site[templates])
-        site_district = np.zeros(len(site_weight), dtype=np.int64)
-        site_district[self.site] = self.district
-        has_site = np.bincount(site_district[open_sites], minlength=people.shape[0]) > 0
-        if np.any(people.sum(axis=1)[~has_site] > 0):
-            missing = np.flatnonzero((people.sum(axis=1) > 0) & ~has_site)
+        weight = np.asarray(site_weight, dtype=float)
+        totals = people.sum(axis=1)
+        open_weight = np.bincount(self.district[templates], weights=weight[self.site[templates]] > 0,
+                                  minlength=districts)
+        if np.any((totals > 0) & (open_weight == 0)):
+            missing = np.flatnonzero((totals > 0) & (open_weight == 0))
             raise ValueError(
                 f"district(s) {missing.tolist()} have doses but no site open on weekday {weekday}"
             )
-        weights = np.asarray(site_weight, dtype=float)[open_sites]
-        products = np.flatnonzero(people.sum(axis=0))
-        if not len(products):
+        if not totals.any():
             return Sessions.of(np.zeros(0), np.zeros(0), np.zeros(0))
-        # members are (open site, product) pairs, then (session, product) pairs; groups are
-        # (district, product) cells, then (site, product) cells
-        width = people.shape[1]
-        site_p = np.repeat(open_sites, len(products))
-        product_p = np.tile(products, len(open_sites))
-        at_site = split_in_proportion(
-            people.reshape(-1), site_district[site_p] * width + product_p, np.repeat(weights, len(products))
+        # Session rows of the day, by district, largest sites first, then by start time.
+        minutes = self.end[templates] - self.start[templates]
+        site_minutes = np.bincount(self.site[templates], weights=minutes, minlength=len(weight))
+        row_weight = weight[self.site[templates]] * minutes / site_minutes[self.site[templates]]
+        order = np.lexsort((self.start[templates], self.site[templates], -weight[self.site[templates]],
+                            self.district[templates]))
+        rows, row_weight = templates[order], row_weight[order]
+        at_session = split_in_proportion(totals, self.district[rows], row_weight)
+        # Pour each district's products (in product order) into its sessions (in row order).
+        cell_district, cell_product = np.nonzero(people)
+        piece_cell, piece_row, count, _ = match(
+            cell_district, people[cell_district, cell_product], self.district[rows], at_session, districts
         )
-        per_site = np.zeros(len(site_weight) * width, dtype=np.int64)
-        per_site[site_p * width + product_p] = at_site
-        template_p = np.repeat(templates, len(products))
-        product_t = np.tile(products, len(templates))
-        per_session = split_in_proportion(
-            per_site, self.site[template_p] * width + product_t, np.repeat(minutes, len(products))
-        )
-        used = np.flatnonzero(per_session)
-        rows, product, count = template_p[used], product_t[used], per_session[used]
+        rows, product = rows[piece_row], cell_product[piece_cell]
         share = np.clip(late_minutes / (self.end[rows] - self.start[rows]), 0.0, 1.0)
         late = rng.binomial(count, share) if late_minutes > 0 else np.zeros_like(count)
         order = order_by(self.site[rows], product, self.start[rows].astype(np.int64))
