@@ -1,0 +1,683 @@
+"""The eight invariants of PLAN_FORMAT.md, checked on a bundle's tables without optimizer code.
+
+Each ``invariant_N`` takes the typed tables (one DataFrame per table with the CSV line of each
+row in ``csv_line``; rows with schema errors are left out, they are reported once by the schema
+check) and the :class:`Rules` (from the products table, or from the scenario when one is given),
+and returns the violations, each naming the file, line and key of the offending row.
+
+Where a rule needs a reading of the format, the reading is stated in the function's docstring.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+
+from vaxsim.plan.violations import Violation, key_text
+
+Tables = dict[str, pd.DataFrame]
+FLOWS = ("received", "issued", "administered", "wasted", "expired")
+
+
+def path(name: str) -> str:
+    return f"tables/{name}.csv"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What the invariants compare against.
+
+    ``intervals[(product, dose)]``: ``(min_days, max_days)`` before dose ``dose`` (≥ 2) after the
+    previous dose (``None`` = unbounded). ``mixing_allowed`` / ``mixing_pairs`` (empty = any
+    pair): whether a next dose may be of another product. ``thaw_days[product]``: days an
+    ultra-cold or frozen product stays usable at +2..+8 °C once thawed (scenario only).
+    """
+
+    intervals: dict[tuple[str, int], tuple[int | None, int | None]] = field(default_factory=dict)
+    mixing_allowed: bool = False
+    mixing_pairs: frozenset[tuple[str, str]] = frozenset()
+    thaw_days: dict[str, int] = field(default_factory=dict)
+
+    def may_mix(self, first: str, second: str) -> bool:
+        if first == second:
+            return True
+        return self.mixing_allowed and (not self.mixing_pairs or (first, second) in self.mixing_pairs)
+
+
+def rules_from_products(tables: Tables) -> Rules:
+    """Rules stated by the plan itself: each product's interval applies before every later dose."""
+    intervals = {}
+    for row in tables["products"].itertuples():
+        for dose in range(2, int(row.series_doses) + 1):
+            intervals[(row.product_id, dose)] = (row.min_interval_days, row.max_interval_days)
+    return Rules(intervals=intervals)
+
+
+def _v(table: str, line: int, key: str, message: str, number: int) -> Violation:
+    return Violation(path(table), int(line), key, message, f"invariant {number}")
+
+
+def _date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Appointments per capacity row ≤ capacity; booked = count of appointments.
+
+
+def invariant_1(tables: Tables, rules: Rules) -> list[Violation]:
+    """Appointments per capacity row ≤ capacity, and ``booked`` equals their count.
+
+    Every appointment in the table is a booked one (the format has no appointment status).
+    Also checked here, because an appointment is only a booking if it fits its row: its window
+    lies inside the row's session on the service date (local time of the site), starts before
+    it ends, and its SMS notice (if any) comes before the window.
+    """
+    capacity, appointments, sites = tables["capacity"], tables["appointments"], tables["sites"]
+    found = []
+    counts = appointments.groupby("capacity_id").size()
+    for row in capacity.itertuples():
+        key = f"capacity_id={row.capacity_id}"
+        count = int(counts.get(row.capacity_id, 0))
+        if row.booked > row.capacity:
+            found.append(
+                _v("capacity", row.csv_line, key, f"booked {row.booked} > capacity {row.capacity}", 1)
+            )
+        if count != row.booked:
+            found.append(
+                _v("capacity", row.csv_line, key, f"booked {row.booked} but {count} appointments", 1)
+            )
+        elif count > row.capacity:
+            found.append(
+                _v("capacity", row.csv_line, key, f"{count} appointments > capacity {row.capacity}", 1)
+            )
+    zones = dict(zip(sites.site_id, sites.timezone, strict=True))
+    rows = capacity.set_index("capacity_id")
+    for row in appointments.itertuples():
+        key = f"appointment_id={row.appointment_id}"
+        if row.capacity_id not in rows.index:
+            continue  # a foreign-key problem, reported by the schema check
+        slot = rows.loc[row.capacity_id]
+        try:
+            zone = ZoneInfo(str(zones.get(slot.site_id)))
+        except (ZoneInfoNotFoundError, ValueError):
+            found.append(
+                _v("appointments", row.csv_line, key, f"site {slot.site_id} has no known time zone", 1)
+            )
+            continue
+        day = _date(slot.service_date)
+        session_start = dt.datetime.combine(day, dt.time.fromisoformat(slot.session_start), zone)
+        session_end = dt.datetime.combine(day, dt.time.fromisoformat(slot.session_end), zone)
+        start, end = dt.datetime.fromisoformat(row.window_start), dt.datetime.fromisoformat(row.window_end)
+        if not session_start <= start < end <= session_end:
+            found.append(
+                _v(
+                    "appointments",
+                    row.csv_line,
+                    key,
+                    f"window {row.window_start}..{row.window_end} is not inside its session "
+                    f"{session_start.isoformat()}..{session_end.isoformat()} ({row.capacity_id})",
+                    1,
+                )
+            )
+        if row.notify_at is not None and dt.datetime.fromisoformat(row.notify_at) > start:
+            found.append(
+                _v("appointments", row.csv_line, key, f"notice at {row.notify_at} after the window starts", 1)
+            )
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Stock never goes negative, and the stock projection agrees with the movements.
+
+
+def expected_flows(tables: Tables) -> tuple[dict[tuple, int], dict[tuple, int], dict[tuple, int]]:
+    """Doses received and issued per (site, date, lot) according to lots and shipments, and the
+    first CSV line that says so (for messages): ``received, issued, where``."""
+    received: dict[tuple, int] = defaultdict(int)
+    issued: dict[tuple, int] = defaultdict(int)
+    where: dict[tuple, int] = {}
+    for row in tables["lots"].itertuples():
+        received[(row.arrival_site_id, row.arrival_date, row.lot_id)] += int(row.doses)
+    shipments = tables["shipments"]
+    live = shipments[shipments.status != "cancelled"].set_index("shipment_id")
+    for row in tables["shipment_lines"].itertuples():
+        if row.shipment_id not in live.index:
+            continue
+        head = live.loc[row.shipment_id]
+        arrive = (head.to_site_id, head.arrival_date, row.lot_id)
+        leave = (head.from_site_id, head.ship_date, row.lot_id)
+        received[arrive] += int(row.doses)
+        issued[leave] += int(row.doses)
+        where.setdefault(arrive, row.csv_line)
+        where.setdefault(leave, row.csv_line)
+    return received, issued, where
+
+
+def invariant_2(tables: Tables, rules: Rules) -> list[Violation]:
+    """Stock never goes negative at any site, on any day, for any lot.
+
+    Read as a ledger: each row balances (opening + received − issued − administered − wasted −
+    expired = closing), no flow exceeds what is on hand, the opening is the previous row's
+    closing for that site and lot (0 on its first row: a plan carries every movement since the
+    lot arrived), and ``received`` / ``issued`` equal the lot arrivals and the lines of
+    shipments that are not cancelled. On a day without a row the stock is the last closing.
+    """
+    stock = tables["stock_projection"]
+    found = []
+    received, issued, where = expected_flows(tables)
+    seen = set()
+    for (site, lot), rows in stock.sort_values(["site_id", "lot_id", "date"]).groupby(["site_id", "lot_id"]):
+        previous = 0
+        for row in rows.itertuples():
+            key = key_text(("site_id", "date", "lot_id"), (site, row.date, lot))
+            balance = row.opening + row.received - row.issued - row.administered - row.wasted - row.expired
+            if balance != row.closing:
+                found.append(
+                    _v(
+                        "stock_projection",
+                        row.csv_line,
+                        key,
+                        f"closing {row.closing} but opening {row.opening} + received {row.received} − issued "
+                        f"{row.issued} − administered {row.administered} − wasted {row.wasted} − expired "
+                        f"{row.expired} = {balance}",
+                        2,
+                    )
+                )
+            elif row.opening + row.received - row.issued < 0:
+                found.append(
+                    _v(
+                        "stock_projection",
+                        row.csv_line,
+                        key,
+                        f"issues {row.issued} with only "
+                        f"{row.opening + row.received} on hand: stock goes negative",
+                        2,
+                    )
+                )
+            if row.opening != previous:
+                found.append(
+                    _v(
+                        "stock_projection",
+                        row.csv_line,
+                        key,
+                        f"opening {row.opening} but the stock carried over is {previous}",
+                        2,
+                    )
+                )
+            previous = row.closing
+            flow_key = (site, row.date, lot)
+            seen.add(flow_key)
+            for name, expected in (("received", received), ("issued", issued)):
+                want = expected.get(flow_key, 0)
+                if getattr(row, name) != want:
+                    found.append(
+                        _v(
+                            "stock_projection",
+                            row.csv_line,
+                            key,
+                            f"{name} {getattr(row, name)} but lots and shipments say {want}",
+                            2,
+                        )
+                    )
+    for expected, name in ((received, "received"), (issued, "issued")):
+        for flow_key, doses in expected.items():
+            if flow_key not in seen and doses:
+                site, date, lot = flow_key
+                line = where.get(flow_key)
+                table = "shipment_lines" if line is not None else "lots"
+                if line is None:
+                    line = int(tables["lots"].set_index("lot_id").loc[lot, "csv_line"])
+                found.append(
+                    _v(
+                        table,
+                        line,
+                        key_text(("site_id", "date", "lot_id"), flow_key),
+                        f"{doses} doses {name} but stock_projection has no row for it",
+                        2,
+                    )
+                )
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Stock on hand per site, lot and day, from a sparse projection.
+
+
+class StockLookup:
+    """Stock of each (site, lot) on any date from the projection's rows (last closing between rows)."""
+
+    def __init__(self, stock: pd.DataFrame):
+        self.by_site_lot: dict[tuple[str, str], tuple[list[str], list]] = {}
+        self.lots_at: dict[str, set[str]] = defaultdict(set)
+        for (site, lot), rows in stock.sort_values("date").groupby(["site_id", "lot_id"]):
+            self.by_site_lot[(site, lot)] = (rows.date.tolist(), list(rows.itertuples()))
+            self.lots_at[site].add(lot)
+
+    def row(self, site: str, lot: str, date: str):
+        """The projection row of that day, or ``None``."""
+        dates, rows = self.by_site_lot.get((site, lot), ([], []))
+        i = bisect.bisect_left(dates, date)
+        return rows[i] if i < len(dates) and dates[i] == date else None
+
+    def closing_before(self, site: str, lot: str, date: str) -> int:
+        dates, rows = self.by_site_lot.get((site, lot), ([], []))
+        i = bisect.bisect_left(dates, date)
+        return int(rows[i - 1].closing) if i else 0
+
+    def usable(self, site: str, lot: str, date: str) -> int:
+        """Doses of the lot usable for vaccination at the site that day: what is on hand after
+        receipts, issues, expiry and open-vial losses."""
+        row = self.row(site, lot, date)
+        if row is None:
+            return self.closing_before(site, lot, date)
+        return int(row.opening + row.received - row.issued - row.expired - row.wasted)
+
+
+def invariant_3(tables: Tables, rules: Rules) -> list[Violation]:
+    """Doses scheduled at a site on a day ≤ projected stock there (after open-vial losses).
+
+    Doses scheduled = the capacity opened for the product at the site that day (every opened
+    appointment may be taken); projected stock = Σ over the product's lots of opening + received −
+    issued − expired − wasted (the last closing on a day without a row).
+    """
+    lookup = StockLookup(tables["stock_projection"])
+    product_of = dict(zip(tables["lots"].lot_id, tables["lots"].product_id, strict=True))
+    found = []
+    capacity = tables["capacity"]
+    for (site, date, product), rows in capacity.groupby(
+        ["site_id", "service_date", "product_id"], sort=False
+    ):
+        scheduled = int(rows.capacity.sum())
+        lots = [lot for lot in lookup.lots_at.get(site, ()) if product_of.get(lot) == product]
+        available = sum(lookup.usable(site, lot, date) for lot in lots)
+        if scheduled > available:
+            first = rows.iloc[0]
+            found.append(
+                _v(
+                    "capacity",
+                    first.csv_line,
+                    key_text(("site_id", "service_date", "product_id"), (site, date, product)),
+                    f"{scheduled} doses scheduled > {available} in stock after open-vial losses",
+                    3,
+                )
+            )
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# 4. No dose from a lot after its expiry date (or after its thawed shelf life).
+
+
+def storage_class(storage_max_c: float) -> str:
+    """Temperature class of a product from its highest storage temperature (°C)."""
+    if storage_max_c <= -60:
+        return "ult"
+    if storage_max_c <= -15:
+        return "frozen"
+    return "2_8c"
+
+
+def has_room(site, klass: str) -> bool:
+    """Whether a sites row states storage (> 0 litres) in a temperature class."""
+    value = getattr(site, f"cold_chain_litres_{klass}")
+    return value is not None and not pd.isna(value) and value > 0
+
+
+def thaw_dates(tables: Tables, rules: Rules) -> dict[tuple[str, str], list[tuple[str, str, int]]]:
+    """For thawing products: (site, lot) → [(thaw date, arrival date, doses)] of the batches
+    received there.
+
+    A batch thaws when it arrives at a node with no room in its product's temperature class; a
+    batch sent on from a thawed node keeps the earliest thaw date that node holds for the lot
+    (conservative: the checker cannot tell which batch was sent).
+    """
+    products = tables["products"].set_index("product_id")
+    sites = tables["sites"].set_index("site_id")
+    lots = tables["lots"].set_index("lot_id")
+    klass = {p: storage_class(row.storage_max_c) for p, row in products.iterrows()}
+    events = []
+    for row in tables["lots"].itertuples():
+        events.append((row.arrival_date, None, row.arrival_site_id, row.lot_id, int(row.doses)))
+    live = tables["shipments"][tables["shipments"].status != "cancelled"].set_index("shipment_id")
+    for row in tables["shipment_lines"].itertuples():
+        if row.shipment_id in live.index:
+            head = live.loc[row.shipment_id]
+            events.append((head.arrival_date, head.from_site_id, head.to_site_id, row.lot_id, int(row.doses)))
+    batches: dict[tuple[str, str], list[tuple[str, str, int]]] = defaultdict(list)
+    for arrival, origin, destination, lot, doses in sorted(
+        events, key=lambda e: (e[0], str(e[1]), e[2], e[3])
+    ):
+        if lot not in lots.index or destination not in sites.index:
+            continue
+        product = lots.loc[lot, "product_id"]
+        if product not in rules.thaw_days or klass.get(product) == "2_8c":
+            continue
+        if has_room(sites.loc[destination], klass[product]):
+            continue
+        carried = batches.get((origin, lot)) if origin is not None else None
+        thawed = min(date for date, _, _ in carried) if carried else arrival
+        batches[(destination, lot)].append((thawed, arrival, doses))
+    return batches
+
+
+def invariant_4(tables: Tables, rules: Rules) -> list[Violation]:
+    """No dose is scheduled from a lot after its expiry date (or after its thawed shelf life).
+
+    Expiry: no dose administered or shipped from a lot after its ``expiry_date``. Thaw clock
+    (when the scenario gives ``days_at_2_8c``): at a node without room in the product's class,
+    batches are used first-expiring-first; doses administered or issued on a day must fit in
+    the batches still inside their clock (thaw date + days − 1), net of what was used before.
+    """
+    found = []
+    expiry = dict(zip(tables["lots"].lot_id, tables["lots"].expiry_date, strict=True))
+    product_of = dict(zip(tables["lots"].lot_id, tables["lots"].product_id, strict=True))
+    stock = tables["stock_projection"]
+    for row in stock.itertuples():
+        limit = expiry.get(row.lot_id)
+        used = row.administered + row.issued
+        if limit is not None and row.date > limit and used > 0:
+            found.append(
+                _v(
+                    "stock_projection",
+                    row.csv_line,
+                    key_text(("site_id", "date", "lot_id"), (row.site_id, row.date, row.lot_id)),
+                    f"{used} doses used after the lot expired on {limit}",
+                    4,
+                )
+            )
+    for row in tables["shipments"].itertuples():
+        if row.status == "cancelled":
+            continue
+        for line in tables["shipment_lines"][
+            tables["shipment_lines"].shipment_id == row.shipment_id
+        ].itertuples():
+            limit = expiry.get(line.lot_id)
+            if limit is not None and row.arrival_date > limit:
+                found.append(
+                    _v(
+                        "shipment_lines",
+                        line.csv_line,
+                        key_text(("shipment_id", "line_no"), (line.shipment_id, line.line_no)),
+                        f"lot {line.lot_id} arrives on {row.arrival_date}, after its expiry {limit}",
+                        4,
+                    )
+                )
+    if not rules.thaw_days:
+        return found
+    batches = thaw_dates(tables, rules)
+    for (site, lot), rows in stock.sort_values("date").groupby(["site_id", "lot_id"]):
+        if (site, lot) not in batches:
+            continue
+        days = rules.thaw_days[product_of[lot]]
+        ends = sorted(
+            ((_date(thawed) + dt.timedelta(days=days - 1)).isoformat(), arrival, doses)
+            for thawed, arrival, doses in batches[(site, lot)]
+        )
+        consumed = 0  # doses taken so far, from the earliest-ending batches first
+        for row in rows.itertuples():
+            used = int(row.administered + row.issued)
+            # Doses of batches whose clock ended before today are gone (written off), not usable.
+            gone = sum(doses for end, arrival, doses in ends if end < row.date and arrival <= row.date)
+            live = sum(doses for end, arrival, doses in ends if end >= row.date and arrival <= row.date)
+            usable = live - max(0, consumed - gone)
+            if used > usable:
+                found.append(
+                    _v(
+                        "stock_projection",
+                        row.csv_line,
+                        key_text(("site_id", "date", "lot_id"), (site, row.date, lot)),
+                        f"{used} doses used but only {max(usable, 0)} are within the {days}-day thaw clock",
+                        4,
+                    )
+                )
+            consumed += used + int(row.wasted)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Next dose inside the interval window, same product unless mixing is allowed.
+
+
+def invariant_5(tables: Tables, rules: Rules) -> list[Violation]:
+    """A next-dose appointment falls inside the product's interval window after the previous
+    dose, of the same product unless the scenario allows mixing.
+
+    People are followed by ``person_key``; their appointments are ordered by dose number. A
+    person booked twice for one dose number, or for dose n + 1 after a dose n − 1 without dose
+    n, is also reported. A first booked dose > 1 (earlier doses given before the plan) is fine.
+    """
+    capacity = tables["capacity"].set_index("capacity_id")
+    appointments = tables["appointments"]
+    appointments = appointments[appointments.capacity_id.isin(capacity.index)]
+    if appointments.empty:
+        return []
+    joined = appointments.join(capacity[["service_date", "product_id", "dose_number"]], on="capacity_id")
+    found = []
+    for person, rows in joined.sort_values(["person_key", "dose_number", "service_date"]).groupby(
+        "person_key"
+    ):
+        previous = None
+        for row in rows.itertuples():
+            key = f"appointment_id={row.appointment_id}"
+            if previous is not None:
+                if row.dose_number == previous.dose_number:
+                    found.append(
+                        _v(
+                            "appointments",
+                            row.csv_line,
+                            key,
+                            f"person {person} is booked twice for dose "
+                            f"{row.dose_number} (also {previous.appointment_id})",
+                            5,
+                        )
+                    )
+                    continue
+                if row.dose_number != previous.dose_number + 1:
+                    found.append(
+                        _v(
+                            "appointments",
+                            row.csv_line,
+                            key,
+                            f"dose {row.dose_number} booked after dose "
+                            f"{previous.dose_number} without dose {previous.dose_number + 1}",
+                            5,
+                        )
+                    )
+                elif not rules.may_mix(previous.product_id, row.product_id):
+                    found.append(
+                        _v(
+                            "appointments",
+                            row.csv_line,
+                            key,
+                            f"dose {row.dose_number} is {row.product_id} after "
+                            f"{previous.product_id}, and mixing is not allowed",
+                            5,
+                        )
+                    )
+                else:
+                    low, high = rules.intervals.get((previous.product_id, int(row.dose_number)), (None, None))
+                    days = (_date(row.service_date) - _date(previous.service_date)).days
+                    if (low is not None and days < low) or (high is not None and days > high):
+                        found.append(
+                            _v(
+                                "appointments",
+                                row.csv_line,
+                                key,
+                                f"dose {row.dose_number} on {row.service_date} is {days} days after dose "
+                                f"{previous.dose_number} on {previous.service_date}, outside "
+                                f"{low}..{high} days for {previous.product_id}",
+                                5,
+                            )
+                        )
+            previous = row
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# 6. Cold-chain volume ≤ capacity per temperature class.
+
+
+def invariant_6(tables: Tables, rules: Rules) -> list[Violation]:
+    """Cold-chain volume at each store and site ≤ its capacity, per temperature class.
+
+    Volume of a day = Σ over lots of the closing stock × packed volume per dose (cm³ → litres).
+    A lot counts in its product's class where the node has room in that class, else at
+    +2..+8 °C (thawed). A class whose capacity is not stated (empty) has no limit.
+    """
+    products = tables["products"].set_index("product_id")
+    klass = {p: storage_class(row.storage_max_c) for p, row in products.iterrows()}
+    litres = {p: row.packed_volume_cm3_per_dose / 1000.0 for p, row in products.iterrows()}
+    product_of = dict(zip(tables["lots"].lot_id, tables["lots"].product_id, strict=True))
+    sites = tables["sites"].set_index("site_id")
+    stock = tables["stock_projection"]
+    product = stock.lot_id.map(product_of)
+    stock = stock[product.isin(list(klass)) & stock.site_id.isin(sites.index)]
+    if stock.empty:
+        return []
+    product = stock.lot_id.map(product_of)
+    own = product.map(klass)
+    room = pd.Series(
+        [has_room(sites.loc[site], k) for site, k in zip(stock.site_id, own, strict=True)], index=stock.index
+    )
+    stock = stock.assign(where=own.where(room, "2_8c"), litres=product.map(litres))
+    stock = stock.sort_values(["site_id", "lot_id", "date"])
+    # Volume changes where a lot's closing changes; a running sum per site and class gives the
+    # volume held at the end of every day that has a row (stock carries over between rows).
+    previous = stock.groupby(["site_id", "lot_id"]).closing.shift(fill_value=0)
+    stock = stock.assign(change=(stock.closing - previous) * stock.litres)
+    daily = stock.groupby(["site_id", "where", "date"]).agg(
+        change=("change", "sum"), line=("csv_line", "min")
+    )
+    daily["volume"] = daily.groupby(level=[0, 1]).change.cumsum()
+    found = []
+    for (site, where, date), row in daily.iterrows():
+        limit = sites.loc[site, f"cold_chain_litres_{where}"]
+        if limit is not None and not pd.isna(limit) and row.volume > limit + 1e-9:
+            found.append(
+                _v(
+                    "stock_projection",
+                    row.line,
+                    key_text(("site_id", "date"), (site, date)),
+                    f"{row.volume:.3f} L of vaccine in {where.replace('_', '-')} storage "
+                    f"> capacity {limit:g} L",
+                    6,
+                )
+            )
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. Daily doses at a site ≤ its throughput limit (crowding limits need the scenario).
+
+
+def invariant_7(tables: Tables, rules: Rules) -> list[Violation]:
+    """Daily doses at a site ≤ its throughput limit ``max_doses_per_day``.
+
+    Both the capacity opened that day and the doses the projection administers are compared.
+    Crowding limits are not in the plan: they are checked against the scenario's site types
+    (``vaxsim plan check --scenario``).
+    """
+    limits = tables["sites"].set_index("site_id").max_doses_per_day
+    found = []
+    for (site, date), rows in tables["capacity"].groupby(["site_id", "service_date"], sort=False):
+        limit = limits.get(site)
+        total = int(rows.capacity.sum())
+        if limit is not None and not pd.isna(limit) and total > limit:
+            found.append(
+                _v(
+                    "capacity",
+                    rows.iloc[0].csv_line,
+                    key_text(("site_id", "service_date"), (site, date)),
+                    f"{total} appointments opened > throughput limit {int(limit)} doses/day",
+                    7,
+                )
+            )
+    for (site, date), rows in tables["stock_projection"].groupby(["site_id", "date"], sort=False):
+        limit = limits.get(site)
+        total = int(rows.administered.sum())
+        if limit is not None and not pd.isna(limit) and total > limit:
+            found.append(
+                _v(
+                    "stock_projection",
+                    rows.iloc[0].csv_line,
+                    key_text(("site_id", "date"), (site, date)),
+                    f"{total} doses administered > throughput limit {int(limit)} doses/day",
+                    7,
+                )
+            )
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. Every published free slot is really bookable.
+
+
+def invariant_8(tables: Tables, rules: Rules) -> list[Violation]:
+    """Every published free slot is really bookable: capacity − booked > 0 (a row with no free
+    slot publishes none), and a free slot for dose n < series has a follow-up reserved.
+
+    Follow-up: free capacity for dose n + 1 of the same product at the same site inside the
+    interval window after the slot's date. Free first-dose slots are matched, earliest date
+    first, to the earliest free follow-up capacity in their window (optimal when all windows
+    have the same length); a row whose free slots cannot all be matched is reported.
+    """
+    capacity = tables["capacity"]
+    series = dict(zip(tables["products"].product_id, tables["products"].series_doses, strict=True))
+    found = []
+    free = capacity.assign(free=capacity.capacity - capacity.booked)
+    for (site, product, dose), rows in free.groupby(["site_id", "product_id", "dose_number"], sort=False):
+        if product not in series or dose >= series[product]:
+            continue
+        low, high = rules.intervals.get((product, int(dose) + 1), (None, None))
+        low = 0 if low is None else int(low)
+        follow = free[(free.site_id == site) & (free.product_id == product) & (free.dose_number == dose + 1)]
+        supply = sorted((row.service_date, int(row.free)) for row in follow.itertuples() if row.free > 0)
+        remaining = [doses for _, doses in supply]
+        dates = [_date(date) for date, _ in supply]
+        for row in rows.sort_values("service_date").itertuples():
+            if row.free <= 0:
+                continue
+            start = _date(row.service_date) + dt.timedelta(days=low)
+            end = None if high is None else _date(row.service_date) + dt.timedelta(days=int(high))
+            need = int(row.free)
+            for i, date in enumerate(dates):
+                if need == 0:
+                    break
+                if date < start or (end is not None and date > end) or remaining[i] == 0:
+                    continue
+                take = min(need, remaining[i])
+                remaining[i] -= take
+                need -= take
+            if need:
+                window = f"{start}..{end or 'no limit'}"
+                found.append(
+                    _v(
+                        "capacity",
+                        row.csv_line,
+                        f"capacity_id={row.capacity_id}",
+                        f"{need} of {int(row.free)} free slots have no dose {dose + 1} capacity reserved at "
+                        f"{site} in {window}",
+                        8,
+                    )
+                )
+    return found
+
+
+INVARIANTS: tuple[Callable[[Tables, Rules], list[Violation]], ...] = (
+    invariant_1,
+    invariant_2,
+    invariant_3,
+    invariant_4,
+    invariant_5,
+    invariant_6,
+    invariant_7,
+    invariant_8,
+)
+"""The eight invariants in the order of PLAN_FORMAT.md."""
