@@ -1,0 +1,73 @@
+"""What every export shares: a checked bundle, instants with offsets, NDJSON files, the output folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from vaxsim.io.atomic import atomic_directory
+from vaxsim.plan.errors import PlanError
+from vaxsim.plan.plan import Plan
+
+
+class ExportError(PlanError):
+    """A bundle cannot be exported (it fails the checker, or an option is wrong)."""
+
+
+def load_checked(bundle: str | os.PathLike[str]) -> tuple[Plan, dict[str, Any]]:
+    """The plan of a bundle that passes :func:`vaxsim.plan.check`, and its manifest.
+
+    Raises :class:`ExportError` listing the violations otherwise: an export never publishes
+    slots from a plan that is not sound.
+    """
+    from vaxsim.plan.check import check
+    from vaxsim.plan.reader import read
+
+    violations = check(bundle)
+    if violations:
+        listed = "\n".join(f"  {violation}" for violation in violations[:20])
+        more = f"\n  ... and {len(violations) - 20} more" if len(violations) > 20 else ""
+        raise ExportError(f"{bundle}: the plan fails `vaxsim plan check`; not exported:\n{listed}{more}")
+    manifest = json.loads((Path(bundle) / "manifest.json").read_text(encoding="utf-8"))
+    return read(bundle), manifest
+
+
+def local_instant(date: str, clock: str, zone: str) -> str:
+    """RFC 3339 instant with offset of a local date and ``HH:MM`` in an IANA zone."""
+    moment = dt.datetime.combine(dt.date.fromisoformat(date), dt.time.fromisoformat(clock), ZoneInfo(zone))
+    return moment.isoformat()
+
+
+def ndjson(resources: Iterable[dict[str, Any]]) -> str:
+    """One compact JSON document per line (UTF-8 text, final newline when not empty)."""
+    return "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in resources)
+
+
+def default_output(bundle: str | os.PathLike[str], kind: str) -> Path:
+    """``<bundle>-exports/<kind>/`` beside the bundle: exports are derived files and are kept out
+    of the bundle, whose manifest checksums would not cover them."""
+    bundle = Path(bundle).resolve()
+    return bundle.parent / f"{bundle.name}-exports" / kind
+
+
+@contextmanager
+def output_folder(target: str | os.PathLike[str], *, replace: bool = False) -> Iterator[Path]:
+    """A temporary folder renamed to ``target`` when complete; an existing ``target`` is replaced
+    only with ``replace=True`` (and only once the new export is complete)."""
+    final = Path(target)
+    if final.exists() and not replace:
+        raise ExportError(f"{final} already exists (use --replace to overwrite it)")
+    staging = final.with_name(f".{final.name}.new")
+    shutil.rmtree(staging, ignore_errors=True)
+    with atomic_directory(staging) as folder:
+        yield folder
+    if final.exists():
+        shutil.rmtree(final)
+    os.replace(staging, final)
