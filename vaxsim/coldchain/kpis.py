@@ -91,6 +91,7 @@ class ColdChainResults:
         self.dates = chain.model.dates.date[: self.days]
         self.district_ids = chain.model.districts.id.to_numpy(dtype=object)
         self.province_ids = chain.model.provinces.id.to_numpy(dtype=object)
+        self._ledger: pd.DataFrame | None = None  # built once: verify() and the tables share it
 
     # ---- ledger and stock ------------------------------------------------------------------
 
@@ -98,6 +99,11 @@ class ColdChainResults:
         """Every event: date, day, store, level, lot, product, event (received / shipped /
         administered / wasted), cause (waste only), partner (other store; '' for deliveries
         and sessions), doses."""
+        if self._ledger is None:
+            self._ledger = self._ledger_table()
+        return self._ledger
+
+    def _ledger_table(self) -> pd.DataFrame:
         e = self.chain.ledger.events()
         day, node, lot, event, cause, partner, doses = e.T
         ids = np.append(self.network.ids, "")
