@@ -282,19 +282,22 @@ class _Formulation:
         self.thaw_rows = rows
 
     def _equity(self) -> None:
-        """(10) The lowest unit coverage (share of eligible people with a first dose)."""
+        """(10) The lowest unit coverage (share of eligible people with a first dose).
+
+        The variable is the coverage times the mean eligible people per unit, ``y = z·Ē``, so the
+        rows ``(E_u/Ē)·y − Σ dose1_u ≤ covered0_u`` have coefficients near 1 (``z`` itself
+        would need coefficients ``1/E_u`` ~ 1e-7, which slows the solvers)."""
         sub, lp = self.sub, self.lp
         counted = sub.eligible > 0
         use_equity = sub.weights.equity > 0 and counted.sum() >= 2
-        self.lowest = lp.variables("lowest_coverage", np.array([use_equity]), upper=1.0)
+        self.mean_eligible = float(sub.eligible[counted].mean()) if counted.any() else 1.0
+        self.lowest = lp.variables("lowest_coverage", np.array([use_equity]), upper=self.mean_eligible)
         if not use_equity:
             self.equity_rows = np.full(sub.units, -1)
             return
-        share = np.where(counted, sub.covered0 / np.where(counted, sub.eligible, 1.0), 0.0)
-        rows = lp.constraints("equity", counted, upper=share)
-        lp.add(rows, self.lowest[0], 1.0)
-        inverse = np.where(counted, 1.0 / np.where(counted, sub.eligible, 1.0), 0.0)
-        lp.add(rows[:, None, None, None], self.dose1, -inverse[:, None, None, None])
+        rows = lp.constraints("equity", counted, upper=np.where(counted, sub.covered0, 0.0))
+        lp.add(rows, self.lowest[0], sub.eligible / self.mean_eligible)
+        lp.add(rows[:, None, None, None], self.dose1, -1.0)
         self.equity_rows = rows
 
     def _reserve(self) -> None:
@@ -344,7 +347,7 @@ class _Formulation:
         lp.cost("transport", self.ship, w.transport * self.unit_of_ship * sub.lead[:, None, None])
         lp.cost("overflow", self.overflow, w.overflow * P)
         lp.cost("reserve", self.short, w.reserve)
-        lp.cost("equity", self.lowest, -w.equity * float(sub.eligible.sum()))
+        lp.cost("equity", self.lowest, -w.equity * float(sub.eligible.sum()) / self.mean_eligible)
         middle = sub.period_first_day(sub.unit_node[:, None], self.b[None, :]) + (P - 1) / 2  # [u, b]
         shelf = np.clip(sub.class_expiry[None, :, None] - middle[:, None, :], 0, None) / 365.0
         lp.cost("fefo", self.use, w.fefo * shelf)

@@ -68,7 +68,7 @@ def extract(sub: SubProblem, lp: LinearProgram, solution: Solution) -> SubSoluti
         overflow=values(cols["overflow"], x),
         thaw_excess=values(cols["thaw_excess"], x),
         reserve_short=values(cols["reserve_short"], x),
-        lowest_coverage=float(values(cols["lowest_coverage"], x)[0]),
+        lowest_coverage=float(values(cols["lowest_coverage"], x)[0]) / _mean_eligible(sub),
         objective=solution.objective,
         terms=terms,
         expired_before=lp.offset / sub.weights.expiry if sub.weights.expiry else 0.0,
@@ -84,3 +84,9 @@ def extract(sub: SubProblem, lp: LinearProgram, solution: Solution) -> SubSoluti
             "solve_seconds": solution.seconds,
         },
     )
+
+
+def _mean_eligible(sub: SubProblem) -> float:
+    """The scale of the ``lowest_coverage`` column (see ``build._Formulation._equity``)."""
+    counted = sub.eligible > 0
+    return float(sub.eligible[counted].mean()) if counted.any() else 1.0

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -160,12 +161,16 @@ def _solve_cbc(lp: LinearProgram, options: SolverOptions) -> Solution:
     setup = time.perf_counter()
     problem = pulp_problem(lp)
     setup = time.perf_counter() - setup
-    command = pulp.PULP_CBC_CMD(
-        msg=False,
-        timeLimit=options.time_limit,
-        gapRel=options.gap if lp.is_mip else None,
-        threads=options.threads if options.threads > 1 else None,
-    )
+    with warnings.catch_warnings():
+        # PuLP 3.3 announces that its bundled CBC moves to an extra in PuLP 4; it is the
+        # CBC this project relies on (pulp is pinned below 3.4).
+        warnings.simplefilter("ignore", DeprecationWarning)
+        command = pulp.PULP_CBC_CMD(
+            msg=False,
+            timeLimit=options.time_limit,
+            gapRel=options.gap if lp.is_mip else None,
+            threads=options.threads if options.threads > 1 else None,
+        )
     started = time.perf_counter()
     problem.solve(command)
     seconds = time.perf_counter() - started
@@ -190,7 +195,9 @@ def pulp_problem(lp: LinearProgram):
     lower = [None if np.isinf(v) else float(v) for v in lp.col_lower]
     upper = [None if np.isinf(v) else float(v) for v in lp.col_upper]
     columns = [
-        pulp.LpVariable(f"x{j}", lower[j], upper[j], pulp.LpInteger if lp.integer[j] else pulp.LpContinuous)
+        problem.add_variable(
+            f"x{j}", lower[j], upper[j], pulp.LpInteger if lp.integer[j] else pulp.LpContinuous
+        )
         for j in range(lp.shape[1])
     ]
     nonzero = np.flatnonzero(lp.cost)
