@@ -92,8 +92,7 @@ def test_2_stock_never_negative_and_matches_shipments(tmp_path):
     messages = _messages(plan, tmp_path, rule="invariant 2")
     assert any(
         "site_id=store-760, date=2021-08-05, lot_id=astrazeneca-ABV5300: "
-        "issued 40 but lots and shipments say 4000"
-        in m
+        "issued 40 but lots and shipments say 4000" in m
         for m in messages
     ), messages
     assert any(
