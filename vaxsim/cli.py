@@ -21,6 +21,7 @@ from rich.table import Table
 import vaxsim
 from vaxsim.coldchain.errors import ColdChainWarning
 from vaxsim.errors import ScenarioError, VaxsimError
+from vaxsim.plan.cli import plan_app
 
 app = typer.Typer(
     name="vaxsim",
@@ -36,6 +37,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+app.add_typer(plan_app, name="plan")
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -154,9 +156,16 @@ def run(
         bool, typer.Option("--site-queues/--no-site-queues", help="Simulate every person in site queues.")
     ] = True,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Save PNG plots beside the data.")] = True,
+    plan: Annotated[
+        Path | None,
+        typer.Option("--plan", metavar="BUNDLE", help="Execute a plan bundle's shipments and slots."),
+    ] = None,
 ) -> None:
     """Simulate a scenario's campaign and write results/<scenario>-<timestamp>/:
     Parquet tables, results.json, PNG plots and manifest.json.
+
+    With --plan, the campaign follows a plan bundle (vaxsim optimize) under the scenario's
+    disturbances and reports planned against realised doses.
 
     Example: vaxsim run scenarios/demo-district.yaml --seed 7
     """
@@ -203,7 +212,7 @@ def run(
             with warnings.catch_warnings():
                 # Cold-chain overflows are collected in results.warnings and printed below.
                 warnings.simplefilter("ignore", ColdChainWarning)
-                results = simulate(model, seed, site_queues=site_queues, on_day=advance)
+                results = simulate(model, seed, site_queues=site_queues, on_day=advance, plan=plan)
         except VaxsimError as error:
             _report(error)
     timings["simulate"] = time.perf_counter() - started
@@ -247,6 +256,12 @@ def _print_summary(summary: dict, seconds: float) -> None:
     table.add_row("peak doses per day", f"{summary['peak_doses_per_day']:,}")
     table.add_row("coverage, at least one dose", f"{100 * summary['coverage_at_least_one']:.1f} %")
     table.add_row("coverage, full series", f"{100 * summary['coverage_full_series']:.1f} %")
+    if "plan" in summary:
+        plan = summary["plan"]
+        share = "-" if plan["realised_share"] is None else f"{100 * plan['realised_share']:.1f} %"
+        label = f"plan {plan['plan_id']} r{plan['revision']}: doses planned"
+        table.add_row(label, f"{plan['planned_doses']:,}")
+        table.add_row("  realised", f"{plan['realised_doses']:,} ({share})")
     table.add_row("doses wasted", f"{summary['doses_wasted']:,}")
     for cause, doses in summary["wasted_by_cause"].items():
         table.add_row(f"  {cause.replace('_', ' ')}", f"{doses:,}")

@@ -32,6 +32,7 @@ TABLES = (
     "cold_chain",
     "transport",
     "ledger",
+    "plan_vs_realised",
 )
 
 
@@ -70,6 +71,10 @@ class Results:
       peak_utilisation, days_over_capacity.
     - ``transport``: date, from, to, litres, trips, vehicle utilisation.
     - ``ledger``: every receipt, shipment, administration and waste per lot, store and day.
+
+    Plan-driven runs (``simulate(..., plan=...)``): ``plan_vs_realised``: date, province,
+    product, dose_number, planned (the plan's booked doses), realised (doses given); empty
+    for rule-based runs.
     """
 
     scenario: str
@@ -90,6 +95,11 @@ class Results:
     cold_chain: pd.DataFrame
     transport: pd.DataFrame
     ledger: pd.DataFrame
+    plan_vs_realised: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {name: pd.Series(dtype="int64") for name in ("planned", "realised")}
+        )
+    )
     info: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
 

@@ -39,6 +39,7 @@ from vaxsim.sim.allocate import PriorityOrder
 from vaxsim.sim.capacity import weekly_pattern
 from vaxsim.sim.cohorts import Cohorts
 from vaxsim.sim.curves import daily_hazard
+from vaxsim.sim.plan_directives import PlanDirectives
 from vaxsim.sim.pools import FifoPool
 from vaxsim.sim.random import Streams
 from vaxsim.sim.recorder import CHANNELS, Recorder
@@ -96,8 +97,10 @@ class Campaign:
         on_day: Callable[[int], None] | None = None,
         site_queues: bool = True,
         workers: int | None = 1,
+        plan: PlanDirectives | None = None,
     ):
         self.model = model
+        self.plan = plan
         self.seed = seed
         self.on_day = on_day
         self.random = Streams(seed)
@@ -134,6 +137,8 @@ class Campaign:
 
         # Step 3: appointment capacity per district and day, from its sites' weekly patterns.
         self.capacity_left = self._district_capacity()
+        if plan is not None:  # the plan's slots, never more than the sites can serve
+            self.capacity_left = np.minimum(self.capacity_left, plan.capacity)
         self.site_capacity = self._site_capacity()
 
         # Vaccine: the cold chain holds it; ``stock`` is what booking may still promise per
@@ -235,8 +240,12 @@ class Campaign:
     # ------------------------------------------------------------------ step 2: vaccine to districts
 
     def _dispatch(self, day: int) -> None:
-        """Send all free stock towards districts: pro rata by eligible population, or by the
-        people waiting in each district (registered, approved or due a next dose)."""
+        """Send what the plan asks for today or, without a plan, all free stock towards
+        districts: pro rata by eligible population, or by the people waiting in each district
+        (registered, approved or due a next dose)."""
+        if self.plan is not None:
+            self.vaccine.send(day, self.plan.requests.get(day))
+            return
         if self.rule == "pro_rata":
             weights = self.eligible_population
         else:
@@ -264,7 +273,7 @@ class Campaign:
         coming = [("next", key, counts) for key, counts in booked.next_shows.items()]
         coming += [("first", key, counts) for key, counts in booked.first_shows.items()]
         wanted = self._doses_wanted(coming)
-        self.stock = self.vaccine.bookable(day, 0, wanted + self._promised())
+        self.stock = self.vaccine.bookable(day, day, wanted + self._promised())
         walk_ins = self._walk_ins(day, wanted.sum(axis=1))
         coming += [("walk_in", key, counts) for key, counts in walk_ins.items()]
         people = self._draw_vaccine(day, coming)
@@ -416,11 +425,16 @@ class Campaign:
 
     def _schedule(self, day: int) -> None:
         horizon = self.policies.booking_horizon_days
-        self.stock = self.vaccine.bookable(day, 1, self._promised())
+        self.stock = self.vaccine.bookable(day, day + 1, self._promised())
+        expected = self.vaccine.expected(day, day + 1)
         for ahead in range(1, horizon + 1):
             target = day + ahead
             if target >= self.days:
                 break
+            if ahead > 1:  # vaccine due by this later day may be promised too
+                due_by_target = self.vaccine.expected(day, target)
+                self.stock += np.maximum(due_by_target - expected, 0)
+                expected = due_by_target
             next_booked = self._book_next_doses(day, target)
             first_booked = self._book_first_doses(
                 day, self.capacity_left[:, target], count_waits=True, target=target

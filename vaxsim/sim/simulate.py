@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from vaxsim.errors import VaxsimError
 from vaxsim.model import Model, compile_model
+from vaxsim.plan import Plan
+from vaxsim.plan import read as read_plan
 from vaxsim.results.results import Results, build_results
 from vaxsim.scenario import Scenario
 from vaxsim.sim.engine import Campaign
+from vaxsim.sim.plan_directives import PlanDirectives
 
 
 def simulate(
@@ -21,6 +24,7 @@ def simulate(
     site_queues: bool = True,
     workers: int | None = None,
     on_day: Callable[[int], None] | None = None,
+    plan: Plan | str | os.PathLike[str] | None = None,
 ) -> Results:
     """Simulate the campaign of ``scenario`` (a loaded scenario or a compiled model).
 
@@ -29,15 +33,22 @@ def simulate(
     it only the campaign flow is simulated. ``workers``: processes for the site queues
     (``None`` = one per CPU, 1 = serial); results do not depend on it. ``on_day(day)`` is
     called after each simulated day (for progress bars).
+
+    ``plan`` (a :class:`~vaxsim.plan.Plan` or the path of a plan bundle; by default
+    ``policies.plan`` when ``policies.allocation`` is ``plan``) runs the campaign on the plan's
+    shipments and appointment slots instead of the rule-based policies
+    (:mod:`vaxsim.sim.plan_directives`); the results then compare planned and realised doses
+    (``plan_vs_realised`` and ``results.summary()["plan"]``).
     """
     model = scenario if isinstance(scenario, Model) else compile_model(scenario)
-    if model.scenario.policies.allocation == "plan":
-        raise VaxsimError(
-            "policies.allocation 'plan' (a plan-driven simulation) is not available yet: "
-            "use 'priority_first' or 'pro_rata'"
-        )
+    policies = model.scenario.policies
+    if plan is None and policies.allocation == "plan":
+        plan = policies.plan
+    if plan is not None and not isinstance(plan, Plan):
+        plan = read_plan(plan)
+    directives = PlanDirectives.from_plan(model, plan) if plan is not None else None
     seed = model.scenario.campaign.seed if seed is None else seed
-    campaign = Campaign(model, seed, on_day=on_day, site_queues=site_queues, workers=workers)
+    campaign = Campaign(model, seed, on_day=on_day, site_queues=site_queues, workers=workers, plan=directives)
     queues = campaign.site_queues
     try:
         record = campaign.run()
@@ -58,7 +69,26 @@ def simulate(
         }
     )
     results.warnings = list(campaign.vaccine.chain.warnings)
+    if directives is not None:
+        _compare_with_plan(results, plan, directives)
     return results
+
+
+def _compare_with_plan(results: Results, plan: Plan, directives: PlanDirectives) -> None:
+    """Planned against realised doses per date, province, product and dose number."""
+    keys = ["date", "province", "product", "dose_number"]
+    realised = results.daily.rename(columns={"doses": "realised"})
+    table = directives.planned.merge(realised, on=keys, how="outer").fillna({"planned": 0, "realised": 0})
+    table = table.astype({"planned": "int64", "realised": "int64"}).sort_values(keys, ignore_index=True)
+    results.plan_vs_realised = table
+    planned, done = int(table.planned.sum()), int(table.realised.sum())
+    results.info["plan"] = {
+        "plan_id": plan.plan_id,
+        "revision": plan.revision,
+        "planned_doses": planned,
+        "realised_doses": done,
+        "realised_share": done / planned if planned else None,
+    }
 
 
 def _site_table(model: Model, campaign: Campaign, queues: pd.DataFrame | None) -> pd.DataFrame:

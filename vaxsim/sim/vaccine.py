@@ -57,10 +57,39 @@ class VaccineSupply:
                 wanted[:, product] = largest_remainder(int(free[product]), weights)
         self.chain.request(day, wanted)
 
-    def bookable(self, day: int, horizon: int, promised: np.ndarray) -> np.ndarray:
-        """Doses ``[district, product]`` that booking may still promise: usable at the district
-        store on ``day + horizon``, less ``promised`` (doses of appointments not yet given)."""
-        return np.maximum(self.chain.available(day, horizon) - promised, 0)
+    def send(self, day: int, wanted: np.ndarray | None) -> None:
+        """02:00: earmark ``wanted[district, product]`` doses of free stock (what a plan asks
+        for; less when the stock is not there) and load today's trips."""
+        self.chain.request(day, wanted)
+
+    def bookable(self, day: int, until: int, promised: np.ndarray) -> np.ndarray:
+        """Doses ``[district, product]`` that booking may still promise for day ``until``:
+        :meth:`expected` by then, less ``promised`` (doses of appointments not yet given)."""
+        return np.maximum(self.expected(day, until) - promised, 0)
+
+    def expected(self, day: int, until: int) -> np.ndarray:
+        """Doses ``[district, product]`` earmarked for each district that are at its store, or
+        due there by day ``until`` along the routes' lead times (on the road or waiting for a
+        truck), and still usable on ``until``. The vaccine "on hand or due" that booking counts
+        on; a late truck or a store hit by an excursion turns the promise into a stock-out."""
+        chain = self.chain
+        network, lots, held, moving = chain.network, chain.lots, chain.stock, chain.transit
+        rows = held.select(held.owner >= 0)
+        owner = held.owner[rows]
+        days_left = network.route_days[held.node[rows], network.district_node[owner]]
+        usable = lots.use_by(held.lot[rows], held.thaw[rows]) >= until
+        due = (days_left >= 0) & (day + days_left <= until) & usable
+        cells = self.districts * self.products
+        cell = owner * self.products + lots.product[held.lot[rows]]
+        total = np.zeros(cells)
+        total += np.bincount(cell[due], weights=held.doses[rows][due], minlength=cells)
+        if len(moving):
+            days_left = network.route_days[network.link_to[moving.link], network.district_node[moving.owner]]
+            usable = lots.use_by(moving.lot, moving.thaw) >= until
+            due = (days_left >= 0) & (moving.arrive + days_left <= until) & usable
+            cell = moving.owner * self.products + lots.product[moving.lot]
+            total += np.bincount(cell[due], weights=moving.doses[due], minlength=cells)
+        return total.astype(np.int64).reshape(self.districts, self.products)
 
     def vaccinate(self, day: int, wanted: np.ndarray, site_weight: np.ndarray) -> np.ndarray:
         """Give ``wanted[district, product]`` doses at the district's open sessions (split among

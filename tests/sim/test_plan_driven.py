@@ -1,0 +1,90 @@
+"""Plan-driven simulation: the optimizer's plan executed inside the simulated campaign."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import vaxsim
+from tests.conftest import DEMO
+from vaxsim.errors import VaxsimError
+from vaxsim.optimize import optimize
+from vaxsim.sim.simulate import simulate
+
+
+@pytest.fixture(scope="module")
+def demo_model():
+    return vaxsim.compile_model(vaxsim.load(DEMO))
+
+
+@pytest.fixture(scope="module")
+def demo_plan():
+    return optimize(vaxsim.load(DEMO))
+
+
+@pytest.fixture(scope="module")
+def driven(demo_model, demo_plan):
+    return simulate(demo_model, seed=3, plan=demo_plan, site_queues=False)
+
+
+def test_the_plans_shipments_reach_the_district_stores(driven, demo_model, demo_plan):
+    district_stores = set(demo_model.stores.id[demo_model.districts.store])
+    lines = demo_plan.shipment_lines.merge(demo_plan.shipments, on="shipment_id")
+    planned = lines[lines.to_site_id.isin(district_stores)]
+    ledger = driven.ledger
+    received = ledger[(ledger.event == "received") & ledger.store.isin(district_stores)]
+    # No disruptions in the demo: every planned dose arrives, and on the planned day.
+    assert received.doses.sum() == planned.doses.sum()
+    arrivals = planned.groupby(pd.to_datetime(planned.arrival_date.astype(str)).dt.date).doses.sum()
+    landed = received.groupby("date").doses.sum()
+    pd.testing.assert_series_equal(landed.sort_index(), arrivals.sort_index(), check_names=False)
+
+
+def test_bookings_stay_within_the_plans_slots(driven, demo_model, demo_plan):
+    district_ids = demo_model.districts.id.to_numpy()[demo_model.sites.district]
+    site_district = dict(zip(demo_model.sites.id, district_ids, strict=True))
+    slots = demo_plan.capacity.assign(district=demo_plan.capacity.site_id.map(site_district))
+    opened = slots.groupby(["service_date", "district"]).capacity.sum()
+    visits = driven.sites.assign(district=driven.sites.site.map(site_district))
+    visited = visits.groupby(["date", "district"]).visits.sum()
+    opened.index = opened.index.set_levels(pd.to_datetime(opened.index.levels[0].astype(str)).date, level=0)
+    joined = pd.concat([visited.rename("visits"), opened.rename("slots")], axis=1).fillna(0)
+    assert (joined.visits <= joined.slots).all()
+
+
+def test_planned_and_realised_are_compared(driven, demo_plan):
+    summary = driven.summary()["plan"]
+    table = driven.plan_vs_realised
+    assert summary["planned_doses"] == demo_plan.capacity.booked.sum() == table.planned.sum()
+    assert summary["realised_doses"] == driven.daily.doses.sum() == table.realised.sum()
+    assert 0 < summary["realised_share"] <= 1.0
+
+
+def test_disturbances_lower_the_realised_share(demo_plan):
+    stormy = vaxsim.compile_model(
+        vaxsim.load(DEMO, overrides=["cold_chain.disruptions.excursion_probability_per_store_day=0.05"])
+    )
+    calm = vaxsim.compile_model(vaxsim.load(DEMO))
+    def share(model):
+        return simulate(model, seed=5, plan=demo_plan, site_queues=False).summary()["plan"]
+
+    hit, quiet = share(stormy), share(calm)
+    assert hit["realised_share"] < quiet["realised_share"]
+
+
+def test_a_plan_for_another_scenario_is_refused(demo_model, demo_plan):
+    other = demo_plan.capacity.copy()
+    other.loc[0, "site_id"] = "nowhere-clinic"
+    plan = type(demo_plan)(**{**demo_plan.__dict__, "capacity": other})
+    with pytest.raises(VaxsimError, match="nowhere-clinic"):
+        simulate(demo_model, seed=1, plan=plan, site_queues=False)
+
+
+def test_a_plan_bundle_on_disk_drives_the_run(demo_model, demo_plan, tmp_path):
+    bundle = demo_plan.write(tmp_path / "plans")
+    from_disk = simulate(demo_model, seed=3, plan=bundle, site_queues=False)
+    in_memory = simulate(demo_model, seed=3, plan=demo_plan, site_queues=False)
+    pd.testing.assert_frame_equal(from_disk.daily, in_memory.daily)
+    shares = [run.summary()["plan"]["realised_share"] for run in (from_disk, in_memory)]
+    assert np.isclose(*shares)

@@ -1,0 +1,120 @@
+"""What a plan tells the simulated campaign to do: when to send vaccine and how many slots to open.
+
+A plan-driven run executes the optimizer's plan (:class:`vaxsim.plan.Plan`) inside the
+simulation instead of the rule-based policies, under the scenario's disturbances (shipment
+delays, breakage, temperature excursions, no-shows), and compares what was planned with what
+was realised.
+
+- **Shipments.** The plan's shipments into each district store say how many doses of each
+  product should reach it on which day. The cold chain is asked for them (earmarked at the store
+  where the lots arrive) on the day that lets them arrive then along the store tree's routes;
+  the chain moves them hop by hop, first expiry first out, so a delayed truck or a destroyed
+  store shows up as stock that arrives late or not at all.
+- **Slots.** The plan's capacity rows (site, date, session, product, dose number, priority
+  group) give the appointment slots opened per district and day; booking never opens more than
+  the sites can serve. Slots are pooled per district and day: the engine books its own
+  registrants into them (priority groups first, next doses before first doses), so who fills a
+  slot follows the simulated queue, not the plan's names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from vaxsim.coldchain.network import Network
+from vaxsim.errors import VaxsimError
+from vaxsim.model import Model
+from vaxsim.plan import Plan
+
+
+@dataclass(frozen=True)
+class PlanDirectives:
+    """A plan in the engine's indices.
+
+    ``requests[day]``: doses ``[district, product]`` to earmark on ``day``; ``capacity[district,
+    day]``: appointment slots the plan opens; ``planned``: the plan's booked doses per date,
+    province, product and dose number (the yardstick for what was realised).
+    """
+
+    requests: dict[int, np.ndarray]
+    capacity: np.ndarray
+    planned: pd.DataFrame
+
+    @classmethod
+    def from_plan(cls, model: Model, plan: Plan) -> PlanDirectives:
+        """Translate ``plan`` for ``model``; a plan made for another scenario is an error."""
+        _check_matches(model, plan)
+        days = len(model.dates)
+        start = model.dates[0]
+        products = {pid: k for k, pid in enumerate(model.products.id)}
+        districts = len(model.districts)
+
+        def day_of(dates: pd.Series) -> np.ndarray:
+            stamps = pd.to_datetime(dates.astype(str))
+            return ((stamps - start) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
+
+        # Shipments into district stores, as doses per district, product and arrival day.
+        network = Network.from_model(model)
+        store_index = {sid: k for k, sid in enumerate(model.stores.id)}
+        district_of_store = {int(store): d for d, store in enumerate(model.districts.store)}
+        lines = plan.shipment_lines.merge(plan.shipments, on="shipment_id").merge(
+            plan.lots[["lot_id", "product_id", "arrival_site_id"]], on="lot_id"
+        )
+        to_store = lines.to_site_id.map(store_index)
+        into_district = to_store.map(district_of_store)
+        lines = lines[into_district.notna()]
+        requests: dict[int, np.ndarray] = {}
+        if len(lines):
+            district = into_district[lines.index].to_numpy(dtype=np.int64)
+            source = lines.arrival_site_id.map(store_index).to_numpy(dtype=np.int64)
+            lead = network.route_days[source, network.district_node[district]]
+            ask_on = np.clip(day_of(lines.arrival_date) - np.maximum(lead, 0), 0, days - 1)
+            product = lines.product_id.map(products).to_numpy(dtype=np.int64)
+            for day in np.unique(ask_on):
+                wanted = np.zeros((districts, len(products)), dtype=np.int64)
+                here = ask_on == day
+                np.add.at(wanted, (district[here], product[here]), lines.doses.to_numpy(dtype=np.int64)[here])
+                requests[int(day)] = wanted
+
+        # Slots per district and day, and the doses the plan books (per province).
+        capacity = np.zeros((districts, days), dtype=np.int64)
+        slots = plan.capacity
+        site_district = slots.site_id.map(dict(zip(model.sites.id, model.sites.district, strict=True)))
+        district = site_district.to_numpy(dtype=np.int64)
+        day = day_of(slots.service_date)
+        inside = (day >= 0) & (day < days)
+        slots_open = slots.capacity.to_numpy(dtype=np.int64)
+        np.add.at(capacity, (district[inside], day[inside]), slots_open[inside])
+        province = model.districts.province.to_numpy()[district]
+        planned = (
+            slots.assign(province=model.provinces.id.to_numpy()[province])
+            .groupby(["service_date", "province", "product_id", "dose_number"], as_index=False)
+            .booked.sum()
+            .rename(columns={"service_date": "date", "product_id": "product", "booked": "planned"})
+        )
+        planned["date"] = pd.to_datetime(planned.date.astype(str)).dt.date
+        return cls(requests=requests, capacity=capacity, planned=planned)
+
+
+def _check_matches(model: Model, plan: Plan) -> None:
+    """Every product, site and store the plan names must exist in the scenario."""
+    problems = []
+    unknown_products = set(plan.products.product_id) - set(model.products.id)
+    if unknown_products:
+        problems.append(f"products {sorted(unknown_products)} are not in the scenario")
+    places = set(model.sites.id) | set(model.stores.id)
+    unknown_sites = set(plan.capacity.site_id) - set(model.sites.id)
+    if unknown_sites:
+        problems.append(f"capacity rows name sites not in the scenario: {sorted(unknown_sites)[:5]}")
+    shipped_to = set(plan.shipments.to_site_id) | set(plan.shipments.from_site_id)
+    if shipped_to - places:
+        problems.append(f"shipments name stores not in the scenario: {sorted(shipped_to - places)[:5]}")
+    if problems:
+        scenario = plan.scenario.get("name", "another scenario")
+        raise VaxsimError(
+            f"plan {plan.plan_id or '(unnamed)'} (made for {scenario}) does not fit scenario "
+            f"{model.scenario.campaign.name!r}: " + "; ".join(problems)
+        )
