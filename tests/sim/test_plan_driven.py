@@ -88,3 +88,16 @@ def test_a_plan_bundle_on_disk_drives_the_run(demo_model, demo_plan, tmp_path):
     pd.testing.assert_frame_equal(from_disk.daily, in_memory.daily)
     shares = [run.summary()["plan"]["realised_share"] for run in (from_disk, in_memory)]
     assert np.isclose(*shares)
+
+
+def test_robustness_over_replications(demo_model, demo_plan):
+    from vaxsim.sim.robustness import verify_plan
+
+    report = verify_plan(demo_model, demo_plan, replications=3, seed=10)
+    assert report["seeds"] == [10, 11, 12]
+    for name in ("realised_share", "wastage_share", "stock_out_days"):
+        low, high = report[name]["ci95"]
+        assert low <= report[name]["mean"] <= high
+    assert 0 < report["realised_share"]["mean"] <= 1
+    assert 0 < report["wastage_share"]["mean"] < 1
+    assert report == verify_plan(demo_model, demo_plan, replications=3, seed=10)  # deterministic
