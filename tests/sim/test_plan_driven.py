@@ -101,3 +101,41 @@ def test_robustness_over_replications(demo_model, demo_plan):
     assert 0 < report["realised_share"]["mean"] <= 1
     assert 0 < report["wastage_share"]["mean"] < 1
     assert report == verify_plan(demo_model, demo_plan, replications=3, seed=10)  # deterministic
+
+
+def test_a_run_in_segments_equals_one_run(demo_model):
+    from vaxsim.sim.engine import Campaign
+
+    whole = Campaign(demo_model, seed=7, site_queues=False).run()
+    parts = Campaign(demo_model, seed=7, site_queues=False)
+    for day in (10, 25, 25, 40):
+        parts.run(until_day=day)
+    parts.run()
+    np.testing.assert_array_equal(whole.doses, parts.record.doses)
+    np.testing.assert_array_equal(whole.backlog, parts.record.backlog)
+
+
+def test_the_state_of_a_campaign_adds_up(demo_model):
+    from vaxsim.sim.engine import Campaign
+    from vaxsim.sim.state import snapshot
+
+    campaign = Campaign(demo_model, seed=7, site_queues=False)
+    campaign.run(until_day=30)
+    state = snapshot(campaign, 30)
+    chain = campaign.vaccine.chain
+    assert state.stock.doses.sum() == chain.stock.doses.sum()
+    assert state.in_transit.doses.sum() == chain.transit.doses.sum()
+    assert state.vaccinated.at_least_one.sum() == campaign.at_least_one.sum()
+    due = sum(pool.total.sum() for pool in campaign.due.values())
+    due += sum(int(counts.sum()) for entries in campaign.released_on.values() for _, _, counts in entries)
+    assert state.due.persons.sum() == due
+    cohorts = campaign.cohorts
+    registered = np.where(cohorts.eligible, np.floor(cohorts.uptake * cohorts.population), 0)
+    accounted = (
+        state.registered.persons.sum()
+        + state.waiting.persons.sum()
+        + state.booked[state.booked.dose_number == 1].persons.sum()
+        + state.vaccinated.at_least_one.sum()
+        + campaign.record.dropped.sum()
+    )
+    assert accounted == registered.sum() - campaign.to_register.sum()

@@ -136,9 +136,9 @@ class Campaign:
         self.promised_on: dict[int, np.ndarray] = {}  # doses [district, product] per appointment day
 
         # Step 3: appointment capacity per district and day, from its sites' weekly patterns.
-        self.capacity_left = self._district_capacity()
-        if plan is not None:  # the plan's slots, never more than the sites can serve
-            self.capacity_left = np.minimum(self.capacity_left, plan.capacity)
+        self.site_slots = self._district_capacity()
+        self.slots = self.site_slots.copy() if plan is None else np.minimum(self.site_slots, plan.capacity)
+        self.capacity_left = self.slots.copy()  # the plan's slots, never more than sites serve
         self.site_capacity = self._site_capacity()
 
         # Vaccine: the cold chain holds it; ``stock`` is what booking may still promise per
@@ -206,11 +206,24 @@ class Campaign:
 
     # ------------------------------------------------------------------ processes
 
-    def run(self) -> Recorder:
-        """Run every process to the end of the horizon and return the recorded KPIs."""
-        self.env.process(self._days())
-        self.env.run(until=self.days * MINUTES_PER_DAY)
+    def run(self, until_day: int | None = None) -> Recorder:
+        """Run every process to the start of ``until_day`` (default: the end of the horizon)
+        and return the recorded KPIs. A run may be continued by calling ``run`` again."""
+        if not hasattr(self, "_clock"):
+            self._clock = self.env.process(self._days())
+        end = self.days if until_day is None else min(until_day, self.days)
+        if end * MINUTES_PER_DAY > self.env.now:
+            self.env.run(until=end * MINUTES_PER_DAY)
         return self.record
+
+    def use_plan(self, plan: PlanDirectives, from_day: int) -> None:
+        """Follow ``plan`` from ``from_day`` on (a re-plan): its shipments replace the old plan's
+        from that day, and its slots replace the old slots, less what is already booked."""
+        later = slice(from_day, None)
+        booked = self.slots[:, later] - self.capacity_left[:, later]
+        self.slots[:, later] = np.minimum(self.site_slots[:, later], plan.capacity[:, later])
+        self.capacity_left[:, later] = np.maximum(self.slots[:, later] - booked, 0)
+        self.plan = plan
 
     def _at(self, day: int, minute: int) -> simpy.events.Timeout:
         return self.env.timeout(max(0, day * MINUTES_PER_DAY + minute - self.env.now))
