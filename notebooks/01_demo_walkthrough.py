@@ -40,6 +40,16 @@ print(results.waits)
 results.sites.sort_values("peak_on_site", ascending=False).head()
 
 # %% [markdown]
+# The cold chain: doses wasted by cause and product, stock at each tier of the store tree at
+# the end of each week, and the stores that came closest to their capacity.
+
+# %%
+print(results.wastage.pivot_table(index="product", columns="cause", values="doses", aggfunc="sum"))
+levels = results.stock_levels.groupby(["date", "level"]).doses.sum().unstack()
+print(levels.iloc[6::7])
+results.cold_chain.sort_values("peak_utilisation", ascending=False).head()
+
+# %% [markdown]
 # A research question: does holding back half of each delivery for second doses cost first
 # doses? Five seeded replications of each policy: mean and standard error of the mean.
 
