@@ -19,6 +19,8 @@ from vaxsim.scenario.sites import WEEKDAYS
 from vaxsim.sim.capacity import daily_capacity, session_capacity
 
 RULE = "scenario"
+#: Priority group of capacity open to every group (used by the optimizer for unassigned slots).
+OPEN_TO_ALL = "any"
 
 
 def scenario_rules(model: Model) -> Rules:
@@ -172,7 +174,7 @@ def check_capacity(tables: Tables, model: Model) -> list[Violation]:
             found.append(
                 _v("capacity", row.csv_line, key, f"{day} is outside the campaign ({start} to {end})")
             )
-        if row.priority_group not in groups:
+        if row.priority_group not in groups and row.priority_group != OPEN_TO_ALL:
             found.append(
                 _v("capacity", row.csv_line, key, f"no priority group {row.priority_group!r} in the scenario")
             )

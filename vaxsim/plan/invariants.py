@@ -97,39 +97,70 @@ def invariant_1(tables: Tables, rules: Rules) -> list[Violation]:
             found.append(
                 _v("capacity", row.csv_line, key, f"{count} appointments > capacity {row.capacity}", 1)
             )
+    found += _appointment_windows(capacity, appointments, sites)
+    return found
+
+
+def _appointment_windows(
+    capacity: pd.DataFrame, appointments: pd.DataFrame, sites: pd.DataFrame
+) -> list[Violation]:
+    """Appointments whose window is not inside their session, or whose notice comes after it."""
     zones = dict(zip(sites.site_id, sites.timezone, strict=True))
-    rows = capacity.set_index("capacity_id")
-    for row in appointments.itertuples():
-        key = f"appointment_id={row.appointment_id}"
-        if row.capacity_id not in rows.index:
-            continue  # a foreign-key problem, reported by the schema check
-        slot = rows.loc[row.capacity_id]
+    slots = capacity.set_index("capacity_id")[["site_id", "service_date", "session_start", "session_end"]]
+    joined = appointments.join(slots, on="capacity_id", how="inner")
+    if joined.empty:
+        return []
+    joined = joined.assign(zone=joined.site_id.map(zones))
+    session_start = pd.Series(pd.NaT, index=joined.index, dtype="datetime64[ns, UTC]")
+    session_end = session_start.copy()
+    found = []
+    for zone, rows in joined.groupby("zone", sort=False):
         try:
-            zone = ZoneInfo(str(zones.get(slot.site_id)))
+            ZoneInfo(str(zone))
         except (ZoneInfoNotFoundError, ValueError):
-            found.append(
-                _v("appointments", row.csv_line, key, f"site {slot.site_id} has no known time zone", 1)
-            )
-            continue
-        day = _date(slot.service_date)
-        session_start = dt.datetime.combine(day, dt.time.fromisoformat(slot.session_start), zone)
-        session_end = dt.datetime.combine(day, dt.time.fromisoformat(slot.session_end), zone)
-        start, end = dt.datetime.fromisoformat(row.window_start), dt.datetime.fromisoformat(row.window_end)
-        if not session_start <= start < end <= session_end:
-            found.append(
-                _v(
-                    "appointments",
-                    row.csv_line,
-                    key,
-                    f"window {row.window_start}..{row.window_end} is not inside its session "
-                    f"{session_start.isoformat()}..{session_end.isoformat()} ({row.capacity_id})",
-                    1,
+            for row in rows.itertuples():
+                found.append(
+                    _v(
+                        "appointments",
+                        row.csv_line,
+                        f"appointment_id={row.appointment_id}",
+                        f"site {row.site_id} has no known time zone {zone!r}",
+                        1,
+                    )
                 )
+            continue
+        for column, target in (("session_start", session_start), ("session_end", session_end)):
+            local = pd.to_datetime(rows.service_date + " " + rows[column], format="%Y-%m-%d %H:%M")
+            target[rows.index] = local.dt.tz_localize(str(zone)).dt.tz_convert("UTC")
+    start = pd.to_datetime(joined.window_start, utc=True, format="ISO8601")
+    end = pd.to_datetime(joined.window_end, utc=True, format="ISO8601")
+    notify = pd.to_datetime(joined.notify_at, utc=True, format="ISO8601")
+    known = session_start.notna()
+    outside = known & ~((session_start <= start) & (start < end) & (end <= session_end))
+    for row in joined[outside].itertuples():
+        local_start = session_start[row.Index].tz_convert(zones[row.site_id]).isoformat()
+        local_end = session_end[row.Index].tz_convert(zones[row.site_id]).isoformat()
+        found.append(
+            _v(
+                "appointments",
+                row.csv_line,
+                f"appointment_id={row.appointment_id}",
+                f"window {row.window_start}..{row.window_end} is not inside its session "
+                f"{local_start}..{local_end} ({row.capacity_id})",
+                1,
             )
-        if row.notify_at is not None and dt.datetime.fromisoformat(row.notify_at) > start:
-            found.append(
-                _v("appointments", row.csv_line, key, f"notice at {row.notify_at} after the window starts", 1)
+        )
+    late = notify.notna() & (notify > start)
+    for row in joined[late].itertuples():
+        found.append(
+            _v(
+                "appointments",
+                row.csv_line,
+                f"appointment_id={row.appointment_id}",
+                f"notice at {row.notify_at} after the window starts",
+                1,
             )
+        )
     return found
 
 
@@ -459,64 +490,46 @@ def invariant_5(tables: Tables, rules: Rules) -> list[Violation]:
     if appointments.empty:
         return []
     joined = appointments.join(capacity[["service_date", "product_id", "dose_number"]], on="capacity_id")
+    joined = joined.sort_values(["person_key", "dose_number", "service_date", "csv_line"], kind="stable")
+    previous = joined.groupby("person_key", sort=False)[
+        ["appointment_id", "service_date", "product_id", "dose_number"]
+    ].shift(1)
+    has_previous = previous.dose_number.notna()
+    joined = joined[has_previous]
+    previous = previous[has_previous]
+    if joined.empty:
+        return []
+    dose = joined.dose_number.astype("int64")
+    before = previous.dose_number.astype("int64")
+    days = (pd.to_datetime(joined.service_date) - pd.to_datetime(previous.service_date)).dt.days
     found = []
-    for person, rows in joined.sort_values(["person_key", "dose_number", "service_date"]).groupby(
-        "person_key"
+    for row, prev_id, prev_date, prev_product, prev_dose, n, gap in zip(
+        joined.itertuples(),
+        previous.appointment_id,
+        previous.service_date,
+        previous.product_id,
+        before,
+        dose,
+        days,
+        strict=True,
     ):
-        previous = None
-        for row in rows.itertuples():
-            key = f"appointment_id={row.appointment_id}"
-            if previous is not None:
-                if row.dose_number == previous.dose_number:
-                    found.append(
-                        _v(
-                            "appointments",
-                            row.csv_line,
-                            key,
-                            f"person {person} is booked twice for dose "
-                            f"{row.dose_number} (also {previous.appointment_id})",
-                            5,
-                        )
-                    )
-                    continue
-                if row.dose_number != previous.dose_number + 1:
-                    found.append(
-                        _v(
-                            "appointments",
-                            row.csv_line,
-                            key,
-                            f"dose {row.dose_number} booked after dose "
-                            f"{previous.dose_number} without dose {previous.dose_number + 1}",
-                            5,
-                        )
-                    )
-                elif not rules.may_mix(previous.product_id, row.product_id):
-                    found.append(
-                        _v(
-                            "appointments",
-                            row.csv_line,
-                            key,
-                            f"dose {row.dose_number} is {row.product_id} after "
-                            f"{previous.product_id}, and mixing is not allowed",
-                            5,
-                        )
-                    )
-                else:
-                    low, high = rules.intervals.get((previous.product_id, int(row.dose_number)), (None, None))
-                    days = (_date(row.service_date) - _date(previous.service_date)).days
-                    if (low is not None and days < low) or (high is not None and days > high):
-                        found.append(
-                            _v(
-                                "appointments",
-                                row.csv_line,
-                                key,
-                                f"dose {row.dose_number} on {row.service_date} is {days} days after dose "
-                                f"{previous.dose_number} on {previous.service_date}, outside "
-                                f"{low}..{high} days for {previous.product_id}",
-                                5,
-                            )
-                        )
-            previous = row
+        key = f"appointment_id={row.appointment_id}"
+        message = None
+        if n == prev_dose:
+            message = f"person {row.person_key} is booked twice for dose {n} (also {prev_id})"
+        elif n != prev_dose + 1:
+            message = f"dose {n} booked after dose {prev_dose} without dose {prev_dose + 1}"
+        elif not rules.may_mix(prev_product, row.product_id):
+            message = f"dose {n} is {row.product_id} after {prev_product}, and mixing is not allowed"
+        else:
+            low, high = rules.intervals.get((prev_product, int(n)), (None, None))
+            if (low is not None and gap < low) or (high is not None and gap > high):
+                message = (
+                    f"dose {n} on {row.service_date} is {gap} days after dose {prev_dose} on {prev_date}, "
+                    f"outside {low}..{high} days for {prev_product}"
+                )
+        if message:
+            found.append(_v("appointments", row.csv_line, key, message, 5))
     return found
 
 
