@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 
+import vaxsim.plan
 from tests.plan.corrupt import delete_line, line_of, read_rows, set_cell
-from tests.plan.fixture import fixture_plan
-from vaxsim.plan.check import check
+from tests.plan.fixture import SCENARIO, fixture_plan
+from vaxsim.plan.checker import check
 
 
 def _messages(bundle, scenario=None) -> list[str]:
@@ -19,6 +20,7 @@ def _messages(bundle, scenario=None) -> list[str]:
 
 def test_fixture_bundle_is_clean(bundle):
     assert check(bundle) == []
+    assert vaxsim.plan.check(bundle, SCENARIO) == []  # the public API, scenario given as a file
 
 
 def test_flipped_number_is_named_by_file_and_row(bundle):

@@ -19,7 +19,7 @@ from tests.plan.conftest import reference
 from tests.plan.corrupt import line_of, set_cell
 from tests.plan.fixture import fixture_plan
 from tests.plan.validators import FhirSchema, SslProfiles, validate_ndjson, validate_ssl_folder
-from vaxsim.plan.check import check
+from vaxsim.plan.checker import check
 from vaxsim.plan.exports import ExportError, export
 
 #: Known deviations of a publisher outside the US, allowed in vaxsim's output only (see

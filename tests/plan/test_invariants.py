@@ -12,7 +12,7 @@ import vaxsim
 from tests.plan.conftest import NOW
 from tests.plan.corrupt import line_of
 from tests.plan.fixture import SCENARIO, fixture_plan
-from vaxsim.plan.check import check
+from vaxsim.plan.checker import check
 
 D1_STADIUM = "cap-q1-stadium-2021-08-06-0700-pfizer-d1-adults"
 D2_DUC_XUAN = "cap-bk-duc-xuan-2021-09-06-0730-astrazeneca-d2-elderly"

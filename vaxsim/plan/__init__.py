@@ -5,13 +5,38 @@ independent checker and its exports.
 >>> same = vaxsim.plan.read(path)                 # equal to plan.normalised()
 >>> problems = vaxsim.plan.check(path)            # [] when the bundle and its invariants hold
 
-See PLAN_FORMAT.md for the bundle and :mod:`vaxsim.plan.tables` for every column.
+See PLAN_FORMAT.md for the bundle, :mod:`vaxsim.plan.tables` for every column and README.md
+beside this file for how the format is read.
 """
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
 
 from vaxsim.plan.bundle import bundle_name, write_bundle
 from vaxsim.plan.plan import FORMAT, STATUSES, Plan, empty_table
 from vaxsim.plan.reader import read
 from vaxsim.plan.tables import TABLES, Column, ForeignKey, TableSpec
+from vaxsim.plan.violations import Violation
+
+if TYPE_CHECKING:
+    from vaxsim.model import Model
+    from vaxsim.scenario import Scenario
+
+
+def check(
+    bundle_path: str | os.PathLike[str], scenario: Scenario | Model | str | os.PathLike[str] | None = None
+) -> list[Violation]:
+    """Every violation of the bundle at ``bundle_path``; empty when it is sound.
+
+    See :func:`vaxsim.plan.checker.check` (imported on first use: the checker needs the scenario
+    model and the site capacity code, which themselves use plans).
+    """
+    from vaxsim.plan.checker import check as check_bundle
+
+    return check_bundle(bundle_path, scenario)
+
 
 __all__ = [
     "FORMAT",
@@ -21,7 +46,9 @@ __all__ = [
     "ForeignKey",
     "Plan",
     "TableSpec",
+    "Violation",
     "bundle_name",
+    "check",
     "empty_table",
     "read",
     "write_bundle",

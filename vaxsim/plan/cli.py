@@ -54,7 +54,7 @@ def check(
 
     Example: vaxsim plan check plans/vn-2021/plan-vn-2021-s42-r1 --scenario scenarios/vietnam-2021.yaml
     """
-    from vaxsim.plan.check import check as check_bundle
+    from vaxsim.plan.checker import check as check_bundle
 
     loaded = _load_scenario(scenario) if scenario is not None else None
     violations = check_bundle(bundle, loaded)

@@ -27,7 +27,7 @@ def load_checked(bundle: str | os.PathLike[str]) -> tuple[Plan, dict[str, Any]]:
     Raises :class:`ExportError` listing the violations otherwise: an export never publishes
     slots from a plan that is not sound.
     """
-    from vaxsim.plan.check import check
+    from vaxsim.plan.checker import check
     from vaxsim.plan.reader import read
 
     violations = check(bundle)

@@ -137,7 +137,8 @@ def data_values(plan: Plan, mapping: dict[str, Any]) -> list[dict[str, str]]:
 def write_dhis2(plan: Plan, folder: Path, mapping: dict[str, Any], *, completed: str) -> list[Path]:
     """Write ``dataValueSets.json`` and ``dataValueSets.csv`` into ``folder``.
 
-    ``completed``: the bundle's ``generated_at`` instant, recorded as ``completeDate``'s day.
+    ``completed``: the bundle's ``generated_at`` instant; its day is the ``completeDate`` of the
+    data set when the mapping names one (``data_set``).
     """
     values = data_values(plan, mapping)
     scheme = "CODE" if mapping.get("id_scheme", "code") == "code" else "UID"
@@ -145,11 +146,10 @@ def write_dhis2(plan: Plan, folder: Path, mapping: dict[str, Any], *, completed:
         "dataElementIdScheme": scheme,
         "orgUnitIdScheme": scheme,
         "categoryOptionComboIdScheme": scheme,
-        "completeDate": completed[:10],
         "dataValues": values,
     }
     if mapping.get("data_set"):
-        document = {"dataSet": str(mapping["data_set"]), **document}
+        document = {"dataSet": str(mapping["data_set"]), "completeDate": completed[:10], **document}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_HEADER)

@@ -52,10 +52,13 @@ def typed_tables(parsed: dict[str, ParsedTable]) -> Tables:
     return tables
 
 
-def check(bundle_path: str | os.PathLike[str], scenario: Scenario | Model | None = None) -> list[Violation]:
+def check(
+    bundle_path: str | os.PathLike[str], scenario: Scenario | Model | str | os.PathLike[str] | None = None
+) -> list[Violation]:
     """Every violation of the bundle at ``bundle_path`` (empty when it is sound).
 
-    ``scenario``: a loaded :class:`~vaxsim.scenario.Scenario` or compiled :class:`Model`; when
+    ``scenario``: a scenario file, a loaded :class:`~vaxsim.scenario.Scenario` or a compiled
+    :class:`Model` (a file that does not load raises :class:`~vaxsim.errors.ScenarioError`); when
     given, the plan is also checked against it and the invariants use its rules (interval
     per dose, mixing, thaw clocks). Each :class:`Violation` names the file (inside the bundle)
     and line; ``str(violation)`` reads ``tables/capacity.csv:17: capacity_id=...: message``.
@@ -85,7 +88,10 @@ def check(bundle_path: str | os.PathLike[str], scenario: Scenario | Model | None
     model = None
     if scenario is not None:
         from vaxsim.model import compile_model
+        from vaxsim.scenario import load
 
+        if isinstance(scenario, (str, os.PathLike)):
+            scenario = load(scenario)
         model = scenario if isinstance(scenario, Model) else compile_model(scenario)
     rules = scenario_rules(model) if model is not None else rules_from_products(tables)
     for number, invariant in enumerate(INVARIANTS, start=1):
