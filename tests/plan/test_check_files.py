@@ -139,3 +139,27 @@ def test_not_a_bundle(tmp_path):
     (tmp_path / "empty").mkdir()
     messages = _messages(tmp_path / "empty")
     assert "manifest.json: file is missing" in messages
+
+
+def test_random_corruption_is_reported_never_raised(written_bundle, tmp_path):
+    """Any single garbled cell gives violations naming that file, not an exception."""
+    import random
+    import shutil
+
+    from vaxsim.plan import TABLES
+
+    rng = random.Random(7)
+    for attempt in range(6):
+        bundle = shutil.copytree(written_bundle, tmp_path / f"{attempt}" / written_bundle.name)
+        table = rng.choice([name for name in TABLES if len(read_rows(bundle, name)) > 1])
+        rows = read_rows(bundle, table)
+        line = rng.randrange(2, len(rows) + 1)
+        column = rng.choice(TABLES[table].column_names)
+        value = rng.choice(["", "-1", "x", "2021-13-01", "9999999", "1.5", rows[1][0]])
+        old = set_cell(bundle, table, line, column, value)
+        found = check(bundle)
+        if old == value:
+            continue
+        files = {v.file for v in found}
+        assert f"tables/{table}.csv" in files, (table, line, column, value, [str(v) for v in found])
+        assert all(v.rule != "checker" for v in found), [str(v) for v in found]

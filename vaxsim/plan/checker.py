@@ -48,7 +48,8 @@ def typed_tables(parsed: dict[str, ParsedTable]) -> Tables:
             columns=spec.column_names,
         )
         frame["csv_line"] = [line for line, _ in rows]
-        tables[name] = frame
+        # A duplicate key is reported by the schema check; the invariants see its first row only.
+        tables[name] = frame.drop_duplicates(list(spec.primary_key), keep="first").reset_index(drop=True)
     return tables
 
 
