@@ -129,3 +129,14 @@ def test_empty_plan_round_trips(tmp_path):
     plan = Plan(plan_id="empty", scenario={"name": "x", "seed": 1, "sha256": None})
     back = vaxsim.plan.read(plan.write(tmp_path, now=NOW))
     _assert_plans_equal(back, plan.normalised())
+
+
+def test_read_names_the_file_and_line_it_cannot_read(bundle):
+    from tests.plan.corrupt import set_cell
+    from vaxsim.plan.errors import PlanError
+
+    set_cell(bundle, "capacity", 4, "capacity", "lots")
+    with pytest.raises(PlanError, match=r"tables/capacity.csv: line 4: capacity: 'lots' is not an integer"):
+        vaxsim.plan.read(bundle)
+    with pytest.raises(PlanError, match="not a plan bundle folder"):
+        vaxsim.plan.read(bundle / "nowhere")
