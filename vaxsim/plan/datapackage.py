@@ -91,7 +91,7 @@ def table_schema(spec: TableSpec) -> dict[str, Any]:
             "description": column.description,
         }
         if column.type == "date":
-            field["format"] = "%Y-%m-%d"
+            field["format"] = "default"  # Frictionless: ISO 8601 YYYY-MM-DD
         if column.unit is not None:
             field["unit"] = column.unit  # not a Frictionless keyword; tools keep it as metadata
         field["constraints"] = field_constraints(spec.name, column)

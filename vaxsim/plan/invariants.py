@@ -22,7 +22,6 @@ import pandas as pd
 from vaxsim.plan.violations import Violation, key_text
 
 Tables = dict[str, pd.DataFrame]
-FLOWS = ("received", "issued", "administered", "wasted", "expired")
 
 
 def path(name: str) -> str:
