@@ -405,6 +405,36 @@ def site(
         console.print(f"wrote {output}/", markup=False)
 
 
+@app.command()
+def optimize(
+    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Folder in which the plan folder is created.")
+    ] = Path("plans"),
+    set_: SetOption = None,
+    solver: Annotated[str, typer.Option(help="LP solver: cbc (bundled) or highs (needs highspy).")] = "cbc",
+    time_limit: Annotated[float | None, typer.Option(help="Seconds per sub-problem.")] = None,
+    gap: Annotated[float, typer.Option(help="Relative optimality gap (integer programs).")] = 1e-4,
+    threads: Annotated[int, typer.Option(help="Province sub-problems solved at once.")] = 1,
+) -> None:
+    """Plan lots and appointment capacity down the hierarchy and write plans/plan-<id>-r1/.
+
+    Example: vaxsim optimize scenarios/demo-district.yaml --solver highs --threads 2
+    """
+    from vaxsim.optimize.output import progress_display, save_plan, summary_table
+
+    try:
+        scenario = vaxsim.load(scenario_path, overrides=list(set_ or []))
+        with progress_display(errors) as on_progress:
+            plan = vaxsim.optimize(
+                scenario, solver=solver, time_limit=time_limit, gap=gap, threads=threads, progress=on_progress
+            )
+    except VaxsimError as error:
+        _report(error)
+    console.print(summary_table(plan))
+    console.print(f"wrote {save_plan(plan, output)}/", markup=False)
+
+
 def _print_model(model: vaxsim.Model) -> None:
     table = Table(title=f"{model.scenario.campaign.name}: compiled model", show_header=False)
     for name, value in model.summary().items():

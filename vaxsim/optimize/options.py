@@ -18,7 +18,7 @@ Method = Literal["auto", "simplex", "ipm"]
 #: Above this many LP columns, ``method="auto"`` asks HiGHS for its interior-point solver
 #: (with crossover); below it, dual simplex is faster on these staircase LPs (measured, see
 #: benchmarks/optimize.md).
-IPM_ABOVE_COLUMNS = 150_000
+IPM_ABOVE_COLUMNS = 4_000
 
 
 @dataclass(frozen=True)

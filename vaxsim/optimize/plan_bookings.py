@@ -2,8 +2,8 @@
 
 - ``capacity``: one row per site, date, session, product, dose number and priority group,
   with the appointments the plan opens; every one is booked for an approved registrant (the
-  plan only opens what it fills), so ``booked = capacity``. Next doses are reserved for the
-  people owed them whatever their group: their ``priority_group`` is :data:`NEXT_DOSE_GROUP`.
+  plan only opens what it fills), so ``booked = capacity``. A next dose's priority group is
+  that of the person it is for (:mod:`vaxsim.optimize.series`).
 - ``registrant_allocations``: the hierarchy's allocations of people, province → district
   (what each district is to vaccinate per day) and district → site (per site and day).
 """
@@ -19,12 +19,10 @@ from vaxsim.model import Model
 from vaxsim.optimize.ids import keyed_ids
 from vaxsim.optimize.plan_reference import SiteIds
 from vaxsim.optimize.plan_stock import _dates
+from vaxsim.optimize.series import Pieces
 from vaxsim.optimize.sites import SiteCalendar
 from vaxsim.optimize.vaccination_day import DoseKinds, Records
 from vaxsim.plan.tables import TABLES
-
-#: ``priority_group`` of next-dose rows: reserved for the people owed the dose.
-NEXT_DOSE_GROUP = "any"
 
 
 @dataclass(frozen=True)
@@ -63,40 +61,42 @@ class Bookings:
         return len(self.site)
 
 
-def kind_labels(
-    model: Model, kinds: DoseKinds, group_ids: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Product id, dose number and priority-group label of each dose kind."""
-    product = model.products.id.astype(str).to_numpy()[kinds.product]
-    label = np.where(kinds.group >= 0, group_ids[np.maximum(kinds.group, 0)], NEXT_DOSE_GROUP)
-    return product, kinds.dose.astype(np.int64), label.astype(object)
+def _piece_frame(
+    bookings: Bookings, pieces: Pieces, model: Model, kinds: DoseKinds, group_ids
+) -> pd.DataFrame:
+    """One row per piece with its booking's site, session, day, district, product, dose number
+    and the priority group of its people."""
+    b = pieces.booking
+    kind = bookings.kind[b]
+    return pd.DataFrame(
+        {
+            "site": bookings.site[b],
+            "day": bookings.day[b],
+            "session": bookings.session[b],
+            "district": bookings.district[b],
+            "product": model.products.id.astype(str).to_numpy()[kinds.product[kind]],
+            "dose": kinds.dose[kind].astype(np.int64),
+            "label": np.asarray(group_ids, dtype=object)[pieces.klass],
+            "persons": pieces.persons,
+        }
+    )
 
 
 def capacity_table(
     bookings: Bookings,
+    pieces: Pieces,
     model: Model,
     calendar: SiteCalendar,
     kinds: DoseKinds,
     group_ids: np.ndarray,
     ids: SiteIds,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """``capacity`` and, per booking, the row of the table it falls in."""
-    product, dose, label = kind_labels(model, kinds, group_ids)
-    frame = pd.DataFrame(
-        {
-            "site": bookings.site,
-            "day": bookings.day,
-            "session": bookings.session,
-            "product": product[bookings.kind],
-            "dose": dose[bookings.kind],
-            "label": label[bookings.kind],
-            "persons": bookings.persons,
-        }
-    )
+    """``capacity`` and, per piece, the row of the table it falls in."""
+    frame = _piece_frame(bookings, pieces, model, kinds, group_ids)
     keys = ["site", "day", "session", "product", "dose", "label"]
     grouped = frame.groupby(keys, sort=True)
     rows = grouped.persons.sum().reset_index()
-    row_of_booking = grouped.ngroup().to_numpy()
+    row_of_piece = grouped.ngroup().to_numpy()
     site_id = ids.site[rows.site.to_numpy(dtype=np.int64)]
     date = _dates(model.dates[0], rows.day.to_numpy())
     site, session = rows.site.to_numpy(dtype=np.int64), rows.session.to_numpy(dtype=np.int64)
@@ -118,49 +118,29 @@ def capacity_table(
         },
         columns=TABLES["capacity"].column_names,
     )
-    return table, row_of_booking
+    return table, row_of_piece
 
 
 def allocations_table(
-    records: Records,
     bookings: Bookings,
+    pieces: Pieces,
     model: Model,
     kinds: DoseKinds,
     group_ids: np.ndarray,
     ids: SiteIds,
 ) -> pd.DataFrame:
     """``registrant_allocations``: province → district per day, then district → site per day."""
-    product, dose, label = kind_labels(model, kinds, group_ids)
+    frame = _piece_frame(bookings, pieces, model, kinds, group_ids)
     province_code = model.provinces.id.astype(str).to_numpy()
     district_code = model.districts.id.astype(str).to_numpy()
     district_province = model.districts.province.to_numpy()
-    if records.allocations:
-        district, day, kind, persons = (
-            np.concatenate([a[k] for a in records.allocations]).astype(np.int64) for k in range(4)
-        )
-    else:
-        district = day = kind = persons = np.zeros(0, dtype=np.int64)
+    district = frame.district.to_numpy(dtype=np.int64)
+    common = {c: frame[c].to_numpy() for c in ("day", "product", "dose", "label", "persons")}
     upper = pd.DataFrame(
-        {
-            "from": province_code[district_province[district]],
-            "to": district_code[district],
-            "day": day,
-            "product": product[kind],
-            "dose": dose[kind],
-            "label": label[kind],
-            "persons": persons,
-        }
+        {"from": province_code[district_province[district]], "to": district_code[district], **common}
     )
     lower = pd.DataFrame(
-        {
-            "from": district_code[bookings.district],
-            "to": ids.site[bookings.site],
-            "day": bookings.day,
-            "product": product[bookings.kind],
-            "dose": dose[bookings.kind],
-            "label": label[bookings.kind],
-            "persons": bookings.persons,
-        }
+        {"from": district_code[district], "to": ids.site[frame.site.to_numpy(dtype=np.int64)], **common}
     )
     keys = ["from", "to", "day", "product", "dose", "label"]
     rows = pd.concat([upper, lower], ignore_index=True).groupby(keys, sort=True, as_index=False).persons.sum()

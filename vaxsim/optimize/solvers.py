@@ -31,7 +31,8 @@ class SolveError(VaxsimError):
 @dataclass
 class Solution:
     """A solver's answer: ``x`` (column values), ``objective`` (with the LP's offset),
-    ``status`` ('optimal' or 'time_limit' with a feasible point), ``gap`` (relative, MIPs),
+    ``status`` ('optimal', 'time_limit' with a feasible point, or 'relaxed' when an integer
+    program found no integer point in time and its LP relaxation was used), ``gap`` (relative, MIPs),
     ``seconds`` (solver wall time), ``setup_seconds`` (handing the model to the solver: the
     PuLP model for CBC, the matrices for HiGHS), ``solver`` and ``method``."""
 
@@ -49,9 +50,17 @@ def solve(lp: LinearProgram, options: SolverOptions) -> Solution:
     """Solve ``lp``; lexicographic objectives are handled by :func:`solve_lexicographic`."""
     if lp.shape[1] == 0:
         return Solution(np.zeros(0), lp.offset, "optimal", 0.0, 0.0, options.solver, "none")
-    if options.solver == "highs":
-        return _solve_highs(lp, options)
-    return _solve_cbc(lp, options)
+    run = _solve_highs if options.solver == "highs" else _solve_cbc
+    if not lp.is_mip:
+        return run(lp, options)
+    try:
+        return run(lp, options)
+    except SolveError:
+        # No integer point within the time limit: plan from the LP relaxation instead; the
+        # realisation rounds and repairs it into whole doses and vials as usual.
+        relaxed = run(replace(lp, integer=np.zeros_like(lp.integer)), replace(options, time_limit=None))
+        relaxed.status = "relaxed"
+        return relaxed
 
 
 def solve_lexicographic(lp: LinearProgram, options: SolverOptions) -> Solution:

@@ -29,6 +29,7 @@ from vaxsim.optimize.plan_reference import (
 )
 from vaxsim.optimize.plan_stock import shipment_tables, stock_projection
 from vaxsim.optimize.rolling import Run
+from vaxsim.optimize.series import split_by_person
 from vaxsim.plan import Plan, empty_table
 
 #: Above this many booked doses, ``appointments`` is left empty by default (one row per
@@ -49,7 +50,18 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
     lot_id = lot_ids(model)
     group_ids = ctx.demand.classes.group_id.astype(str).to_numpy()
     bookings = Bookings.from_records(realiser.records, ctx.sites)
-    capacity, row_of_booking = capacity_table(bookings, model, ctx.sites, realiser.kinds, group_ids, ids)
+    kinds = realiser.kinds
+    pieces = split_by_person(
+        bookings.district,
+        bookings.day,
+        bookings.kind,
+        bookings.persons,
+        bookings.site * ctx.sites.sessions.shape[1] + bookings.session,
+        kinds,
+        ctx.steps,
+        ctx.demand.size,
+    )
+    capacity, row_of_piece = capacity_table(bookings, pieces, model, ctx.sites, kinds, group_ids, ids)
     booked = int(bookings.persons.sum())
     fill = booked <= APPOINTMENTS_UP_TO if appointments is None else appointments
     shipments, lines = shipment_tables(realiser.ledger, realiser.records, ids, lot_id, start)
@@ -61,18 +73,15 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
         shipments=shipments,
         shipment_lines=lines,
         capacity=capacity,
-        registrant_allocations=allocations_table(
-            realiser.records, bookings, model, realiser.kinds, group_ids, ids
-        ),
+        registrant_allocations=allocations_table(bookings, pieces, model, kinds, group_ids, ids),
         appointments=(
             appointments_table(
                 bookings,
+                pieces,
                 capacity,
-                row_of_booking,
+                row_of_piece,
                 model,
                 ctx.sites,
-                realiser.kinds,
-                ctx.steps,
                 list(ctx.demand.classes.id.astype(str)),
             )
             if fill
@@ -115,7 +124,11 @@ def _solver(ctx: Context, result: Run) -> dict[str, Any]:
     gaps = [g for g in (log.gap if len(log) else []) if g is not None and not pd.isna(g)]
     return {
         "name": ctx.options.solver.solver,
-        "status": "optimal" if statuses == {"optimal"} else "time_limit",
+        "status": "optimal"
+        if statuses == {"optimal"}
+        else "relaxed"
+        if "relaxed" in statuses
+        else "time_limit",
         "objective": float(log.objective.sum()) if len(log) else 0.0,
         "gap": float(max(gaps)) if gaps else 0.0,
         "seconds": float(result.seconds),

@@ -1,0 +1,83 @@
+"""What ``vaxsim optimize`` shows and saves: progress per sub-problem, the run's summary, the plan.
+
+The plan is saved as the canonical bundle by :meth:`vaxsim.plan.Plan.write`
+(``plan-<plan_id>-r<revision>/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+from rich.table import Table
+
+from vaxsim.optimize.options import Progress, ProgressCallback
+from vaxsim.plan import Plan
+
+
+def save_plan(plan: Plan, output: Path) -> Path:
+    """Write ``plan``'s bundle under ``output`` (its ``plan.json`` carries the findings and the
+    per-sub-problem solve log); return the bundle's path."""
+    return Path(plan.write(output))
+
+
+@contextmanager
+def progress_display(console: Console) -> Iterator[ProgressCallback]:
+    """A progress bar over the sub-problems (one line per window when not on a terminal)."""
+    bar = RichProgress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+    task = bar.add_task("optimizing", total=None)
+
+    def report(event: Progress) -> None:
+        label = f"{event.window[0]}..{event.window[1]} {event.name}: {event.status} {event.seconds:.2f} s"
+        bar.update(task, total=event.total, completed=event.done, description=label)
+        if not console.is_terminal and event.level == "nation":
+            console.print(f"{event.done}/{event.total} {label}", markup=False)
+
+    with bar:
+        yield report
+
+
+def summary_table(plan: Plan) -> Table:
+    """The run in one table: doses, unmet demand, objective terms, solve times, sizes."""
+    s, solver = plan.summary, plan.solver
+    table = Table(title=f"plan {plan.plan_id} ({solver['name']}, {solver['status']})", show_header=False)
+    table.add_row("doses planned", f"{s['doses_planned']:,}")
+    for dose, count in s["doses_by_dose_number"].items():
+        table.add_row(f"  dose {dose}", f"{count:,}")
+    supply = s["supply"]
+    table.add_row("doses delivered by the end", f"{supply['delivered']:,}")
+    table.add_row("wasted (open vials) / expired", f"{supply['wasted_open_vial']:,} / {supply['expired']:,}")
+    table.add_row("unmet: waiting for a first dose at the end", f"{s['unmet_first_doses_at_end']:,}")
+    table.add_row("unmet: next doses overdue at the end", f"{s['next_doses_overdue_at_end']:,}")
+    table.add_row("objective (sum over sub-problems)", f"{solver['objective']:,.1f}")
+    for term, value in s["objective_terms"].items():
+        table.add_row(f"  {term}", f"{value:,.1f}")
+    for level, times in s["levels"].items():
+        table.add_row(
+            f"{level}: {times['sub_problems']} LPs",
+            f"build {times['build_seconds']:.1f} s, solve {times['solve_seconds']:.1f} s "
+            f"(max {times['max_solve_seconds']:.2f} s)",
+        )
+    largest = s["largest_sub_problem"]
+    if largest:
+        table.add_row(
+            "largest sub-problem",
+            f"{largest['name']}: {largest['rows']:,} rows, {largest['columns']:,} columns, "
+            f"{largest['nonzeros']:,} nonzeros",
+        )
+    table.add_row("findings", f"{s['findings']:,}")
+    table.add_row("appointments", s["appointments"])
+    table.add_row("total time", f"{solver['seconds']:.1f} s")
+    return table

@@ -1,0 +1,100 @@
+"""Who gets each next dose: first-in-first-out through every district's series queues.
+
+The realised plan counts people, not individuals, and gives a next dose only to someone whose
+minimum interval has passed. Matching next doses to earlier doses first-in-first-out (oldest
+previous dose first) therefore never hands a dose to someone not yet due, and it tells each
+next dose whose it is: the person's demand class (so capacity rows of next doses carry a real
+priority group) and the person's stand-in number (so appointments of one person link up).
+
+People are runs, never one row each: the ``n``-th person of a district and demand class to get
+a first dose has number ``n``; a *piece* is a run of consecutive numbers booked in one
+(site, session, day, dose kind). Queues are matched with :func:`~vaxsim.optimize.ordered.pour`
+(northwest-corner rule = first in, first out), step by step along each series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vaxsim.optimize.context import Steps
+from vaxsim.optimize.ordered import cumsum_within, pour
+from vaxsim.optimize.vaccination_day import DoseKinds
+
+
+class SeriesError(AssertionError):
+    """A next dose found nobody owed it: a bug in the realised plan, never a user error."""
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """Bookings split by person: ``booking`` (row of the bookings), ``klass`` (demand class),
+    ``first`` (number of the run's first person in its district and class), ``persons``."""
+
+    booking: np.ndarray
+    klass: np.ndarray
+    first: np.ndarray
+    persons: np.ndarray
+
+
+def split_by_person(
+    district: np.ndarray,
+    day: np.ndarray,
+    kind: np.ndarray,
+    persons: np.ndarray,
+    order: np.ndarray,
+    kinds: DoseKinds,
+    steps: Steps,
+    classes: int,
+) -> Pieces:
+    """Pieces of every booking (``district``, ``day``, ``kind``, ``persons``; ``order`` breaks
+    ties within a day, e.g. site and session).
+
+    First doses open runs of new people; each next-dose step, in series order, takes its people
+    from the queue of the step before (same district, oldest first) and passes them on.
+    """
+    booking = np.arange(len(persons))
+    # First doses: new people, numbered per district and class in booking order.
+    first = kinds.group[kind] >= 0
+    rows = booking[first]
+    rows = rows[np.lexsort((order[rows], kind[rows], day[rows], kinds.group[kind[rows]], district[rows]))]
+    klass = kinds.group[kind[rows]]
+    start = cumsum_within(persons[rows], district[rows] * classes + klass) - persons[rows]
+    pieces = [(rows, klass, start, persons[rows])]
+    # Queue entries: (queue, day, order) sort keys with the pieces that enter the queue.
+    entered = [(rows, klass, start, persons[rows], kinds.slot[kind[rows]])]
+    for s in range(steps.size):
+        queue_slot = int(steps.prev_slot[s])
+        supply = _queue(entered, queue_slot, district, day, kind, order)
+        takers = booking[kinds.step[kind] == s]
+        takers = takers[np.lexsort((order[takers], kind[takers], day[takers], district[takers]))]
+        if not len(takers):
+            continue
+        s_rows, s_class, s_first, s_persons = supply
+        groups = int(district.max()) + 1 if len(district) else 0
+        i, j, amount = pour(district[s_rows], s_persons, district[takers], persons[takers], groups)
+        given = np.bincount(j, weights=amount, minlength=len(takers)).astype(np.int64)
+        short = np.flatnonzero(given < persons[takers])
+        if len(short):
+            t = takers[short[0]]
+            raise SeriesError(
+                f"district {district[t]}, day {day[t]}: {persons[t]} next doses (step {s}) "
+                f"for {given[short[0]]} people owed them"
+            )
+        offset = cumsum_within(amount, i) - amount  # pour's pieces of one supply run are in order
+        piece = (takers[j], s_class[i], s_first[i] + offset, amount)
+        pieces.append(piece)
+        entered.append((*piece, np.full(len(j), int(steps.slot[s]))))
+    booking_all, klass_all, first_all, persons_all = (
+        np.concatenate([p[k] for p in pieces]) for k in range(4)
+    )
+    return Pieces(booking_all, klass_all, first_all, persons_all)
+
+
+def _queue(entered, slot: int, district, day, kind, order):
+    """The pieces in queue ``slot``, sorted by district, then day, kind and ``order``."""
+    parts = [tuple(np.asarray(x)[e[4] == slot] for x in e[:4]) for e in entered]
+    rows, klass, first, persons = (np.concatenate([p[k] for p in parts]) for k in range(4))
+    sort = np.lexsort((first, klass, order[rows], kind[rows], day[rows], district[rows]))
+    return rows[sort], klass[sort], first[sort], persons[sort]
