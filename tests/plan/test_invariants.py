@@ -230,3 +230,13 @@ def test_scenario_crowding_and_throughput(tmp_path):
         f"tables/capacity.csv:{line}: {key}, session_start=07:30: about 45 people on site (Little's law: "
         "300 people over 240 min, 36 min each) > crowding limit 30",
     ]
+
+
+def test_scenario_link_lead_time(tmp_path, scenario):
+    plan = fixture_plan()
+    plan.shipments.loc[0, "arrival_date"] = "2021-08-02"
+    messages = _messages(plan, tmp_path, scenario, rule="scenario")
+    assert messages == [
+        "tables/shipments.csv:2: shipment_id=shp-national-store-06-2021-08-02: "
+        "arrives 0 day(s) after it leaves; the link takes 1"
+    ]

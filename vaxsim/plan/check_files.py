@@ -116,7 +116,7 @@ def check_datapackage(document: Any, plan_id: str, revision: int) -> list[Violat
         mine = found.get(resource["name"])
         if mine is None:
             problems.append(Violation(DATAPACKAGE, None, f"resource={resource['name']}", "missing", "schema"))
-        elif mine.get("path") != resource["path"] or mine.get("schema") != resource["schema"]:
+        elif mine.get("path") != resource["path"] or _rules(mine.get("schema")) != _rules(resource["schema"]):
             problems.append(
                 Violation(
                     DATAPACKAGE,
@@ -127,6 +127,18 @@ def check_datapackage(document: Any, plan_id: str, revision: int) -> list[Violat
                 )
             )
     return problems
+
+
+def _rules(schema: Any) -> Any:
+    """What a Table Schema enforces (names, types, constraints, keys), without its prose, so that
+    rewording a description does not fail bundles written before."""
+    if not isinstance(schema, dict):
+        return schema
+    fields = [
+        (f.get("name"), f.get("type"), f.get("constraints")) if isinstance(f, dict) else f
+        for f in schema.get("fields", [])
+    ]
+    return (fields, schema.get("primaryKey"), schema.get("uniqueKeys"), schema.get("foreignKeys"))
 
 
 def check_tables(bundle: Path, package: dict[str, Any]) -> tuple[dict[str, ParsedTable], list[Violation]]:

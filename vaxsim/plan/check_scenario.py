@@ -244,9 +244,39 @@ def check_capacity(tables: Tables, model: Model) -> list[Violation]:
     return found
 
 
+def check_shipments(tables: Tables, model: Model) -> list[Violation]:
+    """Shipments between two stores take at least the link's lead time (days). Deliveries from a
+    store to its sites are not links of the scenario and are not checked here."""
+    store_index = {store_id: i for i, store_id in enumerate(model.stores.id)}
+    lead = {
+        (int(a), int(b)): int(days)
+        for a, b, days in zip(
+            model.links.from_store, model.links.to_store, model.links.lead_time_days, strict=True
+        )
+    }
+    found = []
+    for row in tables["shipments"].itertuples():
+        if row.status == "cancelled":
+            continue
+        key = (store_index.get(row.from_site_id), store_index.get(row.to_site_id))
+        if key not in lead:
+            continue
+        days = (dt.date.fromisoformat(row.arrival_date) - dt.date.fromisoformat(row.ship_date)).days
+        if days < lead[key]:
+            found.append(
+                _v(
+                    "shipments",
+                    row.csv_line,
+                    f"shipment_id={row.shipment_id}",
+                    f"arrives {days} day(s) after it leaves; the link takes {lead[key]}",
+                )
+            )
+    return found
+
+
 def check_against_scenario(tables: Tables, model: Model) -> list[Violation]:
     """Every scenario check (the invariants that need scenario rules run separately)."""
     found = []
-    for check in (check_products, check_sites, check_lots, check_capacity):
+    for check in (check_products, check_sites, check_lots, check_shipments, check_capacity):
         found += check(tables, model)
     return found
