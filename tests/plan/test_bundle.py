@@ -140,3 +140,13 @@ def test_read_names_the_file_and_line_it_cannot_read(bundle):
         vaxsim.plan.read(bundle)
     with pytest.raises(PlanError, match="not a plan bundle folder"):
         vaxsim.plan.read(bundle / "nowhere")
+
+
+def test_non_finite_metadata_becomes_null(plan, tmp_path):
+    plan.solver["gap"] = float("inf")
+    plan.summary["ratio"] = float("nan")
+    path = plan.write(tmp_path, now=NOW)
+    manifest = json.loads((path / "manifest.json").read_text())
+    assert manifest["solver"]["gap"] is None
+    assert json.loads((path / "plan.json").read_text())["summary"]["ratio"] is None
+    assert vaxsim.plan.check(path) == []

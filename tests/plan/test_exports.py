@@ -154,6 +154,7 @@ def test_corrupted_ssl_export_fails(exported, fhir_schema, ssl_profiles, tmp_pat
     folder = shutil.copytree(folders["ssl"], tmp_path / "ssl")
     schedules = _ndjson(folder / "schedules.ndjson")
     del schedules[0]["serviceType"]
+    schedules[1]["extension"][0]["valueCoding"] = {"system": "https://vaxsim.org/products", "code": "pfizer"}
     (folder / "schedules.ndjson").write_text("".join(json.dumps(s) + "\n" for s in schedules))
     slots = _ndjson(folder / "slots-2021-08-05.ndjson")
     slots[0]["start"] = "2021-08-05T07:00:00"  # no offset
@@ -162,6 +163,9 @@ def test_corrupted_ssl_export_fails(exported, fhir_schema, ssl_profiles, tmp_pat
     messages = _not_allowed(validate_ssl_folder(folder, fhir_schema, ssl_profiles))
     schedule = f"schedules.ndjson:1: Schedule/{schedules[0]['id']}"
     assert f"{schedule}: Schedule.serviceType:c19Service: 0 found, at least 1 required" in messages
+    assert any(
+        m.startswith(f"schedules.ndjson:2: Schedule/{schedules[1]['id']}: vaccine-product:") for m in messages
+    )
     slot = f"slots-2021-08-05.ndjson:1: Slot/{slots[0]['id']}"
     assert f"{slot}: slot-capacity: 0 is not a whole number of at least 1" in messages
     assert f"{slot}: slot-start: '2021-08-05T07:00:00' is not an instant with an offset" in messages

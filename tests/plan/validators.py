@@ -32,6 +32,9 @@ SSL_PROFILES = {
     "Slot": "http://fhir-registry.smarthealthit.org/StructureDefinition/vaccine-slot",
 }
 SLOT_CAPACITY = "http://fhir-registry.smarthealthit.org/StructureDefinition/slot-capacity"
+VACCINE_PRODUCT = "http://fhir-registry.smarthealthit.org/StructureDefinition/vaccine-product"
+VACCINE_DOSE = "http://fhir-registry.smarthealthit.org/StructureDefinition/vaccine-dose"
+CVX = "http://hl7.org/fhir/sid/cvx"
 FILE_TYPES = {"locations.ndjson": "Location", "schedules.ndjson": "Schedule"}
 
 
@@ -254,6 +257,22 @@ def _slot_rules(resource: dict[str, Any]) -> list[str]:
     return found
 
 
+def _schedule_rules(resource: dict[str, Any]) -> list[str]:
+    """The specification's text: the vaccine-product extension carries a CVX code, the
+    vaccine-dose extension a dose number of at least 1."""
+    found = []
+    for extension in resource.get("extension", []):
+        if extension.get("url") == VACCINE_PRODUCT:
+            coding = extension.get("valueCoding", {})
+            if coding.get("system") != CVX or not str(coding.get("code", "")).isdigit():
+                found.append(f"vaccine-product: {coding!r} is not a CVX code")
+        if extension.get("url") == VACCINE_DOSE:
+            value = extension.get("valueInteger")
+            if not isinstance(value, int) or value < 1:
+                found.append(f"vaccine-dose: {value!r} is not a dose number")
+    return found
+
+
 def _telecom_rules(resource: dict[str, Any]) -> list[str]:
     found = []
     for contact in resource.get("telecom", []):
@@ -307,6 +326,8 @@ def validate_resource(
         found += _slot_rules(resource)
     if resource.get("resourceType") == "Location":
         found += _telecom_rules(resource)
+    if resource.get("resourceType") == "Schedule":
+        found += _schedule_rules(resource)
     return found
 
 

@@ -26,7 +26,7 @@ SOLVER_KEYS = ("name", "status", "objective", "gap", "seconds")
 def plain(value: Any) -> Any:
     """``value`` with numpy / pandas scalars and containers turned into plain JSON values.
 
-    ``NaN`` becomes ``null`` (JSON has no NaN), dates become ISO text.
+    ``NaN`` and infinities become ``null`` (JSON has neither), dates become ISO text.
     """
     if isinstance(value, dict):
         return {str(key): plain(item) for key, item in value.items()}
@@ -39,7 +39,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else float(value)
+        return float(value) if math.isfinite(value) else None  # JSON has no NaN or infinity
     if isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
         return value.isoformat()
     return value
