@@ -163,3 +163,15 @@ def test_random_corruption_is_reported_never_raised(written_bundle, tmp_path):
         files = {v.file for v in found}
         assert f"tables/{table}.csv" in files, (table, line, column, value, [str(v) for v in found])
         assert all(v.rule != "checker" for v in found), [str(v) for v in found]
+
+
+def test_manifest_metadata(bundle):
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    manifest["generated_at"] = "2021-08-01 09:00"
+    del manifest["generator"]["git_sha"]
+    manifest["status"] = "approved"
+    (bundle / "manifest.json").write_text(json.dumps(manifest))
+    messages = _messages(bundle)
+    assert "manifest.json: generated_at: '2021-08-01 09:00' is not an instant with its offset" in messages
+    assert "manifest.json: generator: needs name, version and git_sha" in messages
+    assert "plan.json: status: 'proposed' differs from manifest.json ('approved')" in messages

@@ -14,7 +14,7 @@ import jsonschema
 from vaxsim.plan.bundle import DATAPACKAGE, PLAN_JSON
 from vaxsim.plan.checksums import sha256_file
 from vaxsim.plan.csv_table import csv_rows
-from vaxsim.plan.datapackage import datapackage, table_path
+from vaxsim.plan.datapackage import INSTANT_PATTERN, datapackage, table_path
 from vaxsim.plan.frictionless import ParsedTable, foreign_key_problems, parse_csv, parse_value
 from vaxsim.plan.json_schema import shipped_schema
 from vaxsim.plan.manifest import MANIFEST
@@ -49,6 +49,19 @@ def check_manifest(bundle: Path, manifest: Any) -> list[Violation]:
         problems.append(
             Violation(MANIFEST, None, "", f"format {manifest.get('format')!r} is not {FORMAT}", "manifest")
         )
+    if not re.fullmatch(INSTANT_PATTERN, str(manifest.get("generated_at", ""))):
+        problems.append(
+            Violation(
+                MANIFEST,
+                None,
+                "generated_at",
+                f"{manifest.get('generated_at')!r} is not an instant with its offset",
+                "manifest",
+            )
+        )
+    generator = manifest.get("generator")
+    if not isinstance(generator, dict) or not {"name", "version", "git_sha"} <= set(generator):
+        problems.append(Violation(MANIFEST, None, "generator", "needs name, version and git_sha", "manifest"))
     expected_name = f"plan-{manifest.get('plan_id')}-r{manifest.get('revision')}"
     if bundle.name != expected_name:
         problems.append(
