@@ -71,6 +71,7 @@ class SiteDay:
         self.seed = seed
         self.slot_minutes = slot_minutes
         self.type_names = list(model.site_types)
+        self.site_ids = model.sites.id.to_numpy(dtype=object)  # converted once, not per session batch
         type_of_site = np.array([self.type_names.index(t) for t in model.sites.type], dtype=np.int64)
         site, kind, start, end, weight = [], [], [], [], []
         for t, name in enumerate(self.type_names):
@@ -108,17 +109,31 @@ class SiteDay:
                         rng, name, mine[chunk], counts[chunk], doses_per_vial, histograms, wait_sums
                     )
                 )
-        columns = ["site", "peak", "minutes_above", "busy", "server_minutes", "wait"]
-        table = pd.concat(parts) if parts else pd.DataFrame(columns=columns)
-        sites = table.groupby("site", sort=True).agg(
-            peak_on_site=("peak", "max"),
-            minutes_above_crowding_limit=("minutes_above", "sum"),
-            injection_busy_minutes=("busy", "sum"),
-            injection_server_minutes=("server_minutes", "sum"),
-            wait_minutes=("wait", "sum"),
-        )
-        sites.insert(0, "day", day)
-        return DayQueues(day, sites.reset_index(), histograms, wait_sums)
+        # Per site: the largest peak of its sessions, and sums of the rest (numpy, not a
+        # pandas groupby per day: this runs once per simulated day).
+        if parts:
+            columns = (np.concatenate(column) for column in zip(*parts, strict=True))
+            site, peak, minutes_above, busy, server_minutes, wait = columns
+        else:
+            site, peak = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            minutes_above = busy = server_minutes = wait = np.zeros(0)
+        sites, index = np.unique(site, return_inverse=True)
+        peak_on_site = np.zeros(len(sites), dtype=peak.dtype)
+        np.maximum.at(peak_on_site, index, peak)
+
+        def total(values: np.ndarray) -> np.ndarray:
+            return np.bincount(index, weights=values, minlength=len(sites))
+
+        table = pd.DataFrame({
+            "day": day,
+            "site": sites,
+            "peak_on_site": peak_on_site,
+            "minutes_above_crowding_limit": total(minutes_above),
+            "injection_busy_minutes": total(busy),
+            "injection_server_minutes": total(server_minutes),
+            "wait_minutes": total(wait),
+        })
+        return DayQueues(day, table, histograms, wait_sums)
 
     def _run_sessions(
         self,
@@ -129,7 +144,9 @@ class SiteDay:
         doses_per_vial: np.ndarray,
         histograms: dict[tuple[str, str], np.ndarray],
         wait_sums: dict[tuple[str, str], float],
-    ) -> pd.DataFrame:
+    ) -> tuple[np.ndarray, ...]:
+        """Simulate sessions of one site type; per session: site, peak on site, minutes above
+        the crowding limit, injection busy minutes, injection server minutes, summed waits."""
         site_type = self.model.site_types[type_name]
         templates = self.sessions
         site = templates.site[rows]
@@ -159,15 +176,13 @@ class SiteDay:
                 inp.crowding_limit[crowded],
             ).minutes_above
         injection = int(inp.injection[0])
-        return pd.DataFrame(
-            {
-                "site": site,
-                "peak": peak,
-                "minutes_above": minutes_above,
-                "busy": result.busy[injection],
-                "server_minutes": inp.servers[:, injection] * inp.session_minutes,
-                "wait": np.nansum(result.wait, axis=(0, 1)),
-            }
+        return (
+            site,
+            peak,
+            minutes_above,
+            result.busy[injection],
+            inp.servers[:, injection] * inp.session_minutes,
+            np.nansum(result.wait, axis=(0, 1)),
         )
 
     def _session_input(
@@ -211,7 +226,7 @@ class SiteDay:
         names = np.array([[s.name for s in site_type.stations]] * sessions, dtype=object)
         roles = np.array([[s.role for s in site_type.stations]] * sessions, dtype=object)
         return SessionInput(
-            site=self.model.sites.id.to_numpy()[site],
+            site=self.site_ids[site],
             session=np.zeros(sessions, dtype=np.int64),
             session_start=start,
             session_end=end,
