@@ -12,6 +12,8 @@ beside this file for how the format is read.
 from __future__ import annotations
 
 import os
+import sys
+import types
 from typing import TYPE_CHECKING
 
 from vaxsim.plan.bundle import bundle_name, write_bundle
@@ -37,6 +39,13 @@ def check(
 
     return check_bundle(bundle_path, scenario)
 
+
+# `from vaxsim.plan.check import check` (the checker module's name before it was renamed so as
+# not to shadow this function) keeps working: an alias module in sys.modules, never set as an
+# attribute of the package, so `vaxsim.plan.check` stays the function.
+_alias = types.ModuleType(f"{__name__}.check", "Alias: use vaxsim.plan.check or vaxsim.plan.checker.")
+_alias.check = check  # type: ignore[attr-defined]
+sys.modules.setdefault(_alias.__name__, _alias)
 
 __all__ = [
     "FORMAT",
