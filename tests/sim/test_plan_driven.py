@@ -139,3 +139,17 @@ def test_the_state_of_a_campaign_adds_up(demo_model):
         + campaign.record.dropped.sum()
     )
     assert accounted == registered.sum() - campaign.to_register.sum()
+
+
+def test_replanning_to_the_same_plan_changes_nothing(demo_model, demo_plan, driven):
+    states = []
+
+    def same_plan(state):
+        states.append(state.day)
+        return demo_plan
+
+    twin = simulate(demo_model, seed=3, plan=demo_plan, site_queues=False, replan=same_plan, replan_every=14)
+    assert states == [14, 28, 42, 56]
+    pd.testing.assert_frame_equal(twin.daily, driven.daily)
+    pd.testing.assert_frame_equal(twin.plan_vs_realised, driven.plan_vs_realised)
+    assert twin.summary()["plan"]["plans_followed"] == 5

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from vaxsim.errors import VaxsimError
 from vaxsim.model import Model, compile_model
 from vaxsim.plan import Plan
 from vaxsim.plan import read as read_plan
@@ -15,6 +16,7 @@ from vaxsim.results.results import Results, build_results
 from vaxsim.scenario import Scenario
 from vaxsim.sim.engine import Campaign
 from vaxsim.sim.plan_directives import PlanDirectives
+from vaxsim.sim.state import CampaignState, snapshot
 
 
 def simulate(
@@ -25,6 +27,8 @@ def simulate(
     workers: int | None = None,
     on_day: Callable[[int], None] | None = None,
     plan: Plan | str | os.PathLike[str] | None = None,
+    replan: Callable[[CampaignState], Plan] | None = None,
+    replan_every: int | None = None,
 ) -> Results:
     """Simulate the campaign of ``scenario`` (a loaded scenario or a compiled model).
 
@@ -39,6 +43,11 @@ def simulate(
     shipments and appointment slots instead of the rule-based policies
     (:mod:`vaxsim.sim.plan_directives`); the results then compare planned and realised doses
     (``plan_vs_realised`` and ``results.summary()["plan"]``).
+
+    ``replan`` with ``replan_every`` (days) is the digital-twin mode: every ``replan_every``
+    days the campaign's state (:class:`~vaxsim.sim.state.CampaignState`) is handed to
+    ``replan``, and the plan it returns is followed from that day on (see
+    :mod:`vaxsim.sim.twin`). Planned doses are then those of the plan in force each day.
     """
     model = scenario if isinstance(scenario, Model) else compile_model(scenario)
     policies = model.scenario.policies
@@ -46,11 +55,21 @@ def simulate(
         plan = policies.plan
     if plan is not None and not isinstance(plan, Plan):
         plan = read_plan(plan)
+    if replan is not None and (plan is None or not replan_every or replan_every < 1):
+        raise VaxsimError("re-planning needs a first plan and replan_every >= 1 days")
     directives = PlanDirectives.from_plan(model, plan) if plan is not None else None
+    followed = [(0, plan, directives)] if plan is not None else []
     seed = model.scenario.campaign.seed if seed is None else seed
     campaign = Campaign(model, seed, on_day=on_day, site_queues=site_queues, workers=workers, plan=directives)
     queues = campaign.site_queues
     try:
+        if replan is not None:
+            for day in range(replan_every, len(model.dates), replan_every):
+                campaign.run(until_day=day)
+                new_plan = replan(snapshot(campaign, day))
+                directives = PlanDirectives.from_plan(model, new_plan)
+                campaign.use_plan(directives, from_day=day)
+                followed.append((day, new_plan, directives))
         record = campaign.run()
         waits, queue_sites = queues.tables() if queues is not None else (pd.DataFrame(), None)
     finally:
@@ -69,22 +88,34 @@ def simulate(
         }
     )
     results.warnings = list(campaign.vaccine.chain.warnings)
-    if directives is not None:
-        _compare_with_plan(results, plan, directives)
+    if followed:
+        _compare_with_plans(results, model, followed)
     return results
 
 
-def _compare_with_plan(results: Results, plan: Plan, directives: PlanDirectives) -> None:
-    """Planned against realised doses per date, province, product and dose number."""
+def _compare_with_plans(
+    results: Results, model: Model, followed: list[tuple[int, Plan, PlanDirectives]]
+) -> None:
+    """Planned against realised doses per date, province, product and dose number; each day's
+    planned doses are those of the plan in force that day."""
     keys = ["date", "province", "product", "dose_number"]
+    pieces = []
+    for k, (from_day, _, directives) in enumerate(followed):
+        until = followed[k + 1][0] if k + 1 < len(followed) else len(model.dates)
+        planned = directives.planned
+        day = (pd.to_datetime(planned.date) - model.dates[0]).dt.days
+        pieces.append(planned[(day >= from_day) & (day < until)])
+    planned = pd.concat(pieces, ignore_index=True)
+    plan = followed[-1][1]
     realised = results.daily.rename(columns={"doses": "realised"})
-    table = directives.planned.merge(realised, on=keys, how="outer").fillna({"planned": 0, "realised": 0})
+    table = planned.merge(realised, on=keys, how="outer").fillna({"planned": 0, "realised": 0})
     table = table.astype({"planned": "int64", "realised": "int64"}).sort_values(keys, ignore_index=True)
     results.plan_vs_realised = table
     planned, done = int(table.planned.sum()), int(table.realised.sum())
     results.info["plan"] = {
         "plan_id": plan.plan_id,
         "revision": plan.revision,
+        "plans_followed": len(followed),
         "planned_doses": planned,
         "realised_doses": done,
         "realised_share": done / planned if planned else None,
