@@ -16,9 +16,12 @@ Solver = Literal["cbc", "highs"]
 Method = Literal["auto", "simplex", "ipm"]
 
 #: Above this many LP columns, ``method="auto"`` asks HiGHS for its interior-point solver
-#: (with crossover); below it, dual simplex is faster on these staircase LPs (measured, see
-#: benchmarks/optimize.md).
+#: (with crossover); below it, dual simplex is as fast or faster (measured on vietnam-2021's
+#: province LPs, see benchmarks/optimize.md).
 IPM_ABOVE_COLUMNS = 4_000
+#: Above this many LP columns, ``method="auto"`` asks CBC (Clp) for its barrier; below it,
+#: primal simplex. CBC's default dual simplex took 4x longer on the national LP.
+CBC_BARRIER_ABOVE_COLUMNS = 20_000
 
 
 @dataclass(frozen=True)

@@ -37,12 +37,17 @@ from vaxsim.optimize.solvers import solve, solve_lexicographic
 
 @dataclass
 class Run:
-    """What the rolling horizon produced: the realised plan and the per-sub-problem logs."""
+    """What the rolling horizon produced: the realised plan and the per-sub-problem logs.
+
+    ``wall`` is wall-clock seconds per phase over all windows: ``assemble`` (sub-problem data),
+    ``nation`` and ``provinces`` (build, solve and extract; provinces in parallel when
+    ``threads > 1``), ``realise`` (rounding and repair, day by day)."""
 
     realiser: Realiser
     log: pd.DataFrame
     findings: pd.DataFrame
     seconds: float
+    wall: dict[str, float]
 
 
 def solve_subproblem(sub: SubProblem, options: SolverOptions, lexicographic: bool) -> SubSolution:
@@ -77,30 +82,38 @@ def run(ctx: Context, progress: ProgressCallback | None = None) -> Run:
     solver = options.solver
     lexicographic = options.planning.lexicographic
     single = replace(solver, threads=1)
+    wall = dict.fromkeys(("assemble", "nation", "provinces", "realise"), 0.0)
     with _pool(solver.threads) as pool:
         for window in plan_windows:
             first = _date(ctx, window.start)
             last = _date(ctx, min(window.start + window.days, ctx.days) - 1)
+            tick = time.perf_counter()
             classes = window_classes(ctx, realiser.ledger, window)
             dw = district_window(ctx, realiser.people, window)
-            assembled = time.perf_counter()
             nation_sub = nation_problem(ctx, realiser.ledger, realiser.people, classes, window, dw)
-            assemble_seconds = time.perf_counter() - assembled
+            assemble_seconds = time.perf_counter() - tick
+            wall["assemble"] += assemble_seconds
+            tick = time.perf_counter()
             nation = solve_subproblem(nation_sub, solver, lexicographic)
+            wall["nation"] += time.perf_counter() - tick
             done += 1
             logs.append(_log_row(window, nation, assemble_seconds, first, last))
             found.append(nation.log.pop("findings"))
             _report(progress, done, total, nation, (first, last))
+            tick = time.perf_counter()
             realiser.nation(window, nation_sub, nation, classes)
+            wall["realise"] += time.perf_counter() - tick
 
-            assembled = time.perf_counter()
+            tick = time.perf_counter()
             subs = [
                 province_problem(
                     ctx, realiser.ledger, realiser.people, classes, window, dw, p, nation, nation_sub
                 )
                 for p in range(provinces)
             ]
-            assemble_seconds = (time.perf_counter() - assembled) / max(provinces, 1)
+            assemble_seconds = (time.perf_counter() - tick) / max(provinces, 1)
+            wall["assemble"] += time.perf_counter() - tick
+            tick = time.perf_counter()
             solutions: list[SubSolution] = []
             results = (
                 pool.map(solve_subproblem, subs, [single] * len(subs), [lexicographic] * len(subs))
@@ -113,10 +126,13 @@ def run(ctx: Context, progress: ProgressCallback | None = None) -> Run:
                 logs.append(_log_row(window, solution, assemble_seconds, first, last))
                 found.append(solution.log.pop("findings"))
                 _report(progress, done, total, solution, (first, last))
+            wall["provinces"] += time.perf_counter() - tick
+            tick = time.perf_counter()
             realiser.provinces(window, subs, solutions, classes, dw)
+            wall["realise"] += time.perf_counter() - tick
     log = pd.DataFrame(logs)
     table = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
-    return Run(realiser, log, table, time.perf_counter() - started)
+    return Run(realiser, log, table, time.perf_counter() - started, wall)
 
 
 def _date(ctx: Context, day: int) -> str:
@@ -157,6 +173,8 @@ def _pool(threads: int) -> Iterator[ProcessPoolExecutor | None]:
     if threads <= 1:
         yield None
         return
+    # Fork is safe: every HiGHS solve shuts its thread pool down when it ends (solvers.py), so
+    # no child inherits a pool whose threads it does not have.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(max_workers=threads, mp_context=multiprocessing.get_context(method)) as pool:
         yield pool

@@ -21,7 +21,7 @@ import scipy.sparse as sparse
 
 from vaxsim.errors import VaxsimError
 from vaxsim.optimize.lp import LinearProgram
-from vaxsim.optimize.options import IPM_ABOVE_COLUMNS, SolverOptions
+from vaxsim.optimize.options import CBC_BARRIER_ABOVE_COLUMNS, IPM_ABOVE_COLUMNS, SolverOptions
 
 
 class SolveError(VaxsimError):
@@ -84,9 +84,11 @@ def solve_lexicographic(lp: LinearProgram, options: SolverOptions) -> Solution:
 
 
 def _method(lp: LinearProgram, options: SolverOptions) -> str:
+    """``ipm`` or ``simplex``: as asked, else by size (integer programs: the solver's own)."""
     if options.method != "auto":
         return options.method
-    return "ipm" if lp.shape[1] > IPM_ABOVE_COLUMNS and not lp.is_mip else "simplex"
+    above = CBC_BARRIER_ABOVE_COLUMNS if options.solver == "cbc" else IPM_ABOVE_COLUMNS
+    return "ipm" if lp.shape[1] > above and not lp.is_mip else "simplex"
 
 
 def _solve_highs(lp: LinearProgram, options: SolverOptions) -> Solution:
@@ -126,6 +128,9 @@ def _solve_highs(lp: LinearProgram, options: SolverOptions) -> Solution:
     started = time.perf_counter()
     highs.run()
     seconds = time.perf_counter() - started
+    # Stop HiGHS's global thread pool: a process forked later (the province workers) would
+    # inherit it without its threads, and its solves would end with status "Not Set".
+    highspy.Highs.resetGlobalScheduler(True)
     status = highs.getModelStatus()
     info = highs.getInfo()
     feasible = info.primal_solution_status == 2  # kSolutionStatusFeasible
@@ -174,11 +179,14 @@ def _solve_cbc(lp: LinearProgram, options: SolverOptions) -> Solution:
         # PuLP 3.3 announces that its bundled CBC moves to an extra in PuLP 4; it is the
         # CBC this project relies on (pulp is pinned below 3.4).
         warnings.simplefilter("ignore", DeprecationWarning)
+        method = _method(lp, options)
         command = pulp.PULP_CBC_CMD(
             msg=False,
             timeLimit=options.time_limit,
             gapRel=options.gap if lp.is_mip else None,
             threads=options.threads if options.threads > 1 else None,
+            # Clp's barrier, or primal simplex (faster than its default dual on these LPs).
+            options=[] if lp.is_mip else ["barrier" if method == "ipm" else "primalS"],
         )
     started = time.perf_counter()
     problem.solve(command)
@@ -192,7 +200,7 @@ def _solve_cbc(lp: LinearProgram, options: SolverOptions) -> Solution:
     objective = float(lp.cost @ x + lp.offset)
     label = "optimal" if problem.sol_status == pulp.LpSolutionOptimal else "time_limit"
     gap = None if lp.is_mip else 0.0
-    return Solution(x, objective, label, gap, seconds, "cbc", "simplex", setup)
+    return Solution(x, objective, label, gap, seconds, "cbc", "mip" if lp.is_mip else method, setup)
 
 
 def pulp_problem(lp: LinearProgram):

@@ -176,6 +176,7 @@ def _summary(ctx: Context, result: Run, conservation: dict[str, int], booked: in
         "horizon_days": ctx.horizon,
         "replan_every_days": ctx.replan,
         "levels": levels,
+        "wall_seconds": {phase: float(seconds) for phase, seconds in result.wall.items()},
         "largest_sub_problem": (
             {
                 "name": str(largest.sub_problem),

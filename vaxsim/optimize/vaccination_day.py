@@ -183,6 +183,19 @@ class Districts:
         """People eligible for each next-dose step and not yet given it, ``[d, s]``."""
         return np.clip(self.eligible - self.given_total[:, self.ctx.steps.slot], 0, None)
 
+    def last_chance(self, day: np.ndarray, active: np.ndarray) -> np.ndarray:
+        """People whose maximum interval for each next-dose step ends on their district's
+        ``day`` and who have not had the dose, ``[d, s]`` (0 where not ``active``)."""
+        steps = self.ctx.steps
+        result = np.zeros((len(day), steps.size), dtype=np.int64)
+        rows = np.flatnonzero(active)
+        for s in range(steps.size):
+            ends = day[rows] - int(steps.max_days[s])
+            ok = ends >= 0
+            at_risk = self.due[rows[ok], s] + self.given[rows[ok], steps.prev_slot[s], ends[ok]]
+            result[rows[ok], s] = np.clip(at_risk - self.given_total[rows[ok], steps.slot[s]], 0, None)
+        return result
+
     def overdue(self) -> np.ndarray:
         """People past the maximum interval without the next dose, ``[d, s]``."""
         return np.clip(self.due - self.given_total[:, self.ctx.steps.slot], 0, None)

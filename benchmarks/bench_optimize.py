@@ -1,0 +1,191 @@
+"""Benchmark: the optimizer on vietnam-2021, whole horizon, down to the site level.
+
+Run: ``.venv/bin/python benchmarks/bench_optimize.py [--solver highs|cbc] [--threads N]``.
+Runs the phases of :func:`vaxsim.optimize` one by one (demand forecast, run constants, rolling
+horizon, plan tables) and prints wall time per phase and per level, the model build time
+(numpy blocks) and solver setup time (PuLP model for CBC, matrices for HiGHS) and their share of
+the total, solve time per level (sum, largest), peak memory (PSS of this process and its worker
+processes), the size of the largest sub-problem, doses planned against the supply arrived, and
+the load average (other jobs on the machine slow the wall time). Appends the figures with the
+machine to ``benchmarks/optimize.jsonl``. Targets (issue 5): under 60 s with HiGHS, under
+3 minutes with CBC, build time under 25 % of the total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pulp
+
+import vaxsim
+from vaxsim.optimize.context import make_context
+from vaxsim.optimize.demand import forecast_demand
+from vaxsim.optimize.options import Options, SolverOptions
+from vaxsim.optimize.rolling import run
+from vaxsim.optimize.to_plan import to_plan
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "vietnam-2021.yaml"
+RECORD = Path(__file__).with_name("optimize.jsonl")
+
+
+class MemorySampler(threading.Thread):
+    """Peak proportional set size (PSS) of this process and its workers, sampled every 0.1 s
+    (forked workers share the parent's pages; RSS would count them twice)."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_mib = 0.0
+        self.stopped = threading.Event()
+
+    @staticmethod
+    def _pss_kib(pid: int) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    @staticmethod
+    def _family(pid: int) -> list[int]:
+        pids = [pid]
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                pids += MemorySampler._family(int(child))
+        return pids
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.1):
+            try:
+                total = sum(self._pss_kib(pid) for pid in self._family(os.getpid()))
+            except OSError:
+                continue
+            self.peak_mib = max(self.peak_mib, total / 1024)
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default=str(SCENARIO))
+    parser.add_argument("--solver", choices=("highs", "cbc"), default="highs")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="province LPs at once")
+    parser.add_argument("--no-record", action="store_true", help="do not append to optimize.jsonl")
+    args = parser.parse_args()
+
+    sampler = MemorySampler()
+    sampler.start()
+    marks = {"start": time.perf_counter()}
+    model = vaxsim.compile_model(vaxsim.load(args.scenario))
+    marks["model"] = time.perf_counter()
+    options = Options(solver=SolverOptions(solver=args.solver, threads=args.threads))
+    demand = forecast_demand(model)
+    marks["demand"] = time.perf_counter()
+    ctx = make_context(model, options, demand)
+    marks["context"] = time.perf_counter()
+    result = run(ctx)
+    marks["run"] = time.perf_counter()
+    plan = to_plan(ctx, result)
+    marks["plan"] = time.perf_counter()
+    sampler.stopped.set()
+
+    log = result.log
+    optimize_seconds = marks["plan"] - marks["model"]
+    build = float(log.build_seconds.sum())
+    setup = float(log.setup_seconds.sum())
+    levels = {}
+    for level, rows in log.groupby("level", sort=False):
+        levels[level] = {
+            "sub_problems": len(rows),
+            "wall": round(result.wall["nation" if level == "nation" else "provinces"], 2),
+            "build_sum": round(float(rows.build_seconds.sum()), 2),
+            "setup_sum": round(float(rows.setup_seconds.sum()), 2),
+            "solve_sum": round(float(rows.solve_seconds.sum()), 2),
+            "solve_max": round(float(rows.solve_seconds.max()), 2),
+            "statuses": {str(k): int(v) for k, v in rows.status.value_counts().items()},
+            "methods": {str(k): int(v) for k, v in rows.method.value_counts().items()},
+        }
+    largest = log.loc[log.nonzeros.idxmax()]
+    supply = plan.summary["supply"]
+    figures = {
+        "date": dt.date.today().isoformat(),
+        "scenario": Path(args.scenario).name,
+        "machine": {
+            "cpus": os.cpu_count(),
+            "processor": platform.processor() or platform.machine(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "pulp": pulp.__version__,
+            "highspy": _highspy_version(),
+        },
+        "solver": args.solver,
+        "threads": args.threads,
+        "seconds": {
+            "load_and_compile": round(marks["model"] - marks["start"], 2),
+            "demand_forecast": round(marks["demand"] - marks["model"], 2),
+            "context": round(marks["context"] - marks["demand"], 2),
+            "rolling_horizon": round(marks["run"] - marks["context"], 2),
+            **{f"  {phase}": round(seconds, 2) for phase, seconds in result.wall.items()},
+            "plan_tables": round(marks["plan"] - marks["run"], 2),
+            "optimize_total": round(optimize_seconds, 2),
+        },
+        "model_build_seconds": round(build, 2),
+        "solver_setup_seconds": round(setup, 2),
+        "build_share_of_total": round(build / optimize_seconds, 4),
+        "build_and_setup_share_of_total": round((build + setup) / optimize_seconds, 4),
+        "levels": levels,
+        "largest_sub_problem": {
+            "name": str(largest.sub_problem),
+            "window": int(largest.window),
+            "rows": int(largest.rows),
+            "columns": int(largest.columns),
+            "nonzeros": int(largest.nonzeros),
+        },
+        "windows": int(log.window.nunique()),
+        "period_days": ctx.period,
+        "horizon_days": ctx.horizon,
+        "replan_every_days": ctx.replan,
+        "cpu_seconds": round(_cpu_seconds(), 1),
+        "load_average_1min_at_end": round(os.getloadavg()[0], 2),
+        "peak_memory_mib": {
+            "all_processes_pss": round(sampler.peak_mib),
+            "main_rss": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        },
+        "doses_planned": plan.summary["doses_planned"],
+        "doses_delivered_by_end": supply["delivered"],
+        "doses_within_arrived_supply": plan.summary["doses_planned"] <= supply["delivered"],
+        "objective": round(plan.solver["objective"], 1),
+        "plan_rows": {name: len(table) for name, table in plan.tables().items()},
+    }
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
+    if not args.no_record:
+        with RECORD.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(figures, ensure_ascii=False) + "\n")
+
+
+def _highspy_version() -> str | None:
+    try:
+        import highspy
+
+        return getattr(highspy, "__version__", None) or "installed"
+    except ImportError:
+        return None
+
+
+if __name__ == "__main__":
+    main()
