@@ -12,6 +12,7 @@ import hashlib
 import re
 
 import numpy as np
+import pandas as pd
 
 ID_RULE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 _OUTSIDE = re.compile(r"[^A-Za-z0-9\-.]")
@@ -42,11 +43,27 @@ def unique_ids(texts: list[str], keys: list[str] | None = None) -> list[str]:
 
 
 def keyed_ids(prefix: str, *columns: np.ndarray) -> np.ndarray:
-    """Ids ``<prefix>-<hash>`` of the rows of ``columns`` (natural key parts), vectorised
-    enough for a million rows: the parts are joined as text and hashed once each."""
+    """Ids ``<prefix>-<16 hex digits>`` of distinct rows of ``columns`` (natural key parts).
+
+    The digits combine pandas' 64-bit SipHash (fixed key, vectorised in C) of each part, so a
+    million rows take about a second where SHA-256 per row in Python took several. Two rows
+    with the same id are an error, never a silent merge.
+    """
     if not columns or len(columns[0]) == 0:
         return np.zeros(0, dtype=object)
-    text = np.asarray(columns[0]).astype(str).astype(object)
-    for column in columns[1:]:
-        text = text + "|" + np.asarray(column).astype(str).astype(object)
-    return np.array([f"{prefix}-{digest(t, 16)}" for t in text], dtype=object)
+    hashes = np.zeros(len(columns[0]), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for column in columns:
+            values = np.asarray(column)
+            part = pd.util.hash_array(values if values.dtype.kind in "iuO" else values.astype(object))
+            hashes = (hashes * np.uint64(0x100000001B3)) ^ part
+    ordered = np.sort(hashes)
+    if np.any(ordered[1:] == ordered[:-1]):
+        raise ValueError(f"{prefix}: two rows have the same key or the same hash")
+    shifts = np.arange(60, -4, -4, dtype=np.uint64)
+    nibbles = ((hashes[:, None] >> shifts[None, :]) & np.uint64(0xF)).astype(np.int64)
+    digits = _HEX[nibbles].view(f"<U{len(shifts)}").ravel()
+    return np.char.add(f"{prefix}-", digits).astype(object)
+
+
+_HEX = np.array(list("0123456789abcdef"))

@@ -62,10 +62,10 @@ class Bookings:
 
 
 def _piece_frame(
-    bookings: Bookings, pieces: Pieces, model: Model, kinds: DoseKinds, group_ids
+    bookings: Bookings, pieces: Pieces, kinds: DoseKinds, group_of_class: np.ndarray
 ) -> pd.DataFrame:
-    """One row per piece with its booking's site, session, day, district, product, dose number
-    and the priority group of its people."""
+    """One row per piece, all integer codes: its booking's site, session, day, district,
+    product, dose number, and ``group`` (priority group index of its people)."""
     b = pieces.booking
     kind = bookings.kind[b]
     return pd.DataFrame(
@@ -74,9 +74,9 @@ def _piece_frame(
             "day": bookings.day[b],
             "session": bookings.session[b],
             "district": bookings.district[b],
-            "product": model.products.id.astype(str).to_numpy()[kinds.product[kind]],
+            "product": kinds.product[kind],
             "dose": kinds.dose[kind].astype(np.int64),
-            "label": np.asarray(group_ids, dtype=object)[pieces.klass],
+            "group": np.asarray(group_of_class, dtype=np.int64)[pieces.klass],
             "persons": pieces.persons,
         }
     )
@@ -88,31 +88,34 @@ def capacity_table(
     model: Model,
     calendar: SiteCalendar,
     kinds: DoseKinds,
-    group_ids: np.ndarray,
+    group_of_class: np.ndarray,
     ids: SiteIds,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """``capacity`` and, per piece, the row of the table it falls in."""
-    frame = _piece_frame(bookings, pieces, model, kinds, group_ids)
-    keys = ["site", "day", "session", "product", "dose", "label"]
+    frame = _piece_frame(bookings, pieces, kinds, group_of_class)
+    keys = ["site", "day", "session", "product", "dose", "group"]
     grouped = frame.groupby(keys, sort=True)
     rows = grouped.persons.sum().reset_index()
     row_of_piece = grouped.ngroup().to_numpy()
-    site_id = ids.site[rows.site.to_numpy(dtype=np.int64)]
-    date = _dates(model.dates[0], rows.day.to_numpy())
     site, session = rows.site.to_numpy(dtype=np.int64), rows.session.to_numpy(dtype=np.int64)
+    site_id = ids.site[site]
+    date = _dates(model.dates[0], rows.day.to_numpy())
     start = calendar.session_start[site, session]
     end = calendar.session_end[site, session]
+    product = model.products.id.astype(str).to_numpy(dtype=object)[rows["product"].to_numpy()]
+    group = model.priority_groups.id.astype(str).to_numpy(dtype=object)[rows.group.to_numpy()]
+    dose = rows.dose.to_numpy(dtype=np.int64)
     persons = rows.persons.to_numpy(dtype=np.int64)
     table = pd.DataFrame(
         {
-            "capacity_id": keyed_ids("cap", site_id, date, start, rows["product"], rows.dose, rows.label),
+            "capacity_id": keyed_ids("cap", site_id, date, start, product, dose, group),
             "site_id": site_id,
             "service_date": date,
             "session_start": start,
             "session_end": end,
-            "product_id": rows["product"].to_numpy(dtype=object),
-            "dose_number": rows.dose.to_numpy(dtype=np.int64),
-            "priority_group": rows.label.to_numpy(dtype=object),
+            "product_id": product,
+            "dose_number": dose,
+            "priority_group": group,
             "capacity": persons,
             "booked": persons.copy(),
         },
@@ -126,37 +129,45 @@ def allocations_table(
     pieces: Pieces,
     model: Model,
     kinds: DoseKinds,
-    group_ids: np.ndarray,
+    group_of_class: np.ndarray,
     ids: SiteIds,
 ) -> pd.DataFrame:
     """``registrant_allocations``: province → district per day, then district → site per day."""
-    frame = _piece_frame(bookings, pieces, model, kinds, group_ids)
-    province_code = model.provinces.id.astype(str).to_numpy()
-    district_code = model.districts.id.astype(str).to_numpy()
-    district_province = model.districts.province.to_numpy()
+    frame = _piece_frame(bookings, pieces, kinds, group_of_class)
+    provinces, districts = len(model.provinces), len(model.districts)
+    # Units as one integer code: provinces, then districts, then sites.
+    units = np.concatenate(
+        [
+            model.provinces.id.astype(str).to_numpy(dtype=object),
+            model.districts.id.astype(str).to_numpy(dtype=object),
+            ids.site,
+        ]
+    )
     district = frame.district.to_numpy(dtype=np.int64)
-    common = {c: frame[c].to_numpy() for c in ("day", "product", "dose", "label", "persons")}
-    upper = pd.DataFrame(
-        {"from": province_code[district_province[district]], "to": district_code[district], **common}
-    )
+    province = model.districts.province.to_numpy()[district]
+    common = {c: frame[c].to_numpy() for c in ("day", "product", "dose", "group", "persons")}
+    upper = pd.DataFrame({"from": province, "to": provinces + district, **common})
     lower = pd.DataFrame(
-        {"from": district_code[district], "to": ids.site[frame.site.to_numpy(dtype=np.int64)], **common}
+        {"from": provinces + district, "to": provinces + districts + frame.site.to_numpy(), **common}
     )
-    keys = ["from", "to", "day", "product", "dose", "label"]
+    keys = ["from", "to", "day", "product", "dose", "group"]
     rows = pd.concat([upper, lower], ignore_index=True).groupby(keys, sort=True, as_index=False).persons.sum()
     rows = rows[rows.persons > 0]
     date = _dates(model.dates[0], rows.day.to_numpy())
+    origin = units[rows["from"].to_numpy()]
+    target = units[rows["to"].to_numpy()]
+    product = model.products.id.astype(str).to_numpy(dtype=object)[rows["product"].to_numpy()]
+    group = model.priority_groups.id.astype(str).to_numpy(dtype=object)[rows.group.to_numpy()]
+    dose = rows.dose.to_numpy(dtype=np.int64)
     return pd.DataFrame(
         {
-            "allocation_id": keyed_ids(
-                "alloc", rows["from"], rows["to"], date, rows["product"], rows.dose, rows.label
-            ),
-            "from_unit_id": rows["from"].to_numpy(dtype=object),
-            "to_unit_id": rows["to"].to_numpy(dtype=object),
+            "allocation_id": keyed_ids("alloc", origin, target, date, product, dose, group),
+            "from_unit_id": origin,
+            "to_unit_id": target,
             "service_date": date,
-            "product_id": rows["product"].to_numpy(dtype=object),
-            "dose_number": rows.dose.to_numpy(dtype=np.int64),
-            "priority_group": rows.label.to_numpy(dtype=object),
+            "product_id": product,
+            "dose_number": dose,
+            "priority_group": group,
             "persons": rows.persons.to_numpy(dtype=np.int64),
         },
         columns=TABLES["registrant_allocations"].column_names,

@@ -48,7 +48,7 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
     start = model.dates[0]
     ids = SiteIds.from_model(model, ctx.hierarchy)
     lot_id = lot_ids(model)
-    group_ids = ctx.demand.classes.group_id.astype(str).to_numpy()
+    group_of_class = ctx.demand.classes.group.to_numpy(dtype=np.int64)
     bookings = Bookings.from_records(realiser.records, ctx.sites)
     kinds = realiser.kinds
     pieces = split_by_person(
@@ -61,7 +61,7 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
         ctx.steps,
         ctx.demand.size,
     )
-    capacity, row_of_piece = capacity_table(bookings, pieces, model, ctx.sites, kinds, group_ids, ids)
+    capacity, row_of_piece = capacity_table(bookings, pieces, model, ctx.sites, kinds, group_of_class, ids)
     booked = int(bookings.persons.sum())
     fill = booked <= APPOINTMENTS_UP_TO if appointments is None else appointments
     shipments, lines = shipment_tables(realiser.ledger, realiser.records, ids, lot_id, start)
@@ -73,7 +73,7 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
         shipments=shipments,
         shipment_lines=lines,
         capacity=capacity,
-        registrant_allocations=allocations_table(bookings, pieces, model, kinds, group_ids, ids),
+        registrant_allocations=allocations_table(bookings, pieces, model, kinds, group_of_class, ids),
         appointments=(
             appointments_table(
                 bookings,
