@@ -32,10 +32,6 @@ from vaxsim.plan.tables import TABLES
 NOTIFY_AT = "18:00"
 
 
-class AppointmentError(AssertionError):
-    """A next dose found nobody owed it: a bug in the realised plan, never a user error."""
-
-
 def _instant(date: pd.Timestamp, hhmm: str, zone: ZoneInfo) -> str:
     hour, minute = (int(x) for x in hhmm.split(":"))
     return datetime(date.year, date.month, date.day, hour, minute, tzinfo=zone).isoformat()

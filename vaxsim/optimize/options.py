@@ -16,7 +16,7 @@ Solver = Literal["cbc", "highs"]
 Method = Literal["auto", "simplex", "ipm"]
 
 #: Above this many LP columns, ``method="auto"`` asks HiGHS for its interior-point solver
-#: (without crossover); below it, dual simplex is as fast or faster (measured on vietnam-2021's
+#: (with crossover); below it, dual simplex is as fast or faster (measured on vietnam-2021's
 #: province LPs, see benchmarks/optimize.md).
 IPM_ABOVE_COLUMNS = 4_000
 #: Above this many LP columns, ``method="auto"`` asks CBC (Clp) for its barrier; below it,

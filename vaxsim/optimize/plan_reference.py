@@ -58,10 +58,6 @@ class SiteIds:
             node_store=node_store,
         )
 
-    def of_nodes(self, nodes: np.ndarray) -> np.ndarray:
-        """Plan ids of the stores holding the stock of hierarchy ``nodes``."""
-        return self.store[self.node_store[np.asarray(nodes, dtype=np.int64)]]
-
 
 def products_table(model: Model) -> pd.DataFrame:
     """One row per product (PLAN_FORMAT.md ``products``)."""

@@ -153,6 +153,7 @@ def _log_row(window, solution: SubSolution, assemble_seconds: float, first: str,
         row[f"term_{term}"] = value
     row["doses_planned"] = float(solution.dose1.sum() + solution.dosek.sum())
     row["waiting_at_end"] = float(solution.backlog[:, :, -1].sum()) if solution.backlog.size else 0.0
+    row["lowest_coverage"] = solution.lowest_coverage
     return row
 
 

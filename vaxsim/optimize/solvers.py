@@ -119,10 +119,9 @@ def _solve_highs(lp: LinearProgram, options: SolverOptions) -> Solution:
     highs.setOptionValue("output_flag", False)
     method = _method(lp, options)
     highs.setOptionValue("solver", "ipm" if method == "ipm" else "simplex")
-    if method == "ipm" and not lp.is_mip:
-        # No crossover to a vertex: 20 % faster on the national LP, same objective (to 1e-8
-        # relative); the realisation rounds any LP solution, vertex or not.
-        highs.setOptionValue("run_crossover", "off")
+    # Crossover stays on: without it the national LP took 20 % less time, but its interior
+    # solutions spread doses over every province and lot class, which made every later
+    # sub-problem larger and the whole run 25 % slower (benchmarks/optimize.md).
     highs.setOptionValue("threads", options.threads)
     if options.time_limit is not None:
         highs.setOptionValue("time_limit", float(options.time_limit))
