@@ -63,6 +63,7 @@ class Context:
     period: int  # days per planning period
     horizon: int  # days of look-ahead per window
     replan: int  # days committed per window
+    province_horizon: int  # days of look-ahead of the province LPs
     days: int  # campaign days
     volume: np.ndarray  # litres per dose [q]
     allowance: np.ndarray  # open-vial doses discarded per dose given [q]
@@ -84,6 +85,12 @@ class Context:
         inside = (days >= 0) & (days < self.days)
         clipped = np.clip(days, 0, self.days - 1)
         return np.where(inside, self.district_capacity[np.asarray(districts)[..., None], clipped], 0)
+
+
+def province_horizon(options: Options, period: int, horizon: int, replan: int) -> int:
+    """Days of look-ahead of the province LPs (``PlanningOptions.province_horizon_days``)."""
+    days = options.planning.province_horizon_days or replan + 7
+    return min(horizon, max(replan, -(-days // period) * period))
 
 
 def planning_shape(model: Model, options: Options) -> tuple[int, int, int]:
@@ -181,6 +188,7 @@ def make_context(model: Model, options: Options, demand: Demand) -> Context:
         period=period,
         horizon=horizon,
         replan=replan,
+        province_horizon=province_horizon(options, period, horizon, replan),
         days=len(model.dates),
         volume=products.volume_litres_per_dose.to_numpy(dtype=float),
         allowance=allowance,

@@ -132,6 +132,11 @@ class PlanningOptions:
     - ``horizon_days``: look-ahead of each planning window (days, a multiple of the period).
     - ``replan_every``: days committed from each window before re-planning (a multiple of the
       period, at most ``horizon_days``).
+    - ``province_horizon_days``: look-ahead of the province LPs (at least ``replan_every``, at
+      most ``horizon_days``). The national LP has already looked ``horizon_days`` ahead to
+      decide what each province receives, so a province LP needs little beyond what it
+      commits; next doses due later are covered by the stock reserve. ``None``:
+      ``replan_every + 7`` days (LP solve time grows faster than its number of periods).
     - ``whole_vials``: ship whole vials between stores (doses otherwise).
     - ``integer``: solve shipments and doses as integers (a MIP); otherwise the LP relaxation is
       solved and rounded and repaired while the plan is realised (see FORMULATION.md).
@@ -146,6 +151,7 @@ class PlanningOptions:
     period_days: int | None = None
     horizon_days: int | None = None
     replan_every: int | None = None
+    province_horizon_days: int | None = None
     whole_vials: bool = False
     integer: bool = False
     lexicographic: bool = False
@@ -157,7 +163,7 @@ class PlanningOptions:
         if self.period_days not in (None, 1, 7):
             found.append(f"period_days must be 1 or 7 (got {self.period_days})")
         period = self.period_days or 1
-        for name in ("horizon_days", "replan_every"):
+        for name in ("horizon_days", "replan_every", "province_horizon_days"):
             value = getattr(self, name)
             if value is None:
                 continue
@@ -172,6 +178,15 @@ class PlanningOptions:
         ):
             found.append(
                 f"replan_every ({self.replan_every}) must not exceed horizon_days ({self.horizon_days})"
+            )
+        if (
+            self.province_horizon_days is not None
+            and self.replan_every is not None
+            and self.province_horizon_days < self.replan_every
+        ):
+            found.append(
+                f"province_horizon_days ({self.province_horizon_days}) must be at least "
+                f"replan_every ({self.replan_every})"
             )
         if self.next_dose_reserve is not None and not 0 <= self.next_dose_reserve <= 1:
             found.append(f"next_dose_reserve must be in [0, 1] (got {self.next_dose_reserve})")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from vaxsim.optimize.assemble import (
+    DistrictWindow,
     district_window,
     nation_problem,
     province_problem,
@@ -105,6 +106,12 @@ def run(ctx: Context, progress: ProgressCallback | None = None) -> Run:
             wall["realise"] += time.perf_counter() - tick
 
             tick = time.perf_counter()
+            # The provinces look less far ahead than the nation (Context.province_horizon).
+            periods = min(window.periods, ctx.province_horizon // window.period)
+            window = replace(window, periods=max(periods, window.committed))
+            dw = DistrictWindow(
+                dw.capacity[:, : window.periods], dw.approvals[:, :, : window.periods], dw.history, dw.pool0
+            )
             subs = [
                 province_problem(
                     ctx, realiser.ledger, realiser.people, classes, window, dw, p, nation, nation_sub
