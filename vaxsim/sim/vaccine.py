@@ -69,26 +69,19 @@ class VaccineSupply:
 
     def expected(self, day: int, until: int) -> np.ndarray:
         """Doses ``[district, product]`` earmarked for each district that are at its store, or
-        due there by day ``until`` along the routes' lead times (on the road or waiting for a
-        truck), and still usable on ``until``. The vaccine "on hand or due" that booking counts
-        on; a late truck or a store hit by an excursion turns the promise into a stock-out."""
+        on the road and due there by day ``until`` along the routes' lead times, and still
+        usable on ``until``: the vaccine "on hand or due" that booking counts on. Stock still
+        waiting upstream (for a truck, or for room in a full store) is not counted; a late truck
+        or a store hit by an excursion turns the promise into a stock-out."""
         chain = self.chain
-        network, lots, held, moving = chain.network, chain.lots, chain.stock, chain.transit
-        rows = held.select(held.owner >= 0)
-        owner = held.owner[rows]
-        days_left = network.route_days[held.node[rows], network.district_node[owner]]
-        usable = lots.use_by(held.lot[rows], held.thaw[rows]) >= until
-        due = (days_left >= 0) & (day + days_left <= until) & usable
-        cells = self.districts * self.products
-        cell = owner * self.products + lots.product[held.lot[rows]]
-        total = np.zeros(cells)
-        total += np.bincount(cell[due], weights=held.doses[rows][due], minlength=cells)
+        network, lots, moving = chain.network, chain.lots, chain.transit
+        total = chain.available(day, until - day).ravel().astype(float)
         if len(moving):
             days_left = network.route_days[network.link_to[moving.link], network.district_node[moving.owner]]
             usable = lots.use_by(moving.lot, moving.thaw) >= until
             due = (days_left >= 0) & (moving.arrive + days_left <= until) & usable
             cell = moving.owner * self.products + lots.product[moving.lot]
-            total += np.bincount(cell[due], weights=moving.doses[due], minlength=cells)
+            total += np.bincount(cell[due], weights=moving.doses[due], minlength=total.size)
         return total.astype(np.int64).reshape(self.districts, self.products)
 
     def vaccinate(self, day: int, wanted: np.ndarray, site_weight: np.ndarray) -> np.ndarray:
