@@ -86,6 +86,7 @@ def main() -> None:
     parser.add_argument("--solver", choices=("highs", "cbc"), default="highs")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1, help="province LPs at once")
     parser.add_argument("--no-record", action="store_true", help="do not append to optimize.jsonl")
+    parser.add_argument("--note", default="", help="recorded with the figures (what was different)")
     args = parser.parse_args()
 
     sampler = MemorySampler()
@@ -171,6 +172,7 @@ def main() -> None:
         "doses_within_arrived_supply": plan.summary["doses_planned"] <= supply["delivered"],
         "objective": round(plan.solver["objective"], 1),
         "plan_rows": {name: len(table) for name, table in plan.tables().items()},
+        "note": args.note,
     }
     print(json.dumps(figures, indent=2, ensure_ascii=False))
     if not args.no_record:

@@ -212,8 +212,8 @@ def pulp_problem(lp: LinearProgram):
     import pulp
 
     problem = pulp.LpProblem(lp.name.replace(" ", "_")[:60] or "vaxsim", pulp.LpMinimize)
-    lower = [None if np.isinf(v) else float(v) for v in lp.col_lower]
-    upper = [None if np.isinf(v) else float(v) for v in lp.col_upper]
+    lower = [None if v == -np.inf else v for v in lp.col_lower.tolist()]
+    upper = [None if v == np.inf else v for v in lp.col_upper.tolist()]
     columns = [
         problem.add_variable(
             f"x{j}", lower[j], upper[j], pulp.LpInteger if lp.integer[j] else pulp.LpContinuous
@@ -225,21 +225,43 @@ def pulp_problem(lp: LinearProgram):
         pulp.LpAffineExpression([(columns[j], float(lp.cost[j])) for j in nonzero], constant=float(lp.offset))
     )
     matrix = lp.matrix.tocsr()
-    indptr, indices, data = matrix.indptr, matrix.indices.tolist(), matrix.data.tolist()
+    indptr = matrix.indptr.tolist()
+    data = matrix.data.tolist()
+    entries = [columns[j] for j in matrix.indices.tolist()]  # the row's variables, row after row
+    lows, highs = lp.row_lower.tolist(), lp.row_upper.tolist()
+    inf = float("inf")
+    expression, constraint = pulp.LpAffineExpression, pulp.LpConstraint
+    add = _constraint_adder(problem)
     for i in range(lp.shape[0]):
         start, stop = indptr[i], indptr[i + 1]
-        terms = [(columns[j], v) for j, v in zip(indices[start:stop], data[start:stop], strict=True)]
-        low, high = lp.row_lower[i], lp.row_upper[i]
-        if not terms and low <= 1e-9 and high >= -1e-9:
+        low, high = lows[i], highs[i]
+        if start == stop and low <= 1e-9 and high >= -1e-9:
             continue  # an empty row that zero satisfies
+        # dict(zip(...)) inside LpAffineExpression: no Python loop over the row's entries; a
+        # range row's two constraints share the (read-only) expression.
+        row = expression(zip(entries[start:stop], data[start:stop], strict=True))
         if low == high:
-            problem.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms), 0, f"r{i}", float(low)))
+            add(constraint(row, 0, f"r{i}", low))
             continue
-        if not np.isinf(low):
-            problem.addConstraint(pulp.LpConstraint(pulp.LpAffineExpression(terms), 1, f"r{i}", float(low)))
-        if not np.isinf(high):
-            problem.addConstraint(
-                pulp.LpConstraint(pulp.LpAffineExpression(terms), -1, f"r{i}u", float(high))
-            )
+        if low != -inf:
+            add(constraint(row, 1, f"r{i}", low))
+        if high != inf:
+            add(constraint(row, -1, f"r{i}u", high))
     problem._vaxsim_columns = columns  # type: ignore[attr-defined]
     return problem
+
+
+def _constraint_adder(problem):
+    """``problem.addConstraint``, without its re-registration of every variable of every row
+    (ours are all registered already by ``add_variable``; that check was a fifth of the PuLP
+    model's build time). Falls back to ``addConstraint`` if PuLP's internals differ."""
+    store = getattr(problem, "_constraints", None)
+    modified = getattr(problem, "modifiedConstraints", None)
+    if not isinstance(store, dict) or not isinstance(modified, list):
+        return problem.addConstraint
+
+    def add(constraint) -> None:
+        store[constraint.name] = constraint
+        modified.append(constraint)
+
+    return add
