@@ -416,18 +416,29 @@ def optimize(
     time_limit: Annotated[float | None, typer.Option(help="Seconds per sub-problem.")] = None,
     gap: Annotated[float, typer.Option(help="Relative optimality gap (integer programs).")] = 1e-4,
     threads: Annotated[int, typer.Option(help="Province sub-problems solved at once.")] = 1,
+    demand: Annotated[
+        Path | None,
+        typer.Option(help="CSV of approved registrants (district, priority_group, age_band, date, persons)."),
+    ] = None,
 ) -> None:
     """Plan lots and appointment capacity down the hierarchy and write plans/plan-<id>-r1/.
 
     Example: vaxsim optimize scenarios/demo-district.yaml --solver highs --threads 2
     """
-    from vaxsim.optimize.output import progress_display, save_plan, summary_table
+    from vaxsim.optimize.output import progress_display, read_demand, save_plan, summary_table
 
     try:
         scenario = vaxsim.load(scenario_path, overrides=list(set_ or []))
+        table = None if demand is None else read_demand(demand)
         with progress_display(errors) as on_progress:
             plan = vaxsim.optimize(
-                scenario, solver=solver, time_limit=time_limit, gap=gap, threads=threads, progress=on_progress
+                scenario,
+                solver=solver,
+                time_limit=time_limit,
+                gap=gap,
+                threads=threads,
+                demand=table,
+                progress=on_progress,
             )
     except VaxsimError as error:
         _report(error)

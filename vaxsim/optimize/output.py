@@ -10,13 +10,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from vaxsim.optimize.options import Progress, ProgressCallback
+from vaxsim.optimize.validate import OptimizeError
 from vaxsim.plan import Plan
+
+
+def read_demand(path: Path) -> pd.DataFrame:
+    """A demand table from CSV (columns :data:`~vaxsim.optimize.demand.DEMAND_COLUMNS`), ids
+    kept as text (district ``058`` stays ``058``)."""
+    try:
+        return pd.read_csv(path, dtype={"district": str, "priority_group": str, "age_band": str, "date": str})
+    except (OSError, ValueError) as error:
+        raise OptimizeError([f"demand table {path}: {error}"]) from error
 
 
 def save_plan(plan: Plan, output: Path) -> Path:
