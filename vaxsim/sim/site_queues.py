@@ -223,8 +223,8 @@ class SiteDay:
         observation = rng.random((sessions, people)) < watch.adverse_reaction_share
         observation = watch.minutes + watch.adverse_reaction_extra_minutes * observation
         observation[~real] = np.nan
-        names = np.array([[s.name for s in site_type.stations]] * sessions, dtype=object)
-        roles = np.array([[s.role for s in site_type.stations]] * sessions, dtype=object)
+        names = np.tile(np.array([s.name for s in site_type.stations], dtype=object), (sessions, 1))
+        roles = np.tile(np.array([s.role for s in site_type.stations], dtype=object), (sessions, 1))
         return SessionInput(
             site=self.site_ids[site],
             session=np.zeros(sessions, dtype=np.int64),
