@@ -35,6 +35,7 @@ def test_optimize_reports_bad_input_without_a_traceback(tmp_path):
 def test_optimize_takes_a_demand_table(tmp_path):
     table = tmp_path / "demand.csv"
     table.write_text("district,priority_group,age_band,date,persons\n058,elderly,65plus,2021-08-03,250\n")
-    result = runner.invoke(app, ["optimize", str(DEMO), "-o", str(tmp_path / "plans"), "--demand", str(table)])
+    arguments = ["optimize", str(DEMO), "-o", str(tmp_path / "plans"), "--demand", str(table)]
+    result = runner.invoke(app, arguments)
     assert result.exit_code == 0, result.output
     assert "dose 1" in result.stdout and "250" in result.stdout
