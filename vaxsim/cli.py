@@ -420,10 +420,18 @@ def optimize(
         Path | None,
         typer.Option(help="CSV of approved registrants (district, priority_group, age_band, date, persons)."),
     ] = None,
+    verify: Annotated[
+        int,
+        typer.Option(
+            metavar="N",
+            help="Re-simulate the plan over N seeded replications; the manifest records the realised "
+            "share of planned doses, wastage and stock-out days with 95 % confidence intervals.",
+        ),
+    ] = 0,
 ) -> None:
     """Plan lots and appointment capacity down the hierarchy and write plans/plan-<id>-r1/.
 
-    Example: vaxsim optimize scenarios/demo-district.yaml --solver highs --threads 2
+    Example: vaxsim optimize scenarios/demo-district.yaml --solver highs --threads 2 --verify 10
     """
     from vaxsim.optimize.output import progress_display, read_demand, save_plan, summary_table
 
@@ -440,10 +448,28 @@ def optimize(
                 demand=table,
                 progress=on_progress,
             )
+        if verify > 0:
+            from vaxsim.sim.robustness import verify_plan
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ColdChainWarning)
+                plan.robustness = verify_plan(scenario, plan, verify)
     except VaxsimError as error:
         _report(error)
     console.print(summary_table(plan))
+    if plan.robustness:
+        _print_robustness(plan.robustness)
     console.print(f"wrote {save_plan(plan, output)}/", markup=False)
+
+
+def _print_robustness(report: dict) -> None:
+    table = Table(title=f"re-simulated over {report['replications']} replications", show_header=True)
+    for column in ("", "mean", "95 % CI"):
+        table.add_column(column)
+    for name in ("realised_share", "wastage_share", "stock_out_days"):
+        low, high = report[name]["ci95"]
+        table.add_row(name.replace("_", " "), f"{report[name]['mean']:.3f}", f"{low:.3f} – {high:.3f}")
+    console.print(table)
 
 
 def _print_model(model: vaxsim.Model) -> None:

@@ -153,3 +153,26 @@ def test_replanning_to_the_same_plan_changes_nothing(demo_model, demo_plan, driv
     pd.testing.assert_frame_equal(twin.daily, driven.daily)
     pd.testing.assert_frame_equal(twin.plan_vs_realised, driven.plan_vs_realised)
     assert twin.summary()["plan"]["plans_followed"] == 5
+
+
+def test_command_line_verify_then_run_the_plan(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from vaxsim.cli import app
+
+    runner = CliRunner()
+    made = runner.invoke(app, ["optimize", str(DEMO), "-o", str(tmp_path / "plans"), "--verify", "2"])
+    assert made.exit_code == 0, made.output
+    bundle = next((tmp_path / "plans").iterdir())
+    robustness = json.loads((bundle / "manifest.json").read_text())["robustness"]
+    assert robustness["replications"] == 2 and 0 < robustness["realised_share"]["mean"] <= 1
+    runs = tmp_path / "runs"
+    options = ["--plan", str(bundle), "--no-site-queues", "--no-plots", "-o", str(runs)]
+    ran = runner.invoke(app, ["run", str(DEMO), *options])
+    assert ran.exit_code == 0, ran.output
+    assert "realised" in ran.stdout
+    run_folder = next(runs.iterdir())
+    table = pd.read_parquet(run_folder / "plan_vs_realised.parquet")
+    assert table.planned.sum() == pd.read_csv(bundle / "tables" / "capacity.csv").booked.sum()
