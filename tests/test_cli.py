@@ -67,9 +67,12 @@ def test_run_on_broken_scenario_writes_nothing(tmp_path: Path):
 
 def test_readme_python_example_runs(monkeypatch):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    blocks = [part.split("```", 1)[0] for part in readme.split("```python\n")[1:]]
+    assert len(blocks) >= 2
     monkeypatch.chdir(ROOT)
-    exec(compile(code, "README.md", "exec"), {})
+    namespace: dict = {}
+    for code in blocks:  # in order, sharing names, as a reader would paste them
+        exec(compile(code, "README.md", "exec"), namespace)
 
 
 def test_run_writes_results_and_plots(tmp_path: Path):
