@@ -26,12 +26,14 @@ from vaxsim.optimize.options import (
     SolverOptions,
     Weights,
 )
+from vaxsim.optimize.restart import check_state, restart_context
 from vaxsim.optimize.rolling import run
 from vaxsim.optimize.sites import SiteCalendar
 from vaxsim.optimize.to_plan import to_plan
 from vaxsim.optimize.validate import OptimizeError, check_inputs
 from vaxsim.plan import Plan
 from vaxsim.scenario import Scenario, load
+from vaxsim.sim.state import CampaignState
 
 
 def optimize(
@@ -47,6 +49,7 @@ def optimize(
     demand: pd.DataFrame | None = None,
     appointments: bool | None = None,
     progress: ProgressCallback | None = None,
+    state: CampaignState | None = None,
 ) -> Plan:
     """Plan a campaign: lots down the store hierarchy and appointment capacity at every site.
 
@@ -61,7 +64,10 @@ def optimize(
     ``demand``: a table of approved registrants (district, priority_group, age_band, date,
     persons) instead of the scenario's registration forecast. ``appointments``: one row per
     booked person (``None``: only for plans of up to a million doses). ``progress``: called with
-    a :class:`~vaxsim.optimize.options.Progress` after each sub-problem.
+    a :class:`~vaxsim.optimize.options.Progress` after each sub-problem. ``state``: a simulated
+    :class:`~vaxsim.sim.state.CampaignState`; the plan then covers campaign days from
+    ``state.day`` on and starts from the state's stock, shipments, people and bookings
+    (:mod:`~vaxsim.optimize.restart`, FORMULATION.md "Restarting from a simulated state").
 
     Raises :class:`~vaxsim.optimize.validate.OptimizeError` listing every input problem before
     any model is built. Shortfalls are not errors: they are slack, reported in
@@ -87,9 +93,14 @@ def optimize(
         build_hierarchy(model, SiteCalendar.from_model(model))
     except HierarchyError as error:
         extra.append(f"store hierarchy: {error}")
+    if state is not None:
+        extra += check_state(model, state)
     check_inputs(model, options, extra)
     forecast = table if demand is not None else forecast_demand(model)
-    ctx = make_context(model, options, forecast)
+    if state is not None:
+        ctx = restart_context(model, options, forecast, state)
+    else:
+        ctx = make_context(model, options, forecast)
     result = run(ctx, progress)
     return to_plan(ctx, result, appointments=appointments)
 

@@ -43,7 +43,7 @@ class Window:
 def windows(ctx: Context) -> list[Window]:
     """The rolling-horizon windows of a run, every ``replan`` days to the campaign's end."""
     P, result = ctx.period, []
-    for index, start in enumerate(range(0, ctx.days, ctx.replan)):
+    for index, start in enumerate(range(ctx.start, ctx.days, ctx.replan)):
         periods = min(ctx.horizon // P, -(-(ctx.days - start) // P))
         committed = min(ctx.replan // P, periods)
         result.append(Window(index, start, periods, committed, P))

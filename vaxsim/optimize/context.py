@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from vaxsim.optimize.open_vial import SESSION_FILL, open_vial_allowance
 from vaxsim.optimize.options import Options
 from vaxsim.optimize.problem import COLD, TEMPERATURES
 from vaxsim.optimize.sites import SiteCalendar
+
+if TYPE_CHECKING:
+    from vaxsim.optimize.restart import Restart
 
 #: Scenarios with at most this many district-days are planned day by day by default.
 DAILY_UP_TO_DISTRICT_DAYS = 20_000
@@ -74,6 +78,8 @@ class Context:
     district_capacity: np.ndarray  # people per district and campaign day [d, day]
     priority: np.ndarray  # cost per person-day waiting, per demand class [g]
     reserve_share: float
+    start: int = 0  # first campaign frame day planned (> 0 when restarting from a simulated state)
+    restart: Restart | None = None  # the simulated state planned from (vaxsim.optimize.restart)
 
     @property
     def products(self) -> int:

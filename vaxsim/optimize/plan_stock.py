@@ -20,6 +20,7 @@ import pandas as pd
 from vaxsim.optimize.ids import keyed_ids
 from vaxsim.optimize.ledger import Ledger
 from vaxsim.optimize.plan_reference import SiteIds
+from vaxsim.optimize.restart import Restart
 from vaxsim.optimize.vaccination_day import Records
 from vaxsim.plan.tables import TABLES
 
@@ -122,11 +123,28 @@ def shipment_tables(
 
 
 def stock_projection(
-    ledger: Ledger, records: Records, ids: SiteIds, lot_id: np.ndarray, start: pd.Timestamp
+    ledger: Ledger,
+    records: Records,
+    ids: SiteIds,
+    lot_id: np.ndarray,
+    start: pd.Timestamp,
+    restart: Restart | None = None,
 ) -> pd.DataFrame:
-    """``stock_projection`` (module docstring), sorted by site, lot and date."""
+    """``stock_projection`` (module docstring), sorted by site, lot and date.
+
+    With ``restart`` (a plan from a simulated state), each store's first row for a lot it holds
+    on the state's day opens with the state's stock, and the doses set aside for appointments
+    already booked leave as ``issued`` that day."""
     stores = len(ids.store)
     parts = []
+    initial = None
+    if restart is not None:
+        node, lot = np.nonzero(restart.on_hand)
+        initial = (ids.node_store[node], lot, np.full(len(lot), restart.day), restart.on_hand[node, lot])
+        node, lot = np.nonzero(restart.reserved)
+        parts.append(
+            ("issued", ids.node_store[node], np.full(len(lot), restart.day), lot, restart.reserved[node, lot])
+        )
     for kind in ("received", "issued", "expired"):
         table = ledger.nodes.table(kind)
         parts.append((kind, ids.node_store[table["where"].to_numpy()], table.day, table.lot, table.doses))
@@ -152,17 +170,26 @@ def stock_projection(
         )
         for event in EVENTS:
             frame[event] = np.asarray(doses, dtype=np.int64) if event == kind else np.int64(0)
+        frame["initial"] = np.int64(0)
+        frames.append(frame)
+    if initial is not None:
+        where, lot, day, doses = initial
+        frame = pd.DataFrame({"where": where, "lot": lot, "day": day})
+        for event in EVENTS:
+            frame[event] = np.int64(0)
+        frame["initial"] = np.asarray(doses, dtype=np.int64)
         frames.append(frame)
     if not frames or sum(len(f) for f in frames) == 0:
         return pd.DataFrame(columns=TABLES["stock_projection"].column_names)
     rows = (
         pd.concat(frames, ignore_index=True).groupby(["where", "lot", "day"], sort=True).sum().reset_index()
     )
-    rows = rows[(rows[list(EVENTS)] != 0).any(axis=1)].reset_index(drop=True)
+    rows = rows[(rows[[*EVENTS, "initial"]] != 0).any(axis=1)].reset_index(drop=True)
     change = (rows.received - rows.issued - rows.administered - rows.wasted - rows.expired).to_numpy(
         dtype=np.int64
     )
-    closing = pd.Series(change).groupby([rows["where"], rows["lot"]]).cumsum().to_numpy(dtype=np.int64)
+    step = change + rows.initial.to_numpy(dtype=np.int64)
+    closing = pd.Series(step).groupby([rows["where"], rows["lot"]]).cumsum().to_numpy(dtype=np.int64)
     site_id = np.concatenate([ids.store, ids.site])
     table = pd.DataFrame(
         {

@@ -45,6 +45,9 @@ class Realiser:
         self.ctx = ctx
         self.ledger = Ledger(ctx.hierarchy, ctx.model.lots, ctx.days)
         self.people = Districts(ctx)
+        if ctx.restart is not None:  # planning from a simulated state
+            ctx.restart.start_ledger(self.ledger)
+            ctx.restart.start_people(ctx, self.people)
         self.kinds = DoseKinds.from_context(ctx)
         self.cells = Cells.from_context(ctx)
         self.records = Records()

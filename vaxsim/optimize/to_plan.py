@@ -28,8 +28,9 @@ from vaxsim.optimize.plan_reference import (
     sites_table,
 )
 from vaxsim.optimize.plan_stock import shipment_tables, stock_projection
+from vaxsim.optimize.restart import prior_doses
 from vaxsim.optimize.rolling import Run
-from vaxsim.optimize.series import split_by_person
+from vaxsim.optimize.series import Pieces, split_by_person
 from vaxsim.plan import Plan, empty_table
 
 #: Above this many booked doses, ``appointments`` is left empty by default (one row per
@@ -51,19 +52,14 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
     group_of_class = ctx.demand.classes.group.to_numpy(dtype=np.int64)
     bookings = Bookings.from_records(realiser.records, ctx.sites)
     kinds = realiser.kinds
-    pieces = split_by_person(
-        bookings.district,
-        bookings.day,
-        bookings.kind,
-        bookings.persons,
-        bookings.site * ctx.sites.sessions.shape[1] + bookings.session,
-        kinds,
-        ctx.steps,
-        ctx.demand.size,
-    )
+    pieces = _split_by_person(ctx, bookings, kinds)
     capacity, row_of_piece = capacity_table(bookings, pieces, model, ctx.sites, kinds, group_of_class, ids)
     booked = int(bookings.persons.sum())
     fill = booked <= APPOINTMENTS_UP_TO if appointments is None else appointments
+    if ctx.restart is not None and appointments is None:
+        # A re-plan cannot name the person behind a next dose whose first dose came before the
+        # state's day (the state counts people, it does not list them): no appointments rows.
+        fill = False
     shipments, lines = shipment_tables(realiser.ledger, realiser.records, ids, lot_id, start)
     plan = Plan(
         products=products_table(model),
@@ -87,7 +83,7 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
             if fill
             else empty_table("appointments")
         ),
-        stock_projection=stock_projection(realiser.ledger, realiser.records, ids, lot_id, start),
+        stock_projection=stock_projection(realiser.ledger, realiser.records, ids, lot_id, start, ctx.restart),
     )
     scenario = model.scenario
     plan.scenario = {
@@ -98,11 +94,35 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
     plan.plan_id = plan_id(
         f"{scenario.campaign.name}-{digest(_options_key(ctx) + model.scenario_sha256, 10)}"
     )
+    if ctx.restart is not None:  # a re-plan: its id names the state's day and content
+        key = _options_key(ctx) + model.scenario_sha256 + ctx.restart.digest
+        plan.plan_id = plan_id(f"{scenario.campaign.name}-d{ctx.restart.day}-{digest(key, 10)}")
     plan.solver = _solver(ctx, result)
     plan.summary = _summary(ctx, result, conservation, booked, fill)
+    if ctx.restart is not None:
+        plan.summary["restart"] = ctx.restart.summary()
     plan.findings = result.findings
     plan.log = result.log
     return plan
+
+
+def _split_by_person(ctx: Context, bookings: Bookings, kinds) -> Pieces:
+    """Bookings split by person; a plan from a simulated state first books stand-ins for the
+    earlier doses of the people the state says are due (then drops their pieces)."""
+    columns = [
+        bookings.district,
+        bookings.day,
+        bookings.kind,
+        bookings.persons,
+        bookings.site * ctx.sites.sessions.shape[1] + bookings.session,
+    ]
+    if ctx.restart is not None:
+        prior = prior_doses(ctx.restart, kinds, ctx.steps)
+        extra = [*prior, np.full(len(prior[0]), -1)]
+        columns = [np.concatenate([c, p]) for c, p in zip(columns, extra, strict=True)]
+    pieces = split_by_person(*columns, kinds, ctx.steps, ctx.demand.size)
+    real = pieces.booking < len(bookings.persons)
+    return Pieces(pieces.booking[real], pieces.klass[real], pieces.first[real], pieces.persons[real])
 
 
 def _options_key(ctx: Context) -> str:

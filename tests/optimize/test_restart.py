@@ -1,0 +1,142 @@
+"""Digital-twin mode: the optimizer plans the rest of a campaign from a simulated state."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+import vaxsim
+from tests.conftest import DEMO
+from vaxsim.optimize import OptimizeError, optimize
+from vaxsim.optimize.restart import state_digest
+from vaxsim.sim.engine import Campaign
+from vaxsim.sim.state import snapshot
+
+DAY = 20
+SEED = 3
+
+
+@pytest.fixture(scope="module")
+def model():
+    return vaxsim.compile_model(vaxsim.load(DEMO))
+
+
+def simulated_state(model, day=DAY):
+    campaign = Campaign(model, SEED, site_queues=False)
+    campaign.run(until_day=day)
+    return snapshot(campaign, day)
+
+
+@pytest.fixture(scope="module")
+def state(model):
+    return simulated_state(model)
+
+
+@pytest.fixture(scope="module")
+def plan(model, state):
+    return optimize(model, state=state)
+
+
+def _lot_ids(plan) -> dict[str, str]:
+    """Scenario lot id -> the plan's lot id."""
+    return dict(zip(plan.lots.lot_number.astype(str), plan.lots.lot_id, strict=True))
+
+
+def test_nothing_is_shipped_or_given_before_the_state_day(plan, state):
+    first = str(state.date)
+    assert state.date is not None and len(plan.capacity) > 0
+    assert (plan.capacity.service_date.astype(str) >= first).all()
+    assert (plan.registrant_allocations.service_date.astype(str) >= first).all()
+    assert (plan.shipments.ship_date.astype(str) >= first).all()
+    assert (plan.stock_projection.date.astype(str) >= first).all()
+    restart = plan.summary["restart"]
+    assert restart["from_simulated_state"] and restart["day"] == DAY and restart["date"] == first
+    assert plan.revision >= 1 and f"-d{DAY}-" in plan.plan_id
+
+
+def test_stock_projection_opens_with_the_states_stock_and_never_goes_negative(plan, state):
+    lot_id = _lot_ids(plan)
+    projection = plan.stock_projection.sort_values(["site_id", "lot_id", "date"])
+    first_rows = projection.groupby(["site_id", "lot_id"]).head(1).set_index(["site_id", "lot_id"])
+    held = state.stock.groupby(["store", "lot"]).doses.sum()
+    assert len(held) > 0
+    for (store, lot), doses in held.items():
+        row = first_rows.loc[(store, lot_id[lot])]
+        assert str(row.date) == str(state.date)
+        assert row.opening == doses
+    assert (projection.closing >= 0).all()
+    assert (projection.opening + projection.received - projection.issued >= 0).all()
+    # No lot gives more than the state holds of it plus what arrives later.
+    lots = vaxsim.compile_model(vaxsim.load(DEMO)).lots
+    later = lots[lots.arrival_day >= DAY].set_index("id").doses
+    supply = state.stock.groupby("lot").doses.sum().add(later, fill_value=0)
+    given = projection.groupby("lot_id")[["administered", "wasted"]].sum().sum(axis=1)
+    by_plan_id = supply.rename(index=lot_id)
+    assert (given <= by_plan_id.reindex(given.index).fillna(0)).all()
+    assert given.sum() > 0
+
+
+def test_the_stock_held_at_district_stores_is_used(model, plan, state):
+    district_stores = set(model.stores.id[model.districts.store])
+    at_districts = state.stock[state.stock.store.isin(district_stores)]
+    assert at_districts.doses.sum() > 1000
+    lot_id = _lot_ids(plan)
+    projection = plan.stock_projection
+    keys = set(zip(at_districts.store, at_districts.lot.map(lot_id), strict=True))
+    mine = projection[[k in keys for k in zip(projection.site_id, projection.lot_id, strict=True)]]
+    # Issued to the sites (or set aside for appointments already booked): nearly all of it.
+    assert mine.issued.sum() >= 0.9 * at_districts.doses.sum()
+
+
+def _second_doses_before(plan, last_date) -> pd.Series:
+    allocations = plan.registrant_allocations
+    early = allocations[(allocations.dose_number == 2) & (allocations.service_date.astype(str) < last_date)]
+    return early.groupby("product_id").persons.sum()
+
+
+def test_people_due_in_the_state_get_their_next_dose_in_their_window(model, plan, state):
+    # Before state day + 21 (the shortest interval), every second dose in the plan is for
+    # someone the state says is due: none without them; with them, at least 90 % of those
+    # whose interval window (due_from + max - min days) closes before then get it.
+    last = str((pd.Timestamp(state.date) + pd.Timedelta(days=21)).date())
+    intervals = model.intervals.assign(product=model.products.id.to_numpy()[model.intervals["product"]])
+    due = state.due.merge(intervals, on=["product", "dose_number"])
+    closes = pd.to_datetime(due.due_from.astype(str)) + pd.to_timedelta(due.max_days - due.min_days, unit="D")
+    due = due[closes.dt.strftime("%Y-%m-%d") < last]
+    assert due.persons.sum() > 1000
+    with_due = _second_doses_before(plan, last)
+    without = optimize(model, state=dataclasses.replace(state, due=state.due.iloc[:0]))
+    assert _second_doses_before(without, last).sum() == 0
+    assert without.plan_id != plan.plan_id
+    for product, persons in due.groupby("product").persons.sum().items():
+        assert with_due.get(product, 0) >= 0.9 * persons
+    assert with_due.sum() <= state.due.persons.sum()
+
+
+def test_the_restart_id_depends_on_the_state():
+    model = vaxsim.compile_model(vaxsim.load(DEMO))
+    again = simulated_state(model)
+    assert state_digest(again) == state_digest(simulated_state(model))
+    assert state_digest(simulated_state(model, DAY + 1)) != state_digest(again)
+
+
+def test_a_state_with_unknown_ids_or_negative_doses_is_refused(model, state):
+    stock = state.stock.copy()
+    stock.loc[0, "lot"] = "NO-SUCH-LOT"
+    stock.loc[1, "doses"] = -5
+    waiting = state.waiting.assign(district="nowhere")
+    with pytest.raises(OptimizeError) as caught:
+        optimize(model, state=dataclasses.replace(state, stock=stock, waiting=waiting))
+    text = str(caught.value)
+    assert "NO-SUCH-LOT" in text and "doses" in text and "nowhere" in text
+
+
+def test_the_digital_twin_follows_one_plan_per_replan(model):
+    from vaxsim.sim.twin import digital_twin
+
+    results = digital_twin(model, SEED, replan_every=14)
+    replans = len(range(14, len(model.dates), 14))
+    assert results.summary()["plan"]["plans_followed"] == 1 + replans
+    assert results.summary()["doses_given"] > 0

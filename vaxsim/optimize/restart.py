@@ -1,0 +1,430 @@
+"""Restart: plan the rest of a campaign from a simulated state (digital-twin mode).
+
+A :class:`~vaxsim.sim.state.CampaignState` at the start of campaign day ``day`` becomes the
+optimizer's starting point instead of a new campaign (rules in FORMULATION.md, "Restarting
+from a simulated state"):
+
+- stock: every state row is on hand on ``day`` at the hierarchy node of its store (a district's
+  own node when the store is its district store, the district's node for a site); a lot's
+  expiry in the ledger becomes the earliest ``use_by`` the state gives it (thaw clocks);
+  shipments on the road arrive at their destination node on their date; scenario deliveries
+  before ``day`` are dropped (what is left of them is in the state), later ones arrive as usual;
+- bookings: doses for appointments already booked are set aside from the district store's
+  stock on ``day`` (earliest ``use_by`` first), and their persons are taken off the district's
+  capacity on their dates;
+- first doses: people waiting become available on ``max(ready, district's first planned
+  day)``; the forecast's approvals from ``day + processing_days + 1`` on are the future ones
+  (earlier forecast approvals are people the state already holds);
+- next doses: people due enter the dose history as if given the previous dose ``min_days``
+  before ``due_from``, so interval windows, eligibility and overdue counts follow as for people
+  the optimizer vaccinated itself.
+
+Units: doses, persons, campaign days (day 0 = the scenario's start date).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from vaxsim.model import Model
+from vaxsim.optimize.demand import Demand
+from vaxsim.optimize.hierarchy import Hierarchy
+from vaxsim.optimize.options import Options
+from vaxsim.sim.cohorts import Cohorts
+
+if TYPE_CHECKING:
+    from vaxsim.optimize.context import Context, Steps
+    from vaxsim.optimize.ledger import Ledger
+    from vaxsim.optimize.vaccination_day import Districts, DoseKinds
+    from vaxsim.sim.state import CampaignState
+
+#: Columns read from each state table.
+STATE_COLUMNS = {
+    "stock": ("store", "lot", "product", "owner", "use_by", "doses"),
+    "in_transit": ("from", "to", "lot", "product", "owner", "arrives", "doses"),
+    "waiting": ("district", "priority_group", "age_band", "persons", "ready"),
+    "due": ("district", "product", "dose_number", "due_from", "persons"),
+    "booked": ("date", "district", "product", "dose_number", "persons"),
+}
+
+
+@dataclass(frozen=True)
+class Restart:
+    """A simulated state in the optimizer's indices.
+
+    ``day`` campaign day; ``date``; ``digest`` hex SHA-256 of the state's tables;
+    ``on_hand`` int64 ``[node, lot]`` doses on hand on ``day`` (the state's stock);
+    ``reserved`` int64 ``[node, lot]`` of them set aside for appointments already booked;
+    ``use_by`` int64 ``[lot]`` last usable campaign day; ``arriving`` (node, lot, campaign day,
+    doses) rows on the road; ``due`` (district, step, history day, persons) rows;
+    ``booked_capacity`` int64 ``[district, day]`` persons already booked.
+    """
+
+    day: int
+    date: object
+    digest: str
+    on_hand: np.ndarray
+    reserved: np.ndarray
+    use_by: np.ndarray
+    arriving: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    due: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    booked_capacity: np.ndarray
+
+    def summary(self) -> dict:
+        """What the plan starts from (for ``plan.summary["restart"]``)."""
+        return {
+            "from_simulated_state": True,
+            "day": int(self.day),
+            "date": str(self.date),
+            "state_sha256": self.digest,
+            "stock_on_hand": int(self.on_hand.sum()),
+            "reserved_for_bookings": int(self.reserved.sum()),
+            "in_transit": int(self.arriving[3].sum()),
+            "next_doses_due": int(self.due[3].sum()),
+            "persons_booked": int(self.booked_capacity.sum()),
+        }
+
+    # ------------------------------------------------------------------ applying it
+
+    def start_ledger(self, ledger: Ledger) -> None:
+        """Replace the new campaign's stock by the state's: on hand minus reservations, shipments
+        on the road, scenario deliveries from ``day`` on only, expiry cut to ``use_by``."""
+        offset = ledger.offset
+        early = ledger.awaited & (ledger.lot_doses > 0)
+        for frame in list(ledger.pending):
+            kept = []
+            for node, lot, doses, delivery in ledger.pending[frame]:
+                arrival = frame + offset[node]
+                keep = ~(delivery & (arrival < self.day))
+                if keep.any():
+                    kept.append((node[keep], lot[keep], doses[keep], delivery[keep]))
+                early[lot[keep & delivery]] = False
+            if kept:
+                ledger.pending[frame] = kept
+            else:
+                del ledger.pending[frame]
+        ledger.delivered = np.where(early, 0, ledger.delivered)
+        ledger.awaited &= ~early
+        ledger.stock += self.on_hand - self.reserved
+        ledger.lot_expiry = np.minimum(ledger.lot_expiry, self.use_by)
+        node, lot, day, doses = self.arriving
+        start = self.day
+        for n, q, a, x in zip(node, lot, day, doses, strict=True):
+            frame = max(int(a - offset[n]), start)
+            ledger.pending[frame].append((np.array([n]), np.array([q]), np.array([x]), np.array([True])))
+        ledger.awaited[lot] = True
+        ledger.delivered = ledger.delivered + (self.on_hand - self.reserved).sum(axis=0)
+        np.add.at(ledger.delivered, lot, doses)
+        ledger.fefo = np.lexsort((np.arange(len(ledger.lot_expiry)), ledger.lot_expiry, ledger.lot_product))
+
+    def start_people(self, ctx: Context, people: Districts) -> None:
+        """Put the people due a next dose into the dose history (module docstring)."""
+        district, step, history, persons = self.due
+        steps = ctx.steps
+        first = self.day + ctx.hierarchy.offset[ctx.hierarchy.district_node]  # [d]
+        np.add.at(people.given, (district, steps.prev_slot[step], history), persons)
+        # History older than the first day each district processes is not read again by
+        # Districts.start_day: count those people eligible (or overdue) now.
+        eligible = history < first[district] - np.maximum(steps.min_days[step], 1)
+        np.add.at(people.eligible, (district[eligible], step[eligible]), persons[eligible])
+        late = history < first[district] - steps.max_days[step] - 1
+        np.add.at(people.due, (district[late], step[late]), persons[late])
+
+
+# ---------------------------------------------------------------------- reading a state
+
+
+def check_state(model: Model, state: CampaignState) -> list[str]:
+    """Every problem of ``state`` against ``model``: missing columns, unknown ids, negative or
+    fractional quantities, dates outside the campaign."""
+    problems: list[str] = []
+    days = len(model.dates)
+    if not isinstance(state.day, int | np.integer) or not 0 <= int(state.day) < days:
+        problems.append(f"state day {state.day!r} is outside the campaign (0..{days - 1})")
+    stores = set(map(str, model.stores.id)) | set(map(str, model.sites.id))
+    lots = set(map(str, model.lots.id))
+    districts = set(map(str, model.districts.id))
+    products = set(map(str, model.products.id))
+    groups = set(map(str, model.priority_groups.id))
+    bands = set(map(str, model.age_bands.id))
+    known = {
+        "store": stores, "from": stores, "to": stores, "lot": lots, "product": products,
+        "owner": districts | {""}, "district": districts, "priority_group": groups, "age_band": bands,
+    }  # fmt: skip
+    for name, columns in STATE_COLUMNS.items():
+        table = getattr(state, name)
+        missing = [c for c in columns if c not in table.columns]
+        if missing:
+            problems.append(f"state.{name} lacks column(s) {', '.join(missing)}")
+            continue
+        for column in columns:
+            values = table[column]
+            if column in known:
+                unknown = sorted(set(values.astype(str)) - known[column])
+                if unknown:
+                    problems.append(
+                        f"state.{name}: unknown {column} id(s) {', '.join(map(repr, unknown[:5]))}"
+                    )
+            elif column in ("doses", "persons", "dose_number"):
+                numbers = pd.to_numeric(values, errors="coerce")
+                bad = numbers.isna() | (numbers < 0) | (numbers != np.floor(numbers))
+                if bad.any():
+                    problems.append(
+                        f"state.{name}: {column} must be whole numbers >= 0 "
+                        f"({int(bad.sum())} row(s), e.g. {values[bad].iloc[0]!r})"
+                    )
+            else:  # dates
+                parsed = pd.to_datetime(values.astype(str), errors="coerce")
+                if parsed.isna().any():
+                    problems.append(f"state.{name}: {int(parsed.isna().sum())} invalid {column} date(s)")
+    if not problems and len(state.due):
+        ids = list(model.products.id)
+        series = {
+            (ids[p], k) for p, k in zip(model.intervals["product"], model.intervals.dose_number, strict=True)
+        }
+        for p, k in set(
+            zip(state.due["product"].astype(str), state.due.dose_number.astype(int), strict=True)
+        ):
+            if (p, k) not in series:
+                problems.append(f"state.due: product {p!r} has no dose {k} in its series")
+    return problems
+
+
+def state_digest(state: CampaignState) -> str:
+    """Hex SHA-256 of the state's day and tables (rows in a canonical order)."""
+    h = hashlib.sha256(str(int(state.day)).encode())
+    for name in (*STATE_COLUMNS, "registered", "vaccinated"):
+        table = getattr(state, name)
+        table = table[sorted(table.columns)].astype(str)
+        table = table.sort_values(list(table.columns)).reset_index(drop=True)
+        h.update(name.encode())
+        h.update(pd.util.hash_pandas_object(table, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def read_state(model: Model, hierarchy: Hierarchy, steps: Steps, state: CampaignState) -> Restart:
+    """The state in the optimizer's indices (assumes :func:`check_state` found nothing)."""
+    start = model.dates[0]
+    days, day = len(model.dates), int(state.day)
+    lot_index = {str(x): i for i, x in enumerate(model.lots.id)}
+    district_index = {str(x): i for i, x in enumerate(model.districts.id)}
+    product_index = {str(x): i for i, x in enumerate(model.products.id)}
+    node_of = _node_of_store(model, hierarchy)
+
+    def campaign_day(values: pd.Series) -> np.ndarray:
+        return (pd.to_datetime(values.astype(str)) - start).dt.days.to_numpy(dtype=np.int64)
+
+    def nodes(stores: pd.Series, owners: pd.Series) -> np.ndarray:
+        return np.array(
+            [node_of(str(s), str(o)) for s, o in zip(stores, owners, strict=True)], dtype=np.int64
+        )
+
+    lots = len(model.lots)
+    stock = state.stock
+    on_hand = np.zeros((hierarchy.size, lots), dtype=np.int64)
+    use_by = np.full(lots, np.iinfo(np.int64).max // 4, dtype=np.int64)
+    reserved = np.zeros_like(on_hand)
+    if len(stock):
+        node = nodes(stock.store, stock.owner)
+        lot = stock.lot.astype(str).map(lot_index).to_numpy(dtype=np.int64)
+        doses = stock.doses.to_numpy(dtype=np.int64)
+        np.add.at(on_hand, (node, lot), doses)
+        np.minimum.at(use_by, lot, campaign_day(stock.use_by))
+        reserved = _reserve_for_bookings(
+            model, hierarchy, state, node, lot, doses, campaign_day(stock.use_by)
+        )
+    moving = state.in_transit
+    if len(moving):
+        arriving = (
+            nodes(moving["to"], moving.owner),
+            moving.lot.astype(str).map(lot_index).to_numpy(dtype=np.int64),
+            campaign_day(moving.arrives),
+            moving.doses.to_numpy(dtype=np.int64),
+        )
+    else:
+        arriving = tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
+    due = state.due
+    step_of = {(int(p), int(k)): s for s, (p, k) in enumerate(zip(steps.product, steps.dose, strict=True))}
+    if len(due):
+        step = np.array(
+            [
+                step_of[(product_index[str(p)], int(k))]
+                for p, k in zip(due["product"], due.dose_number, strict=True)
+            ],
+            dtype=np.int64,
+        )
+        history = np.clip(campaign_day(due.due_from) - steps.min_days[step], 0, days - 1)
+        due_rows = (
+            due.district.astype(str).map(district_index).to_numpy(dtype=np.int64),
+            step,
+            history,
+            due.persons.to_numpy(dtype=np.int64),
+        )
+    else:
+        due_rows = tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
+    booked_capacity = np.zeros((len(model.districts), days), dtype=np.int64)
+    booked = state.booked
+    if len(booked):
+        when = campaign_day(booked.date)
+        inside = (when >= 0) & (when < days)
+        d = booked.district.astype(str).map(district_index).to_numpy(dtype=np.int64)
+        np.add.at(booked_capacity, (d[inside], when[inside]), booked.persons.to_numpy(dtype=np.int64)[inside])
+    return Restart(
+        day=day,
+        date=model.dates[day].date(),
+        digest=state_digest(state),
+        on_hand=on_hand,
+        reserved=reserved,
+        use_by=use_by,
+        arriving=arriving,
+        due=due_rows,
+        booked_capacity=booked_capacity,
+    )
+
+
+def restart_demand(model: Model, demand: Demand, state: CampaignState, hierarchy: Hierarchy) -> Demand:
+    """Approvals from the state's waiting people plus the forecast's future approvals
+    (module docstring); everything before a district's first planned day is zero."""
+    day = int(state.day)
+    D, G, T = demand.approvals.shape
+    delay = model.scenario.people.approval.processing_days + 1
+    approvals = demand.approvals.copy()
+    approvals[:, :, : min(day + delay, T)] = 0
+    first = np.minimum(day + hierarchy.offset[hierarchy.district_node], T - 1)  # [d]
+    waiting = state.waiting
+    if len(waiting):
+        cohorts = Cohorts.from_model(model)
+        groups = {str(x): i for i, x in enumerate(model.priority_groups.id)}
+        bands = {str(x): i for i, x in enumerate(model.age_bands.id)}
+        class_of = _class_of_group_band(model, cohorts, demand)
+        d = waiting.district.astype(str).map({str(x): i for i, x in enumerate(model.districts.id)})
+        g = waiting.priority_group.astype(str).map(groups).to_numpy(dtype=np.int64)
+        b = waiting.age_band.astype(str).map(bands).to_numpy(dtype=np.int64)
+        d = d.to_numpy(dtype=np.int64)
+        k = class_of[g, b]
+        ready = (pd.to_datetime(waiting.ready.astype(str)) - model.dates[0]).dt.days.to_numpy(dtype=np.int64)
+        ready = np.clip(np.maximum(ready, first[d]), 0, T - 1)
+        ok = k >= 0  # people in classes the optimizer does not serve (not eligible) are left out
+        np.add.at(approvals, (d[ok], k[ok], ready[ok]), waiting.persons.to_numpy(dtype=np.int64)[ok])
+    # Nothing before each district's first planned day: move it there.
+    before = np.arange(T)[None, :] < first[:, None]  # [d, t]
+    moved = (approvals * before[:, None, :]).sum(axis=2)
+    approvals = approvals * ~before[:, None, :]
+    approvals[np.arange(D), :, first] += moved
+    return Demand(demand.classes, demand.suitable, approvals, demand.eligible)
+
+
+def _class_of_group_band(model: Model, cohorts: Cohorts, demand: Demand) -> np.ndarray:
+    """Demand class index per (priority group, age band), -1 where none."""
+    result = np.full((len(model.priority_groups), len(model.age_bands)), -1, dtype=np.int64)
+    bands = {str(x): i for i, x in enumerate(model.age_bands.id)}
+    for k, row in enumerate(demand.classes.itertuples()):
+        for band in str(row.bands).split("+"):
+            if band in bands:
+                result[int(row.group), bands[band]] = k
+    return result
+
+
+def _node_of_store(model: Model, hierarchy: Hierarchy):
+    """``(store or site id, owner district id) -> hierarchy node``."""
+    by_store = hierarchy.node_of_store()
+    store_index = {str(x): i for i, x in enumerate(model.stores.id)}
+    site_district = dict(zip(map(str, model.sites.id), model.sites.district, strict=True))
+    district_index = {str(x): i for i, x in enumerate(model.districts.id)}
+    district_store = model.districts.store.to_numpy()
+    district_node = hierarchy.district_node
+
+    def node_of(store: str, owner: str) -> int:
+        if store in site_district:  # stock kept at a site belongs to its district's store
+            return int(district_node[site_district[store]])
+        s = store_index[store]
+        d = district_index.get(owner)
+        if d is not None and district_store[d] == s:
+            return int(district_node[d])
+        return int(by_store[s])
+
+    return node_of
+
+
+def _reserve_for_bookings(
+    model: Model,
+    hierarchy: Hierarchy,
+    state: CampaignState,
+    node: np.ndarray,
+    lot: np.ndarray,
+    doses: np.ndarray,
+    use_by: np.ndarray,
+) -> np.ndarray:
+    """Doses ``[node, lot]`` set aside at each district's node for its booked appointments on
+    or after the state's day: per district and product, from the state rows there, earliest
+    ``use_by`` first (at most what is there)."""
+    reserved = np.zeros((hierarchy.size, len(model.lots)), dtype=np.int64)
+    booked = state.booked
+    if not len(booked):
+        return reserved
+    when = (pd.to_datetime(booked.date.astype(str)) - model.dates[0]).dt.days.to_numpy()
+    booked = booked[when >= int(state.day)]
+    need = booked.groupby([booked.district.astype(str), booked["product"].astype(str)]).persons.sum()
+    district_index = {str(x): i for i, x in enumerate(model.districts.id)}
+    product_index = {str(x): i for i, x in enumerate(model.products.id)}
+    lot_product = model.lots["product"].to_numpy(dtype=np.int64)
+    order = np.lexsort((use_by,))
+    for (district, product), persons in need.items():
+        here = hierarchy.district_node[district_index[district]]
+        left = int(persons)
+        for i in order:
+            if left <= 0:
+                break
+            if node[i] != here or lot_product[lot[i]] != product_index[product]:
+                continue
+            take = min(left, int(doses[i]))
+            reserved[here, lot[i]] += take
+            left -= take
+    return reserved
+
+
+def restart_context(model: Model, options: Options, forecast: Demand, state: CampaignState) -> Context:
+    """The run's constants for a plan from ``state``: windows from ``state.day``, demand from
+    the state's people and later forecast approvals, capacity net of bookings already made."""
+    from dataclasses import replace
+
+    from vaxsim.optimize.context import make_context
+
+    ctx = make_context(model, options, forecast)
+    restart = read_state(model, ctx.hierarchy, ctx.steps, state)
+    demand = restart_demand(model, forecast, state, ctx.hierarchy)
+    capacity = np.clip(ctx.district_capacity - restart.booked_capacity, 0, None)
+    return replace(ctx, demand=demand, start=restart.day, restart=restart, district_capacity=capacity)
+
+
+def prior_doses(
+    restart: Restart, kinds: DoseKinds, steps: Steps
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Stand-in bookings (district, day, kind, persons) for the earlier doses of the people the
+    state says are due, so the plan's next doses find whom they are owed to
+    (:func:`~vaxsim.optimize.series.split_by_person`). Dose 1 is booked under the first demand
+    class the product suits (the state does not say which); doses 2..k−1 on the same day."""
+    district, step, history, persons = restart.due
+    rows: list[tuple[np.ndarray, ...]] = []
+    for s in np.unique(step):
+        mine = step == s
+        chain, p = [], int(steps.prev[s])
+        while p >= 0:  # the steps before this one, back to dose 2
+            chain.append(p)
+            p = int(steps.prev[p])
+        product = int(steps.product[s])
+        first = np.flatnonzero((kinds.group >= 0) & (kinds.product == product))
+        later = [np.flatnonzero((kinds.step == c) & (kinds.product == product)) for c in chain]
+        for candidates in (first, *later):
+            if not len(candidates):
+                continue
+            kind = np.full(int(mine.sum()), int(candidates[0]), dtype=np.int64)
+            rows.append((district[mine], history[mine], kind, persons[mine]))
+    if not rows:
+        return tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
+    return tuple(np.concatenate([r[k] for r in rows]).astype(np.int64) for k in range(4))
