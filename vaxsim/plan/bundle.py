@@ -17,7 +17,7 @@ from vaxsim.io.atomic import atomic_directory
 from vaxsim.plan.checksums import sha256_bytes
 from vaxsim.plan.csv_table import table_csv_text
 from vaxsim.plan.datapackage import datapackage, table_path
-from vaxsim.plan.document import json_text, plan_document
+from vaxsim.plan.document import json_text, plan_json_bytes
 from vaxsim.plan.manifest import MANIFEST, manifest
 from vaxsim.plan.plan import STATUSES, Plan
 from vaxsim.plan.tables import TABLES
@@ -46,7 +46,7 @@ def bundle_files(plan: Plan) -> dict[str, bytes]:
     files = {DATAPACKAGE: json_text(datapackage(plan.plan_id, plan.revision)).encode("utf-8")}
     for name in TABLES:
         files[table_path(name)] = table_csv_text(name, getattr(plan, name)).encode("utf-8")
-    files[PLAN_JSON] = json_text(plan_document(plan)).encode("utf-8")
+    files[PLAN_JSON] = plan_json_bytes(plan)
     return files
 
 

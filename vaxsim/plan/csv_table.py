@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
+import numpy as np
 import pandas as pd
 
-from vaxsim.plan.tables import TABLES
+from vaxsim.plan.tables import TABLES, Column
 from vaxsim.plan.values import ValueProblem, canonical_series, cell_text, parse_cell
 
 
@@ -21,10 +23,43 @@ def table_csv_text(name: str, table: pd.DataFrame) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(spec.column_names)
-    columns = [table[column.name].tolist() for column in spec.columns]
-    for values in zip(*columns, strict=True):
-        writer.writerow(cell_text(value, column) for value, column in zip(values, spec.columns, strict=True))
+    texts = [column_texts(table[column.name], column) for column in spec.columns]
+    if len(table):
+        buffer.write("\n".join(map(",".join, zip(*texts, strict=True))))
+        buffer.write("\n")
     return buffer.getvalue()
+
+
+_SPECIAL = re.compile(r'[,"\r\n]')
+
+
+def _csv_field(text: str) -> str:
+    """``text`` as the csv writer spells one field of a longer row (quoted when it must be)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow([text, ""])
+    return buffer.getvalue()[:-2]
+
+
+def column_texts(series: pd.Series, column: Column) -> list[str]:
+    """CSV field text of every cell of a canonical column (same as :func:`cell_text`, quoted as
+    the csv writer quotes)."""
+    missing = series.isna().to_numpy(dtype=bool)
+    if column.type == "number":
+        values = series.to_numpy(dtype="float64", na_value=np.nan).tolist()
+        texts = list(map(float.__repr__, values))
+    elif column.type == "integer" and series.dtype.kind in "iu":
+        texts = list(map(int.__repr__, series.to_numpy(dtype="int64", na_value=0).tolist()))
+    else:
+        values = series.tolist()
+        texts = [text if type(text) is str else cell_text(text, column) for text in values]
+    if missing.any():
+        for index in np.flatnonzero(missing).tolist():
+            texts[index] = ""
+    if column.type in ("string", "date"):
+        for index, text in enumerate(texts):
+            if _SPECIAL.search(text) is not None:
+                texts[index] = _csv_field(text)
+    return texts
 
 
 def csv_rows(text: str) -> list[list[str]]:

@@ -89,6 +89,10 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             {column: json_value(value) for column, value in zip(spec.column_names, row, strict=True)}
             for row in zip(*columns, strict=True)
         ]
+    return {**_head(plan), "tables": tables}
+
+
+def _head(plan: Plan) -> dict[str, Any]:
     return {
         "format": FORMAT,
         **metadata(plan),
@@ -96,8 +100,66 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "robustness": plain(plan.robustness),
         "findings": frame_document(plan.findings),
         "log": frame_document(plan.log),
-        "tables": tables,
     }
+
+
+_TABLE_MARK = "\x00vaxsim-table:{}\x00"
+
+
+def plan_json_bytes(plan: Plan) -> bytes:
+    """UTF-8 bytes of ``json_text(plan_document(plan))``, written column by column.
+
+    Byte-identical to the generic encoder (two-space indent, ``null`` for missing and non-finite
+    numbers, shortest float repr), without building a dict per row.
+    """
+    marks = {name: _TABLE_MARK.format(name) for name in TABLES}
+    head = json_text({**_head(plan), "tables": marks})
+    parts: list[bytes] = []
+    rest = head
+    for name in TABLES:
+        quoted = json.dumps(marks[name], ensure_ascii=False)
+        before, rest = rest.split(quoted, 1)
+        parts.append(before.encode("utf-8"))
+        parts.append(table_json_text(name, getattr(plan, name)).encode("utf-8"))
+    parts.append(rest.encode("utf-8"))
+    return b"".join(parts)
+
+
+def _json_column(series: pd.Series, kind: str) -> list[str]:
+    """JSON text of each cell of a canonical column (``null`` for missing)."""
+    missing = series.isna().to_numpy(dtype=bool)
+    if kind == "number":
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        missing = missing | ~np.isfinite(values)
+        texts = list(map(float.__repr__, values.tolist()))
+    elif kind == "integer" and series.dtype.kind in "iu":
+        texts = list(map(int.__repr__, series.to_numpy(dtype="int64", na_value=0).tolist()))
+    else:
+        encode = json.encoder.encode_basestring  # what json.dumps uses with ensure_ascii=False
+        texts = [
+            encode(value) if type(value) is str else json.dumps(plain(json_value(value)), ensure_ascii=False)
+            for value in series.tolist()
+        ]
+    if missing.any():
+        for index in np.flatnonzero(missing).tolist():
+            texts[index] = "null"
+    return texts
+
+
+def table_json_text(name: str, table: pd.DataFrame, indent: int = 4) -> str:
+    """A canonical table as ``json_text`` spells its list of row objects at depth ``indent``."""
+    if not len(table):
+        return "[]"
+    spec = TABLES[name]
+    row_pad = " " * (indent + 2)
+    cell_pad = " " * (indent + 4)
+    columns = []
+    for column in spec.columns:
+        prefix = f"{cell_pad}{json.dumps(column.name, ensure_ascii=False)}: "
+        columns.append([prefix + text for text in _json_column(table[column.name], column.type)])
+    opening, closing = f"{row_pad}{{\n", f"\n{row_pad}}}"
+    rows = ",\n".join(opening + ",\n".join(cells) + closing for cells in zip(*columns, strict=True))
+    return f"[\n{rows}\n{' ' * indent}]"
 
 
 def table_from_rows(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
