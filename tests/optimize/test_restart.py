@@ -11,6 +11,7 @@ import vaxsim
 from tests.conftest import DEMO
 from vaxsim.optimize import OptimizeError, optimize
 from vaxsim.optimize.restart import state_digest
+from vaxsim.plan import check
 from vaxsim.sim.engine import Campaign
 from vaxsim.sim.state import snapshot
 
@@ -76,6 +77,24 @@ def test_stock_projection_opens_with_the_states_stock_and_never_goes_negative(pl
     by_plan_id = supply.rename(index=lot_id)
     assert (given <= by_plan_id.reindex(given.index).fillna(0)).all()
     assert given.sum() > 0
+
+
+def test_the_plan_checker_finds_only_the_documented_restart_breaks(model, plan, tmp_path):
+    # A restarted plan breaks invariant 2 in exactly three ways (FORMULATION.md): its first
+    # rows open with the state's stock, doses set aside for bookings leave without a shipment,
+    # and lots that arrived before the state's day have no projection row for their arrival.
+    violations = check(plan.write(tmp_path), model)
+    assert {v.rule for v in violations} == {"invariant 2"}
+    allowed = (
+        "but the stock carried over is 0",
+        "but lots and shipments say 0",
+        "stock_projection has no row",
+    )
+    assert all(any(text in v.message for text in allowed) for v in violations), violations[:3]
+    lots = model.lots
+    early = set(lots.id[lots.arrival_day < DAY])
+    arrivals = [v for v in violations if "no row" in v.message]
+    assert len(arrivals) == len(early)
 
 
 def test_the_stock_held_at_district_stores_is_used(model, plan, state):

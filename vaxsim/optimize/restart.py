@@ -35,7 +35,7 @@ from vaxsim.model import Model
 from vaxsim.optimize.demand import Demand
 from vaxsim.optimize.hierarchy import Hierarchy
 from vaxsim.optimize.options import Options
-from vaxsim.sim.cohorts import Cohorts
+from vaxsim.optimize.ordered import cumsum_within
 
 if TYPE_CHECKING:
     from vaxsim.optimize.context import Context, Steps
@@ -114,9 +114,12 @@ class Restart:
         ledger.lot_expiry = np.minimum(ledger.lot_expiry, self.use_by)
         node, lot, day, doses = self.arriving
         start = self.day
-        for n, q, a, x in zip(node, lot, day, doses, strict=True):
-            frame = max(int(a - offset[n]), start)
-            ledger.pending[frame].append((np.array([n]), np.array([q]), np.array([x]), np.array([True])))
+        frames = np.maximum(day - offset[node], start)
+        for frame in np.unique(frames):
+            on = frames == frame
+            ledger.pending[int(frame)].append(
+                (node[on], lot[on], doses[on], np.ones(int(on.sum()), dtype=bool))
+            )
         ledger.awaited[lot] = True
         ledger.delivered = ledger.delivered + (self.on_hand - self.reserved).sum(axis=0)
         np.add.at(ledger.delivered, lot, doses)
@@ -220,9 +223,11 @@ def read_state(model: Model, hierarchy: Hierarchy, steps: Steps, state: Campaign
         return (pd.to_datetime(values.astype(str)) - start).dt.days.to_numpy(dtype=np.int64)
 
     def nodes(stores: pd.Series, owners: pd.Series) -> np.ndarray:
-        return np.array(
-            [node_of(str(s), str(o)) for s, o in zip(stores, owners, strict=True)], dtype=np.int64
-        )
+        pairs = pd.DataFrame({"store": stores.astype(str), "owner": owners.astype(str)})
+        unique = pairs.drop_duplicates()
+        found = [node_of(s, o) for s, o in zip(unique.store, unique.owner, strict=True)]
+        index = pd.MultiIndex.from_frame(unique)
+        return pd.Series(found, index=index).reindex(pd.MultiIndex.from_frame(pairs)).to_numpy(dtype=np.int64)
 
     lots = len(model.lots)
     stock = state.stock
@@ -298,10 +303,9 @@ def restart_demand(model: Model, demand: Demand, state: CampaignState, hierarchy
     first = np.minimum(day + hierarchy.offset[hierarchy.district_node], T - 1)  # [d]
     waiting = state.waiting
     if len(waiting):
-        cohorts = Cohorts.from_model(model)
         groups = {str(x): i for i, x in enumerate(model.priority_groups.id)}
         bands = {str(x): i for i, x in enumerate(model.age_bands.id)}
-        class_of = _class_of_group_band(model, cohorts, demand)
+        class_of = _class_of_group_band(model, demand)
         d = waiting.district.astype(str).map({str(x): i for i, x in enumerate(model.districts.id)})
         g = waiting.priority_group.astype(str).map(groups).to_numpy(dtype=np.int64)
         b = waiting.age_band.astype(str).map(bands).to_numpy(dtype=np.int64)
@@ -319,7 +323,7 @@ def restart_demand(model: Model, demand: Demand, state: CampaignState, hierarchy
     return Demand(demand.classes, demand.suitable, approvals, demand.eligible)
 
 
-def _class_of_group_band(model: Model, cohorts: Cohorts, demand: Demand) -> np.ndarray:
+def _class_of_group_band(model: Model, demand: Demand) -> np.ndarray:
     """Demand class index per (priority group, age band), -1 where none."""
     result = np.full((len(model.priority_groups), len(model.age_bands)), -1, dtype=np.int64)
     bands = {str(x): i for i, x in enumerate(model.age_bands.id)}
@@ -365,26 +369,25 @@ def _reserve_for_bookings(
     ``use_by`` first (at most what is there)."""
     reserved = np.zeros((hierarchy.size, len(model.lots)), dtype=np.int64)
     booked = state.booked
-    if not len(booked):
+    if not len(booked) or not len(lot):
         return reserved
     when = (pd.to_datetime(booked.date.astype(str)) - model.dates[0]).dt.days.to_numpy()
     booked = booked[when >= int(state.day)]
-    need = booked.groupby([booked.district.astype(str), booked["product"].astype(str)]).persons.sum()
-    district_index = {str(x): i for i, x in enumerate(model.districts.id)}
-    product_index = {str(x): i for i, x in enumerate(model.products.id)}
-    lot_product = model.lots["product"].to_numpy(dtype=np.int64)
-    order = np.lexsort((use_by,))
-    for (district, product), persons in need.items():
-        here = hierarchy.district_node[district_index[district]]
-        left = int(persons)
-        for i in order:
-            if left <= 0:
-                break
-            if node[i] != here or lot_product[lot[i]] != product_index[product]:
-                continue
-            take = min(left, int(doses[i]))
-            reserved[here, lot[i]] += take
-            left -= take
+    products = len(model.products)
+    district = booked.district.astype(str).map({str(x): i for i, x in enumerate(model.districts.id)})
+    product = booked["product"].astype(str).map({str(x): i for i, x in enumerate(model.products.id)})
+    need = np.zeros(hierarchy.size * products, dtype=np.int64)
+    key = hierarchy.district_node[district.to_numpy(dtype=np.int64)] * products + product.to_numpy(
+        dtype=np.int64
+    )
+    np.add.at(need, key, booked.persons.to_numpy(dtype=np.int64))
+    # Stock rows by (node, product), earliest use_by first; each takes what the need leaves.
+    row_key = node * products + model.lots["product"].to_numpy(dtype=np.int64)[lot]
+    order = np.lexsort((use_by, row_key))
+    held = doses[order]
+    before = cumsum_within(held, row_key[order]) - held
+    take = np.clip(need[row_key[order]] - before, 0, held)
+    np.add.at(reserved, (node[order], lot[order]), take)
     return reserved
 
 

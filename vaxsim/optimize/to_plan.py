@@ -56,10 +56,6 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
     capacity, row_of_piece = capacity_table(bookings, pieces, model, ctx.sites, kinds, group_of_class, ids)
     booked = int(bookings.persons.sum())
     fill = booked <= APPOINTMENTS_UP_TO if appointments is None else appointments
-    if ctx.restart is not None and appointments is None:
-        # A re-plan cannot name the person behind a next dose whose first dose came before the
-        # state's day (the state counts people, it does not list them): no appointments rows.
-        fill = False
     shipments, lines = shipment_tables(realiser.ledger, realiser.records, ids, lot_id, start)
     plan = Plan(
         products=products_table(model),
