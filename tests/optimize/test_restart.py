@@ -109,6 +109,33 @@ def test_the_stock_held_at_district_stores_is_used(model, plan, state):
     assert mine.issued.sum() >= 0.9 * at_districts.doses.sum()
 
 
+def test_shipments_on_the_road_arrive_and_thaw_clocks_are_respected(model, state):
+    # One stock row put on the road (arriving in 3 days), and the pfizer lot's thaw clock cut
+    # to 4 days from the state's day: it arrives then, and the lot is used only until then.
+    stock = state.stock.copy()
+    row = stock.iloc[0]
+    arrives = (pd.Timestamp(state.date) + pd.Timedelta(days=3)).date()
+    use_by = (pd.Timestamp(state.date) + pd.Timedelta(days=4)).date()
+    transit = pd.DataFrame({
+        "from": ["store-06"], "to": [row.store], "lot": [row.lot], "product": [row["product"]],
+        "owner": [row.owner], "arrives": [arrives], "doses": [row.doses],
+    })  # fmt: skip
+    stock = stock.iloc[1:]
+    thawed = stock.lot == "PF-DEMO-01"
+    assert thawed.any()
+    stock.loc[thawed, "use_by"] = use_by
+    plan = optimize(model, state=dataclasses.replace(state, stock=stock, in_transit=transit))
+    lot_id = _lot_ids(plan)
+    projection = plan.stock_projection
+    landed = projection[(projection.site_id == row.store) & (projection.lot_id == lot_id[row.lot])]
+    assert landed.received[landed.date.astype(str) == str(arrives)].sum() == row.doses
+    assert landed.received[landed.date.astype(str) != str(arrives)].sum() == 0
+    pfizer = projection[projection.lot_id == lot_id["PF-DEMO-01"]]
+    late = pfizer.date.astype(str) > str(use_by)
+    assert pfizer.administered[late].sum() == 0 and pfizer.issued[late].sum() == 0
+    assert pfizer.administered[~late].sum() > 0.5 * stock[thawed].doses.sum()
+
+
 def _second_doses_before(plan, last_date) -> pd.Series:
     allocations = plan.registrant_allocations
     early = allocations[(allocations.dose_number == 2) & (allocations.service_date.astype(str) < last_date)]

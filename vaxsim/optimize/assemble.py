@@ -118,8 +118,11 @@ def window_classes(ctx: Context, ledger: Ledger, window: Window) -> LotClasses:
     arrival = ctx.model.lots.arrival_day.to_numpy()
     in_play = (ledger.stock.sum(axis=0) > 0) | (ledger.in_transit() > 0)
     in_play |= ledger.awaited & (arrival < last_day)
+    lots = ctx.model.lots
+    if ctx.restart is not None:  # the simulated state's thaw clocks shorten some lots' lives
+        lots = lots.assign(expiry_day=np.minimum(lots.expiry_day.to_numpy(), ledger.lot_expiry))
     return lot_classes(
-        ctx.model.lots,
+        lots,
         list(ctx.model.products.id),
         ctx.model.dates[0],
         in_play,
