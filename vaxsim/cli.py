@@ -160,12 +160,22 @@ def run(
         Path | None,
         typer.Option("--plan", metavar="BUNDLE", help="Execute a plan bundle's shipments and slots."),
     ] = None,
+    replan_every: Annotated[
+        int | None,
+        typer.Option(
+            metavar="K",
+            help="Digital twin: re-optimize every K days from the simulated state and follow the new "
+            "plan; compare with the static plan and the rule-based policies (comparison.csv).",
+        ),
+    ] = None,
+    solver: Annotated[str, typer.Option(help="LP solver for --replan-every: cbc or highs.")] = "cbc",
 ) -> None:
     """Simulate a scenario's campaign and write results/<scenario>-<timestamp>/:
     Parquet tables, results.json, PNG plots and manifest.json.
 
     With --plan, the campaign follows a plan bundle (vaxsim optimize) under the scenario's
-    disturbances and reports planned against realised doses.
+    disturbances and reports planned against realised doses. With --replan-every K, it follows
+    an optimized plan that is re-optimized every K days from the simulated state.
 
     Example: vaxsim run scenarios/demo-district.yaml --seed 7
     """
@@ -208,11 +218,15 @@ def run(
         def advance(day: int) -> None:
             progress.update(task, advance=1, date=str(model.dates[day].date()))
 
+        comparison = None
         try:
             with warnings.catch_warnings():
                 # Cold-chain overflows are collected in results.warnings and printed below.
                 warnings.simplefilter("ignore", ColdChainWarning)
-                results = simulate(model, seed, site_queues=site_queues, on_day=advance, plan=plan)
+                if replan_every is None:
+                    results = simulate(model, seed, site_queues=site_queues, on_day=advance, plan=plan)
+                else:
+                    results, comparison = _digital_twin(model, seed, replan_every, plan, solver, site_queues)
         except VaxsimError as error:
             _report(error)
     timings["simulate"] = time.perf_counter() - started
@@ -220,6 +234,9 @@ def run(
     started = time.perf_counter()
     with atomic_directory(target) as folder:
         files = results.save(folder)
+        if comparison is not None:
+            comparison.to_csv(folder / "comparison.csv", index=False)
+            files.append(folder / "comparison.csv")
         if plots:
             files += save_plots(results, folder)
         timings["write"] = time.perf_counter() - started
@@ -235,8 +252,48 @@ def run(
         )
         write_manifest(folder, manifest)
     _print_summary(results.summary(), timings["simulate"])
+    if comparison is not None:
+        _print_comparison(comparison)
     _print_warnings(results.warnings)
     console.print(f"wrote {target}/ ({len(files) + 1} files)", markup=False)
+
+
+def _digital_twin(model, seed: int, replan_every: int, plan: Path | None, solver: str, site_queues: bool):
+    """The re-planned run and its comparison with the static plan and the rule-based policies."""
+    from vaxsim.optimize import optimize
+    from vaxsim.plan import read
+    from vaxsim.sim.simulate import simulate
+    from vaxsim.sim.twin import compare_policies, replanner
+
+    if replan_every < 1:
+        raise VaxsimError(f"--replan-every must be at least 1 day (got {replan_every})")
+    first = read(plan) if plan is not None else optimize(model, solver=solver)
+    results = simulate(
+        model, seed, site_queues=site_queues, plan=first, replan=replanner(model, solver=solver),
+        replan_every=replan_every,
+    )
+    comparison = compare_policies(
+        model, seed, replan_every=replan_every, static=first, twin=results, solver=solver
+    )
+    return results, comparison
+
+
+def _print_comparison(comparison) -> None:
+    table = Table(title="policies compared (same scenario and seed)")
+    columns = ["policy", "doses_given", "coverage_full_series", "wastage_share",
+               "missed_for_lack_of_vaccine", "realised_share"]
+    for column in columns:
+        table.add_column(column.replace("_", " "))
+    for row in comparison.itertuples():
+        cells = []
+        for column in columns:
+            value = getattr(row, column)
+            if isinstance(value, float) and column != "doses_given":
+                cells.append("-" if value != value else f"{value:.3f}")
+            else:
+                cells.append(str(value) if isinstance(value, str) else f"{int(value):,}")
+        table.add_row(*cells)
+    console.print(table)
 
 
 def _print_warnings(messages: list[str], shown: int = 5) -> None:

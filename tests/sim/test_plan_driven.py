@@ -176,3 +176,21 @@ def test_command_line_verify_then_run_the_plan(tmp_path):
     run_folder = next(runs.iterdir())
     table = pd.read_parquet(run_folder / "plan_vs_realised.parquet")
     assert table.planned.sum() == pd.read_csv(bundle / "tables" / "capacity.csv").booked.sum()
+
+
+def test_command_line_digital_twin_compares_policies(tmp_path):
+    from typer.testing import CliRunner
+
+    from vaxsim.cli import app
+
+    options = ["--replan-every", "21", "--no-site-queues", "--no-plots", "-o", str(tmp_path)]
+    result = CliRunner().invoke(app, ["run", str(DEMO), *options])
+    assert result.exit_code == 0, result.output
+    [folder] = list(tmp_path.iterdir())
+    comparison = pd.read_csv(folder / "comparison.csv")
+    policies = ["priority_first", "pro_rata", "static plan", "re-planned every 21 days"]
+    assert list(comparison.policy) == policies
+    assert comparison.realised_share.isna().tolist() == [True, True, False, False]
+    summary = vaxsim.Results.load(folder).summary()
+    assert summary["plan"]["plans_followed"] == 3  # days 0, 21, 42 of 60
+    assert comparison.doses_given.iloc[-1] == summary["doses_given"]
