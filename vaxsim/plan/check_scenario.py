@@ -165,11 +165,16 @@ def check_capacity(tables: Tables, model: Model) -> list[Violation]:
     scenario = model.scenario
     start, end = scenario.campaign.start_date, scenario.campaign.end_date
     groups = {g.id for g in scenario.people.priority_groups}
-    sites = model.sites.set_index("id")
+    type_of = dict(zip(model.sites.id.tolist(), model.sites.type.tolist(), strict=True))
     capacity = tables["capacity"]
+    days = {text: dt.date.fromisoformat(text) for text in capacity.service_date.unique().tolist()}
+    session_sets = {
+        name: {(s.start, s.end): s for s in site_type.sessions}
+        for name, site_type in scenario.site_types.items()
+    }
     for row in capacity.itertuples():
         key = f"capacity_id={row.capacity_id}"
-        day = dt.date.fromisoformat(row.service_date)
+        day = days[row.service_date]
         if not start <= day <= end:
             found.append(
                 _v("capacity", row.csv_line, key, f"{day} is outside the campaign ({start} to {end})")
@@ -178,14 +183,14 @@ def check_capacity(tables: Tables, model: Model) -> list[Violation]:
             found.append(
                 _v("capacity", row.csv_line, key, f"no priority group {row.priority_group!r} in the scenario")
             )
-        if row.site_id not in sites.index:
+        if row.site_id not in type_of:
             continue  # reported by check_sites
-        site_type = scenario.site_types[sites.loc[row.site_id, "type"]]
+        site_type = scenario.site_types[type_of[row.site_id]]
         if WEEKDAYS[day.weekday()] not in site_type.open_days:
             found.append(
                 _v("capacity", row.csv_line, key, f"the site is closed on {day} ({WEEKDAYS[day.weekday()]})")
             )
-        sessions = {(s.start, s.end): s for s in site_type.sessions}
+        sessions = session_sets[type_of[row.site_id]]
         if (row.session_start, row.session_end) not in sessions:
             found.append(
                 _v(
@@ -196,18 +201,17 @@ def check_capacity(tables: Tables, model: Model) -> list[Violation]:
                     f"({', '.join(f'{a}-{b}' for a, b in sessions)})",
                 )
             )
-    for (site, date, session_start, session_end), rows in capacity.groupby(
-        ["site_id", "service_date", "session_start", "session_end"], sort=False
+    for (site, date, session_start, session_end), opened, line in _sums(
+        capacity, ["site_id", "service_date", "session_start", "session_end"]
     ):
-        if site not in sites.index:
+        if site not in type_of:
             continue
-        site_type = scenario.site_types[sites.loc[site, "type"]]
+        site_type = scenario.site_types[type_of[site]]
         minutes = minutes_of_day(session_end) - minutes_of_day(session_start)
         if minutes <= 0:
             continue
         key = key_text(("site_id", "service_date", "session_start"), (site, date, session_start))
-        line = rows.iloc[0].csv_line
-        opened = int(rows.capacity.sum())
+        opened = int(opened)
         limit = session_capacity(site_type, minutes)
         if opened > limit:
             found.append(_v("capacity", line, key, f"{opened} appointments > session throughput {limit}"))
@@ -227,21 +231,27 @@ def check_capacity(tables: Tables, model: Model) -> list[Violation]:
                     f"{time_on_site:.0f} min each) > crowding limit {site_type.crowding_limit}",
                 )
             )
-    for (site, date), rows in capacity.groupby(["site_id", "service_date"], sort=False):
-        if site not in sites.index:
+    for (site, date), opened, line in _sums(capacity, ["site_id", "service_date"]):
+        if site not in type_of:
             continue
-        limit = daily_capacity(scenario.site_types[sites.loc[site, "type"]])
-        opened = int(rows.capacity.sum())
+        limit = daily_capacity(scenario.site_types[type_of[site]])
+        opened = int(opened)
         if opened > limit:
             found.append(
                 _v(
                     "capacity",
-                    rows.iloc[0].csv_line,
+                    line,
                     key_text(("site_id", "service_date"), (site, date)),
                     f"{opened} appointments > the site's daily capacity {limit}",
                 )
             )
     return found
+
+
+def _sums(capacity, keys: list[str]):
+    """``(key, capacity opened, csv_line of the first row)`` per group, in order of appearance."""
+    totals = capacity.groupby(keys, sort=False).agg(total=("capacity", "sum"), line=("csv_line", "first"))
+    return zip(totals.index.tolist(), totals.total.tolist(), totals.line.tolist(), strict=True)
 
 
 def check_shipments(tables: Tables, model: Model) -> list[Violation]:
@@ -255,13 +265,18 @@ def check_shipments(tables: Tables, model: Model) -> list[Violation]:
         )
     }
     found = []
-    for row in tables["shipments"].itertuples():
+    shipments = tables["shipments"]
+    dates = {
+        text: dt.date.fromisoformat(text)
+        for text in set(shipments.arrival_date.tolist()) | set(shipments.ship_date.tolist())
+    }
+    for row in shipments.itertuples():
         if row.status == "cancelled":
             continue
         key = (store_index.get(row.from_site_id), store_index.get(row.to_site_id))
         if key not in lead:
             continue
-        days = (dt.date.fromisoformat(row.arrival_date) - dt.date.fromisoformat(row.ship_date)).days
+        days = (dates[row.arrival_date] - dates[row.ship_date]).days
         if days < lead[key]:
             found.append(
                 _v(

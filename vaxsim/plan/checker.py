@@ -39,15 +39,14 @@ def typed_tables(parsed: dict[str, ParsedTable]) -> Tables:
     tables = {}
     for name, spec in TABLES.items():
         table = parsed.get(name)
-        rows = table.rows if table is not None else []
         frame = pd.DataFrame(
             {
-                column.name: canonical_series([values[column.name] for _, values in rows], column)
+                column.name: canonical_series(table.column(column.name) if table else [], column)
                 for column in spec.columns
             },
             columns=spec.column_names,
         )
-        frame["csv_line"] = [line for line, _ in rows]
+        frame["csv_line"] = table.lines() if table else []
         # A duplicate key is reported by the schema check; the invariants see its first row only.
         tables[name] = frame.drop_duplicates(list(spec.primary_key), keep="first").reset_index(drop=True)
     return tables

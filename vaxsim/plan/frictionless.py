@@ -15,7 +15,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from vaxsim.plan.csv_table import csv_rows
+import numpy as np
+import pandas as pd
+
+from vaxsim.plan.csv_table import csv_rows, raw_frame
 from vaxsim.plan.violations import Violation, key_text
 
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
@@ -25,15 +28,49 @@ _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 class ParsedTable:
     """A CSV table read against its schema: typed values of the rows without problems.
 
-    ``rows``: ``(line, {field: value})`` for rows whose every cell is valid (missing = ``None``);
-    ``bad_lines``: lines with a cell problem, left out of ``rows``.
+    ``frame``: one ``object`` column per field (typed values, missing = ``None``) and the CSV
+    line of each row in ``csv_line``, for rows whose every cell is valid; ``bad_lines``: lines
+    with a cell problem, left out; ``duplicate_keys``: a primary or unique key repeats.
     """
 
     name: str
     path: str
     fields: list[str]
-    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    frame: pd.DataFrame | None = None
     bad_lines: set[int] = field(default_factory=set)
+    duplicate_keys: bool = False
+
+    def __post_init__(self) -> None:
+        if self.frame is None:
+            self.frame = frame_of_rows(self.fields, [])
+
+    @property
+    def rows(self) -> list[tuple[int, dict[str, Any]]]:
+        """``(line, {field: value})`` of the valid rows (built on demand: slow for big tables)."""
+        columns = [self.column(name) for name in self.fields]
+        return [
+            (line, dict(zip(self.fields, values, strict=True)))
+            for line, values in zip(self.lines(), zip(*columns, strict=True), strict=True)
+        ]
+
+    def column(self, name: str) -> list[Any]:
+        return self.frame[name].tolist()
+
+    def lines(self) -> list[int]:
+        return self.frame["csv_line"].tolist()
+
+
+def frame_of_rows(fields: list[str], rows: list[tuple[int, dict[str, Any]]]) -> pd.DataFrame:
+    """The ``frame`` of :class:`ParsedTable` from ``(line, values)`` rows."""
+    data = {name: pd.Series(_objects([values[name] for _, values in rows]), dtype=object) for name in fields}
+    data["csv_line"] = pd.Series(np.array([line for line, _ in rows], dtype="int64"))
+    return pd.DataFrame(data, columns=[*fields, "csv_line"])
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
 
 
 def parse_value(text: str, kind: str) -> Any:
@@ -75,11 +112,68 @@ def _constraint_problem(value: Any, constraints: dict[str, Any]) -> str | None:
 
 
 def parse_csv(name: str, path: str, text: str, schema: dict[str, Any]) -> tuple[ParsedTable, list[Violation]]:
-    """Read CSV ``text`` (file ``path`` of resource ``name``) against its Table Schema."""
+    """Read CSV ``text`` (file ``path`` of resource ``name``) against its Table Schema.
+
+    A table without problems is read column by column (each distinct text parsed once); any
+    problem sends the whole table through the row-by-row reader, which reports every one.
+    """
+    table = _parse_csv_fast(name, path, text, schema)
+    if table is not None:
+        return table, []
+    return _parse_csv_rows(name, path, text, schema)
+
+
+def _parse_csv_fast(name: str, path: str, text: str, schema: dict[str, Any]) -> ParsedTable | None:
+    fields = schema["fields"]
+    names = [f["name"] for f in fields]
+    raw = raw_frame(text, names)
+    if raw is None:
+        return None
+    missing_values = set(schema.get("missingValues", [""]))
+    data = {}
+    for spec in fields:
+        constraints = spec.get("constraints", {})
+        codes, uniques = pd.factorize(raw[spec["name"]].to_numpy(dtype=object))
+        typed = np.empty(len(uniques) + 1, dtype=object)
+        for i, text_value in enumerate(uniques.tolist()):
+            if text_value in missing_values:
+                if constraints.get("required"):
+                    return None
+                typed[i] = None
+                continue
+            try:
+                value = parse_value(text_value, spec["type"])
+            except ValueError:
+                return None
+            if _constraint_problem(value, constraints):
+                return None
+            typed[i] = value
+        data[spec["name"]] = pd.Series(typed[codes], dtype=object)  # not inferred as pandas' str
+    data["csv_line"] = pd.Series(np.arange(2, len(raw) + 2, dtype="int64"))
+    frame = pd.DataFrame(data, columns=[*names, "csv_line"])
+    table = ParsedTable(name, path, names, frame)
+    for _, key in _keys(schema):
+        if len(frame) and frame.duplicated(subset=key).any():
+            return None
+    return table
+
+
+def _keys(schema: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    keys = []
+    if schema.get("primaryKey"):
+        keys.append(("primary key", list(schema["primaryKey"])))
+    keys += [("unique key", list(key)) for key in schema.get("uniqueKeys", [])]
+    return keys
+
+
+def _parse_csv_rows(
+    name: str, path: str, text: str, schema: dict[str, Any]
+) -> tuple[ParsedTable, list[Violation]]:
     fields = schema["fields"]
     names = [f["name"] for f in fields]
     missing_values = set(schema.get("missingValues", [""]))
     table = ParsedTable(name, path, names)
+    good: list[tuple[int, dict[str, Any]]] = []
     problems: list[Violation] = []
     rows = csv_rows(text)
     if not rows or rows[0] != names:
@@ -119,27 +213,27 @@ def parse_csv(name: str, path: str, text: str, schema: dict[str, Any]) -> tuple[
         if bad:
             table.bad_lines.add(line)
         else:
-            table.rows.append((line, values))
-    problems += _key_problems(table, schema)
-    return table, problems
+            good.append((line, values))
+    table.frame = frame_of_rows(names, good)
+    key_problems = _key_problems(good, table.path, schema)
+    table.duplicate_keys = bool(key_problems)
+    return table, problems + key_problems
 
 
-def _key_problems(table: ParsedTable, schema: dict[str, Any]) -> list[Violation]:
+def _key_problems(
+    rows: list[tuple[int, dict[str, Any]]], path: str, schema: dict[str, Any]
+) -> list[Violation]:
     problems = []
-    keys = []
-    if schema.get("primaryKey"):
-        keys.append(("primary key", list(schema["primaryKey"])))
-    keys += [("unique key", list(key)) for key in schema.get("uniqueKeys", [])]
-    for kind, key in keys:
+    for kind, key in _keys(schema):
         seen: dict[tuple, int] = {}
-        for line, values in table.rows:
+        for line, values in rows:
             value = tuple(values[name] for name in key)
             if kind == "unique key" and any(part is None for part in value):
                 continue
             if value in seen:
                 problems.append(
                     Violation(
-                        table.path,
+                        path,
                         line,
                         key_text(key, value),
                         f"duplicate {kind} (first on line {seen[value]})",
@@ -166,12 +260,13 @@ def foreign_key_problems(
             continue
         target = tables[resource]
         ref_fields = list(fk["reference"]["fields"])
-        known = {tuple(values[name] for name in ref_fields) for _, values in target.rows}
-        for line, values in table.rows:
-            value = tuple(values[name] for name in fields)
-            if any(part is None for part in value):
+        known = set(zip(*(target.column(name) for name in ref_fields), strict=True))
+        could_match = _only_bad_rows_could_match(target)
+        values = zip(*(table.column(name) for name in fields), strict=True)
+        for line, value in zip(table.lines(), values, strict=True):
+            if None in value:
                 continue
-            if value not in known and not _only_bad_rows_could_match(target):
+            if value not in known and not could_match:
                 problems.append(
                     Violation(
                         table.path,
@@ -186,4 +281,4 @@ def foreign_key_problems(
 
 def _only_bad_rows_could_match(target: ParsedTable) -> bool:
     """A referenced table whose rows all failed to parse: its keys are unknown, not absent."""
-    return not target.rows and bool(target.bad_lines)
+    return not len(target.frame) and bool(target.bad_lines)

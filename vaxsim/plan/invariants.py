@@ -80,7 +80,7 @@ def invariant_1(tables: Tables, rules: Rules) -> list[Violation]:
     """
     capacity, appointments, sites = tables["capacity"], tables["appointments"], tables["sites"]
     found = []
-    counts = appointments.groupby("capacity_id").size()
+    counts = appointments.groupby("capacity_id").size().to_dict()
     for row in capacity.itertuples():
         key = f"capacity_id={row.capacity_id}"
         count = int(counts.get(row.capacity_id, 0))
@@ -173,21 +173,35 @@ def expected_flows(tables: Tables) -> tuple[dict[tuple, int], dict[tuple, int], 
     received: dict[tuple, int] = defaultdict(int)
     issued: dict[tuple, int] = defaultdict(int)
     where: dict[tuple, int] = {}
-    for row in tables["lots"].itertuples():
-        received[(row.arrival_site_id, row.arrival_date, row.lot_id)] += int(row.doses)
-    shipments = tables["shipments"]
-    live = shipments[shipments.status != "cancelled"].set_index("shipment_id")
-    for row in tables["shipment_lines"].itertuples():
-        if row.shipment_id not in live.index:
+    lots = tables["lots"]
+    for site, date, lot, doses in zip(
+        lots.arrival_site_id.tolist(), lots.arrival_date.tolist(), lots.lot_id.tolist(), lots.doses.tolist(),
+        strict=True,
+    ):
+        received[(site, date, lot)] += int(doses)
+    live = live_shipments(tables)
+    lines = tables["shipment_lines"]
+    for shipment, lot, doses, csv_line in zip(
+        lines.shipment_id.tolist(), lines.lot_id.tolist(), lines.doses.tolist(), lines.csv_line.tolist(),
+        strict=True,
+    ):
+        head = live.get(shipment)
+        if head is None:
             continue
-        head = live.loc[row.shipment_id]
-        arrive = (head.to_site_id, head.arrival_date, row.lot_id)
-        leave = (head.from_site_id, head.ship_date, row.lot_id)
-        received[arrive] += int(row.doses)
-        issued[leave] += int(row.doses)
-        where.setdefault(arrive, row.csv_line)
-        where.setdefault(leave, row.csv_line)
+        arrive = (head.to_site_id, head.arrival_date, lot)
+        leave = (head.from_site_id, head.ship_date, lot)
+        received[arrive] += int(doses)
+        issued[leave] += int(doses)
+        where.setdefault(arrive, csv_line)
+        where.setdefault(leave, csv_line)
     return received, issued, where
+
+
+def live_shipments(tables: Tables) -> dict:
+    """Shipments that are not cancelled, by id (rows as named tuples)."""
+    shipments = tables["shipments"]
+    live = shipments[shipments.status != "cancelled"]
+    return {row.shipment_id: row for row in live.itertuples(index=False)}
 
 
 def invariant_2(tables: Tables, rules: Rules) -> list[Violation]:
@@ -203,9 +217,9 @@ def invariant_2(tables: Tables, rules: Rules) -> list[Violation]:
     found = []
     received, issued, where = expected_flows(tables)
     seen = set()
-    for (site, lot), rows in stock.sort_values(["site_id", "lot_id", "date"]).groupby(["site_id", "lot_id"]):
+    for (site, lot), rows in _groups(stock.sort_values(["site_id", "lot_id", "date"]), ("site_id", "lot_id")):
         previous = 0
-        for row in rows.itertuples():
+        for row in rows:
             key = key_text(("site_id", "date", "lot_id"), (site, row.date, lot))
             balance = row.opening + row.received - row.issued - row.administered - row.wasted - row.expired
             if balance != row.closing:
@@ -256,6 +270,7 @@ def invariant_2(tables: Tables, rules: Rules) -> list[Violation]:
                             2,
                         )
                     )
+    lot_lines = dict(zip(tables["lots"].lot_id.tolist(), tables["lots"].csv_line.tolist(), strict=True))
     for expected, name in ((received, "received"), (issued, "issued")):
         for flow_key, doses in expected.items():
             if flow_key not in seen and doses:
@@ -263,7 +278,7 @@ def invariant_2(tables: Tables, rules: Rules) -> list[Violation]:
                 line = where.get(flow_key)
                 table = "shipment_lines" if line is not None else "lots"
                 if line is None:
-                    line = int(tables["lots"].set_index("lot_id").loc[lot, "csv_line"])
+                    line = int(lot_lines[lot])
                 found.append(
                     _v(
                         table,
@@ -276,6 +291,26 @@ def invariant_2(tables: Tables, rules: Rules) -> list[Violation]:
     return found
 
 
+def _groups(frame: pd.DataFrame, keys: tuple[str, ...]):
+    """``(key, rows)`` of a frame sorted by ``keys`` (rows as named tuples), in sorted key order:
+    what ``frame.groupby(list(keys))`` gives, without a DataFrame per group. Rows with a missing
+    key are left out, as ``groupby`` leaves them out."""
+    order = frame.sort_values(list(keys), kind="stable")
+    known = order[list(keys)].notna().all(axis=1).to_numpy()
+    order = order[known]
+    key_columns = [order[k].tolist() for k in keys]
+    current = None
+    rows: list = []
+    for values, row in zip(zip(*key_columns, strict=True), order.itertuples(), strict=True):
+        if values != current:
+            if rows:
+                yield current, rows
+            current, rows = values, []
+        rows.append(row)
+    if rows:
+        yield current, rows
+
+
 # ---------------------------------------------------------------------------------------------
 # Stock on hand per site, lot and day, from a sparse projection.
 
@@ -286,8 +321,8 @@ class StockLookup:
     def __init__(self, stock: pd.DataFrame):
         self.by_site_lot: dict[tuple[str, str], tuple[list[str], list]] = {}
         self.lots_at: dict[str, set[str]] = defaultdict(set)
-        for (site, lot), rows in stock.sort_values("date").groupby(["site_id", "lot_id"]):
-            self.by_site_lot[(site, lot)] = (rows.date.tolist(), list(rows.itertuples()))
+        for (site, lot), rows in _groups(stock.sort_values("date"), ("site_id", "lot_id")):
+            self.by_site_lot[(site, lot)] = ([row.date for row in rows], rows)
             self.lots_at[site].add(lot)
 
     def row(self, site: str, lot: str, date: str):
@@ -321,18 +356,24 @@ def invariant_3(tables: Tables, rules: Rules) -> list[Violation]:
     product_of = dict(zip(tables["lots"].lot_id, tables["lots"].product_id, strict=True))
     found = []
     capacity = tables["capacity"]
-    for (site, date, product), rows in capacity.groupby(
-        ["site_id", "service_date", "product_id"], sort=False
+    lots_of: dict[tuple, list[str]] = {}
+    daily = capacity.groupby(["site_id", "service_date", "product_id"], sort=False).agg(
+        scheduled=("capacity", "sum"), line=("csv_line", "first")
+    )
+    for (site, date, product), scheduled, line in zip(
+        daily.index.tolist(), daily.scheduled.tolist(), daily.line.tolist(), strict=True
     ):
-        scheduled = int(rows.capacity.sum())
-        lots = [lot for lot in lookup.lots_at.get(site, ()) if product_of.get(lot) == product]
+        scheduled = int(scheduled)
+        lots = lots_of.get((site, product))
+        if lots is None:
+            lots = [lot for lot in lookup.lots_at.get(site, ()) if product_of.get(lot) == product]
+            lots_of[(site, product)] = lots
         available = sum(lookup.usable(site, lot, date) for lot in lots)
         if scheduled > available:
-            first = rows.iloc[0]
             found.append(
                 _v(
                     "capacity",
-                    first.csv_line,
+                    line,
                     key_text(("site_id", "service_date", "product_id"), (site, date, product)),
                     f"{scheduled} doses scheduled > {available} in stock after open-vial losses",
                     3,
@@ -369,27 +410,27 @@ def thaw_dates(tables: Tables, rules: Rules) -> dict[tuple[str, str], list[tuple
     (conservative: the checker cannot tell which batch was sent).
     """
     products = tables["products"].set_index("product_id")
-    sites = tables["sites"].set_index("site_id")
-    lots = tables["lots"].set_index("lot_id")
+    sites = {row.site_id: row for row in tables["sites"].itertuples(index=False)}
+    product_of = dict(zip(tables["lots"].lot_id.tolist(), tables["lots"].product_id.tolist(), strict=True))
     klass = {p: storage_class(row.storage_max_c) for p, row in products.iterrows()}
     events = []
     for row in tables["lots"].itertuples():
         events.append((row.arrival_date, None, row.arrival_site_id, row.lot_id, int(row.doses)))
-    live = tables["shipments"][tables["shipments"].status != "cancelled"].set_index("shipment_id")
+    live = live_shipments(tables)
     for row in tables["shipment_lines"].itertuples():
-        if row.shipment_id in live.index:
-            head = live.loc[row.shipment_id]
+        head = live.get(row.shipment_id)
+        if head is not None:
             events.append((head.arrival_date, head.from_site_id, head.to_site_id, row.lot_id, int(row.doses)))
     batches: dict[tuple[str, str], list[tuple[str, str, int]]] = defaultdict(list)
     for arrival, origin, destination, lot, doses in sorted(
         events, key=lambda e: (e[0], str(e[1]), e[2], e[3])
     ):
-        if lot not in lots.index or destination not in sites.index:
+        if lot not in product_of or destination not in sites:
             continue
-        product = lots.loc[lot, "product_id"]
+        product = product_of[lot]
         if product not in rules.thaw_days or klass.get(product) == "2_8c":
             continue
-        if has_room(sites.loc[destination], klass[product]):
+        if has_room(sites[destination], klass[product]):
             continue
         carried = batches.get((origin, lot)) if origin is not None else None
         thawed = min(date for date, _, _ in carried) if carried else arrival
@@ -409,25 +450,29 @@ def invariant_4(tables: Tables, rules: Rules) -> list[Violation]:
     expiry = dict(zip(tables["lots"].lot_id, tables["lots"].expiry_date, strict=True))
     product_of = dict(zip(tables["lots"].lot_id, tables["lots"].product_id, strict=True))
     stock = tables["stock_projection"]
-    for row in stock.itertuples():
-        limit = expiry.get(row.lot_id)
-        used = row.administered + row.issued
-        if limit is not None and row.date > limit and used > 0:
+    for site, date, lot, administered, issued, csv_line in zip(
+        *(stock[c].tolist() for c in ("site_id", "date", "lot_id", "administered", "issued", "csv_line")),
+        strict=True,
+    ):
+        limit = expiry.get(lot)
+        used = administered + issued
+        if limit is not None and date > limit and used > 0:
             found.append(
                 _v(
                     "stock_projection",
-                    row.csv_line,
-                    key_text(("site_id", "date", "lot_id"), (row.site_id, row.date, row.lot_id)),
+                    csv_line,
+                    key_text(("site_id", "date", "lot_id"), (site, date, lot)),
                     f"{used} doses used after the lot expired on {limit}",
                     4,
                 )
             )
+    lines_of = defaultdict(list)
+    for line in tables["shipment_lines"].itertuples():
+        lines_of[line.shipment_id].append(line)
     for row in tables["shipments"].itertuples():
         if row.status == "cancelled":
             continue
-        for line in tables["shipment_lines"][
-            tables["shipment_lines"].shipment_id == row.shipment_id
-        ].itertuples():
+        for line in lines_of.get(row.shipment_id, ()):
             limit = expiry.get(line.lot_id)
             if limit is not None and row.arrival_date > limit:
                 found.append(
@@ -442,7 +487,7 @@ def invariant_4(tables: Tables, rules: Rules) -> list[Violation]:
     if not rules.thaw_days:
         return found
     batches = thaw_dates(tables, rules)
-    for (site, lot), rows in stock.sort_values("date").groupby(["site_id", "lot_id"]):
+    for (site, lot), rows in _groups(stock.sort_values("date"), ("site_id", "lot_id")):
         if (site, lot) not in batches:
             continue
         days = rules.thaw_days[product_of[lot]]
@@ -451,7 +496,7 @@ def invariant_4(tables: Tables, rules: Rules) -> list[Violation]:
             for thawed, arrival, doses in batches[(site, lot)]
         )
         consumed = 0  # doses taken so far, from the earliest-ending batches first
-        for row in rows.itertuples():
+        for row in rows:
             used = int(row.administered + row.issued)
             # Doses of batches whose clock ended before today are gone (written off), not usable.
             gone = sum(doses for end, arrival, doses in ends if end < row.date and arrival <= row.date)
@@ -555,8 +600,9 @@ def invariant_6(tables: Tables, rules: Rules) -> list[Violation]:
         return []
     product = stock.lot_id.map(product_of)
     own = product.map(klass)
+    site_rows = {row.site_id: row for row in tables["sites"].itertuples(index=False)}
     room = pd.Series(
-        [has_room(sites.loc[site], k) for site, k in zip(stock.site_id, own, strict=True)], index=stock.index
+        [has_room(site_rows[site], k) for site, k in zip(stock.site_id, own, strict=True)], index=stock.index
     )
     stock = stock.assign(where=own.where(room, "2_8c"), litres=product.map(litres))
     stock = stock.sort_values(["site_id", "lot_id", "date"])
@@ -569,15 +615,20 @@ def invariant_6(tables: Tables, rules: Rules) -> list[Violation]:
     )
     daily["volume"] = daily.groupby(level=[0, 1]).change.cumsum()
     found = []
-    for (site, where, date), row in daily.iterrows():
-        limit = sites.loc[site, f"cold_chain_litres_{where}"]
-        if limit is not None and not pd.isna(limit) and row.volume > limit + 1e-9:
+    limits = {
+        where: sites[f"cold_chain_litres_{where}"].to_dict() for where in daily.index.unique(level=1).tolist()
+    }
+    for (site, where, date), volume, line in zip(
+        daily.index.tolist(), daily.volume.tolist(), daily.line.tolist(), strict=True
+    ):
+        limit = limits[where][site]
+        if limit is not None and not pd.isna(limit) and volume > limit + 1e-9:
             found.append(
                 _v(
                     "stock_projection",
-                    row.line,
+                    line,
                     key_text(("site_id", "date"), (site, date)),
-                    f"{row.volume:.3f} L of vaccine in {where.replace('_', '-')} storage "
+                    f"{volume:.3f} L of vaccine in {where.replace('_', '-')} storage "
                     f"> capacity {limit:g} L",
                     6,
                 )
@@ -596,35 +647,42 @@ def invariant_7(tables: Tables, rules: Rules) -> list[Violation]:
     Crowding limits are not in the plan: they are checked against the scenario's site types
     (``vaxsim plan check --scenario``).
     """
-    limits = tables["sites"].set_index("site_id").max_doses_per_day
+    limits = tables["sites"].set_index("site_id").max_doses_per_day.to_dict()
     found = []
-    for (site, date), rows in tables["capacity"].groupby(["site_id", "service_date"], sort=False):
+    for (site, date), total, line in _sums(tables["capacity"], ["site_id", "service_date"], "capacity"):
         limit = limits.get(site)
-        total = int(rows.capacity.sum())
+        total = int(total)
         if limit is not None and not pd.isna(limit) and total > limit:
             found.append(
                 _v(
                     "capacity",
-                    rows.iloc[0].csv_line,
+                    line,
                     key_text(("site_id", "service_date"), (site, date)),
                     f"{total} appointments opened > throughput limit {int(limit)} doses/day",
                     7,
                 )
             )
-    for (site, date), rows in tables["stock_projection"].groupby(["site_id", "date"], sort=False):
+    for (site, date), total, line in _sums(tables["stock_projection"], ["site_id", "date"], "administered"):
         limit = limits.get(site)
-        total = int(rows.administered.sum())
+        total = int(total)
         if limit is not None and not pd.isna(limit) and total > limit:
             found.append(
                 _v(
                     "stock_projection",
-                    rows.iloc[0].csv_line,
+                    line,
                     key_text(("site_id", "date"), (site, date)),
                     f"{total} doses administered > throughput limit {int(limit)} doses/day",
                     7,
                 )
             )
     return found
+
+
+def _sums(frame: pd.DataFrame, keys: list[str], column: str):
+    """``(key, sum of column, csv_line of the group's first row)`` per group, in order of first
+    appearance (``groupby(keys, sort=False)``)."""
+    totals = frame.groupby(keys, sort=False).agg(total=(column, "sum"), line=("csv_line", "first"))
+    return zip(totals.index.tolist(), totals.total.tolist(), totals.line.tolist(), strict=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -644,13 +702,21 @@ def invariant_8(tables: Tables, rules: Rules) -> list[Violation]:
     series = dict(zip(tables["products"].product_id, tables["products"].series_doses, strict=True))
     found = []
     free = capacity.assign(free=capacity.capacity - capacity.booked)
-    for (site, product, dose), rows in free.groupby(["site_id", "product_id", "dose_number"], sort=False):
+    keys = ["site_id", "product_id", "dose_number"]
+    offered = free[free.free > 0]
+    supplies: dict[tuple, list] = defaultdict(list)
+    for site, product, dose, date, doses in zip(
+        *(offered[c].tolist() for c in (*keys, "service_date", "free")), strict=True
+    ):
+        supplies[(site, product, dose)].append((date, int(doses)))
+    # Groups without a free slot report nothing: only the others are walked (same rows, same order).
+    free = free[free.groupby(keys, sort=False).free.transform("max") > 0]
+    for (site, product, dose), rows in free.groupby(keys, sort=False):
         if product not in series or dose >= series[product]:
             continue
         low, high = rules.intervals.get((product, int(dose) + 1), (None, None))
         low = 0 if low is None else int(low)
-        follow = free[(free.site_id == site) & (free.product_id == product) & (free.dose_number == dose + 1)]
-        supply = sorted((row.service_date, int(row.free)) for row in follow.itertuples() if row.free > 0)
+        supply = sorted(supplies.get((site, product, dose + 1), ()))
         remaining = [doses for _, doses in supply]
         dates = [_date(date) for date, _ in supply]
         for row in rows.sort_values("service_date").itertuples():
