@@ -108,6 +108,8 @@ class Restart:
                 ledger.pending[frame] = kept
             else:
                 del ledger.pending[frame]
+        for frame in [f for f in ledger.pending if f < self.day]:  # due at a lagging node's frame
+            ledger.pending[self.day].extend(ledger.pending.pop(frame))  # before the start: at start
         ledger.delivered = np.where(early, 0, ledger.delivered)
         ledger.awaited &= ~early
         ledger.stock += self.on_hand - self.reserved
