@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import pandas as pd
+
 from vaxsim.model import Model
 from vaxsim.plan.invariants import Rules, Tables, path
 from vaxsim.plan.violations import Violation, key_text
@@ -48,7 +50,9 @@ def _v(table: str, line: int, key: str, message: str) -> Violation:
 
 
 def _differs(plan_value, scenario_value) -> bool:
-    if plan_value is None or (isinstance(plan_value, float) and math.isnan(plan_value)):
+    # An empty optional integer reads as pd.NA (Int64), an empty number as NaN: both say "none".
+    missing = plan_value is None or plan_value is pd.NA
+    if missing or (isinstance(plan_value, float) and math.isnan(plan_value)):
         return scenario_value is not None
     if scenario_value is None:
         return True

@@ -10,6 +10,7 @@ checker needs no third-party validator. Every problem names the file and line.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -99,12 +100,17 @@ def parse_value(text: str, kind: str) -> Any:
     raise ValueError(f"unknown field type {kind!r}")
 
 
+@functools.lru_cache(maxsize=64)
+def _pattern(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
 def _constraint_problem(value: Any, constraints: dict[str, Any]) -> str | None:
     if "minimum" in constraints and value < constraints["minimum"]:
         return f"{value} is below the minimum {constraints['minimum']}"
     if "maximum" in constraints and value > constraints["maximum"]:
         return f"{value} is above the maximum {constraints['maximum']}"
-    if "pattern" in constraints and not re.fullmatch(constraints["pattern"], str(value)):
+    if "pattern" in constraints and not _pattern(constraints["pattern"]).fullmatch(str(value)):
         return f"{value!r} does not match the pattern {constraints['pattern']}"
     if "enum" in constraints and value not in constraints["enum"]:
         return f"{value!r} is not one of {', '.join(map(str, constraints['enum']))}"
