@@ -161,9 +161,10 @@ def test_people_due_in_the_state_get_their_next_dose_in_their_window(model, plan
     assert with_due.sum() <= state.due.persons.sum()
 
 
-def test_the_restart_id_depends_on_the_state():
+def test_the_restart_id_depends_on_the_state(plan):
     model = vaxsim.compile_model(vaxsim.load(DEMO))
     again = simulated_state(model)
+    assert optimize(model, state=again).plan_id == plan.plan_id
     assert state_digest(again) == state_digest(simulated_state(model))
     assert state_digest(simulated_state(model, DAY + 1)) != state_digest(again)
 
