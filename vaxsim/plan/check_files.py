@@ -274,11 +274,13 @@ def _rows_agree(table: ParsedTable, rows: list[Any], kinds: dict[str, str]) -> b
     (then :func:`_compare_rows` would report nothing); checked a column at a time."""
     if table.bad_lines or table.duplicate_keys or len(rows) != len(table.frame):
         return False
-    names = kinds.keys()
-    if not all(type(row) is dict and row.keys() == names for row in rows):
+    if rows and (set(map(type, rows)) != {dict} or set(map(len, rows)) != {len(kinds)}):
         return False
     for name, kind in kinds.items():
-        values = [row[name] for row in rows]
+        try:
+            values = [row[name] for row in rows]  # with the same number of keys: the same keys
+        except KeyError:
+            return False
         allowed = {type(None), *_JSON_TYPES[kind]}
         if not set(map(type, values)) <= allowed:
             return False

@@ -220,14 +220,13 @@ def invariant_2(tables: Tables, rules: Rules) -> list[Violation]:
     for (site, lot), rows in _groups(stock.sort_values(["site_id", "lot_id", "date"]), ("site_id", "lot_id")):
         previous = 0
         for row in rows:
-            key = key_text(("site_id", "date", "lot_id"), (site, row.date, lot))
             balance = row.opening + row.received - row.issued - row.administered - row.wasted - row.expired
             if balance != row.closing:
                 found.append(
                     _v(
                         "stock_projection",
                         row.csv_line,
-                        key,
+                        key_text(("site_id", "date", "lot_id"), (site, row.date, lot)),
                         f"closing {row.closing} but opening {row.opening} + received {row.received} − issued "
                         f"{row.issued} − administered {row.administered} − wasted {row.wasted} − expired "
                         f"{row.expired} = {balance}",
@@ -239,7 +238,7 @@ def invariant_2(tables: Tables, rules: Rules) -> list[Violation]:
                     _v(
                         "stock_projection",
                         row.csv_line,
-                        key,
+                        key_text(("site_id", "date", "lot_id"), (site, row.date, lot)),
                         f"issues {row.issued} with only "
                         f"{row.opening + row.received} on hand: stock goes negative",
                         2,
@@ -250,7 +249,7 @@ def invariant_2(tables: Tables, rules: Rules) -> list[Violation]:
                     _v(
                         "stock_projection",
                         row.csv_line,
-                        key,
+                        key_text(("site_id", "date", "lot_id"), (site, row.date, lot)),
                         f"opening {row.opening} but the stock carried over is {previous}",
                         2,
                     )
@@ -265,7 +264,7 @@ def invariant_2(tables: Tables, rules: Rules) -> list[Violation]:
                         _v(
                             "stock_projection",
                             row.csv_line,
-                            key,
+                            key_text(("site_id", "date", "lot_id"), (site, row.date, lot)),
                             f"{name} {getattr(row, name)} but lots and shipments say {want}",
                             2,
                         )
