@@ -51,11 +51,15 @@ def column_texts(series: pd.Series, column: Column) -> list[str]:
         texts = list(map(int.__repr__, series.to_numpy(dtype="int64", na_value=0).tolist()))
     else:
         values = series.tolist()
-        texts = [text if type(text) is str else cell_text(text, column) for text in values]
+        if set(map(type, values)) <= {str, type(None)}:
+            texts = values
+        else:
+            texts = [text if type(text) is str else cell_text(text, column) for text in values]
     if missing.any():
         for index in np.flatnonzero(missing).tolist():
             texts[index] = ""
-    if column.type in ("string", "date"):
+    # One scan of the whole column finds whether any cell needs quoting (rare): only then cell by cell.
+    if column.type in ("string", "date") and _SPECIAL.search("\x00".join(texts)) is not None:
         for index, text in enumerate(texts):
             if _SPECIAL.search(text) is not None:
                 texts[index] = _csv_field(text)

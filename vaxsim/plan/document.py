@@ -136,14 +136,25 @@ def _json_column(series: pd.Series, kind: str) -> list[str]:
         texts = list(map(int.__repr__, series.to_numpy(dtype="int64", na_value=0).tolist()))
     else:
         encode = json.encoder.encode_basestring  # what json.dumps uses with ensure_ascii=False
-        texts = [
-            encode(value) if type(value) is str else json.dumps(plain(json_value(value)), ensure_ascii=False)
-            for value in series.tolist()
-        ]
+        values = series.tolist()
+        kinds = set(map(type, values))
+        if kinds <= {str, type(None)}:
+            if missing.any():
+                values = ["" if value is None else value for value in values]
+            texts = list(map(encode, values))
+        else:
+            texts = [
+                encode(value) if type(value) is str else _json_scalar(value)
+                for value in values
+            ]
     if missing.any():
         for index in np.flatnonzero(missing).tolist():
             texts[index] = "null"
     return texts
+
+
+def _json_scalar(value: Any) -> str:
+    return json.dumps(plain(json_value(value)), ensure_ascii=False)
 
 
 def table_json_text(name: str, table: pd.DataFrame, indent: int = 4) -> str:
@@ -153,12 +164,12 @@ def table_json_text(name: str, table: pd.DataFrame, indent: int = 4) -> str:
     spec = TABLES[name]
     row_pad = " " * (indent + 2)
     cell_pad = " " * (indent + 4)
-    columns = []
-    for column in spec.columns:
-        prefix = f"{cell_pad}{json.dumps(column.name, ensure_ascii=False)}: "
-        columns.append([prefix + text for text in _json_column(table[column.name], column.type)])
-    opening, closing = f"{row_pad}{{\n", f"\n{row_pad}}}"
-    rows = ",\n".join(opening + ",\n".join(cells) + closing for cells in zip(*columns, strict=True))
+    names = [f"{cell_pad}{json.dumps(column.name, ensure_ascii=False)}: " for column in spec.columns]
+    # One %-format per row: the row object's fixed text with a %s for each cell.
+    cells = ",\n".join(name.replace("%", "%%") + "%s" for name in names)
+    template = f"{row_pad}{{\n{cells}\n{row_pad}}}"
+    columns = [_json_column(table[column.name], column.type) for column in spec.columns]
+    rows = ",\n".join(map(template.__mod__, zip(*columns, strict=True)))
     return f"[\n{rows}\n{' ' * indent}]"
 
 
