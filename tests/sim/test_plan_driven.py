@@ -194,3 +194,14 @@ def test_command_line_digital_twin_compares_policies(tmp_path):
     summary = vaxsim.Results.load(folder).summary()
     assert summary["plan"]["plans_followed"] == 3  # days 0, 21, 42 of 60
     assert comparison.doses_given.iloc[-1] == summary["doses_given"]
+
+
+def test_scenario_ids_outside_the_id_rule_map_to_plan_ids(tmp_path):
+    # A scenario site id with "_" is "-" in a plan (FHIR id rule); checker and simulation agree.
+    model = vaxsim.compile_model(vaxsim.load(DEMO, overrides=["sites.0.id=bk_city_hospital"]))
+    plan = optimize(model)
+    assert "bk-city-hospital" in set(plan.sites.site_id)
+    bundle = plan.write(tmp_path)
+    assert [str(v) for v in vaxsim.plan.check(bundle, model)] == []
+    results = simulate(model, seed=2, plan=bundle, site_queues=False)
+    assert results.summary()["plan"]["realised_doses"] > 0

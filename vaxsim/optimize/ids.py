@@ -1,45 +1,15 @@
-"""Deterministic plan ids that follow the FHIR id rule ``[A-Za-z0-9\\-.]{1,64}``.
+"""Keyed ids for the plan's many rows; the id rule itself is shared (:mod:`vaxsim.plan.ids`).
 
-An id is made from its natural key, so re-running the same plan gives the same ids and a
-re-export updates records instead of duplicating them. Readable ids are kept where the key
-already fits the rule; characters outside it become ``-``, and an id that would be too long,
-or would collide with another after that substitution, ends in a short hash of its key.
+The checker and the plan-driven simulation read plans with the same rule, so it lives with the
+plan format and is imported here.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-
 import numpy as np
 import pandas as pd
 
-ID_RULE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
-_OUTSIDE = re.compile(r"[^A-Za-z0-9\-.]")
-
-
-def digest(text: str, length: int = 12) -> str:
-    """The first ``length`` hex digits of the SHA-256 of ``text``."""
-    return hashlib.sha256(text.encode()).hexdigest()[:length]
-
-
-def plan_id(text: str) -> str:
-    """``text`` made valid: outside characters become ``-``; too long ends in a hash."""
-    clean = _OUTSIDE.sub("-", text) or "x"
-    if len(clean) <= 64:
-        return clean
-    return f"{clean[:51]}-{digest(text)}"
-
-
-def unique_ids(texts: list[str], keys: list[str] | None = None) -> list[str]:
-    """Valid ids made from ``texts``, distinct for distinct ``keys`` (default: the texts):
-    where two ids would collide, each ends in a hash of its key."""
-    keys = texts if keys is None else keys
-    ids = [plan_id(t) for t in texts]
-    seen: dict[str, int] = {}
-    for i in ids:
-        seen[i] = seen.get(i, 0) + 1
-    return [i if seen[i] == 1 else f"{i[:51]}-{digest(k)}" for i, k in zip(ids, keys, strict=True)]
+from vaxsim.plan.ids import ID_RULE, digest, plan_id, unique_ids  # noqa: F401  (the shared id rule)
 
 
 def keyed_ids(prefix: str, *columns: np.ndarray) -> np.ndarray:

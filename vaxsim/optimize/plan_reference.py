@@ -17,6 +17,7 @@ from vaxsim.model import Model
 from vaxsim.optimize.hierarchy import Hierarchy
 from vaxsim.optimize.ids import plan_id, unique_ids
 from vaxsim.optimize.sites import SiteCalendar
+from vaxsim.plan.ids import place_ids
 from vaxsim.plan.tables import TABLES
 
 #: Code system of the products' local codes.
@@ -41,10 +42,7 @@ class SiteIds:
 
     @classmethod
     def from_model(cls, model: Model, hierarchy: Hierarchy) -> SiteIds:
-        keys = [f"store:{s}" for s in model.stores.id] + [f"site:{s}" for s in model.sites.id]
-        raw = [str(s) for s in model.stores.id] + [str(s) for s in model.sites.id]
-        ids = unique_ids(raw, keys)
-        stores = len(model.stores)
+        store_ids, site_ids = place_ids(list(model.stores.id), list(model.sites.id))
         node_store = hierarchy.store.copy()
         province_store = model.provinces.store.to_numpy()
         district_store = model.districts.store.to_numpy()
@@ -53,8 +51,8 @@ class SiteIds:
         virtual_p = (node_store < 0) & (hierarchy.province_of >= 0)
         node_store[virtual_p] = province_store[hierarchy.province_of[virtual_p]]
         return cls(
-            store=np.array(ids[:stores], dtype=object),
-            site=np.array(ids[stores:], dtype=object),
+            store=np.array(store_ids, dtype=object),
+            site=np.array(site_ids, dtype=object),
             node_store=node_store,
         )
 

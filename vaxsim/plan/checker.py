@@ -88,11 +88,13 @@ def check(
     model = None
     if scenario is not None:
         from vaxsim.model import compile_model
+        from vaxsim.plan.ids import with_plan_ids
         from vaxsim.scenario import load
 
         if isinstance(scenario, (str, os.PathLike)):
             scenario = load(scenario)
         model = scenario if isinstance(scenario, Model) else compile_model(scenario)
+        model = with_plan_ids(model)  # the plan names places by their plan ids (vaxsim.plan.ids)
     rules = scenario_rules(model) if model is not None else rules_from_products(tables)
     for number, invariant in enumerate(INVARIANTS, start=1):
         try:

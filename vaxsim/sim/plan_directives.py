@@ -28,6 +28,7 @@ from vaxsim.coldchain.network import Network
 from vaxsim.errors import VaxsimError
 from vaxsim.model import Model
 from vaxsim.plan import Plan
+from vaxsim.plan.ids import with_plan_ids
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class PlanDirectives:
     @classmethod
     def from_plan(cls, model: Model, plan: Plan) -> PlanDirectives:
         """Translate ``plan`` for ``model``; a plan made for another scenario is an error."""
+        model = with_plan_ids(model)  # the plan names stores and sites by their plan ids
         _check_matches(model, plan)
         days = len(model.dates)
         start = model.dates[0]
