@@ -56,7 +56,7 @@ def test_bookings_stay_within_the_plans_slots(driven, demo_model, demo_plan):
 def test_planned_and_realised_are_compared(driven, demo_plan):
     summary = driven.summary()["plan"]
     table = driven.plan_vs_realised
-    assert summary["planned_doses"] == demo_plan.capacity.booked.sum() == table.planned.sum()
+    assert summary["planned_doses"] == demo_plan.capacity.capacity.sum() == table.planned.sum()
     assert summary["realised_doses"] == driven.daily.doses.sum() == table.realised.sum()
     assert 0 < summary["realised_share"] <= 1.0
 
@@ -175,7 +175,7 @@ def test_command_line_verify_then_run_the_plan(tmp_path):
     assert "realised" in ran.stdout
     run_folder = next(runs.iterdir())
     table = pd.read_parquet(run_folder / "plan_vs_realised.parquet")
-    assert table.planned.sum() == pd.read_csv(bundle / "tables" / "capacity.csv").booked.sum()
+    assert table.planned.sum() == pd.read_csv(bundle / "tables" / "capacity.csv").capacity.sum()
 
 
 def test_command_line_digital_twin_compares_policies(tmp_path):

@@ -56,6 +56,8 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
     capacity, row_of_piece = capacity_table(bookings, pieces, model, ctx.sites, kinds, group_of_class, ids)
     booked = int(bookings.persons.sum())
     fill = booked <= APPOINTMENTS_UP_TO if appointments is None else appointments
+    if not fill:  # no named appointments are published: the rows open capacity, none of it booked
+        capacity = capacity.assign(booked=0)
     shipments, lines = shipment_tables(realiser.ledger, realiser.records, ids, lot_id, start)
     plan = Plan(
         products=products_table(model),
@@ -207,8 +209,8 @@ def _summary(ctx: Context, result: Run, conservation: dict[str, int], booked: in
         "appointments": (
             f"{booked:,} appointments, one per booked person"
             if filled
-            else f"not filled: {booked:,} booked doses is above {APPOINTMENTS_UP_TO:,}; "
-            "capacity rows carry the bookings (pass appointments=True to fill them)"
+            else f"not filled: {booked:,} planned doses is above {APPOINTMENTS_UP_TO:,}; capacity "
+            "rows open the slots with booked = 0 (pass appointments=True to book them by person)"
         ),
         "notes": list(ctx.hierarchy.notes),
         "districts": len(model.districts),

@@ -36,8 +36,8 @@ class PlanDirectives:
     """A plan in the engine's indices.
 
     ``requests[day]``: doses ``[district, product]`` to earmark on ``day``; ``capacity[district,
-    day]``: appointment slots the plan opens; ``planned``: the plan's booked doses per date,
-    province, product and dose number (the yardstick for what was realised).
+    day]``: appointment slots the plan opens; ``planned``: the plan's slots (its planned doses)
+    per date, province, product and dose number (the yardstick for what was realised).
     """
 
     requests: dict[int, np.ndarray]
@@ -94,8 +94,8 @@ class PlanDirectives:
         planned = (
             slots.assign(province=model.provinces.id.to_numpy()[province])
             .groupby(["service_date", "province", "product_id", "dose_number"], as_index=False)
-            .booked.sum()
-            .rename(columns={"service_date": "date", "product_id": "product", "booked": "planned"})
+            .capacity.sum()
+            .rename(columns={"service_date": "date", "product_id": "product", "capacity": "planned"})
         )
         planned["date"] = pd.to_datetime(planned.date.astype(str)).dt.date
         return cls(requests=requests, capacity=capacity, planned=planned)
