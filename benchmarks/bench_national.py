@@ -16,62 +16,17 @@ import json
 import os
 import platform
 import resource
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
+from measure import MemorySampler, cpu_seconds  # benchmarks/measure.py, beside this script
 
 import vaxsim
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "vietnam-2021.yaml"
 RECORD = Path(__file__).with_name("national.jsonl")
-
-
-class MemorySampler(threading.Thread):
-    """Samples the proportional set size (PSS, shared pages split between the processes that
-    share them) of this process and its worker processes every 0.1 s; ``peak_mib`` is the
-    largest total seen. Forked workers share the parent's pages, so RSS would count them twice."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.peak_mib = 0.0
-        self.stopped = threading.Event()
-
-    @staticmethod
-    def _pss_kib(pid: int) -> int:
-        try:
-            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-        except OSError:
-            pass
-        return 0
-
-    @staticmethod
-    def _family(pid: int) -> list[int]:
-        pids = [pid]
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            children = (task / "children").read_text().split()
-            for child in children:
-                pids += MemorySampler._family(int(child))
-        return pids
-
-    def run(self) -> None:
-        while not self.stopped.wait(0.1):
-            try:
-                total = sum(self._pss_kib(pid) for pid in self._family(os.getpid()))
-            except OSError:
-                continue
-            self.peak_mib = max(self.peak_mib, total / 1024)
-
-
-def _cpu_seconds() -> float:
-    """User + system CPU time of this process and its finished worker processes."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:
@@ -110,7 +65,7 @@ def main() -> None:
             "simulate": round(simulated - compiled, 2),
             "total": round(simulated - started, 2),
         },
-        "cpu_seconds": round(_cpu_seconds(), 1),
+        "cpu_seconds": round(cpu_seconds(), 1),
         "load_average_1min_at_end": round(os.getloadavg()[0], 2),
         "cold_chain": True,
         "peak_memory_mib": {

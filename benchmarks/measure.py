@@ -1,0 +1,53 @@
+"""What the benchmarks measure besides wall time: peak memory of a process family, CPU time."""
+
+from __future__ import annotations
+
+import os
+import resource
+import threading
+from pathlib import Path
+
+
+class MemorySampler(threading.Thread):
+    """Samples the proportional set size (PSS, shared pages split between the processes that
+    share them) of this process and its worker processes every 0.1 s; ``peak_mib`` is the
+    largest total seen. Forked workers share the parent's pages, so RSS would count them twice."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_mib = 0.0
+        self.stopped = threading.Event()
+
+    @staticmethod
+    def _pss_kib(pid: int) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+        except OSError:
+            pass
+        return 0
+
+    @staticmethod
+    def _family(pid: int) -> list[int]:
+        pids = [pid]
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children = (task / "children").read_text().split()
+            for child in children:
+                pids += MemorySampler._family(int(child))
+        return pids
+
+    def run(self) -> None:
+        while not self.stopped.wait(0.1):
+            try:
+                total = sum(self._pss_kib(pid) for pid in self._family(os.getpid()))
+            except OSError:
+                continue
+            self.peak_mib = max(self.peak_mib, total / 1024)
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished worker processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
