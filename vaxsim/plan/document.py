@@ -187,12 +187,15 @@ def table_from_rows(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
     )
 
 
-def plan_from_document(document: dict[str, Any]) -> Plan:
-    """The :class:`Plan` of a ``plan.json`` document (tables canonical)."""
+def plan_from_document(document: dict[str, Any], tables: dict[str, pd.DataFrame] | None = None) -> Plan:
+    """The :class:`Plan` of a ``plan.json`` document: its metadata, and its tables (canonical)
+    unless ``tables`` already read elsewhere (the bundle's CSVs) are given."""
+    if tables is None:
+        tables = {name: table_from_rows(name, document["tables"][name]) for name in TABLES}
     return Plan(
-        **{name: table_from_rows(name, document["tables"][name]) for name in TABLES},
+        **tables,
         plan_id=document["plan_id"],
-        revision=document["revision"],
+        revision=int(document["revision"]),
         supersedes=document["supersedes"],
         status=document["status"],
         scenario=dict(document["scenario"]),

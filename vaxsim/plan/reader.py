@@ -14,7 +14,7 @@ from pathlib import Path
 from vaxsim.plan.bundle import PLAN_JSON
 from vaxsim.plan.csv_table import parse_table
 from vaxsim.plan.datapackage import table_path
-from vaxsim.plan.document import frame_from_document
+from vaxsim.plan.document import plan_from_document
 from vaxsim.plan.errors import PlanError
 from vaxsim.plan.plan import Plan
 from vaxsim.plan.tables import TABLES
@@ -42,19 +42,7 @@ def read(path: str | os.PathLike[str]) -> Plan:
     file = bundle / PLAN_JSON
     try:
         document = json.loads(file.read_text(encoding="utf-8"))
-        return Plan(
-            **tables,
-            plan_id=document["plan_id"],
-            revision=int(document["revision"]),
-            supersedes=document["supersedes"],
-            status=document["status"],
-            scenario=dict(document["scenario"]),
-            solver=dict(document["solver"]),
-            summary=dict(document["summary"]),
-            findings=frame_from_document(document["findings"]),
-            log=frame_from_document(document["log"]),
-            robustness=dict(document["robustness"]),
-        )
+        return plan_from_document(document, tables)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise PlanError(f"{file}: cannot be read: {error}") from None
     except (KeyError, TypeError, ValueError) as error:
