@@ -7,7 +7,6 @@ exits with status 1; it never shows a traceback for a problem the user can fix.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
 import warnings
 import zoneinfo
@@ -126,22 +125,13 @@ def schema(
 
     Example: vaxsim schema > scenario.schema.json
     """
+    from vaxsim.io.schema_file import print_write_or_check
     from vaxsim.scenario.schema import SCHEMA_PATH, schema_text
 
-    text = schema_text()
-    if check:
-        shipped = SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.exists() else ""
-        if shipped != text:
-            errors.print(f"{SCHEMA_PATH} is out of date: run `vaxsim schema --write`", markup=False)
-            raise typer.Exit(1)
-        console.print(f"{SCHEMA_PATH}: up to date", markup=False)
-    elif write:
-        from vaxsim.io.atomic import atomic_write_text
-
-        atomic_write_text(SCHEMA_PATH, text)
-        console.print(f"wrote {SCHEMA_PATH}", markup=False)
-    else:
-        sys.stdout.write(text)
+    print_write_or_check(
+        SCHEMA_PATH, schema_text(), write=write, check=check, regenerate="vaxsim schema --write",
+        console=console, errors=errors,
+    )
 
 
 @app.command()

@@ -6,7 +6,6 @@ status is 1 when anything is wrong, 0 otherwise.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -131,19 +130,10 @@ def schema(
 
     Example: vaxsim plan schema > plan.schema.json
     """
+    from vaxsim.io.schema_file import print_write_or_check
     from vaxsim.plan.json_schema import PLAN_SCHEMA_PATH, schema_text
 
-    text = schema_text()
-    if check_only:
-        shipped = PLAN_SCHEMA_PATH.read_text(encoding="utf-8") if PLAN_SCHEMA_PATH.exists() else ""
-        if shipped != text:
-            errors.print(f"{PLAN_SCHEMA_PATH} is out of date: run `vaxsim plan schema --write`", markup=False)
-            raise typer.Exit(1)
-        console.print(f"{PLAN_SCHEMA_PATH}: up to date", markup=False)
-    elif write:
-        from vaxsim.io.atomic import atomic_write_text
-
-        atomic_write_text(PLAN_SCHEMA_PATH, text)
-        console.print(f"wrote {PLAN_SCHEMA_PATH}", markup=False)
-    else:
-        sys.stdout.write(text)
+    print_write_or_check(
+        PLAN_SCHEMA_PATH, schema_text(), write=write, check=check_only,
+        regenerate="vaxsim plan schema --write", console=console, errors=errors,
+    )
