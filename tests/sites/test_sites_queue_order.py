@@ -7,12 +7,15 @@ busy times and departures as multisets per session; with random times, the same 
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from vaxsim.scenario.sites import SiteType
 from vaxsim.sites import draw_session_input, plan_site_day, simulate_kernel
+from vaxsim.sites.crowding import occupancy, peak_on_site
 from vaxsim.sites.examples import commune_station
-from vaxsim.sites.queue_order import simulate_queue_order
+from vaxsim.sites.queue_order import SessionColumns, queue_order, simulate_queue_order
 
 
 def fixed_site() -> SiteType:
@@ -90,3 +93,39 @@ def test_random_times_give_the_same_distribution():
     assert stats.ks_2samp(a, b).pvalue > 0.01
     se = np.sqrt(a.var() / a.size + b.var() / b.size)
     assert abs(a.mean() - b.mean()) < 4 * se
+
+
+def test_sessions_ordered_by_people_skip_padding_with_the_same_result():
+    # Ordered most people first, each queue position only touches the sessions with someone
+    # in it (fifo_servers' ``active``); the times must be those of the full rows.
+    inp = batch(commune_station(), seed=5, sites=40)
+    columns = SessionColumns.from_input(inp)
+    order = np.argsort(-inp.count, kind="stable")
+    assert np.any(np.diff(inp.count) > 0)  # the input order takes the full-row path
+    ordered = SessionColumns(
+        arrival=columns.arrival[:, order],
+        service=columns.service[:, :, order],
+        observation=columns.observation[:, order],
+        preparation=columns.preparation[:, order],
+        **{
+            name: getattr(columns, name)[order]
+            for name in ("count", "servers", "injection", "walking", "preparers", "doses_per_vial")
+        },
+    )
+    full, skipped = queue_order(columns), queue_order(ordered)
+    np.testing.assert_array_equal(skipped.wait, full.wait[:, :, order])
+    np.testing.assert_array_equal(skipped.busy, full.busy[:, order])
+    np.testing.assert_array_equal(skipped.leave, full.leave[:, order])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 12))
+def test_peak_on_site_counts_departures_first_at_equal_instants(seed, people):
+    # Integer minutes make ties between arrivals and departures common.
+    rng = np.random.default_rng(seed)
+    count = rng.integers(0, people + 1, 6)
+    real = np.arange(people)[None, :] < count[:, None]
+    arrival = np.sort(np.where(real, rng.integers(0, 20, (6, people)), np.nan), axis=1)
+    leave = np.where(real, arrival + rng.integers(0, 6, (6, people)), np.nan)
+    swept = occupancy(arrival, leave, np.zeros(6), np.full(6, 30.0), np.full(6, 3)).peak
+    np.testing.assert_array_equal(peak_on_site(arrival, leave), swept)

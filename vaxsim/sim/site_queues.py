@@ -3,7 +3,7 @@
 Each day the campaign engine knows how many people visit each site. This module turns those
 counts into arrival times (appointment slots plus punctuality noise), draws every service,
 preparation and observation time, runs the vectorised site kernel in queue order
-(:func:`vaxsim.sites.queue_order.simulate_queue_order`: the same waits in distribution as the
+(:func:`vaxsim.sites.queue_order.queue_order`: the same waits in distribution as the
 person-order kernel, several times faster) over all sessions at once, and keeps what the
 results need: waits per station as histograms, and per site-day the peak on site, minutes above the
 crowding limit and the injection station's utilisation.
@@ -26,19 +26,21 @@ import pandas as pd
 from vaxsim.model import Model
 from vaxsim.numeric import split_by_group
 from vaxsim.scenario.base import minutes_of_day
+from vaxsim.scenario.sites import SiteType
 from vaxsim.sim.capacity import session_capacity
 from vaxsim.sim.random import stream
-from vaxsim.sites import SessionInput
 from vaxsim.sites.crowding import occupancy, peak_on_site
-from vaxsim.sites.queue_order import simulate_queue_order
+from vaxsim.sites.queue_order import SessionColumns, queue_order
 from vaxsim.sites.service_times import sample
 
 #: Wait histograms: bin 0 holds waits of exactly zero (served on arrival); bin ``b >= 1`` holds
 #: waits in ``((b-1)·w, b·w]`` with ``w`` = 0.1 minute, up to 12 hours; the last bin overflows.
 WAIT_BIN_MINUTES = 0.1
 WAIT_BINS = int(12 * 60 / WAIT_BIN_MINUTES) + 1
-#: Sessions run through the kernel at once (bounds memory: S × N × stations floats).
-CHUNK_PEOPLE = 500_000
+#: Queue positions (sessions × most people in one) run through the kernel at once: bounds
+#: memory at about 8 bytes × stations × this per array.
+CHUNK_CELLS = 300_000
+CHUNK_RATIO = 2
 
 
 @dataclass
@@ -103,7 +105,7 @@ class SiteDay:
             mine, counts = open_sessions[of_type], people[of_type]
             if not len(mine):
                 continue
-            for chunk in _chunks_of_similar_size(counts):
+            for chunk in _chunks_by_size(counts):
                 parts.append(
                     self._run_sessions(
                         rng, name, mine[chunk], counts[chunk], doses_per_vial, histograms, wait_sums
@@ -150,10 +152,9 @@ class SiteDay:
         site_type = self.model.site_types[type_name]
         templates = self.sessions
         site = templates.site[rows]
-        inp = self._session_input(
-            rng, site_type, site, templates.start[rows], templates.end[rows], counts, doses_per_vial[site]
-        )
-        result = simulate_queue_order(inp)
+        start, end = templates.start[rows], templates.end[rows]
+        columns = self._session_columns(rng, site_type, start, end, counts, doses_per_vial[site])
+        result = queue_order(columns)
         for k, station in enumerate(site_type.stations):
             values = result.wait[k]
             values = values[np.isfinite(values)]
@@ -164,101 +165,83 @@ class SiteDay:
             )
             wait_sums[key] = wait_sums.get(key, 0.0) + float(values.sum())
         leave = result.leave.T  # (S, N), in no particular order: crowding needs only the set
-        peak = peak_on_site(inp.arrival, leave)
+        peak = peak_on_site(columns.arrival.T, leave)
         minutes_above = np.zeros(len(rows))
-        crowded = np.flatnonzero(peak > inp.crowding_limit)
+        limit = np.full(len(rows), site_type.crowding_limit)
+        crowded = np.flatnonzero(peak > limit)
         if len(crowded):  # the exact sweep, only where the limit was crossed
+            arrival = np.where(columns.real[:, crowded], columns.arrival[:, crowded], np.nan).T
             minutes_above[crowded] = occupancy(
-                inp.arrival[crowded],
-                leave[crowded],
-                inp.session_start[crowded],
-                inp.session_end[crowded],
-                inp.crowding_limit[crowded],
+                arrival, leave[crowded], start[crowded], end[crowded], limit[crowded]
             ).minutes_above
-        injection = int(inp.injection[0])
+        injection = int(columns.injection[0])
         return (
             site,
             peak,
             minutes_above,
             result.busy[injection],
-            inp.servers[:, injection] * inp.session_minutes,
+            columns.servers[:, injection] * (end - start),
             np.nansum(result.wait, axis=(0, 1)),
         )
 
-    def _session_input(
+    def _session_columns(
         self,
         rng: np.random.Generator,
-        site_type,
-        site: np.ndarray,
+        site_type: SiteType,
         start: np.ndarray,
         end: np.ndarray,
         counts: np.ndarray,
         doses_per_vial: np.ndarray,
-    ) -> SessionInput:
-        """Arrivals from appointment slots, then every random draw, for sessions of one type."""
+    ) -> SessionColumns:
+        """Arrivals from appointment slots, then every random draw, for sessions of one type,
+        drawn straight into the kernel's layout (queue position × session)."""
         sessions, people = len(counts), int(counts.max())
-        stations = len(site_type.stations)
-        position = np.arange(people)[None, :]
-        real = position < counts[:, None]
+        stations = site_type.stations
+        position = np.arange(people)[:, None]
+        real = position < counts[None, :]
         slots = np.maximum(np.ceil((end - start) / self.slot_minutes), 1)
         # Person j of n books slot floor(j * slots / n): appointments spread evenly.
-        arrival = np.floor(position * (slots / np.maximum(counts, 1))[:, None])
+        arrival = np.floor(position * (slots / np.maximum(counts, 1))[None, :])
         arrival *= self.slot_minutes
-        arrival += start[:, None]
-        arrival += rng.normal(0.0, site_type.punctuality_sd_minutes, (sessions, people))
-        np.clip(arrival, start[:, None], end[:, None], out=arrival)
+        arrival += start[None, :]
+        arrival += rng.normal(0.0, site_type.punctuality_sd_minutes, (people, sessions))
+        np.clip(arrival, start[None, :], end[None, :], out=arrival)
         arrival[~real] = np.inf
-        arrival.sort(axis=1)
-        arrival[~real] = np.nan
+        arrival.sort(axis=0)
 
-        service = np.empty((sessions, people, stations))
-        for k, station in enumerate(site_type.stations):
-            service[:, :, k] = sample(station.service_minutes, rng, (sessions, people))
-        service[~real] = np.nan
-        vials_needed = -(-counts // doses_per_vial)
-        vials = int(vials_needed.max())
-        preparation = sample(site_type.preparation.minutes_per_vial, rng, (sessions, vials))
-        preparation[np.arange(vials)[None, :] >= vials_needed[:, None]] = np.nan
+        service = np.empty((len(stations), people, sessions))
+        for k, station in enumerate(stations):
+            service[k] = sample(station.service_minutes, rng, (people, sessions))
+        vials = int((-(-counts // doses_per_vial)).max())
+        preparation = sample(site_type.preparation.minutes_per_vial, rng, (vials, sessions))
         watch = site_type.observation
-        observation = rng.random((sessions, people)) < watch.adverse_reaction_share
-        observation = watch.minutes + watch.adverse_reaction_extra_minutes * observation
-        observation[~real] = np.nan
-        names = np.tile(np.array([s.name for s in site_type.stations], dtype=object), (sessions, 1))
-        roles = np.tile(np.array([s.role for s in site_type.stations], dtype=object), (sessions, 1))
-        return SessionInput(
-            site=self.site_ids[site],
-            session=np.zeros(sessions, dtype=np.int64),
-            session_start=start,
-            session_end=end,
-            station_names=names,
-            station_roles=roles,
-            servers=np.tile([s.servers for s in site_type.stations], (sessions, 1)).astype(np.int64),
-            injection=np.full(sessions, [s.role for s in site_type.stations].index("injection")),
+        adverse = rng.random((people, sessions)) < watch.adverse_reaction_share
+        return SessionColumns(
+            arrival=arrival,
+            service=service,
+            observation=watch.minutes + watch.adverse_reaction_extra_minutes * adverse,
+            preparation=preparation,
+            count=counts.astype(np.int64),
+            servers=np.tile([s.servers for s in stations], (sessions, 1)).astype(np.int64),
+            injection=np.full(sessions, [s.role for s in stations].index("injection")),
             walking=np.full(sessions, site_type.walking_minutes),
             preparers=np.full(sessions, site_type.preparation.preparers, dtype=np.int64),
             doses_per_vial=doses_per_vial.astype(np.int64),
-            crowding_limit=np.full(sessions, site_type.crowding_limit, dtype=np.int64),
-            count=counts.astype(np.int64),
-            arrival=arrival,
-            service=service,
-            preparation=preparation,
-            observation=observation,
         )
 
 
-def _chunks_of_similar_size(counts: np.ndarray) -> list[np.ndarray]:
-    """Group sessions so that each group pads little: sorted by people, cut where the largest
-    session would exceed 1.25 × the smallest (or the group exceeds :data:`CHUNK_PEOPLE`)."""
-    order = np.argsort(counts, kind="stable")
+def _chunks_by_size(counts: np.ndarray) -> list[np.ndarray]:
+    """Group sessions, most people first, so that each group pads little: a group ends where
+    a session has fewer than half the people of its first (or the group would hold more than
+    :data:`CHUNK_CELLS` queue positions). Within a group the kernel skips the padding."""
+    order = np.argsort(-counts, kind="stable")
     sorted_counts = counts[order]
     chunks = []
     begin = 0
     while begin < len(order):
-        smallest = max(int(sorted_counts[begin]), 1)
-        end = int(np.searchsorted(sorted_counts, 1.25 * smallest + 4, side="right"))
-        end = max(end, begin + 1)
-        rows = max(1, CHUNK_PEOPLE // max(int(sorted_counts[end - 1]), 1))
-        end = min(end, begin + rows)
+        largest = int(sorted_counts[begin])
+        end = int(np.searchsorted(-sorted_counts, -largest / CHUNK_RATIO, side="right"))
+        end = min(max(end, begin + 1), begin + max(1, CHUNK_CELLS // max(largest, 1)))
         chunks.append(order[begin:end])
         begin = end
     return chunks

@@ -32,6 +32,7 @@ def fifo_servers(
     service: np.ndarray,
     servers: np.ndarray,
     ready: np.ndarray | None = None,
+    active: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """FIFO multi-server queues of all sessions at once.
 
@@ -39,80 +40,91 @@ def fifo_servers(
     every session (join times non-decreasing down each column, ``+inf`` padding at the bottom
     with any finite service). ``servers`` ``(S,)`` counts servers (>= 1). ``ready`` ``(N, S)``
     optionally delays the start of service after a server is taken (``-inf`` = no delay).
+    ``active`` ``(N,)`` optionally says that only the first ``active[i]`` sessions have anyone
+    in queue position ``i`` (sessions ordered by people, most first, see
+    :func:`leading_sessions`): the rest of each row is padding, skipped, with ``end = +inf``
+    there and ``seized``, ``start`` undefined.
     Returns ``(seized, start, end)``, each ``(N, S)``, in minutes.
     """
     people, sessions = join.shape
     seized = np.empty((people, sessions))
     start = seized if ready is None else np.empty((people, sessions))
-    end = np.empty((people, sessions))
-    maximum, add = np.maximum, np.add
-    # The loops below run once per queue position; each step is a handful of numpy calls on
-    # rows of length S written in place (zip over rows avoids re-indexing).
+    end = np.empty((people, sessions)) if active is None else np.full((people, sessions), np.inf)
+    width = [sessions] * people if active is None else active.tolist()
+    maximum, minimum, add = np.maximum, np.minimum, np.add
+    # The loops below run once per queue position: a handful of numpy calls on (the active
+    # part of) rows of length S, written in place.
     most = int(servers.max(initial=1))
     if most == 1:
         free = np.full(sessions, -np.inf)
-        if ready is None:
-            for j, s, sz, e in zip(join, service, seized, end, strict=True):
-                maximum(j, free, out=sz)
-                add(sz, s, out=e)
-                free = e
-        else:
-            for j, s, r, sz, st, e in zip(join, service, ready, seized, start, end, strict=True):
-                maximum(j, free, out=sz)
-                maximum(sz, r, out=st)
-                add(st, s, out=e)
-                free = e
+        for i, (n, j, s, sz, e) in enumerate(zip(width, join, service, seized, end, strict=True)):
+            maximum(j[:n], free[:n], out=sz[:n])
+            if ready is not None:
+                maximum(sz[:n], ready[i, :n], out=start[i, :n])
+                sz = start[i]
+            add(sz[:n], s[:n], out=e[:n])
+            free = e
         return seized, start, end
-    # free times of all servers, flat (S × most); +inf for servers a session does not have
-    free = np.where(np.arange(most)[None, :] < servers[:, None], -np.inf, np.inf).ravel()
-    argmin = free.reshape(sessions, most).argmin
-    take, put = free.take, free.put
-    base = np.arange(sessions) * most
-    earliest = np.empty(sessions)
-    slot = np.empty(sessions, dtype=np.intp)
-    if ready is None:
-        for j, s, sz, e in zip(join, service, seized, end, strict=True):
-            argmin(axis=1, out=slot)
-            add(slot, base, out=slot)
-            take(slot, out=earliest)
-            maximum(j, earliest, out=sz)
-            add(sz, s, out=e)
-            put(slot, e)
-    else:
-        for j, s, r, sz, st, e in zip(join, service, ready, seized, start, end, strict=True):
-            argmin(axis=1, out=slot)
-            add(slot, base, out=slot)
-            take(slot, out=earliest)
-            maximum(j, earliest, out=sz)
-            maximum(sz, r, out=st)
-            add(st, s, out=e)
-            put(slot, e)
+    # Each server's next free time, kept sorted down the rows (row 0 the earliest) above a row
+    # of +inf. The next person takes row 0, and their end time is inserted in order by
+    # new[r] = min(max(old[r], end), old[r + 1]): two array calls whatever the number of
+    # servers, instead of an argmin and a scatter. Two buffers alternate so that no call
+    # reads what it writes. +inf rows stand for servers a session does not have.
+    free = np.full((most + 1, sessions), np.inf)
+    free[:most][np.arange(most)[:, None] < servers[None, :]] = -np.inf
+    spare = free.copy()
+    larger = np.empty((most, sessions))
+    for i, (n, j, s, sz, e) in enumerate(zip(width, join, service, seized, end, strict=True)):
+        maximum(j[:n], free[0, :n], out=sz[:n])
+        if ready is not None:
+            maximum(sz[:n], ready[i, :n], out=start[i, :n])
+            sz = start[i]
+        add(sz[:n], s[:n], out=e[:n])
+        maximum(free[:most, :n], e[:n], out=larger[:, :n])
+        minimum(larger[:, :n], free[1:, :n], out=spare[:most, :n])
+        free, spare = spare, free
     return seized, start, end
 
 
-def _dose_ready(
-    queue_join: np.ndarray, inp: SessionInput, at_station: np.ndarray
+def leading_sessions(count: np.ndarray, positions: int) -> np.ndarray | None:
+    """For ``count`` people per session in non-increasing order, how many sessions have
+    someone in each queue position ``0 … positions-1`` (``(positions,)``); ``None`` when the
+    sessions are not in that order (then every position covers every session)."""
+    if np.any(np.diff(count) > 0):
+        return None
+    return np.searchsorted(-count, -np.arange(positions), side="left")
+
+
+def dose_ready(
+    queue_join: np.ndarray,
+    count: np.ndarray,
+    doses_per_vial: np.ndarray,
+    preparation: np.ndarray,
+    preparers: np.ndarray,
+    at_station: np.ndarray,
 ) -> np.ndarray | None:
     """When each person's dose is drawn up, ``(N, S)`` in injection-queue order.
 
     Vial ``v`` of a session is requested when person ``v × doses_per_vial`` of the injection
-    queue joins it, and drawn up by the preparers' FIFO queue. ``-inf`` where no wait applies
-    (no preparers, or the station is not the session's injection station).
+    queue joins it, and drawn up by the preparers' FIFO queue; ``preparation`` ``(V, S)``
+    holds the minutes to draw up each vial (finite). ``-inf`` where no wait applies (no
+    preparers, or the station is not the session's injection station).
     """
-    preparing = at_station & (inp.preparers > 0)
-    if not preparing.any() or inp.max_people == 0:
-        return None
+    preparing = at_station & (preparers > 0)
     people, sessions = queue_join.shape
-    per_vial = inp.doses_per_vial
-    vials = inp.preparation.shape[1]
-    position = np.arange(vials)[:, None] * per_vial[None, :]
+    if not preparing.any() or people == 0:
+        return None
+    vials = preparation.shape[0]
+    position = np.arange(vials)[:, None] * doses_per_vial[None, :]
     columns = np.broadcast_to(np.arange(sessions), position.shape)
-    valid = position < inp.count[None, :]
+    valid = position < count[None, :]
     request = np.full((vials, sessions), np.inf)
     request[valid] = queue_join[position[valid], columns[valid]]
-    preparation = np.nan_to_num(inp.preparation.T, nan=0.0)
-    _, _, vial_ready = fifo_servers(request, preparation, np.maximum(inp.preparers, 1))
-    vial_of = np.minimum(np.arange(people)[:, None] // per_vial[None, :], max(vials - 1, 0))
+    vials_needed = -(-count // doses_per_vial)
+    _, _, vial_ready = fifo_servers(
+        request, preparation, np.maximum(preparers, 1), active=leading_sessions(vials_needed, vials)
+    )
+    vial_of = np.minimum(np.arange(people)[:, None] // doses_per_vial[None, :], max(vials - 1, 0))
     ready = np.take_along_axis(vial_ready, vial_of, axis=0)
     return np.where(preparing[None, :], ready, -np.inf)
 
@@ -133,6 +145,7 @@ def simulate_kernel(site_input: SessionInput) -> SiteDayResult:
     flat_column = np.arange(sessions)
 
     end = np.ascontiguousarray(inp.arrival.T)  # the step "before" the first station
+    preparation = np.nan_to_num(inp.preparation.T, nan=0.0)
     for k in range(stations):
         missing = ~present[:, k]
         service = inp.service[:, :, k].T
@@ -147,7 +160,9 @@ def simulate_kernel(site_input: SessionInput) -> SiteDayResult:
             order = np.argsort(join, axis=0, kind="stable")
             queue_join = np.take_along_axis(join, order, axis=0)
             queue_service = np.take_along_axis(service, order, axis=0)
-        ready = _dose_ready(queue_join, inp, inp.injection == k)
+        ready = dose_ready(
+            queue_join, inp.count, inp.doses_per_vial, preparation, inp.preparers, inp.injection == k
+        )
         servers = np.where(missing, 1, inp.servers[:, k])
         seized, start, end_k = fifo_servers(queue_join, queue_service, servers, ready)
         out["join"][k] = join

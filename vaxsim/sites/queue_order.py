@@ -3,13 +3,21 @@
 National runs need the distribution of waits per station, the injection station's busy time
 and when people leave (for crowding), not which person waited how long. At every station the
 service time of the person in queue position ``j`` is independent of everything that decided
-the queue order (arrivals and earlier stations), so the draws of :class:`SessionInput` can be
-used in queue order directly. The waits, busy times and departure times then have exactly the
-same joint distribution per session as in :func:`vaxsim.sites.simulate_kernel`, while each
-station costs one sort of join times instead of an argsort, two gathers and three scatters.
+the queue order (arrivals and earlier stations), so the draws can be used in queue order
+directly. The waits, busy times and departure times then have exactly the same joint
+distribution per session as in :func:`vaxsim.sites.simulate_kernel`, while each station costs
+one sort of join times instead of an argsort, two gathers and three scatters.
 
-The two are compared in ``tests/sites/test_sites_queue_order.py``: identical when service
-times are fixed, the same distribution otherwise.
+The kernel reads a :class:`SessionColumns`: the draws laid out with queue position down the
+rows and sessions across the columns, the layout its recursion works in. The national
+simulation draws them in that layout directly (:mod:`vaxsim.sim.site_queues`);
+:func:`simulate_queue_order` takes a :class:`SessionInput` like the other engines. With
+sessions ordered by people, most first, each queue position only touches the sessions that
+have someone in it, so sessions of very different sizes share one batch without padding work
+in the recursion.
+
+The two kernels are compared in ``tests/sites/test_sites_queue_order.py``: identical when
+service times are fixed, the same distribution otherwise.
 """
 
 from __future__ import annotations
@@ -18,8 +26,55 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vaxsim.sites.kernel import _dose_ready, fifo_servers
+from vaxsim.sites.kernel import dose_ready, fifo_servers, leading_sessions
 from vaxsim.sites.session_input import SessionInput
+
+
+@dataclass(frozen=True, eq=False)
+class SessionColumns:
+    """A batch of ``S`` sessions for the queue-order kernel; minutes throughout.
+
+    Per person, ``(N, S)``: ``arrival`` (minutes since midnight, sorted down each column,
+    ``+inf`` below ``count[s]``) and ``observation``. ``service`` ``(K, N, S)`` per station;
+    ``preparation`` ``(V, S)`` per vial. Values below a session's people (or vials) are never
+    used but must be finite. Per session ``(S,)``: ``count``, ``injection`` (station index),
+    ``walking``, ``preparers``, ``doses_per_vial``; ``servers`` ``(S, K)`` (0 = no station;
+    each session's stations come first).
+    """
+
+    arrival: np.ndarray
+    service: np.ndarray
+    observation: np.ndarray
+    preparation: np.ndarray
+    count: np.ndarray
+    servers: np.ndarray
+    injection: np.ndarray
+    walking: np.ndarray
+    preparers: np.ndarray
+    doses_per_vial: np.ndarray
+
+    @classmethod
+    def from_input(cls, inp: SessionInput) -> SessionColumns:
+        """The same draws as ``inp``, transposed, with ``+inf`` / zero padding for NaN."""
+        arrival = np.ascontiguousarray(inp.arrival.T)
+        arrival[np.isnan(arrival)] = np.inf
+        return cls(
+            arrival=arrival,
+            service=np.nan_to_num(inp.service.transpose(2, 1, 0), nan=0.0),
+            observation=np.nan_to_num(inp.observation.T, nan=0.0),
+            preparation=np.nan_to_num(inp.preparation.T, nan=0.0),
+            count=inp.count,
+            servers=inp.servers,
+            injection=inp.injection,
+            walking=inp.walking,
+            preparers=inp.preparers,
+            doses_per_vial=inp.doses_per_vial,
+        )
+
+    @property
+    def real(self) -> np.ndarray:
+        """``(N, S)``: True where a queue position holds a person."""
+        return np.arange(self.arrival.shape[0])[:, None] < self.count[None, :]
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,23 +94,35 @@ class QueueOrderResult:
 
 def simulate_queue_order(site_input: SessionInput) -> QueueOrderResult:
     """Simulate every session of ``site_input`` at once, tracking queue positions only."""
-    inp = site_input
-    sessions, people, stations = inp.sessions, inp.max_people, inp.max_stations
-    present = inp.servers > 0
-    real = np.arange(people)[:, None] < inp.count[None, :]
+    return queue_order(SessionColumns.from_input(site_input))
+
+
+def queue_order(columns: SessionColumns) -> QueueOrderResult:
+    """Simulate every session of ``columns`` at once, tracking queue positions only."""
+    c = columns
+    stations, people, sessions = c.service.shape
+    present = c.servers > 0
+    real = c.real
+    active = leading_sessions(c.count, people)
     wait = np.full((stations, people, sessions), np.nan)
     busy = np.zeros((stations, sessions))
-    end = np.ascontiguousarray(inp.arrival.T)  # sorted, NaN padding last
+    end = c.arrival
     for k in range(stations):
         missing = ~present[:, k]
-        walk = np.where(missing, 0.0, inp.walking)[None, :]
-        join = end if k == 0 else np.sort(end + walk, axis=0)
-        service = np.ascontiguousarray(inp.service[:, :, k].T)
-        service[:, missing] = 0.0
-        ready = _dose_ready(join, inp, inp.injection == k)
-        servers = np.where(missing, 1, inp.servers[:, k])
-        seized, start, end = fifo_servers(join, np.nan_to_num(service), servers, ready)
-        wait[k] = np.where(real & present[None, :, k], start - join, np.nan)
-        busy[k] = np.nansum(np.where(real, end - seized, np.nan), axis=0)
-    leave = end + inp.walking[None, :] + inp.observation.T
+        service = c.service[k]
+        if k == 0:
+            join = end  # arrivals are sorted
+        else:
+            join = end + np.where(missing, 0.0, c.walking)[None, :]
+            join.sort(axis=0)
+        if missing.any():
+            service = np.where(missing[None, :], 0.0, service)
+        ready = dose_ready(join, c.count, c.doses_per_vial, c.preparation, c.preparers, c.injection == k)
+        servers = np.where(missing, 1, c.servers[:, k])
+        seized, start, end = fifo_servers(join, service, servers, ready, active)
+        np.subtract(start, join, out=wait[k], where=real & present[None, :, k])
+        with np.errstate(invalid="ignore"):  # padding may hold inf - inf
+            busy[k] = np.where(real, end - seized, 0.0).sum(axis=0)
+    leave = end + c.walking[None, :] + c.observation
     return QueueOrderResult(wait=wait, busy=busy, leave=np.where(real, leave, np.nan))
+
