@@ -274,7 +274,7 @@ def _subproblem(
         b = (frame - t0) // P
         if not t0 <= frame < t0 + H * P:
             continue
-        for node, lot, doses, delivery in chunks:
+        for node, lot, doses, delivery, _carried in chunks:
             target = into[node]
             c = classes.of_lot[lot]
             ok = (target >= 0) & (c >= 0)

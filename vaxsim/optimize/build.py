@@ -224,7 +224,8 @@ class _Formulation:
         self.pool_rows, self.over_rows = pool_rows, over_rows
 
     def _storage(self) -> None:
-        """(7) Litres on hand per temperature class ≤ capacity + overflow (penalised slack)."""
+        """(7) Litres on hand per temperature class ≤ capacity + overflow (penalised slack); with
+        periods longer than a day, a unit's litres include the period's use (its peak)."""
         sub, lp = self.sub, self.lp
         kept_at = sub.storage_class[:, sub.class_product]  # [n, c]
         volume = sub.volume[sub.class_product]  # [c]
@@ -236,6 +237,14 @@ class _Formulation:
         rows = lp.constraints("storage", mask, upper=np.broadcast_to(sub.storage[:, :, None], mask.shape))
         node = np.arange(sub.nodes)[:, None, None]
         lp.add(rows[node, kept_at[:, :, None], self.b[None, None, :]], self.stock, volume[None, :, None])
+        if sub.period_days > 1 and sub.level == "province":
+            # A period's shipments arrive on its first day and its doses are given over its days:
+            # that first evening a district still holds the period's use on top of its closing
+            # stock. (A national unit pools a province's stores, whose classes differ: its
+            # doses in use sit thawed at the districts while the province store has room to
+            # keep them frozen, so the pooled row cannot say where the peak is.)
+            units = sub.unit_node
+            lp.add(rows[units[:, None], kept_at[units]], self.use, volume[None, :, None])
         lp.add(rows, self.overflow, -1.0)
         self.storage_rows = rows
 

@@ -4,7 +4,18 @@ Stock only changes through the movements recorded here (received, issued, admini
 wasted from opened vials, expired), so the conservation identity of DESIGN.md holds by
 construction and :meth:`Ledger.check_conservation` verifies it at the end. Issues are
 first-expiry-first-out within a lot class; a lot is never issued before it has arrived (it is
-not in stock) nor after its expiry date (it is written off the day after).
+not in stock) nor after its use-by day (it is written off the day after).
+
+Use-by: a lot's expiry date, and where a node keeps a thawable product thawed at +2..+8 °C
+(no room in its own class, :class:`ColdChain`), also its *thaw clock*: the earliest day any of
+that lot reached the node's physical store, or the clock it carried from a thawed origin, plus
+the product's thawed shelf life − 1. The clock is kept per physical store and lot and never
+restarts, which is how the plan checker reads a plan (it cannot tell which batch of a lot a
+shipment took, so a batch sent on keeps the store's earliest clock for the lot).
+
+Capacity: a shipment into a store is cut to the litres left in the store's temperature class
+that day (stock on hand plus what arrives that day), whole shipping units, so rounding never
+puts a store over its capacity (FORMULATION.md, section 7).
 
 Time: every node works in its own frame (see :mod:`vaxsim.optimize.problem`); frame day ``F``
 at node ``n`` is campaign day ``F + offset[n]``. A shipment leaving its origin on frame day
@@ -20,9 +31,45 @@ import numpy as np
 import pandas as pd
 
 from vaxsim.optimize.hierarchy import Hierarchy
-from vaxsim.optimize.ordered import pour, scale_to
+from vaxsim.optimize.ordered import clip_in_order, scale_to
 
 EVENTS = ("received", "issued", "administered", "wasted", "expired")
+
+#: Thaw day of stock that is not thawed (far beyond any campaign day, small enough to add to).
+NOT_THAWED = np.int64(2**40)
+
+
+@dataclass(frozen=True)
+class ColdChain:
+    """How the ledger keeps lots cold: thaw clocks and store capacity, per physical store.
+
+    ``thaw_days`` int64 [q] days an unopened vial stays usable at +2..+8 °C once thawed (-1 =
+    not thawable); ``thaws`` bool [n, q] node ``n`` keeps product ``q`` thawed (no room in the
+    product's own class at the node or its physical store); ``store`` int64 [n] the physical
+    store holding node ``n``'s stock (clocks and litres are counted per store, as the plan shows
+    them); ``litres`` float [store, τ] capacity per temperature class (inf = no limit);
+    ``kept_in`` int64 [n, q] the class product ``q`` occupies at node ``n``; ``volume`` float
+    [q] litres per dose.
+    """
+
+    thaw_days: np.ndarray
+    thaws: np.ndarray
+    store: np.ndarray
+    litres: np.ndarray
+    kept_in: np.ndarray
+    volume: np.ndarray
+
+    @classmethod
+    def unlimited(cls, nodes: int, products: int) -> ColdChain:
+        """No thawing and no capacity limit (hand-made ledgers in tests)."""
+        return cls(
+            thaw_days=np.full(products, -1, dtype=np.int64),
+            thaws=np.zeros((nodes, products), dtype=bool),
+            store=np.arange(nodes, dtype=np.int64),
+            litres=np.full((nodes, 3), np.inf),
+            kept_in=np.full((nodes, products), 2, dtype=np.int64),
+            volume=np.zeros(products),
+        )
 
 
 class ConservationError(AssertionError):
@@ -74,7 +121,7 @@ class Ledger:
     arrival day, lot, doses.
     """
 
-    def __init__(self, hierarchy: Hierarchy, lots: pd.DataFrame, days: int):
+    def __init__(self, hierarchy: Hierarchy, lots: pd.DataFrame, days: int, cold: ColdChain | None = None):
         self.hierarchy = hierarchy
         self.days = days
         self.offset = hierarchy.offset
@@ -82,11 +129,20 @@ class Ledger:
         self.lot_expiry = lots["expiry_day"].to_numpy(dtype=np.int64)
         self.lot_doses = lots["doses"].to_numpy(dtype=np.int64)
         self.stock = np.zeros((hierarchy.size, len(lots)), dtype=np.int64)
+        products = int(self.lot_product.max()) + 1 if len(lots) else 0
+        self.cold = cold if cold is not None else ColdChain.unlimited(hierarchy.size, products)
+        #: Days a thawed dose of each lot stays usable (-1 = not thawable).
+        self.lot_thaw_days = self.cold.thaw_days[self.lot_product]
+        #: Campaign day each lot first thawed in each physical store (NOT_THAWED = never).
+        self.thaw_start = np.full((len(self.cold.litres), len(lots)), NOT_THAWED, dtype=np.int64)
+        #: Doses written off because their thaw clock ended before their expiry date.
+        self.thaw_clock_expired = 0
         #: Lots by product, then expiry: the first-expiry-first-out order.
         self.fefo = np.lexsort((np.arange(len(lots)), self.lot_expiry, self.lot_product))
         #: Lots delivered into the campaign and not yet put away.
         self.awaited = np.zeros(len(lots), dtype=bool)
-        # Pending arrivals by frame day: (node, lot, doses, is_delivery) arrays.
+        # Pending arrivals by frame day: (node, lot, doses, is_delivery, thaw day carried from
+        # the origin, NOT_THAWED if it was kept frozen there) arrays.
         self.pending: dict[int, list[tuple[np.ndarray, ...]]] = defaultdict(list)
         self.nodes = Movements()
         self.sites = Movements()
@@ -102,7 +158,13 @@ class Ledger:
             node = node_of_store[int(store[lot])]
             frame = max(int(arrival[lot] - self.offset[node]), 0)
             self.pending[frame].append(
-                (np.array([node]), np.array([lot]), np.array([self.lot_doses[lot]]), np.array([True]))
+                (
+                    np.array([node]),
+                    np.array([lot]),
+                    np.array([self.lot_doses[lot]]),
+                    np.array([True]),
+                    np.array([NOT_THAWED]),
+                )
             )
 
     # ------------------------------------------------------------------ daily movements
@@ -112,11 +174,13 @@ class Ledger:
         return frame + self.offset[nodes]
 
     def receive(self, nodes: np.ndarray, frame: int) -> None:
-        """Put away what arrives at ``nodes`` on frame day ``frame``."""
+        """Put away what arrives at ``nodes`` on frame day ``frame``; stock of a thawable
+        product put away at a node that keeps it thawed starts its store's thaw clock for the
+        lot (the clock it carried, if it was already thawed, else today)."""
         chunks = self.pending.get(frame)
         if not chunks:
             return
-        node, lot, doses, delivery = (np.concatenate([c[k] for c in chunks]) for k in range(4))
+        node, lot, doses, delivery, carried = (np.concatenate([c[k] for c in chunks]) for k in range(5))
         here = np.isin(node, nodes)
         if not here.any():
             return
@@ -124,61 +188,197 @@ class Ledger:
         self.awaited[lot[here & delivery]] = False
         day = self.day_of(node[here], frame)
         self.nodes.add("received", node[here], day, lot[here], doses[here])
+        thawing = self.cold.thaws[node[here], self.lot_product[lot[here]]]
+        if thawing.any():
+            start = np.where(carried[here] < NOT_THAWED, np.minimum(carried[here], day), day)
+            store = self.cold.store[node[here]]
+            np.minimum.at(self.thaw_start, (store[thawing], lot[here][thawing]), start[thawing])
         rest = ~here
         if rest.any():
-            self.pending[frame] = [(node[rest], lot[rest], doses[rest], delivery[rest])]
+            self.pending[frame] = [(node[rest], lot[rest], doses[rest], delivery[rest], carried[rest])]
         else:
             del self.pending[frame]
 
+    def use_by(self, nodes: np.ndarray) -> np.ndarray:
+        """Last campaign day each lot may be used at each of ``nodes``: its expiry, or its
+        thaw clock's last day where the node keeps it thawed, ``[len(nodes), lot]``."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        start = self.thaw_start[self.cold.store[nodes]]
+        thawed = self.cold.thaws[nodes][:, self.lot_product] & (start < NOT_THAWED)
+        clock = start + self.lot_thaw_days[None, :] - 1
+        return np.where(thawed, np.minimum(self.lot_expiry[None, :], clock), self.lot_expiry[None, :])
+
+    def carried_clock(self, nodes: np.ndarray, lots: np.ndarray) -> np.ndarray:
+        """Thaw day that stock of ``lots[i]`` leaving ``nodes[i]`` carries (NOT_THAWED where
+        the node keeps it frozen)."""
+        thawed = self.cold.thaws[nodes, self.lot_product[lots]]
+        return np.where(thawed, self.thaw_start[self.cold.store[nodes], lots], NOT_THAWED)
+
     def expire(self, nodes: np.ndarray, frame: int) -> None:
-        """Write off lots past their expiry date at ``nodes`` on frame day ``frame``."""
+        """Write off lots past their use-by day (expiry or thaw clock) at ``nodes`` on frame
+        day ``frame``."""
         day = self.day_of(nodes, frame)
         held = self.stock[nodes]
-        gone = (self.lot_expiry[None, :] < day[:, None]) & (held > 0)
+        gone = (self.use_by(nodes) < day[:, None]) & (held > 0)
         if not gone.any():
             return
         row, lot = np.nonzero(gone)
         self.nodes.add("expired", nodes[row], day[row], lot, held[row, lot])
+        by_clock = self.lot_expiry[lot] >= day[row]
+        self.thaw_clock_expired += int(held[row, lot][by_clock].sum())
         self.stock[nodes[row], lot] = 0
 
+    def litres_free(self, nodes: np.ndarray, frame: int, products: np.ndarray) -> np.ndarray:
+        """Litres left on frame day ``frame`` in the temperature class product ``products[i]``
+        occupies at ``nodes[i]``'s physical store: capacity − stock on hand − what arrives that
+        day (inf = no limit), ``[len(nodes)]``."""
+        cold = self.cold
+        store = cold.store[nodes]
+        klass = cold.kept_in[nodes, products]
+        free = cold.litres[store, klass].astype(float)
+        limited = np.isfinite(free)
+        if not limited.any():
+            return free
+        stores = np.unique(store[limited])
+        litres = np.zeros((len(cold.litres), 3))
+        members = np.flatnonzero(np.isin(cold.store, stores))
+        per_dose = cold.volume[self.lot_product]  # [lot]
+        held = self.stock[members] * per_dose[None, :]  # litres [member, lot]
+        kept = cold.kept_in[members][:, self.lot_product]  # class of each lot at each member
+        for tau in range(3):
+            np.add.at(litres[:, tau], cold.store[members], (held * (kept == tau)).sum(axis=1))
+        for chunk in self.pending.get(frame, ()):
+            node, lot, doses = chunk[0], chunk[1], chunk[2]
+            mine = np.isin(cold.store[node], stores)
+            np.add.at(
+                litres,
+                (cold.store[node[mine]], cold.kept_in[node[mine], self.lot_product[lot[mine]]]),
+                doses[mine] * per_dose[lot[mine]],
+            )
+        return np.where(limited, free - litres[store, klass], free)
+
     def ship(
-        self, destinations: np.ndarray, lots_in_order: np.ndarray, doses: np.ndarray, frame: int
-    ) -> np.ndarray:
+        self,
+        destinations: np.ndarray,
+        lots_in_order: np.ndarray,
+        doses: np.ndarray,
+        frame: int,
+        unit: int = 1,
+        cover_days: int = 1,
+        capped: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Send ``doses[i]`` of one lot class (its lots ``lots_in_order``, earliest expiry first)
         from each destination's parent to ``destinations[i]`` on frame day ``frame``.
 
-        Requests beyond an origin's stock are scaled down in proportion. Returns the doses
-        actually sent per request.
+        Repairs, in order: a request is cut, in whole shipping units of ``unit`` doses, to the
+        litres free in its class at the destination's store that day (where ``capped``, default
+        everywhere: the destination's stock is known on that day); requests beyond an origin's
+        usable stock are scaled down in proportion; each request takes the origin's lots
+        earliest use-by first, skipping lots whose thaw clock at the destination would end
+        before ``cover_days`` days of use (or before the lot's expiry, whichever is first).
+        Returns the doses sent per request, and the doses cut because the destination was full.
         """
         destinations = np.asarray(destinations, dtype=np.int64)
         doses = np.asarray(doses, dtype=np.int64)
         sent = np.zeros(len(destinations), dtype=np.int64)
+        full = np.zeros(len(destinations), dtype=np.int64)
         ask = doses > 0
         if not ask.any() or len(lots_in_order) == 0:
-            return sent
+            return sent, full
         request = np.flatnonzero(ask)
         origin = self.hierarchy.parent[destinations[request]]
         order = np.argsort(origin, kind="stable")
         request, origin = request[order], origin[order]
+        target = destinations[request]
+        want = self._fit_capacity(target, origin, lots_in_order, doses[request], frame, unit, capped, request)
+        full[request] = doses[request] - want
         origins, rank = np.unique(origin, return_inverse=True)
-        usable = self.lot_expiry[lots_in_order][None, :] >= self.day_of(origins, frame)[:, None]
+        use_by = self.use_by(origins)[:, lots_in_order]  # [origin, lot]
+        usable = use_by >= self.day_of(origins, frame)[:, None]
         held = np.where(usable, self.stock[origins][:, lots_in_order], 0)
-        wanted = scale_to(held.sum(axis=1), rank, doses[request])
-        supply_group = np.repeat(np.arange(len(origins)), len(lots_in_order))
-        i, j, amount = pour(supply_group, held.ravel(), rank, wanted, len(origins))
-        if not len(amount):
-            return sent
-        from_node = origins[i // len(lots_in_order)]
-        lot = lots_in_order[i % len(lots_in_order)]
-        to_node = destinations[request[j]]
+        # Scaled in whole shipping units, so whole vials stay whole.
+        want = scale_to(held.sum(axis=1) // unit, rank, want // unit) * unit
+        # Thaw clock each lot would run on at the destination if it arrived today.
+        arrive = self.day_of(target, frame)
+        lot_of = lots_in_order[None, :]
+        carried = self.carried_clock(
+            np.repeat(origins, len(lots_in_order)), np.tile(lots_in_order, len(origins))
+        )
+        carried = carried.reshape(len(origins), len(lots_in_order))[rank]  # [request, lot]
+        start = np.minimum(
+            self.thaw_start[self.cold.store[target]][:, lots_in_order],
+            np.where(carried < NOT_THAWED, carried, arrive[:, None]),
+        )
+        clock_end = start + self.lot_thaw_days[lot_of] - 1
+        lasts = clock_end >= np.minimum(self.lot_expiry[lot_of], arrive[:, None] + cover_days - 1)
+        thawing = self.cold.thaws[target][:, self.lot_product[lots_in_order]]
+        fits = ~thawing | lasts  # [request, lot]
+        # Earliest use-by first at each origin; ties keep the class's first-expiry order.
+        by_use = np.argsort(use_by, axis=1, kind="stable")
+        left = held.copy()
+        pieces = []
+        for k in range(len(lots_in_order)):
+            j = by_use[rank, k]  # each request's k-th lot (position in lots_in_order)
+            give = clip_in_order(
+                np.where(fits[np.arange(len(request)), j], want, 0),
+                rank,
+                left[np.arange(len(origins)), by_use[:, k]],
+            )
+            if give.any():
+                want = want - give
+                np.subtract.at(left, (rank, j), give)
+                pieces.append((np.flatnonzero(give), j[give > 0], give[give > 0]))
+        if not pieces:
+            return sent, full
+        which = np.concatenate([p[0] for p in pieces])
+        lot = lots_in_order[np.concatenate([p[1] for p in pieces])]
+        amount = np.concatenate([p[2] for p in pieces])
+        from_node = origin[which]
+        to_node = target[which]
         np.add.at(self.stock, (from_node, lot), -amount)
         ship_day = self.day_of(from_node, frame)
         arrive_day = self.day_of(to_node, frame)
         self.nodes.add("issued", from_node, ship_day, lot, amount)
-        self.pending[frame].append((to_node, lot, amount, np.zeros(len(amount), dtype=bool)))
+        self.pending[frame].append(
+            (to_node, lot, amount, np.zeros(len(amount), dtype=bool), self.carried_clock(from_node, lot))
+        )
         self.shipments.append((from_node, to_node, ship_day, arrive_day, lot, amount))
-        np.add.at(sent, request[j], amount)
-        return sent
+        np.add.at(sent, request[which], amount)
+        return sent, full
+
+    def _fit_capacity(
+        self,
+        target: np.ndarray,
+        origin: np.ndarray,
+        lots_in_order: np.ndarray,
+        want: np.ndarray,
+        frame: int,
+        unit: int,
+        capped: np.ndarray | None,
+        request: np.ndarray,
+    ) -> np.ndarray:
+        """Requests cut to whole shipping units that fit in the destination stores' free litres
+        (requests into one store share its room, in order); moves inside one physical store
+        and requests not ``capped`` are left as they are."""
+        product = int(self.lot_product[lots_in_order[0]])
+        per_dose = float(self.cold.volume[product])
+        check = self.cold.store[target] != self.cold.store[origin]
+        if capped is not None:
+            check &= np.asarray(capped, dtype=bool)[request]
+        if per_dose <= 0 or not check.any():
+            return want
+        free = self.litres_free(target[check], frame, np.full(int(check.sum()), product))
+        room = np.where(
+            np.isfinite(free), np.floor(np.maximum(free, 0.0) / (per_dose * unit) + 1e-9) * unit, np.inf
+        )
+        limit = np.minimum(room, np.iinfo(np.int64).max // 4).astype(np.int64)
+        store = self.cold.store[target[check]]
+        stores, group = np.unique(store, return_inverse=True)
+        first = np.zeros(len(stores), dtype=np.int64)
+        np.maximum.at(first, group, limit)  # every request into a store sees the same room
+        want = want.copy()
+        want[check] = clip_in_order(want[check], group, first)
+        return want
 
     def in_transit(self) -> np.ndarray:
         """Doses per lot shipped but not yet arrived (arriving after the campaign)."""
@@ -187,7 +387,7 @@ class Ledger:
     def _pending(self, deliveries: bool) -> np.ndarray:
         total = np.zeros(self.stock.shape[1], dtype=np.int64)
         for chunks in self.pending.values():
-            for _node, lot, doses, delivery in chunks:
+            for _node, lot, doses, delivery, _carried in chunks:
                 keep = delivery == deliveries
                 np.add.at(total, lot[keep], doses[keep])
         return total
@@ -222,6 +422,7 @@ class Ledger:
             "administered": int(administered.sum()),
             "wasted_open_vial": int(wasted.sum()),
             "expired": int(expired.sum()),
+            "expired_thaw_clock": int(self.thaw_clock_expired),
             "on_hand_at_end": int(on_hand.sum()),
             "in_transit_at_end": int(transit.sum()),
         }

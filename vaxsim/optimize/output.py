@@ -69,7 +69,12 @@ def summary_table(plan: Plan) -> Table:
         table.add_row(f"  dose {dose}", f"{count:,}")
     supply = s["supply"]
     table.add_row("doses delivered by the end", f"{supply['delivered']:,}")
-    table.add_row("wasted (open vials) / expired", f"{supply['wasted_open_vial']:,} / {supply['expired']:,}")
+    thawed = supply.get("expired_thaw_clock", 0)  # plans written before it was counted lack it
+    table.add_row(
+        "wasted (open vials) / expired",
+        f"{supply['wasted_open_vial']:,} / {supply['expired']:,}"
+        + (f" ({thawed:,} at the thaw clock)" if thawed else ""),
+    )
     table.add_row("unmet: waiting for a first dose at the end", f"{s['unmet_first_doses_at_end']:,}")
     table.add_row("unmet: next doses overdue at the end", f"{s['next_doses_overdue_at_end']:,}")
     table.add_row("objective (sum over sub-problems)", f"{solver['objective']:,.1f}")

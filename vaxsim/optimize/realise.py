@@ -3,9 +3,13 @@
 This is the documented *rounding and repair* step (FORMULATION.md, "From LP to plan"):
 
 - Shipments: each link and lot class keeps a running planned total over the window; what is
-  sent at a period start is the whole doses (or whole vials) that total has reached and not yet
-  been asked for. The origin gives them from the class's lots first-expiry-first-out, scaled
-  down in proportion when its stock is short (it never goes negative).
+  sent at a period start is that total rounded *up* to whole doses (or whole vials), less what
+  was already asked for, so an origin never holds more than its LP stock because of rounding.
+  A request is cut to the room left in the destination store's temperature class that day
+  (what does not fit is asked again at the next period start), and the origin gives it from the
+  class's lots earliest use-by first (expiry or thaw clock), scaled down in proportion when its
+  stock is short (it never goes negative); lots whose thaw clock would end at the destination
+  before the period's days of use are not sent there.
 - Doses: see :mod:`vaxsim.optimize.vaccination_day` (whole people, whole vials, within people,
   stock and capacity on the day).
 
@@ -21,9 +25,10 @@ import numpy as np
 from vaxsim.optimize.assemble import DistrictWindow, Window
 from vaxsim.optimize.context import Context
 from vaxsim.optimize.extract import SubSolution
-from vaxsim.optimize.ledger import Ledger
+from vaxsim.optimize.ledger import ColdChain, Ledger
 from vaxsim.optimize.lot_classes import LotClasses
-from vaxsim.optimize.problem import SubProblem
+from vaxsim.optimize.plan_reference import SiteIds
+from vaxsim.optimize.problem import COLD, TEMPERATURES, SubProblem
 from vaxsim.optimize.vaccination_day import Cells, Districts, DoseKinds, Records, vaccinate
 
 
@@ -38,12 +43,16 @@ class Repair:
     per_window: list[dict[str, float]] = field(default_factory=list)
 
 
+#: Fraction of a shipping unit below which a planned running total is solver noise, not a dose.
+ROUNDING_TOLERANCE = 1e-3
+
+
 class Realiser:
     """Carries the realised plan from window to window: ledger, people and plan rows."""
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
-        self.ledger = Ledger(ctx.hierarchy, ctx.model.lots, ctx.days)
+        self.ledger = Ledger(ctx.hierarchy, ctx.model.lots, ctx.days, cold_chain(ctx))
         self.people = Districts(ctx)
         if ctx.restart is not None:  # planning from a simulated state
             ctx.restart.start_ledger(self.ledger)
@@ -69,7 +78,10 @@ class Realiser:
         nodes = h.nation
         upper = nodes[: len(nodes) - len(h.province_node)]
         children = np.flatnonzero(sub.parent >= 0)
-        shipper = _Shipper(self.ctx, ledger, classes, nodes[children], solution.ship[children])
+        # A province node's stock on a day of this window is only known once the province
+        # level is realised, so shipments into provinces rely on the LP's storage rows.
+        into_upper = ~np.isin(nodes[children], h.province_node)
+        shipper = _Shipper(self.ctx, ledger, classes, nodes[children], solution.ship[children], into_upper)
         depth = _depth(h.parent)
         levels = [upper[depth[upper] == d] for d in range(int(depth[upper].max()) + 1)]
         for j in range(window.committed_days):
@@ -165,6 +177,30 @@ class Realiser:
         self.repair.shipped += shipper.sent
 
 
+def cold_chain(ctx: Context) -> ColdChain:
+    """Where the realised ledger thaws lots and how many litres each store holds, as the plan
+    states them: a store's capacity per class as the scenario gives it (none stated: no limit),
+    and a thawable product kept thawed at a node whose own class has no room, either in the
+    LP's storage (:mod:`vaxsim.optimize.hierarchy`) or in the physical store the plan shows."""
+    model, h = ctx.model, ctx.hierarchy
+    store = SiteIds.from_model(model, h).node_store
+    litres = model.stores[[f"capacity_litres_{t}" for t in TEMPERATURES]].to_numpy(dtype=float)
+    stated = litres.sum(axis=1) > 0
+    capacity = np.where(stated[:, None], litres, np.inf)
+    own = ctx.temperature  # [q]
+    room_here = (h.storage[:, own] > 0) & (stated[store][:, None] & (litres[store][:, own] > 0))
+    thaws = (ctx.thaw_days >= 0)[None, :] & ~room_here
+    kept_in = np.where(stated[store][:, None] & (litres[store][:, own] > 0), own[None, :], COLD)
+    return ColdChain(
+        thaw_days=ctx.thaw_days,
+        thaws=thaws,
+        store=store,
+        litres=capacity,
+        kept_in=kept_in.astype(np.int64),
+        volume=ctx.volume,
+    )
+
+
 def _depth(parent: np.ndarray) -> np.ndarray:
     """Depth of each node in its tree (roots 0); parents come before children."""
     depth = np.zeros(len(parent), dtype=np.int64)
@@ -175,13 +211,21 @@ def _depth(parent: np.ndarray) -> np.ndarray:
 
 
 class _Shipper:
-    """Sends a window's planned shipments into ``destinations`` period by period."""
+    """Sends a window's planned shipments into ``destinations`` period by period; ``capped``
+    (default all) marks the destinations whose store capacity is repaired against."""
 
     def __init__(
-        self, ctx: Context, ledger: Ledger, classes: LotClasses, destinations: np.ndarray, plan: np.ndarray
+        self,
+        ctx: Context,
+        ledger: Ledger,
+        classes: LotClasses,
+        destinations: np.ndarray,
+        plan: np.ndarray,
+        capped: np.ndarray | None = None,
     ):
         self.ctx, self.ledger, self.classes = ctx, ledger, classes
         self.destinations = destinations
+        self.capped = np.ones(len(destinations), dtype=bool) if capped is None else capped
         self.plan = plan  # [dest, c, b] doses
         self.running = np.zeros(plan.shape[:2])
         self.asked = np.zeros(plan.shape[:2], dtype=np.int64)
@@ -203,9 +247,22 @@ class _Shipper:
             live &= np.isin(h.parent[self.destinations], origins)
         self.running += self.plan[:, :, period] * live[:, None]
         self.planned += float((self.plan[:, :, period] * live[:, None]).sum())
-        whole = (np.floor(self.running / self.unit[None, :] + 1e-6) * self.unit[None, :]).astype(np.int64)
-        request = np.clip(whole - self.asked, 0, None)
-        self.asked = np.maximum(self.asked, whole)
+        # Rounded up: an origin keeps no fraction of a dose the LP sent on (at its capacity in
+        # the LP, a kept fraction would put it over); the tolerance ignores solver noise.
+        units = np.ceil(self.running / self.unit[None, :] - ROUNDING_TOLERANCE)
+        whole = (np.maximum(units, 0) * self.unit[None, :]).astype(np.int64)
+        request = np.where(live[:, None], np.clip(whole - self.asked, 0, None), 0)
+        self.asked = np.where(live[:, None], np.maximum(self.asked, whole), self.asked)
         for c in np.flatnonzero(request.any(axis=0)):
-            sent = self.ledger.ship(self.destinations, self.lots[c], request[:, c], frame)
+            sent, full = self.ledger.ship(
+                self.destinations,
+                self.lots[c],
+                request[:, c],
+                frame,
+                unit=int(self.unit[c]),
+                cover_days=self.ctx.period,
+                capped=self.capped,
+            )
             self.sent += int(sent.sum())
+            # What a full store could not take is asked again at the next period start.
+            self.asked[:, c] -= full

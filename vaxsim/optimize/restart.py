@@ -34,6 +34,7 @@ import pandas as pd
 from vaxsim.model import Model
 from vaxsim.optimize.demand import Demand
 from vaxsim.optimize.hierarchy import Hierarchy
+from vaxsim.optimize.ledger import NOT_THAWED
 from vaxsim.optimize.options import Options
 from vaxsim.optimize.ordered import cumsum_within
 
@@ -98,11 +99,11 @@ class Restart:
         early = ledger.awaited & (ledger.lot_doses > 0)
         for frame in list(ledger.pending):
             kept = []
-            for node, lot, doses, delivery in ledger.pending[frame]:
+            for node, lot, doses, delivery, carried in ledger.pending[frame]:
                 arrival = frame + offset[node]
                 keep = ~(delivery & (arrival < self.day))
                 if keep.any():
-                    kept.append((node[keep], lot[keep], doses[keep], delivery[keep]))
+                    kept.append((node[keep], lot[keep], doses[keep], delivery[keep], carried[keep]))
                 early[lot[keep & delivery]] = False
             if kept:
                 ledger.pending[frame] = kept
@@ -120,7 +121,13 @@ class Restart:
         for frame in np.unique(frames):
             on = frames == frame
             ledger.pending[int(frame)].append(
-                (node[on], lot[on], doses[on], np.ones(int(on.sum()), dtype=bool))
+                (
+                    node[on],
+                    lot[on],
+                    doses[on],
+                    np.ones(int(on.sum()), dtype=bool),
+                    np.full(int(on.sum()), NOT_THAWED),
+                )
             )
         ledger.awaited[lot] = True
         ledger.delivered = ledger.delivered + (self.on_hand - self.reserved).sum(axis=0)

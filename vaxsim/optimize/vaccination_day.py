@@ -323,8 +323,9 @@ def vaccinate(
 
 
 def usable_stock(ledger: Ledger, nodes: np.ndarray, day: np.ndarray, products: int) -> np.ndarray:
-    """Doses per node and product in lots not past expiry on each node's day, ``[node, q]``."""
-    held = np.where(ledger.lot_expiry[None, :] >= day[:, None], ledger.stock[nodes], 0)
+    """Doses per node and product in lots not past their use-by day (expiry or thaw clock) on
+    each node's day, ``[node, q]``."""
+    held = np.where(ledger.use_by(nodes) >= day[:, None], ledger.stock[nodes], 0)
     result = np.zeros((len(nodes), products), dtype=np.int64)
     for q in range(products):
         result[:, q] = held[:, ledger.lot_product == q].sum(axis=1)
@@ -344,8 +345,10 @@ def draw_lots(
     cells: Cells,
     records: Records,
 ) -> None:
-    """Take each (district, product)'s opened doses from its lots FEFO, cells in the given
-    order (sorted by district, product), and record received / administered / wasted per site."""
+    """Take each (district, product)'s opened doses from its lots earliest use-by first (expiry,
+    or thaw clock where the district keeps the product thawed; FEFO among equals), cells in the
+    given order (sorted by district, product), and record received / administered / wasted per
+    site."""
     fefo = ledger.fefo
     pieces = []
     pair = district * ctx.products + product
@@ -356,16 +359,18 @@ def draw_lots(
         if not len(lots) or not len(mine):
             continue
         d = groups[mine] // ctx.products
-        held = np.where(
-            ledger.lot_expiry[lots][None, :] >= day[d][:, None], ledger.stock[nodes[d]][:, lots], 0
+        use_by = ledger.use_by(nodes[d])[:, lots]
+        held = np.where(use_by >= day[d][:, None], ledger.stock[nodes[d]][:, lots], 0)
+        rank = np.tile(np.arange(len(lots)), len(mine))
+        pieces.append(
+            (np.repeat(mine, len(lots)), np.tile(lots, len(mine)), held.ravel(), use_by.ravel(), rank)
         )
-        pieces.append((np.repeat(mine, len(lots)), np.tile(lots, len(mine)), held.ravel()))
     if not pieces:
         return
-    piece_group = np.concatenate([p[0] for p in pieces])
-    piece_lot = np.concatenate([p[1] for p in pieces])
-    piece_held = np.concatenate([p[2] for p in pieces])
-    order = np.argsort(piece_group, kind="stable")
+    piece_group, piece_lot, piece_held, piece_use_by, piece_rank = (
+        np.concatenate([p[k] for p in pieces]) for k in range(5)
+    )
+    order = np.lexsort((piece_rank, piece_use_by, piece_group))
     piece_group, piece_lot, piece_held = piece_group[order], piece_lot[order], piece_held[order]
     i, j, amount = pour(piece_group, piece_held, group_of, opened, len(groups))
     lot, target = piece_lot[i], j

@@ -1,0 +1,154 @@
+"""The realised lot ledger keeps thaw clocks and store capacity (invariants 4 and 6).
+
+The LPs model thaw periods and storage in fractions; the plan is made from the whole-dose
+ledger, so the ledger itself must never use a thawed dose past its clock nor round a store over
+its capacity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import vaxsim
+from tests.conftest import DEMO
+from vaxsim.optimize.context import make_context
+from vaxsim.optimize.demand import forecast_demand
+from vaxsim.optimize.ledger import Ledger
+from vaxsim.optimize.options import Options, PlanningOptions
+from vaxsim.optimize.problem import COLD
+from vaxsim.optimize.realise import cold_chain
+from vaxsim.optimize.vaccination_day import usable_stock
+from vaxsim.plan import check
+
+#: The demo over four months: Pfizer thawed at the district stores (no ultra-cold room) stays
+#: in use well past its 31-day thaw clock unless the ledger tracks it.
+LONGER = ["campaign.horizon_days=120"]
+#: Weekly periods and district stores of 20 L at 2-8 °C: a week's doses arrive on its first day.
+SMALL_STORES = ["cold_chain.district_store.capacity_litres.cold_2_8=20"]
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """Context and an empty ledger of the demo (no deliveries pending), with its lot indices."""
+    model = vaxsim.compile_model(vaxsim.load(DEMO))
+    ctx = make_context(model, Options(planning=PlanningOptions(period_days=1)), forecast_demand(model))
+    return ctx
+
+
+def empty_ledger(ctx) -> Ledger:
+    """The demo's ledger with no delivery: tests put stock where they need it (:func:`put`)."""
+    ledger = Ledger(ctx.hierarchy, ctx.model.lots, ctx.days, cold_chain(ctx))
+    ledger.pending.clear()
+    ledger.delivered[:] = 0
+    ledger.awaited[:] = False
+    return ledger
+
+
+def put(ledger: Ledger, node: int, lot: int, doses: int) -> None:
+    """Doses of ``lot`` on hand at ``node``, counted as delivered (conservation holds)."""
+    ledger.stock[node, lot] += doses
+    ledger.delivered[lot] += doses
+
+
+def lot_of(ctx, lot_number: str) -> int:
+    return int(np.flatnonzero(ctx.model.lots.id.astype(str).to_numpy() == lot_number)[0])
+
+
+def pfizer(ctx) -> int:
+    return int(list(ctx.model.products.id).index("pfizer"))
+
+
+def test_district_stores_without_ultra_cold_room_keep_pfizer_thawed(demo):
+    cold = cold_chain(demo)
+    h = demo.hierarchy
+    q = pfizer(demo)
+    assert cold.thaws[h.district_node, q].all()
+    assert not cold.thaws[h.province_node, q].any()
+    assert (cold.kept_in[h.district_node, q] == COLD).all()
+
+
+def test_thawed_stock_is_written_off_the_day_after_its_thaw_clock(demo):
+    ledger = empty_ledger(demo)
+    h = demo.hierarchy
+    province, district = int(h.province_node[0]), int(h.district_node[0])
+    lot = lot_of(demo, "PF-DEMO-01")
+    put(ledger, province, lot, 600)
+    sent, full = ledger.ship(np.array([district]), np.array([lot]), np.array([60]), frame=0)
+    assert sent.tolist() == [60] and full.tolist() == [0]
+    ledger.receive(np.array([district]), 0)
+    arrived = int(ledger.day_of(np.array([district]), 0)[0])
+    last = arrived + 31 - 1  # thawed on arrival, usable for 31 days
+    assert ledger.use_by(np.array([district]))[0, lot] == last
+    q = pfizer(demo)
+    frame_of_last = last - int(h.offset[district])
+    ledger.expire(np.array([district]), frame_of_last)
+    assert usable_stock(ledger, np.array([district]), np.array([last]), demo.products)[0, q] == 60
+    ledger.expire(np.array([district]), frame_of_last + 1)
+    assert usable_stock(ledger, np.array([district]), np.array([last + 1]), demo.products)[0, q] == 0
+    assert ledger.stock[district, lot] == 0
+    assert ledger.thaw_clock_expired == 60
+    expired = ledger.nodes.table("expired")
+    assert expired.doses.sum() == 60 and expired.day.tolist() == [last + 1]
+    ledger.check_conservation()
+
+
+def test_a_lot_whose_thaw_clock_would_end_too_soon_is_not_sent_again(demo):
+    ledger = empty_ledger(demo)
+    h = demo.hierarchy
+    province, district = int(h.province_node[0]), int(h.district_node[0])
+    old, fresh = lot_of(demo, "PF-DEMO-01"), lot_of(demo, "PF-DEMO-02")
+    put(ledger, province, old, 600)
+    ledger.ship(np.array([district]), np.array([old]), np.array([60]), frame=0)
+    ledger.receive(np.array([district]), 0)
+    # 28 days later the district's clock for the old lot has 3 days left: a week's supply is
+    # taken from the fresh lot, although the old one expires first.
+    put(ledger, province, fresh, 600)
+    sent, _ = ledger.ship(
+        np.array([district]), np.array([old, fresh]), np.array([60]), frame=28, cover_days=7
+    )
+    assert sent.tolist() == [60]
+    arriving = ledger.pending[28][0]
+    assert arriving[1].tolist() == [fresh]
+    # With nothing else to send, the old lot is not sent where it would be written off.
+    sent, _ = ledger.ship(np.array([district]), np.array([old]), np.array([60]), frame=28, cover_days=7)
+    assert sent.tolist() == [0]
+
+
+def test_a_shipment_is_cut_to_the_room_left_in_the_destination_store(demo):
+    ledger = empty_ledger(demo)
+    h = demo.hierarchy
+    province, district = int(h.province_node[0]), int(h.district_node[0])
+    lot = lot_of(demo, "AZ-DEMO-01")
+    litres = float(demo.volume[ledger.lot_product[lot]])
+    put(ledger, province, lot, 100_000)
+    put(ledger, district, lot, 1_000)
+    sent, full = ledger.ship(np.array([district]), np.array([lot]), np.array([80_000]), frame=0, unit=10)
+    # Demo district stores hold 300 L at 2-8 °C; whole vials of 10 doses fill what is left.
+    assert sent[0] == int(np.floor((300 - 1_000 * litres) / (10 * litres))) * 10
+    assert full[0] == 80_000 - sent[0]
+    ledger.receive(np.array([district]), 0)
+    assert ledger.stock[district, lot] * litres <= 300
+    ledger.check_conservation()
+
+
+@pytest.mark.parametrize(
+    ("overrides", "period_days"),
+    [(LONGER, 1), (SMALL_STORES, 7), (LONGER + SMALL_STORES, 7)],
+    ids=["four-months", "weekly-small-stores", "both"],
+)
+def test_the_plan_uses_no_dose_past_its_thaw_clock_and_no_store_over_capacity(
+    tmp_path, overrides, period_days
+):
+    scenario = vaxsim.load(DEMO, overrides=overrides)
+    plan = vaxsim.optimize(scenario, planning=PlanningOptions(period_days=period_days))
+    found = check(plan.write(tmp_path), scenario)
+    assert [str(v) for v in found if v.rule in ("invariant 4", "invariant 6")] == []
+    supply = plan.summary["supply"]
+    assert supply["delivered"] == (
+        supply["administered"]
+        + supply["wasted_open_vial"]
+        + supply["expired"]
+        + supply["on_hand_at_end"]
+        + supply["in_transit_at_end"]
+    )
