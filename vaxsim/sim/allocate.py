@@ -15,26 +15,29 @@ class PriorityOrder:
         self.region = np.asarray(region, dtype=np.int64)
         self.regions = regions
         self.order = np.lexsort((rank, self.region))
-        sorted_region = self.region[self.order]
+        self.unorder = np.argsort(self.order)
+        self.sorted_region = self.region[self.order]
+        starts = np.searchsorted(self.sorted_region, np.arange(regions))
         # Index of the first sorted cohort of each cohort's region, for within-region cumsums.
-        starts = np.searchsorted(sorted_region, np.arange(regions))
-        self.start_of = starts[sorted_region]
+        self.start_of = starts[self.sorted_region]
+        # Cohorts grouped by region, every region present (as the engine lays them out), sum
+        # with reduceat, several times faster than a weighted bincount.
+        grouped = np.all(np.diff(self.region) >= 0) and np.all(np.diff(starts) > 0)
+        self.region_starts = starts if grouped and len(self.region) else None
 
     def by_priority(self, demand: np.ndarray, capacity: np.ndarray) -> np.ndarray:
         """Serve each region's cohorts in rank order until its ``capacity`` is used.
 
         ``demand`` is per cohort, ``capacity`` per region; returns whole people per cohort.
         """
-        demand = np.asarray(demand, dtype=np.int64)
-        ordered = demand[self.order]
-        cumulative = np.cumsum(ordered)
-        before_region = np.where(self.start_of > 0, cumulative[self.start_of - 1], 0)
-        within = cumulative - before_region  # cumulative demand within the region, inclusive
-        cap = np.asarray(capacity, dtype=np.int64)[self.region[self.order]]
-        served = np.clip(cap - (within - ordered), 0, ordered)
-        result = np.empty_like(served)
-        result[self.order] = served
-        return result
+        ordered = np.asarray(demand, dtype=np.int64).take(self.order)
+        before = np.cumsum(ordered)
+        before -= ordered  # demand sorted before each cohort, from the first region on
+        ahead = before - before.take(self.start_of)  # ... and within its own region
+        served = np.asarray(capacity, dtype=np.int64).take(self.sorted_region)
+        served -= ahead
+        np.clip(served, 0, ordered, out=served)
+        return served.take(self.unorder)
 
     def pro_rata(self, demand: np.ndarray, capacity: np.ndarray) -> np.ndarray:
         """Serve every cohort of a region the same share of its demand (rounded down)."""
@@ -51,5 +54,8 @@ class PriorityOrder:
         return self.by_priority(demand, capacity)
 
     def totals(self, per_cohort: np.ndarray) -> np.ndarray:
-        """Sum a per-cohort array within each region."""
-        return np.bincount(self.region, weights=per_cohort, minlength=self.regions).astype(np.int64)
+        """Sum a per-cohort array within each region (int64)."""
+        values = np.asarray(per_cohort)
+        if self.region_starts is not None and values.dtype.kind in "biu":
+            return np.add.reduceat(values, self.region_starts, dtype=np.int64)
+        return np.bincount(self.region, weights=values, minlength=self.regions).astype(np.int64)

@@ -159,9 +159,10 @@ class SiteDay:
             values = result.wait[k]
             values = values[np.isfinite(values)]
             key = (type_name, station.name)
-            bins = np.where(values > 0, np.ceil(values / WAIT_BIN_MINUTES), 0).astype(np.int64)
+            bins = np.ceil(values / WAIT_BIN_MINUTES)  # waits are >= 0: zero stays in bin 0
+            np.minimum(bins, WAIT_BINS, out=bins)
             histograms[key] = histograms.get(key, 0) + np.bincount(
-                np.minimum(bins, WAIT_BINS), minlength=WAIT_BINS + 1
+                bins.astype(np.int64), minlength=WAIT_BINS + 1
             )
             wait_sums[key] = wait_sums.get(key, 0.0) + float(values.sum())
         leave = result.leave.T  # (S, N), in no particular order: crowding needs only the set

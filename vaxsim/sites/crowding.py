@@ -89,20 +89,20 @@ def peak_on_site(arrival: np.ndarray, leave: np.ndarray) -> np.ndarray:
 
     ``arrival`` and ``leave`` are ``(S, N)``, non-negative, NaN or ``+inf`` for padding (views
     of transposed arrays are fine). Each session's arrivals and departures are sorted together
-    as one row of integer keys, the float's bits shifted left with the low bit set for an
-    arrival, so a departure comes first at an equal instant; the running count of people is
-    then a cumulative sum and the peak its maximum. One row sort per session, no per-event
-    Python work.
+    as one row of integer keys: the float's bits shifted left, with the low bit set for an
+    arrival, so a departure comes first at an equal instant. Non-negative floats order like
+    their bits read as unsigned integers, and the shift drops the sign bit, so ``-0.0`` sorts
+    as zero and NaN (of either sign) after ``+inf``. The running count of people is then a
+    cumulative sum and the peak its maximum: one row sort per session, no per-event Python
+    work.
     """
     sessions, people = arrival.shape
     if people == 0:
         return np.zeros(sessions, dtype=np.int64)
     keys = np.empty((sessions, 2 * people), dtype=np.uint64)
-    for half, times, flag in ((keys[:, :people], arrival, 1), (keys[:, people:], leave, 0)):
-        # non-negative floats (and +inf) order like their bit patterns read as unsigned ints
-        np.copyto(half, np.where(np.isnan(times), np.inf, times).view(np.uint64))
-        half <<= np.uint64(1)
-        half |= np.uint64(flag)
+    np.left_shift(arrival.view(np.uint64), 1, out=keys[:, :people])
+    keys[:, :people] |= np.uint64(1)
+    np.left_shift(leave.view(np.uint64), 1, out=keys[:, people:])
     keys.sort(axis=1)
     change = (keys & np.uint64(1)).astype(np.int32)
     change <<= 1

@@ -50,19 +50,23 @@ def fifo_servers(
     seized = np.empty((people, sessions))
     start = seized if ready is None else np.empty((people, sessions))
     end = np.empty((people, sessions)) if active is None else np.full((people, sessions), np.inf)
-    width = [sessions] * people if active is None else active.tolist()
+    width = [sessions] * people if active is None else _widths(active, sessions)
     maximum, minimum, add = np.maximum, np.minimum, np.add
     # The loops below run once per queue position: a handful of numpy calls on (the active
-    # part of) rows of length S, written in place.
+    # part of) rows of length S, written in place. Per-call overhead dominates small batches,
+    # so slicing is kept out of the loop where it can be.
     most = int(servers.max(initial=1))
     if most == 1:
         free = np.full(sessions, -np.inf)
         for i, (n, j, s, sz, e) in enumerate(zip(width, join, service, seized, end, strict=True)):
-            maximum(j[:n], free[:n], out=sz[:n])
+            if n < sessions:
+                j, s, sz, e, free = j[:n], s[:n], sz[:n], e[:n], free[:n]
+            maximum(j, free, out=sz)
             if ready is not None:
-                maximum(sz[:n], ready[i, :n], out=start[i, :n])
-                sz = start[i]
-            add(sz[:n], s[:n], out=e[:n])
+                st = start[i, :n]
+                maximum(sz, ready[i, :n], out=st)
+                sz = st
+            add(sz, s, out=e)
             free = e
         return seized, start, end
     # Each server's next free time, kept sorted down the rows (row 0 the earliest) above a row
@@ -70,20 +74,35 @@ def fifo_servers(
     # new[r] = min(max(old[r], end), old[r + 1]): two array calls whatever the number of
     # servers, instead of an argmin and a scatter. Two buffers alternate so that no call
     # reads what it writes. +inf rows stand for servers a session does not have.
-    free = np.full((most + 1, sessions), np.inf)
-    free[:most][np.arange(most)[:, None] < servers[None, :]] = -np.inf
-    spare = free.copy()
+    buffers = np.full((2, most + 1, sessions), np.inf)
+    buffers[0, :most][np.arange(most)[:, None] < servers[None, :]] = -np.inf
     larger = np.empty((most, sessions))
+    views: dict[int, tuple] = {}
     for i, (n, j, s, sz, e) in enumerate(zip(width, join, service, seized, end, strict=True)):
-        maximum(j[:n], free[0, :n], out=sz[:n])
+        if n not in views:  # per buffer: earliest row, all rows but +inf, all rows but the first
+            views[n] = [(b[0, :n], b[:most, :n], b[1:, :n]) for b in buffers] + [larger[:, :n]]
+        (earliest, current, following), (_, new, _), scratch = (
+            views[n][i % 2], views[n][1 - i % 2], views[n][2]
+        )
+        if n < sessions:
+            j, s, sz, e = j[:n], s[:n], sz[:n], e[:n]
+        maximum(j, earliest, out=sz)
         if ready is not None:
-            maximum(sz[:n], ready[i, :n], out=start[i, :n])
-            sz = start[i]
-        add(sz[:n], s[:n], out=e[:n])
-        maximum(free[:most, :n], e[:n], out=larger[:, :n])
-        minimum(larger[:, :n], free[1:, :n], out=spare[:most, :n])
-        free, spare = spare, free
+            st = start[i, :n]
+            maximum(sz, ready[i, :n], out=st)
+            sz = st
+        add(sz, s, out=e)
+        maximum(current, e, out=scratch)
+        minimum(scratch, following, out=new)
     return seized, start, end
+
+
+def _widths(active: np.ndarray, sessions: int) -> list[int]:
+    """``active`` rounded up to eighths of ``sessions``: fewer distinct widths, so views of the
+    servers' free times are cut once per width. Padding columns computed this way are
+    harmless (they join at ``+inf`` and stay there)."""
+    step = max(1, -(-sessions // 8))
+    return np.minimum(-(-active // step) * step, sessions).tolist()
 
 
 def leading_sessions(count: np.ndarray, positions: int) -> np.ndarray | None:
