@@ -135,17 +135,17 @@ def dose_ready(
         return None
     vials = preparation.shape[0]
     position = np.arange(vials)[:, None] * doses_per_vial[None, :]
-    columns = np.broadcast_to(np.arange(sessions), position.shape)
-    valid = position < count[None, :]
-    request = np.full((vials, sessions), np.inf)
-    request[valid] = queue_join[position[valid], columns[valid]]
+    request = np.take_along_axis(queue_join, np.minimum(position, people - 1), axis=0)
+    request[position >= count[None, :]] = np.inf
     vials_needed = -(-count // doses_per_vial)
     _, _, vial_ready = fifo_servers(
         request, preparation, np.maximum(preparers, 1), active=leading_sessions(vials_needed, vials)
     )
     vial_of = np.minimum(np.arange(people)[:, None] // doses_per_vial[None, :], max(vials - 1, 0))
     ready = np.take_along_axis(vial_ready, vial_of, axis=0)
-    return np.where(preparing[None, :], ready, -np.inf)
+    if not preparing.all():
+        ready[:, ~preparing] = -np.inf
+    return ready
 
 
 def simulate_kernel(site_input: SessionInput) -> SiteDayResult:
