@@ -35,6 +35,7 @@ from vaxsim.sites import (
     simulate_reference,
 )
 from vaxsim.sites.examples import commune_station
+from vaxsim.sites.queue_order import simulate_queue_order
 
 
 def mobile_team() -> SiteType:
@@ -101,6 +102,7 @@ def district(repeats_reference: int, repeats_kernel: int) -> None:
     people = site_input.people
     reference_times = timed(lambda: simulate_reference(site_input), repeats_reference)
     kernel_times = timed(lambda: simulate_kernel(site_input), repeats_kernel)
+    queue_times = timed(lambda: simulate_queue_order(site_input), repeats_kernel)
     reference = simulate_reference(site_input)
     kernel = simulate_kernel(site_input)
     worst = max(
@@ -118,7 +120,11 @@ def district(repeats_reference: int, repeats_kernel: int) -> None:
           f"| {ref_rate:,.0f} | {repeats_reference} |")
     print(f"| kernel (numpy) | {statistics.median(kernel_times) * 1e3:.2f} ms "
           f"| {ker_rate:,.0f} | {repeats_kernel} |")
-    print(f"\n**kernel / reference throughput: {ker_rate / ref_rate:.0f}×** "
+    queue_rate = people / statistics.median(queue_times)
+    print(f"| queue-order kernel (numpy, national runs) | {statistics.median(queue_times) * 1e3:.2f} "
+          f"ms | {queue_rate:,.0f} | {repeats_kernel} |")
+    print(f"\n**kernel / reference throughput: {ker_rate / ref_rate:.0f}×**; queue-order kernel / "
+          f"reference: {queue_rate / ref_rate:.0f}× "
           f"(best-of ratio {min(reference_times) / min(kernel_times):.0f}×)\n")
     print(f"Largest per-person time difference between engines on the same input: {worst:g} "
           "min\n")
@@ -143,6 +149,7 @@ def national(site_sessions: int) -> None:
     site_input = national_input(site_sessions, seed=7)
     drawing = time.perf_counter() - start
     kernel_times = timed(lambda: simulate_kernel(site_input), 3)
+    queue_times = timed(lambda: simulate_queue_order(site_input), 3)
     start = time.perf_counter()
     result = simulate_kernel(site_input)
     sessions = result.sessions
@@ -164,6 +171,8 @@ def national(site_sessions: int) -> None:
     print(f"| draw arrivals and service times (SessionInput) | {drawing:.2f} s |")
     print(f"| kernel, median of 3 | {statistics.median(kernel_times):.2f} s "
           f"({site_input.people / statistics.median(kernel_times):,.0f} people/s) |")
+    print(f"| queue-order kernel (national runs), median of 3 | {statistics.median(queue_times):.2f} s "
+          f"({site_input.people / statistics.median(queue_times):,.0f} people/s) |")
     print(f"| session and station tables | {summaries:.2f} s |")
     print(f"| SessionInput arrays | {input_bytes / 2**20:.0f} MiB |")
     print(f"| kernel peak traced memory (tracemalloc) | {peak / 2**20:.0f} MiB |")
