@@ -152,3 +152,23 @@ def test_the_plan_uses_no_dose_past_its_thaw_clock_and_no_store_over_capacity(
         + supply["on_hand_at_end"]
         + supply["in_transit_at_end"]
     )
+
+
+def test_a_store_over_capacity_sends_the_excess_to_children_with_room(demo):
+    ledger = empty_ledger(demo)
+    h = demo.hierarchy
+    province, districts = int(h.province_node[0]), h.district_node
+    lot = lot_of(demo, "AZ-DEMO-01")
+    litres = float(demo.volume[ledger.lot_product[lot]])
+    # Demo province store: 2,000 L at 2-8 °C; the first district is full (300 L).
+    put(ledger, province, lot, 500_000)
+    put(ledger, int(districts[0]), lot, int(300 / litres))
+    moved = ledger.relieve(np.array([province]), 0, districts)
+    assert moved == int(np.ceil((500_000 * litres - 2_000) / litres))
+    assert ledger.litres_room(np.array([province]), 0)[0].min() >= 0
+    to_node = np.concatenate([s[1] for s in ledger.shipments])
+    assert int(districts[0]) not in to_node.tolist()
+    for district in districts:
+        ledger.receive(np.array([district]), 0)
+        assert ledger.litres_room(np.array([district]), 0)[0].min() >= 0
+    ledger.check_conservation()

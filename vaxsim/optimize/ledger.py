@@ -228,15 +228,14 @@ class Ledger:
         self.thaw_clock_expired += int(held[row, lot][by_clock].sum())
         self.stock[nodes[row], lot] = 0
 
-    def litres_free(self, nodes: np.ndarray, frame: int, products: np.ndarray) -> np.ndarray:
-        """Litres left on frame day ``frame`` in the temperature class product ``products[i]``
-        occupies at ``nodes[i]``'s physical store: capacity − stock on hand − what arrives that
-        day (inf = no limit), ``[len(nodes)]``."""
+    def litres_room(self, nodes: np.ndarray, frame: int) -> np.ndarray:
+        """Litres left on frame day ``frame`` in each temperature class of each of ``nodes``'
+        physical stores: capacity − stock on hand − what arrives that day (inf = no limit),
+        ``[len(nodes), τ]``."""
         cold = self.cold
         store = cold.store[nodes]
-        klass = cold.kept_in[nodes, products]
-        free = cold.litres[store, klass].astype(float)
-        limited = np.isfinite(free)
+        free = cold.litres[store].astype(float)
+        limited = np.isfinite(free).any(axis=1)
         if not limited.any():
             return free
         stores = np.unique(store[limited])
@@ -255,7 +254,13 @@ class Ledger:
                 (cold.store[node[mine]], cold.kept_in[node[mine], self.lot_product[lot[mine]]]),
                 doses[mine] * per_dose[lot[mine]],
             )
-        return np.where(limited, free - litres[store, klass], free)
+        return free - litres[store]
+
+    def litres_free(self, nodes: np.ndarray, frame: int, products: np.ndarray) -> np.ndarray:
+        """Litres left on frame day ``frame`` in the temperature class product ``products[i]``
+        occupies at ``nodes[i]``'s physical store (:meth:`litres_room`), ``[len(nodes)]``."""
+        klass = self.cold.kept_in[nodes, products]
+        return self.litres_room(nodes, frame)[np.arange(len(nodes)), klass]
 
     def ship(
         self,
@@ -266,13 +271,15 @@ class Ledger:
         unit: int = 1,
         cover_days: int = 1,
         capped: np.ndarray | None = None,
+        leaving: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Send ``doses[i]`` of one lot class (its lots ``lots_in_order``, earliest expiry first)
         from each destination's parent to ``destinations[i]`` on frame day ``frame``.
 
         Repairs, in order: a request is cut, in whole shipping units of ``unit`` doses, to the
         litres free in its class at the destination's store that day (where ``capped``, default
-        everywhere: the destination's stock is known on that day); requests beyond an origin's
+        everywhere), counting as free the litres ``leaving[node, τ]`` the destination is to send
+        on later that day (none if not given); requests beyond an origin's
         usable stock are scaled down in proportion; each request takes the origin's lots
         earliest use-by first, skipping lots whose thaw clock at the destination would end
         before ``cover_days`` days of use (or before the lot's expiry, whichever is first).
@@ -290,7 +297,9 @@ class Ledger:
         order = np.argsort(origin, kind="stable")
         request, origin = request[order], origin[order]
         target = destinations[request]
-        want = self._fit_capacity(target, origin, lots_in_order, doses[request], frame, unit, capped, request)
+        want = self._fit_capacity(
+            target, origin, lots_in_order, doses[request], frame, unit, capped, request, leaving
+        )
         full[request] = doses[request] - want
         origins, rank = np.unique(origin, return_inverse=True)
         use_by = self.use_by(origins)[:, lots_in_order]  # [origin, lot]
@@ -333,8 +342,15 @@ class Ledger:
         which = np.concatenate([p[0] for p in pieces])
         lot = lots_in_order[np.concatenate([p[1] for p in pieces])]
         amount = np.concatenate([p[2] for p in pieces])
-        from_node = origin[which]
-        to_node = target[which]
+        self._move(origin[which], target[which], lot, amount, frame)
+        np.add.at(sent, request[which], amount)
+        return sent, full
+
+    def _move(
+        self, from_node: np.ndarray, to_node: np.ndarray, lot: np.ndarray, amount: np.ndarray, frame: int
+    ) -> None:
+        """Issue ``amount`` of ``lot`` from ``from_node`` on frame day ``frame``; it arrives at
+        ``to_node`` on the same frame day (carrying its thaw clock)."""
         np.add.at(self.stock, (from_node, lot), -amount)
         ship_day = self.day_of(from_node, frame)
         arrive_day = self.day_of(to_node, frame)
@@ -343,8 +359,53 @@ class Ledger:
             (to_node, lot, amount, np.zeros(len(amount), dtype=bool), self.carried_clock(from_node, lot))
         )
         self.shipments.append((from_node, to_node, ship_day, arrive_day, lot, amount))
-        np.add.at(sent, request[which], amount)
-        return sent, full
+
+    def relieve(self, nodes: np.ndarray, frame: int, children: np.ndarray) -> int:
+        """Stores among ``nodes`` over their capacity in a class at the end of their part of
+        frame day ``frame`` send the excess on to those of ``children`` (their child nodes, not
+        yet past that frame day) with room, earliest use-by first, whole doses; returns the
+        doses sent. What no child has room for stays (the plan then reports it, invariant 6).
+
+        Over-capacity is rare (the LPs keep stores within capacity, shipments are cut to the
+        room left): the loops run over the few stores and lots concerned."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        if not len(nodes):
+            return 0
+        room = self.litres_room(nodes, frame)
+        over_node, over_class = np.nonzero(room < -1e-9)
+        moved = 0
+        cold, parent = self.cold, self.hierarchy.parent
+        for i, tau in zip(over_node.tolist(), over_class.tolist(), strict=True):
+            node = int(nodes[i])
+            excess = -float(room[i, tau])
+            kids = children[parent[children] == node]
+            if not len(kids):
+                continue
+            kid_room = self.litres_room(kids, frame)
+            held = self.stock[node]
+            mine = (held > 0) & (cold.kept_in[node, self.lot_product] == tau)
+            use_by = self.use_by(np.array([node]))[0]
+            day = int(self.day_of(np.array([node]), frame)[0])
+            for lot in np.flatnonzero(mine)[np.argsort(use_by[mine], kind="stable")]:
+                product = int(self.lot_product[lot])
+                per_dose = float(cold.volume[product])
+                if excess <= 1e-9 or per_dose <= 0:
+                    break
+                if use_by[lot] < day:
+                    continue
+                for k, kid in enumerate(kids.tolist()):
+                    klass = int(cold.kept_in[kid, product])
+                    fits = int(np.floor(max(kid_room[k, klass], 0.0) / per_dose + 1e-9))
+                    doses = min(int(self.stock[node, lot]), fits, int(np.ceil(excess / per_dose - 1e-9)))
+                    if doses <= 0:
+                        continue
+                    self._move(np.array([node]), np.array([kid]), np.array([lot]), np.array([doses]), frame)
+                    kid_room[k, klass] -= doses * per_dose
+                    excess -= doses * per_dose
+                    moved += doses
+                    if excess <= 1e-9:
+                        break
+        return moved
 
     def _fit_capacity(
         self,
@@ -356,6 +417,7 @@ class Ledger:
         unit: int,
         capped: np.ndarray | None,
         request: np.ndarray,
+        leaving: np.ndarray | None,
     ) -> np.ndarray:
         """Requests cut to whole shipping units that fit in the destination stores' free litres
         (requests into one store share its room, in order); moves inside one physical store
@@ -368,6 +430,8 @@ class Ledger:
         if per_dose <= 0 or not check.any():
             return want
         free = self.litres_free(target[check], frame, np.full(int(check.sum()), product))
+        if leaving is not None:
+            free = free + leaving[target[check], self.cold.kept_in[target[check], product]]
         room = np.where(
             np.isfinite(free), np.floor(np.maximum(free, 0.0) / (per_dose * unit) + 1e-9) * unit, np.inf
         )

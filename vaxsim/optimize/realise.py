@@ -73,25 +73,27 @@ class Realiser:
     # ------------------------------------------------------------------ national stores
 
     def nation(self, window: Window, sub: SubProblem, solution: SubSolution, classes: LotClasses) -> None:
-        """Ship the committed periods of the national plan (stores above the provinces)."""
-        h, ledger = self.ctx.hierarchy, self.ledger
+        """Ship the committed periods of the national plan (stores above the provinces), day by
+        day, before the province plans are made from what it sent."""
+        h = self.ctx.hierarchy
         nodes = h.nation
         upper = nodes[: len(nodes) - len(h.province_node)]
         children = np.flatnonzero(sub.parent >= 0)
         # A province node's stock on a day of this window is only known once the province
-        # level is realised, so shipments into provinces rely on the LP's storage rows.
+        # level is realised: shipments into provinces rely on the LP's storage rows (7) and on
+        # the provinces' own repair (Ledger.relieve).
         into_upper = ~np.isin(nodes[children], h.province_node)
-        shipper = _Shipper(self.ctx, ledger, classes, nodes[children], solution.ship[children], into_upper)
+        shipper = _Shipper(
+            self.ctx, self.ledger, classes, nodes[children], solution.ship[children], into_upper
+        )
         depth = _depth(h.parent)
         levels = [upper[depth[upper] == d] for d in range(int(depth[upper].max()) + 1)]
+        national = _NationalDays(shipper, levels, nodes[children][into_upper])
         for j in range(window.committed_days):
             frame = window.start + j
-            for level in levels:  # parents ship before their children put away
-                active = level[frame + h.offset[level] < self.ctx.days]
-                ledger.receive(active, frame)
-                ledger.expire(active, frame)
-                if j % window.period == 0:
-                    shipper.send(j // window.period, frame, origins=level)
+            # Stores pass most of what they receive on the same day: the room they free.
+            leaving = shipper.leaving(j // window.period, frame) if j % window.period == 0 else None
+            national.day(j, frame, window.period, leaving)
         self._log_shipping(shipper)
 
     # ------------------------------------------------------------------ provinces and districts
@@ -133,6 +135,8 @@ class Realiser:
                 shipper.send(j // window.period, frame)
             day = frame + h.offset[district_nodes]
             active = day < ctx.days
+            # Last repair: a province store still over capacity sends the excess on.
+            ledger.relieve(active_p, frame, district_nodes[active])
             ledger.receive(district_nodes[active], frame)
             ledger.expire(district_nodes[active], frame)
             people.start_day(frame, day, active)
@@ -210,6 +214,30 @@ def _depth(parent: np.ndarray) -> np.ndarray:
     return depth
 
 
+@dataclass
+class _NationalDays:
+    """The national stores' part of each realised day: ``levels`` of stores, parents first."""
+
+    shipper: _Shipper
+    levels: list[np.ndarray]
+    children: np.ndarray  # nodes whose day's stock is known when their parent ships
+
+    def day(self, j: int, frame: int, period: int, leaving: np.ndarray | None = None) -> None:
+        """Day ``j`` of the window (frame day ``frame``): put away, write off, and at a period
+        start ship, level by level (``leaving``: litres ``[node, τ]`` each store sends on later
+        that day, the room it frees); a store still over capacity sends the excess on to
+        ``children`` with room."""
+        ledger, h = self.shipper.ledger, self.shipper.ctx.hierarchy
+        for level in self.levels:  # parents ship before their children put away
+            active = level[frame + h.offset[level] < self.shipper.ctx.days]
+            ledger.receive(active, frame)
+            ledger.expire(active, frame)
+            if j % period == 0:
+                self.shipper.send(j // period, frame, origins=level, leaving=leaving)
+            below = self.children[np.isin(h.parent[self.children], active)]
+            ledger.relieve(active, frame, below[frame + h.offset[below] < self.shipper.ctx.days])
+
+
 class _Shipper:
     """Sends a window's planned shipments into ``destinations`` period by period; ``capped``
     (default all) marks the destinations whose store capacity is repaired against."""
@@ -236,22 +264,69 @@ class _Shipper:
         self.planned = 0.0
         self.sent = 0
 
-    def send(self, period: int, frame: int, origins: np.ndarray | None = None) -> None:
-        """Send period ``period``'s shipments (those leaving ``origins`` only, if given)."""
-        if period >= self.plan.shape[2]:
-            return
+    def _request(self, period: int, frame: int, origins: np.ndarray | None) -> tuple[np.ndarray, ...]:
+        """``(live, running, whole, request)`` of period ``period`` without sending: the running
+        totals and their whole units after the period, and what is asked ``[dest, c]``."""
         h = self.ctx.hierarchy
         arrive = frame + h.offset[self.destinations]
         live = arrive < self.ctx.days
         if origins is not None:
             live &= np.isin(h.parent[self.destinations], origins)
-        self.running += self.plan[:, :, period] * live[:, None]
-        self.planned += float((self.plan[:, :, period] * live[:, None]).sum())
+        running = self.running + self.plan[:, :, period] * live[:, None]
         # Rounded up: an origin keeps no fraction of a dose the LP sent on (at its capacity in
         # the LP, a kept fraction would put it over); the tolerance ignores solver noise.
-        units = np.ceil(self.running / self.unit[None, :] - ROUNDING_TOLERANCE)
+        units = np.ceil(running / self.unit[None, :] - ROUNDING_TOLERANCE)
         whole = (np.maximum(units, 0) * self.unit[None, :]).astype(np.int64)
         request = np.where(live[:, None], np.clip(whole - self.asked, 0, None), 0)
+        return live, running, whole, request
+
+    def leaving(self, period: int, frame: int, credit: np.ndarray | None = None) -> np.ndarray:
+        """Litres each node is to send on frame day ``frame`` (period ``period``'s start), by the
+        temperature class they occupy there, ``[node, τ]``: the room a store frees later that
+        day. Each request counts as far as its destination has room for it (plus ``credit``,
+        litres ``[node, τ]`` the destination sends on in turn), as :meth:`send` will cut it."""
+        ledger, h = self.ledger, self.ctx.hierarchy
+        litres = np.zeros((h.size, 3))
+        if period >= self.plan.shape[2]:
+            return litres
+        _, _, _, request = self._request(period, frame, None)
+        asked = np.flatnonzero(request.any(axis=0))
+        if not len(asked):
+            return litres
+        cold = ledger.cold
+        rows = np.arange(len(self.destinations))
+        origin = h.parent[self.destinations]
+        room = ledger.litres_room(self.destinations, frame)
+        if credit is not None:
+            room = room + credit[self.destinations]
+        room[~self.capped] = np.inf
+        for c in asked:
+            product = int(self.classes.product[c])
+            per_dose = float(cold.volume[product])
+            klass = cold.kept_in[self.destinations, product]
+            if per_dose > 0:
+                fits = np.floor(np.maximum(room[rows, klass], 0) / (per_dose * self.unit[c]) + 1e-9)
+                out = np.minimum(request[:, c], np.minimum(fits * self.unit[c], 2**62)).astype(np.int64)
+            else:
+                out = request[:, c]
+            room[rows, klass] -= out * per_dose
+            np.add.at(litres, (origin, cold.kept_in[origin, product]), out * per_dose)
+        return litres
+
+    def send(
+        self,
+        period: int,
+        frame: int,
+        origins: np.ndarray | None = None,
+        leaving: np.ndarray | None = None,
+    ) -> None:
+        """Send period ``period``'s shipments (those leaving ``origins`` only, if given);
+        ``leaving`` litres ``[node, τ]`` the destinations send on later that day."""
+        if period >= self.plan.shape[2]:
+            return
+        live, running, whole, request = self._request(period, frame, origins)
+        self.running = running
+        self.planned += float((self.plan[:, :, period] * live[:, None]).sum())
         self.asked = np.where(live[:, None], np.maximum(self.asked, whole), self.asked)
         for c in np.flatnonzero(request.any(axis=0)):
             sent, full = self.ledger.ship(
@@ -262,6 +337,7 @@ class _Shipper:
                 unit=int(self.unit[c]),
                 cover_days=self.ctx.period,
                 capped=self.capped,
+                leaving=leaving,
             )
             self.sent += int(sent.sum())
             # What a full store could not take is asked again at the next period start.
