@@ -2,16 +2,20 @@
 
 The LPs model thaw periods and storage in fractions; the plan is made from the whole-dose
 ledger, so the ledger itself must never use a thawed dose past its clock nor round a store over
-its capacity.
+its capacity. With weekly periods the LP's storage rows count a unit's week of use (its peak on
+the evening shipments arrive).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 import vaxsim
 from tests.conftest import DEMO
+from tests.optimize.tiny import PLAIN, solved, tiny
 from vaxsim.optimize.context import make_context
 from vaxsim.optimize.demand import forecast_demand
 from vaxsim.optimize.ledger import Ledger
@@ -172,3 +176,20 @@ def test_a_store_over_capacity_sends_the_excess_to_children_with_room(demo):
         ledger.receive(np.array([district]), 0)
         assert ledger.litres_room(np.array([district]), 0)[0].min() >= 0
     ledger.check_conservation()
+
+
+@pytest.mark.parametrize(("period_days", "most"), [(1, 25.0), (7, 20.0)])
+def test_with_weekly_periods_a_units_storage_holds_the_weeks_use(period_days, most):
+    # 25 people, a unit fridge for 20 doses: by the day, 25 can come and go in one period; by
+    # the week, a period's shipment waits on its first evening, so at most 20 come at once
+    # (overflow priced above a week's wait).
+    storage = np.full((2, 3), np.inf)
+    storage[1] = [np.inf, np.inf, 20 * 0.003]
+    weights = replace(PLAIN, overflow=10_000.0)
+    sub = tiny(
+        periods=3, stock0=25.0, capacity=30.0, storage=storage, period_days=period_days, weights=weights
+    )
+    result = solved(sub)
+    assert result.ship[1, 0].max() == pytest.approx(most)
+    assert result.terms["overflow"] == pytest.approx(0.0)
+    assert result.use[0, 0].sum() == pytest.approx(25.0)

@@ -155,7 +155,17 @@ def nation_problem(
     storage = np.zeros((len(nodes), 3))
     member = into >= 0
     np.add.at(storage, into[member], h.storage[member])
-    return _subproblem(
+    # Doses in use wait at the districts, in the class their stores keep each product in.
+    first_district = np.array(
+        [
+            h.district_node[province_of_district == p][0]
+            if (province_of_district == p).any()
+            else h.province_node[p]
+            for p in range(provinces)
+        ]
+    )
+    use_class = _storage_class(ctx, h.storage[first_district])
+    sub = _subproblem(
         ctx,
         ledger,
         classes,
@@ -177,6 +187,8 @@ def nation_problem(
         planned_inflow=None,
         thaw_at_units=False,
     )
+    sub.use_class = use_class
+    return sub
 
 
 def province_problem(
@@ -290,9 +302,8 @@ def _subproblem(
     last_period = (classes.expiry[None, :] - (t0 + offset[:, None]) + 1) // P - 1
     products = ctx.products
     own = ctx.temperature
-    room = storage[:, own] > 0  # [n, q] the product's own class has room
     thawable = ctx.thaw_days >= 0
-    storage_class = np.where(room | ~thawable[None, :], own[None, :], COLD)
+    storage_class = _storage_class(ctx, storage)
     thawed = (storage_class == COLD) & (own[None, :] != COLD)
     if not thaw_at_units:
         thawed[units] = False
@@ -363,3 +374,12 @@ def _subproblem(
         weights=ctx.options.weights,
         integer=planning.integer,
     )
+
+
+def _storage_class(ctx: Context, storage: np.ndarray) -> np.ndarray:
+    """Temperature class each product is kept in at nodes with ``storage`` litres ``[n, τ]``:
+    its own where there is room in it, else thawed at +2..+8 °C if it may be, ``[n, q]``."""
+    own = ctx.temperature
+    room = storage[:, own] > 0  # [n, q] the product's own class has room
+    thawable = ctx.thaw_days >= 0
+    return np.where(room | ~thawable[None, :], own[None, :], COLD)

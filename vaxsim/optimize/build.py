@@ -237,14 +237,19 @@ class _Formulation:
         rows = lp.constraints("storage", mask, upper=np.broadcast_to(sub.storage[:, :, None], mask.shape))
         node = np.arange(sub.nodes)[:, None, None]
         lp.add(rows[node, kept_at[:, :, None], self.b[None, None, :]], self.stock, volume[None, :, None])
-        if sub.period_days > 1 and sub.level == "province":
+        if sub.period_days > 1:
             # A period's shipments arrive on its first day and its doses are given over its days:
-            # that first evening a district still holds the period's use on top of its closing
-            # stock. (A national unit pools a province's stores, whose classes differ: its
-            # doses in use sit thawed at the districts while the province store has room to
-            # keep them frozen, so the pooled row cannot say where the peak is.)
+            # that first evening a unit still holds the period's use on top of its closing stock,
+            # in the class its districts keep the product in (a national unit pools a province
+            # store that keeps Pfizer ultra-cold with district stores that keep it thawed).
             units = sub.unit_node
-            lp.add(rows[units[:, None], kept_at[units]], self.use, volume[None, :, None])
+            use_class = sub.storage_class[units] if sub.use_class is None else sub.use_class
+            held_in = use_class[:, sub.class_product]  # [u, c]
+            lp.add(
+                np.where(held_in[:, :, None] >= 0, rows[units[:, None], np.maximum(held_in, 0)], -1),
+                self.use,
+                volume[None, :, None],
+            )
         lp.add(rows, self.overflow, -1.0)
         self.storage_rows = rows
 

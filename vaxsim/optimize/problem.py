@@ -123,6 +123,9 @@ class SubProblem:
     reserve_share: float
     weights: Weights
     integer: bool = False
+    #: int64 [u, q] the temperature class a unit's doses in use occupy while a period's
+    #: shipments wait to be given (-1 = not counted); ``None``: the unit node's own class.
+    use_class: np.ndarray | None = None
 
     @property
     def nodes(self) -> int:
