@@ -75,7 +75,10 @@ def main() -> None:
         "people": summary["population"],
         "doses_given": summary["doses_given"],
         "doses_per_second": round(summary["doses_given"] / (simulated - compiled)),
-        "people_through_site_queues": int(results.waits.people.max()) if len(results.waits) else 0,
+        # every person passes each station of their site type once
+        "people_through_site_queues": int(results.waits.groupby("site_type").people.max().sum())
+        if len(results.waits)
+        else 0,
     }
     print(json.dumps(figures, indent=2))
     if not args.no_record:
