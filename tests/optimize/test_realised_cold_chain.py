@@ -193,3 +193,27 @@ def test_with_weekly_periods_a_units_storage_holds_the_weeks_use(period_days, mo
     assert result.ship[1, 0].max() == pytest.approx(most)
     assert result.terms["overflow"] == pytest.approx(0.0)
     assert result.use[0, 0].sum() == pytest.approx(25.0)
+
+
+def test_a_store_still_over_capacity_gives_back_what_it_received_that_day(demo):
+    ledger = empty_ledger(demo)
+    h = demo.hierarchy
+    province, districts = int(h.province_node[0]), h.district_node
+    national = int(h.parent[province])
+    lot = lot_of(demo, "AZ-DEMO-01")
+    litres = float(demo.volume[ledger.lot_product[lot]])
+    put(ledger, national, lot, 600_000)
+    for district in districts:  # every district store full (300 L at 2-8 °C)
+        put(ledger, int(district), lot, int(300 / litres))
+    # Uncapped, as shipments into provinces are in the national step: 2,000 L + 40 L arrive.
+    doses = int(np.ceil((2_000 + 40) / litres))
+    ledger.ship(np.array([province]), np.array([lot]), np.array([doses]), 0, capped=np.array([False]))
+    ledger.receive(np.array([province]), 0)
+    assert ledger.relieve(np.array([province]), 0, districts) == 0
+    back = ledger.take_back(np.array([province]), 0)
+    assert back == int(np.ceil((doses * litres - 2_000) / litres - 1e-9))
+    assert ledger.litres_room(np.array([province]), 0)[0].min() >= 0
+    assert ledger.stock[national, lot] == 600_000 - doses + back
+    shipped = sum(int(s[5].sum()) for s in ledger.shipments)
+    assert shipped == doses - back
+    ledger.check_conservation()

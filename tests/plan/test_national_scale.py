@@ -21,13 +21,12 @@ SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "vietnam-2021.yam
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="known defects at national scale (2026-11-28, after the realised ledger got thaw clocks "
-    "and capacity repair: invariant 4 passes): invariant 8, about 110,000 capacity rows whose free "
-    "first-dose slots have no next-dose capacity reserved at the same site (national plans publish "
-    "booked = 0, so every slot is free; the realised plan gives next doses at any site of the "
-    "district, and about 20 % of the rows have their window past the plan's end); invariant 6, "
-    "3 province store-days over frozen capacity where every district store was full too. "
-    "Remove this mark when the plan passes.",
+    reason="known defect at national scale (2026-11-28; invariants 4 and 6 pass since the realised "
+    "ledger keeps thaw clocks and repairs rounding against store capacity): invariant 8, about "
+    "114,000 capacity rows whose free first-dose slots have no next-dose capacity reserved at the "
+    "same site (national plans publish booked = 0, so every slot is free; the realised plan gives "
+    "next doses at any site of the district, and about 20 % of the rows have their window past "
+    "the plan's end). Remove this mark when the plan passes.",
 )
 def test_vietnam_plan_writes_reads_and_checks(tmp_path: Path) -> None:
     plan = vaxsim.optimize(vaxsim.load(SCENARIO), solver="highs", threads=2)

@@ -13,9 +13,11 @@ the product's thawed shelf life − 1. The clock is kept per physical store and 
 restarts, which is how the plan checker reads a plan (it cannot tell which batch of a lot a
 shipment took, so a batch sent on keeps the store's earliest clock for the lot).
 
-Capacity: a shipment into a store is cut to the litres left in the store's temperature class
-that day (stock on hand plus what arrives that day), whole shipping units, so rounding never
-puts a store over its capacity (FORMULATION.md, section 7).
+Capacity: a shipment into a store is cut, in whole shipping units, to the litres left in the
+store's temperature class that day (capacity − stock on hand − what else arrives, + what the
+store sends on later that day), and a store still over capacity sends the excess on to child
+stores with room (:meth:`Ledger.relieve`), so rounding does not put a store over its capacity
+(FORMULATION.md, section 7).
 
 Time: every node works in its own frame (see :mod:`vaxsim.optimize.problem`); frame day ``F``
 at node ``n`` is campaign day ``F + offset[n]``. A shipment leaving its origin on frame day
@@ -359,6 +361,110 @@ class Ledger:
             (to_node, lot, amount, np.zeros(len(amount), dtype=bool), self.carried_clock(from_node, lot))
         )
         self.shipments.append((from_node, to_node, ship_day, arrive_day, lot, amount))
+
+    def take_back(self, nodes: np.ndarray, frame: int) -> int:
+        """Stores among ``nodes`` still over capacity in a class on frame day ``frame`` (after
+        :meth:`relieve`) give back what they received from their parent that day, up to the
+        excess: the parent is taken to have sent less, so it holds those doses from the ship day
+        on, as far as it had room for them on every day since. Returns the doses given back.
+
+        The shipment, the parent's issue and the store's receipt are reduced by negative
+        records (the plan's tables add them up); rare, so the loops run in Python."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        if not len(nodes) or not self.shipments:
+            return 0
+        room = self.litres_room(nodes, frame)
+        over_node, over_class = np.nonzero(room < -1e-9)
+        if not len(over_node):
+            return 0
+        cold, parent = self.cold, self.hierarchy.parent
+        moved = 0
+        for i, tau in zip(over_node.tolist(), over_class.tolist(), strict=True):
+            node, origin = int(nodes[i]), int(parent[nodes[i]])
+            if origin < 0:
+                continue
+            excess = -float(room[i, tau])
+            arrive_day = int(self.day_of(np.array([node]), frame)[0])
+            ship_day = int(self.day_of(np.array([origin]), frame)[0])
+            spare = self._spare_since(origin, tau, ship_day)
+            for from_node, to_node, shipped, arrived, lot, amount in reversed(self.shipments):
+                mine = (from_node == origin) & (to_node == node) & (arrived == arrive_day)
+                mine &= shipped == ship_day
+                for k in np.flatnonzero(mine):
+                    product = int(self.lot_product[lot[k]])
+                    per_dose = float(cold.volume[product])
+                    if excess <= 1e-9 or spare <= 1e-9:
+                        break
+                    if per_dose <= 0 or cold.kept_in[node, product] != tau or cold.thaws[origin, product]:
+                        continue
+                    doses = min(
+                        int(amount[k]),
+                        int(self.stock[node, lot[k]]),
+                        int(np.ceil(excess / per_dose - 1e-9)),
+                        int(np.floor(spare / per_dose + 1e-9)),
+                    )
+                    if cold.kept_in[origin, product] != tau:
+                        doses = min(
+                            doses,
+                            int(
+                                np.floor(
+                                    self._spare_since(origin, int(cold.kept_in[origin, product]), ship_day)
+                                    / per_dose
+                                    + 1e-9
+                                )
+                            ),
+                        )
+                    if doses <= 0:
+                        continue
+                    one = np.array([lot[k]])
+                    self.stock[node, lot[k]] -= doses
+                    self.stock[origin, lot[k]] += doses
+                    self.nodes.add(
+                        "received", np.array([node]), np.array([arrive_day]), one, np.array([-doses])
+                    )
+                    self.nodes.add(
+                        "issued", np.array([origin]), np.array([ship_day]), one, np.array([-doses])
+                    )
+                    self.shipments.append(
+                        (
+                            np.array([origin]),
+                            np.array([node]),
+                            np.array([ship_day]),
+                            np.array([arrive_day]),
+                            one,
+                            np.array([-doses]),
+                        )
+                    )
+                    excess -= doses * per_dose
+                    spare -= doses * per_dose
+                    moved += doses
+        return moved
+
+    def _spare_since(self, node: int, tau: int, day: int) -> float:
+        """Litres ``node``'s store had free in class ``tau`` on every day from campaign day
+        ``day`` to its latest day so far (its lowest room over those evenings; inf = no limit)."""
+        cold = self.cold
+        store = int(cold.store[node])
+        capacity = float(cold.litres[store, tau])
+        if not np.isfinite(capacity):
+            return np.inf
+        members = np.flatnonzero(cold.store == store)
+        per_dose = cold.volume[self.lot_product] * (cold.kept_in[node, self.lot_product] == tau)
+        now = float((self.stock[members] * per_dose[None, :]).sum())
+        # Net litres in per day after ``day``, from the records: closing(d) = now − Σ later nets.
+        net: dict[int, float] = defaultdict(float)
+        for kind, sign in (("received", 1), ("issued", -1), ("expired", -1)):
+            for where, when, lot, doses in self.nodes.chunks.get(kind, []):
+                keep = np.isin(where, members) & (when > day)
+                for d, litres in zip(
+                    when[keep].tolist(), (doses[keep] * per_dose[lot[keep]]).tolist(), strict=True
+                ):
+                    net[d] += sign * litres
+        closing, lowest = now, capacity - now
+        for d in sorted(net, reverse=True):
+            closing -= net[d]  # the evening before day d
+            lowest = min(lowest, capacity - closing)
+        return max(lowest, 0.0)
 
     def relieve(self, nodes: np.ndarray, frame: int, children: np.ndarray) -> int:
         """Stores among ``nodes`` over their capacity in a class at the end of their part of

@@ -91,6 +91,13 @@ def shipment_tables(
         )
     keys = ["origin", "destination", "ship_day", "arrive_day", "reason"]
     lines = moves.groupby([*keys, "lot"], sort=True, as_index=False)["doses"].sum()
+    # A line given back in full (Ledger.take_back) nets to nothing: no line, no shipment.
+    lines = lines[lines.doses != 0].reset_index(drop=True)
+    if lines.empty:
+        return (
+            pd.DataFrame(columns=TABLES["shipments"].column_names),
+            pd.DataFrame(columns=TABLES["shipment_lines"].column_names),
+        )
     heads = lines.drop_duplicates(keys)[keys].reset_index(drop=True)
     origin = site_id[heads.origin.to_numpy(dtype=np.int64)]
     destination = site_id[heads.destination.to_numpy(dtype=np.int64)]

@@ -135,8 +135,10 @@ class Realiser:
                 shipper.send(j // window.period, frame)
             day = frame + h.offset[district_nodes]
             active = day < ctx.days
-            # Last repair: a province store still over capacity sends the excess on.
+            # Last repairs: a province store still over capacity sends the excess on, else gives
+            # back what it received that day.
             ledger.relieve(active_p, frame, district_nodes[active])
+            ledger.take_back(active_p, frame)
             ledger.receive(district_nodes[active], frame)
             ledger.expire(district_nodes[active], frame)
             people.start_day(frame, day, active)
