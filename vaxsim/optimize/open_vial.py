@@ -8,8 +8,7 @@ plan counts the exact leftovers of the vials it opens in each planned session.
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.stats import poisson
+from vaxsim.coldchain.vials import expected_open_vial_wastage
 
 #: Planned sessions are assumed this full of one product on average when the LPs price
 #: open-vial wastage (sites often give two products, or run below capacity).
@@ -20,11 +19,7 @@ def open_vial_waste_share(doses_per_vial: int, mean_people: float) -> float:
     """Expected share (0..1) of opened doses discarded, for Poisson(``mean_people``) sessions."""
     if doses_per_vial <= 1 or mean_people <= 0:
         return 0.0 if doses_per_vial <= 1 else 1.0 - 1.0 / doses_per_vial
-    top = int(mean_people + 12 * np.sqrt(mean_people) + 10 * doses_per_vial)
-    n = np.arange(top + 1)
-    vials = np.ceil(n / doses_per_vial)
-    expected_vials = float(np.sum(poisson.pmf(n, mean_people) * vials))
-    return 1.0 - mean_people / (doses_per_vial * expected_vials)
+    return expected_open_vial_wastage(mean_people, doses_per_vial)
 
 
 def open_vial_allowance(doses_per_vial: int, mean_people: float) -> float:
