@@ -71,13 +71,17 @@ def simulate(
                 campaign.use_plan(directives, from_day=day)
                 followed.append((day, new_plan, directives))
         record = campaign.run()
-        waits, queue_sites = queues.tables() if queues is not None else (pd.DataFrame(), None)
+        # Everything that does not need the site queues is built while their workers finish.
+        cold_chain = campaign.vaccine.results()
+        sites, rows = _site_table(model, campaign)
+        results = build_results(model, seed, record, pd.DataFrame(), sites, cold_chain)
+        if queues is not None:
+            results.waits, queue_sites = queues.tables()
+            if len(queue_sites):
+                results.sites = _with_queue_kpis(sites, rows, queue_sites)
     finally:
         if queues is not None:
             queues.close()
-    sites = _site_table(model, campaign, queue_sites)
-    cold_chain = campaign.vaccine.results()
-    results = build_results(model, seed, record, waits, sites, cold_chain)
     chain = cold_chain.summary()
     results.info.update(
         {
@@ -122,23 +126,33 @@ def _compare_with_plans(
     }
 
 
-def _site_table(model: Model, campaign: Campaign, queues: pd.DataFrame | None) -> pd.DataFrame:
+def _site_table(model: Model, campaign: Campaign) -> tuple[pd.DataFrame, np.ndarray]:
+    """Per open site and day: visits, capacity and utilisation; and the table's row of each
+    ``[day, site]`` (-1 where closed), for the site-queue KPIs that come later."""
     visits = campaign.record.site_visits
     capacity = campaign.site_capacity
     day, site = np.nonzero((visits > 0) | (capacity > 0))
     table = pd.DataFrame(
         {
-            "day": day,
-            "site": site,
+            "date": model.dates.date[day],
+            "site": model.sites.id.to_numpy()[site],
             "visits": visits[day, site],
             "capacity": capacity[day, site],
         }
     )
     with np.errstate(invalid="ignore", divide="ignore"):
         table["utilisation"] = table.visits / table.capacity
-    if queues is not None and len(queues):
-        table = table.merge(queues, on=["day", "site"], how="left")
-        table["mean_wait_minutes"] = table.mean_wait_minutes / table.visits
-    table.insert(0, "date", model.dates.date[table.pop("day").to_numpy()])
-    table["site"] = model.sites.id.to_numpy()[table.site.to_numpy()]
+    rows = np.full(visits.shape, -1, dtype=np.int64)
+    rows[day, site] = np.arange(len(table))
+    return table, rows
+
+
+def _with_queue_kpis(table: pd.DataFrame, rows: np.ndarray, queues: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with the site queues' KPIs per site and day (NaN where no queue ran)."""
+    at = rows[queues.day.to_numpy(), queues.site.to_numpy()]
+    for column in queues.columns.drop(["day", "site"]):
+        values = np.full(len(table), np.nan)
+        values[at] = queues[column].to_numpy(dtype=float)
+        table[column] = values
+    table["mean_wait_minutes"] = table.mean_wait_minutes / table.visits
     return table
