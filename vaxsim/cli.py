@@ -10,6 +10,7 @@ import datetime as dt
 import time
 import warnings
 import zoneinfo
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated
 
@@ -222,13 +223,15 @@ def run(
     timings["simulate"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    with atomic_directory(target) as folder:
+    with atomic_directory(target) as folder, ThreadPoolExecutor(1) as drawing:
+        # plots are drawn while the tables are written (Parquet encoding releases the GIL)
+        drawn = drawing.submit(save_plots, results, folder) if plots else None
         files = results.save(folder)
         if comparison is not None:
             comparison.to_csv(folder / "comparison.csv", index=False)
             files.append(folder / "comparison.csv")
-        if plots:
-            files += save_plots(results, folder)
+        if drawn is not None:
+            files += drawn.result()
         timings["write"] = time.perf_counter() - started
         manifest = run_manifest(
             model,
