@@ -16,7 +16,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import re
 import resource
 import statistics
@@ -26,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import MemorySampler  # benchmarks/measure.py, beside this script
+from measure import MemorySampler, machine  # benchmarks/measure.py, beside this script
 
 import vaxsim
 
@@ -77,11 +76,7 @@ def main() -> None:
     walls = [run["wall_seconds"] for run in runs]
     figures = {
         "date": dt.date.today().isoformat(),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "processor": platform.processor() or platform.machine(),
-            "python": platform.python_version(),
-        },
+        "machine": machine(),
         "vaxsim": vaxsim.__version__,
         "command": f"vaxsim run {args.scenario.name} {' '.join(args.extra)}".strip(),
         "median_wall_seconds": round(statistics.median(walls), 2),

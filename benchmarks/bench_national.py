@@ -14,13 +14,11 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import resource
 import time
 from pathlib import Path
 
-import numpy as np
-from measure import MemorySampler, cpu_seconds  # benchmarks/measure.py, beside this script
+from measure import MemorySampler, cpu_seconds, machine  # benchmarks/measure.py, beside this script
 
 import vaxsim
 
@@ -50,12 +48,7 @@ def main() -> None:
     summary = results.summary()
     figures = {
         "date": dt.date.today().isoformat(),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "processor": platform.processor() or platform.machine(),
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-        },
+        "machine": machine(),
         "vaxsim": vaxsim.__version__,
         "workers": args.workers or os.cpu_count(),
         "site_queues": not args.no_site_queues,
