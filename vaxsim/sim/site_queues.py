@@ -155,9 +155,11 @@ class SiteDay:
         start, end = templates.start[rows], templates.end[rows]
         columns = self._session_columns(rng, site_type, start, end, counts, doses_per_vial[site])
         result = queue_order(columns)
+        real = columns.real  # every session of one site type has all its stations
+        waited = np.zeros(len(rows))
         for k, station in enumerate(site_type.stations):
-            values = result.wait[k]
-            values = values[np.isfinite(values)]
+            np.add(waited, result.wait[k].sum(axis=0, where=real), out=waited)
+            values = result.wait[k][real]
             key = (type_name, station.name)
             bins = np.ceil(values / WAIT_BIN_MINUTES)  # waits are >= 0: zero stays in bin 0
             np.minimum(bins, WAIT_BINS, out=bins)
@@ -182,7 +184,7 @@ class SiteDay:
             minutes_above,
             result.busy[injection],
             columns.servers[:, injection] * (end - start),
-            np.nansum(result.wait, axis=(0, 1)),
+            waited,
         )
 
     def _session_columns(
