@@ -17,6 +17,7 @@ import pandas as pd
 from vaxsim.coldchain.ledger import CAUSES, EVENTS, verify_table
 from vaxsim.coldchain.network import Network
 from vaxsim.coldchain.temperature import CLASSES
+from vaxsim.columns import labels
 
 if TYPE_CHECKING:
     from vaxsim.coldchain.chain import ColdChain, SessionOutcome
@@ -106,17 +107,16 @@ class ColdChainResults:
     def _ledger_table(self) -> pd.DataFrame:
         e = self.chain.ledger.events()
         day, node, lot, event, cause, partner, doses = e.T
-        ids = np.append(self.network.ids, "")
         return pd.DataFrame({
             "date": self.chain.model.dates.date[day],
             "day": day,
-            "store": self.network.ids[node],
-            "level": self.network.level[node],
-            "lot": self.lots.ids[lot],
-            "product": self.lots.product_ids[self.lots.product[lot]],
-            "event": np.array(EVENTS, dtype=object)[event],
-            "cause": np.append(np.array(CAUSES, dtype=object), "")[cause],
-            "partner": ids[partner],
+            "store": labels(self.network.ids, node),
+            "level": labels(self.network.level, node),
+            "lot": labels(self.lots.ids, lot),
+            "product": labels(self.lots.product_ids, self.lots.product[lot]),
+            "event": labels(EVENTS, event),
+            "cause": labels([*CAUSES, ""], cause),
+            "partner": labels([*self.network.ids, ""], partner),
             "doses": doses,
         })
 
@@ -192,9 +192,9 @@ class ColdChainResults:
         day, node, product = np.nonzero(stock)
         table = pd.DataFrame({
             "date": self.dates[day],
-            "store": self.network.ids[node],
-            "level": self.network.level[node],
-            "product": self.lots.product_ids[product],
+            "store": labels(self.network.ids, node),
+            "level": labels(self.network.level, node),
+            "product": labels(self.lots.product_ids, product),
             "doses": stock[day, node, product],
         })
         return table if stores is None else table[table.store.isin(stores)].reset_index(drop=True)
@@ -215,8 +215,8 @@ class ColdChainResults:
         day, k, p = np.nonzero((on_hand > 0) | (daily > 0))
         return pd.DataFrame({
             "date": self.dates[day],
-            "district": self.district_ids[k],
-            "product": self.lots.product_ids[p],
+            "district": labels(self.district_ids, k),
+            "product": labels(self.lots.product_ids, p),
             "on_hand": on_hand[day, k, p],
             "daily_use": daily[day, k, p],
             "days_of_stock": ratio[day, k, p],

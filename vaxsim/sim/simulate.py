@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from vaxsim.columns import labels
 from vaxsim.errors import VaxsimError
 from vaxsim.model import Model, compile_model
 from vaxsim.plan import Plan
@@ -135,7 +136,7 @@ def _site_table(model: Model, campaign: Campaign) -> tuple[pd.DataFrame, np.ndar
     table = pd.DataFrame(
         {
             "date": model.dates.date[day],
-            "site": model.sites.id.to_numpy()[site],
+            "site": labels(model.sites.id.to_numpy(), site),
             "visits": visits[day, site],
             "capacity": capacity[day, site],
         }
