@@ -36,7 +36,8 @@ class PriorityOrder:
         ahead = before - before.take(self.start_of)  # ... and within its own region
         served = np.asarray(capacity, dtype=np.int64).take(self.sorted_region)
         served -= ahead
-        np.clip(served, 0, ordered, out=served)
+        np.maximum(served, 0, out=served)  # (np.clip costs more per call at this size)
+        np.minimum(served, ordered, out=served)
         return served.take(self.unorder)
 
     def pro_rata(self, demand: np.ndarray, capacity: np.ndarray) -> np.ndarray:

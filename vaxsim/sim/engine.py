@@ -530,7 +530,7 @@ class Campaign:
         for product in np.argsort(-self.stock.sum(axis=0), kind="stable"):
             series = int(self.series[product])
             usable = self.stock[:, product] - self.hold_back * self.owed[:, product]
-            doses = np.floor(np.clip(usable, 0, None) / (1.0 + self.hold_back * (series - 1)))
+            doses = np.floor(np.maximum(usable, 0) / (1.0 + self.hold_back * (series - 1)))
             limit = np.minimum(capacity, doses.astype(np.int64))
             if not limit.any():
                 continue

@@ -45,7 +45,8 @@ class FifoPool:
             return amounts, waited
         stack = self.counts[:, cohorts]
         before = np.cumsum(stack, axis=0) - stack
-        taken = np.clip(amounts[cohorts][None, :] - before, 0, stack)
+        taken = np.maximum(amounts[cohorts][None, :] - before, 0)
+        np.minimum(taken, stack, out=taken)
         waited[cohorts] = ((day - self.days)[:, None] * taken).sum(axis=0)
         self.counts[:, cohorts] = stack - taken
         self.total -= amounts
