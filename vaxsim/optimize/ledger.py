@@ -137,6 +137,10 @@ class Ledger:
         self.lot_thaw_days = self.cold.thaw_days[self.lot_product]
         #: Campaign day each lot first thawed in each physical store (NOT_THAWED = never).
         self.thaw_start = np.full((len(self.cold.litres), len(lots)), NOT_THAWED, dtype=np.int64)
+        #: The last use_by answer (thaw clocks' version, nodes, use-by days): the same nodes
+        #: are asked several times a day (write-offs, usable stock, drawing lots).
+        self._thaw_version = 0
+        self._use_by_memo: tuple[int, bytes, np.ndarray] | None = None
         #: Doses written off because their thaw clock ended before their expiry date.
         self.thaw_clock_expired = 0
         #: Lots by product, then expiry: the first-expiry-first-out order.
@@ -195,6 +199,7 @@ class Ledger:
             start = np.where(carried[here] < NOT_THAWED, np.minimum(carried[here], day), day)
             store = self.cold.store[node[here]]
             np.minimum.at(self.thaw_start, (store[thawing], lot[here][thawing]), start[thawing])
+            self._thaw_version += 1
         rest = ~here
         if rest.any():
             self.pending[frame] = [(node[rest], lot[rest], doses[rest], delivery[rest], carried[rest])]
@@ -205,10 +210,16 @@ class Ledger:
         """Last campaign day each lot may be used at each of ``nodes``: its expiry, or its
         thaw clock's last day where the node keeps it thawed, ``[len(nodes), lot]``."""
         nodes = np.asarray(nodes, dtype=np.int64)
+        key = nodes.tobytes()
+        if self._use_by_memo is not None and self._use_by_memo[:2] == (self._thaw_version, key):
+            return self._use_by_memo[2]
         start = self.thaw_start[self.cold.store[nodes]]
         thawed = self.cold.thaws[nodes][:, self.lot_product] & (start < NOT_THAWED)
         clock = start + self.lot_thaw_days[None, :] - 1
-        return np.where(thawed, np.minimum(self.lot_expiry[None, :], clock), self.lot_expiry[None, :])
+        result = np.where(thawed, np.minimum(self.lot_expiry[None, :], clock), self.lot_expiry[None, :])
+        result.flags.writeable = False  # shared by the callers until a thaw clock changes
+        self._use_by_memo = (self._thaw_version, key, result)
+        return result
 
     def carried_clock(self, nodes: np.ndarray, lots: np.ndarray) -> np.ndarray:
         """Thaw day that stock of ``lots[i]`` leaving ``nodes[i]`` carries (NOT_THAWED where

@@ -18,10 +18,18 @@ def cumsum_within(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     if values.size == 0:
         return values.copy()
     total = np.cumsum(values)
-    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
-    before = (total - values)[starts]
-    lengths = np.diff(np.r_[starts, len(values)])
+    starts = np.flatnonzero(_run_starts(group))
+    before = total[starts] - values[starts]
+    lengths = np.diff(starts, append=len(values))
     return total - np.repeat(before, lengths)
+
+
+def _run_starts(values: np.ndarray) -> np.ndarray:
+    """True where a run of equal ``values`` begins (``values`` non-empty)."""
+    starts = np.empty(len(values), dtype=bool)
+    starts[0] = True
+    np.not_equal(values[1:], values[:-1], out=starts[1:])
+    return starts
 
 
 def clip_in_order(want: np.ndarray, group: np.ndarray, limit: np.ndarray) -> np.ndarray:
@@ -68,7 +76,10 @@ def pour(
     s_end = base[supply_group] + cumsum_within(supply, supply_group)
     d_end = base[demand_group] + cumsum_within(demand, demand_group)
     s_start, d_start = s_end - supply, d_end - demand
-    points = np.unique(np.concatenate([s_start, s_end, d_start, d_end]))
+    # Four runs, each already sorted: a stable sort merges them in linear time (np.unique
+    # would hash them, ~40x slower on numpy 2.4).
+    points = np.sort(np.concatenate([s_start, s_end, d_start, d_end]), kind="stable")
+    points = points[_run_starts(points)]
     left, right = points[:-1], points[1:]
     i = np.searchsorted(s_end, left, side="right")
     j = np.searchsorted(d_end, left, side="right")

@@ -234,7 +234,8 @@ def vaccinate(
     key = np.where(first, district * G + kinds.group[kind], D * G + district * S + kinds.step[kind])
     limit = np.concatenate([people.backlog.ravel(), people.waiting_next().ravel()])
     flat = clip_in_order(want[district, kind], key, limit)
-    usable = usable_stock(ledger, nodes, day, Q)  # [d, q]
+    use_by = ledger.use_by(nodes)  # [d, lot]; no thaw clock changes before the lots are drawn
+    usable = usable_stock(ledger, nodes, day, Q, use_by)  # [d, q]
     flat = clip_in_order(flat, district * Q + kinds.product[kind], usable.ravel())
     capacity = np.where(active, ctx.capacity_on(np.arange(D), day[:, None])[:, 0], 0)
     flat = clip_in_order(flat, district, capacity)
@@ -289,6 +290,7 @@ def vaccinate(
         pair_given[by_stock],
         cells,
         records,
+        use_by,
     )
 
     # Book-keeping: plan rows, people, history.
@@ -322,10 +324,13 @@ def vaccinate(
     return given
 
 
-def usable_stock(ledger: Ledger, nodes: np.ndarray, day: np.ndarray, products: int) -> np.ndarray:
+def usable_stock(
+    ledger: Ledger, nodes: np.ndarray, day: np.ndarray, products: int, use_by: np.ndarray | None = None
+) -> np.ndarray:
     """Doses per node and product in lots not past their use-by day (expiry or thaw clock) on
-    each node's day, ``[node, q]``."""
-    held = np.where(ledger.use_by(nodes) >= day[:, None], ledger.stock[nodes], 0)
+    each node's day, ``[node, q]`` (``use_by``: :meth:`Ledger.use_by` of ``nodes``, if known)."""
+    use_by = ledger.use_by(nodes) if use_by is None else use_by
+    held = np.where(use_by >= day[:, None], ledger.stock[nodes], 0)
     result = np.zeros((len(nodes), products), dtype=np.int64)
     for q in range(products):
         result[:, q] = held[:, ledger.lot_product == q].sum(axis=1)
@@ -344,12 +349,14 @@ def draw_lots(
     administered: np.ndarray,
     cells: Cells,
     records: Records,
+    use_by: np.ndarray | None = None,
 ) -> None:
     """Take each (district, product)'s opened doses from its lots earliest use-by first (expiry,
     or thaw clock where the district keeps the product thawed; FEFO among equals), cells in the
     given order (sorted by district, product), and record received / administered / wasted per
-    site."""
+    site. ``use_by``: :meth:`Ledger.use_by` of ``nodes``, if known."""
     fefo = ledger.fefo
+    use_by_all = ledger.use_by(nodes) if use_by is None else use_by
     pieces = []
     pair = district * ctx.products + product
     groups, group_of = np.unique(pair, return_inverse=True)
@@ -359,7 +366,7 @@ def draw_lots(
         if not len(lots) or not len(mine):
             continue
         d = groups[mine] // ctx.products
-        use_by = ledger.use_by(nodes[d])[:, lots]
+        use_by = use_by_all[d][:, lots]
         held = np.where(use_by >= day[d][:, None], ledger.stock[nodes[d]][:, lots], 0)
         rank = np.tile(np.arange(len(lots)), len(mine))
         pieces.append(
