@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from vaxsim.optimize.hierarchy import Hierarchy
-from vaxsim.optimize.ordered import clip_in_order, scale_to
+from vaxsim.optimize.ordered import ClipInOrder, clip_in_order, scale_to
 
 EVENTS = ("received", "issued", "administered", "wasted", "expired")
 
@@ -339,13 +339,11 @@ class Ledger:
         by_use = np.argsort(use_by, axis=1, kind="stable")
         left = held.copy()
         pieces = []
+        clip = ClipInOrder(rank)
+        requests, origin_rows = np.arange(len(request)), np.arange(len(origins))
         for k in range(len(lots_in_order)):
             j = by_use[rank, k]  # each request's k-th lot (position in lots_in_order)
-            give = clip_in_order(
-                np.where(fits[np.arange(len(request)), j], want, 0),
-                rank,
-                left[np.arange(len(origins)), by_use[:, k]],
-            )
+            give = clip(np.where(fits[requests, j], want, 0), left[origin_rows, by_use[:, k]])
             if give.any():
                 want = want - give
                 np.subtract.at(left, (rank, j), give)

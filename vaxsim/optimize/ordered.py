@@ -48,6 +48,30 @@ def clip_in_order(want: np.ndarray, group: np.ndarray, limit: np.ndarray) -> np.
     return out
 
 
+class ClipInOrder:
+    """:func:`clip_in_order` for many calls with the same ``group`` (sorted once)."""
+
+    def __init__(self, group: np.ndarray):
+        group = np.asarray(group, dtype=np.int64)
+        self.order = np.argsort(group, kind="stable")
+        self.groups = group[self.order]
+        self.starts = np.flatnonzero(_run_starts(self.groups)) if len(group) else np.zeros(0, dtype=np.int64)
+        self.lengths = np.diff(self.starts, append=len(group))
+
+    def __call__(self, want: np.ndarray, limit: np.ndarray) -> np.ndarray:
+        want = np.asarray(want, dtype=np.int64)
+        if not len(want):
+            return want.copy()
+        wanted = want[self.order]
+        total = np.cumsum(wanted)
+        within = total - np.repeat(total[self.starts] - wanted[self.starts], self.lengths)
+        before = within - wanted
+        granted = np.clip(np.asarray(limit, dtype=np.int64)[self.groups] - before, 0, wanted)
+        out = np.empty_like(want)
+        out[self.order] = granted
+        return out
+
+
 def pour(
     supply_group: np.ndarray,
     supply: np.ndarray,

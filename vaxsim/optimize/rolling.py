@@ -123,7 +123,7 @@ def run(ctx: Context, progress: ProgressCallback | None = None) -> Run:
             tick = time.perf_counter()
             solutions: list[SubSolution] = []
             results = (
-                pool.map(solve_subproblem, subs, [single] * len(subs), [lexicographic] * len(subs))
+                _largest_first(pool, subs, single, lexicographic)
                 if pool is not None
                 else (solve_subproblem(sub, single, lexicographic) for sub in subs)
             )
@@ -140,6 +140,16 @@ def run(ctx: Context, progress: ProgressCallback | None = None) -> Run:
     log = pd.DataFrame(logs)
     table = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
     return Run(realiser, log, table, time.perf_counter() - started, wall)
+
+
+def _largest_first(
+    pool: ProcessPoolExecutor, subs: list[SubProblem], options: SolverOptions, lexicographic: bool
+) -> Iterator[SubSolution]:
+    """Solutions of ``subs`` in their order, the largest sub-problems (units × lot classes)
+    handed to the workers first, so no worker is left with a large one at the end."""
+    order = sorted(range(len(subs)), key=lambda i: -subs[i].nodes * subs[i].classes)
+    futures = {i: pool.submit(solve_subproblem, subs[i], options, lexicographic) for i in order}
+    return (futures[i].result() for i in range(len(subs)))
 
 
 def _date(ctx: Context, day: int) -> str:
