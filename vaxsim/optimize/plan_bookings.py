@@ -145,20 +145,22 @@ def allocations_table(
     )
     district = frame.district.to_numpy(dtype=np.int64)
     province = model.districts.province.to_numpy()[district]
-    common = {c: frame[c].to_numpy() for c in ("day", "product", "dose", "group", "persons")}
-    upper = pd.DataFrame({"from": province, "to": provinces + district, **common})
-    lower = pd.DataFrame(
-        {"from": provinces + district, "to": provinces + districts + frame.site.to_numpy(), **common}
-    )
-    keys = ["from", "to", "day", "product", "dose", "group"]
-    rows = pd.concat([upper, lower], ignore_index=True).groupby(keys, sort=True, as_index=False).persons.sum()
-    rows = rows[rows.persons > 0]
-    date = _dates(model.dates[0], rows.day.to_numpy())
-    origin = units[rows["from"].to_numpy()]
-    target = units[rows["to"].to_numpy()]
-    product = model.products.id.astype(str).to_numpy(dtype=object)[rows["product"].to_numpy()]
-    group = model.priority_groups.id.astype(str).to_numpy(dtype=object)[rows.group.to_numpy()]
-    dose = rows.dose.to_numpy(dtype=np.int64)
+    common = [frame[c].to_numpy(dtype=np.int64) for c in ("day", "product", "dose", "group")]
+    keys = [
+        np.concatenate([province, provinces + district]),  # from
+        np.concatenate([provinces + district, provinces + districts + frame.site.to_numpy()]),  # to
+        *(np.concatenate([c, c]) for c in common),  # day, product, dose, group
+    ]
+    persons = np.concatenate([frame.persons.to_numpy(dtype=np.int64)] * 2)
+    keys, persons = _sum_by_keys(keys, persons)
+    keep = persons > 0
+    origin_code, target_code, day, product_code, dose, group_code = (k[keep] for k in keys)
+    persons = persons[keep]
+    date = _dates(model.dates[0], day)
+    origin = units[origin_code]
+    target = units[target_code]
+    product = model.products.id.astype(str).to_numpy(dtype=object)[product_code]
+    group = model.priority_groups.id.astype(str).to_numpy(dtype=object)[group_code]
     return pd.DataFrame(
         {
             "allocation_id": keyed_ids("alloc", origin, target, date, product, dose, group),
@@ -168,7 +170,28 @@ def allocations_table(
             "product_id": product,
             "dose_number": dose,
             "priority_group": group,
-            "persons": rows.persons.to_numpy(dtype=np.int64),
+            "persons": persons,
         },
         columns=TABLES["registrant_allocations"].column_names,
     )
+
+
+def _sum_by_keys(keys: list[np.ndarray], values: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """``values`` summed per distinct row of the int64 ``keys`` columns, rows sorted by the keys
+    (as a sorted pandas groupby gives them), through one int64 key and one sort."""
+    if not len(values):
+        return keys, values
+    low = [int(k.min()) for k in keys]
+    spans = [int(k.max()) - lo + 1 for k, lo in zip(keys, low, strict=True)]
+    if np.prod([float(x) for x in spans]) >= 2.0**62:  # no room in one int64: pandas
+        frame = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)} | {"v": values})
+        rows = frame.groupby([f"k{i}" for i in range(len(keys))], sort=True, as_index=False).v.sum()
+        return [rows[f"k{i}"].to_numpy(dtype=np.int64) for i in range(len(keys))], rows.v.to_numpy()
+    key = np.zeros(len(values), dtype=np.int64)
+    for k, lo, span in zip(keys, low, spans, strict=True):
+        key = key * span + (k - lo)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    sums = np.add.reduceat(np.asarray(values, dtype=np.int64)[order], first)
+    return [k[order][first] for k in keys], sums

@@ -19,6 +19,7 @@ import pandas as pd
 
 from vaxsim.optimize.ids import keyed_ids
 from vaxsim.optimize.ledger import Ledger
+from vaxsim.optimize.ordered import cumsum_within
 from vaxsim.optimize.plan_reference import SiteIds
 from vaxsim.optimize.restart import Restart
 from vaxsim.optimize.vaccination_day import Records
@@ -166,45 +167,52 @@ def stock_projection(
         parts.append(
             ("received", inside.destination.to_numpy(), inside.arrive_day, inside.lot, -inside.doses)
         )
-    frames = []
+    # Summed per (where, lot, day) with one sort of an integer key (a pandas groupby of the
+    # concatenated frames took 2-3x as long); columns: the events, then the opening stock.
+    columns = [*EVENTS, "initial"]
+    wheres, lots, days, values = [], [], [], []
     for kind, where, day, lot, doses in parts:
-        frame = pd.DataFrame(
-            {
-                "where": np.asarray(where, dtype=np.int64),
-                "lot": np.asarray(lot, dtype=np.int64),
-                "day": np.asarray(day, dtype=np.int64),
-            }
-        )
-        for event in EVENTS:
-            frame[event] = np.asarray(doses, dtype=np.int64) if event == kind else np.int64(0)
-        frame["initial"] = np.int64(0)
-        frames.append(frame)
+        wheres.append(np.asarray(where, dtype=np.int64))
+        lots.append(np.asarray(lot, dtype=np.int64))
+        days.append(np.asarray(day, dtype=np.int64))
+        block = np.zeros((len(wheres[-1]), len(columns)), dtype=np.int64)
+        block[:, columns.index(kind)] = np.asarray(doses, dtype=np.int64)
+        values.append(block)
     if initial is not None:
         where, lot, day, doses = initial
-        frame = pd.DataFrame({"where": where, "lot": lot, "day": day})
-        for event in EVENTS:
-            frame[event] = np.int64(0)
-        frame["initial"] = np.asarray(doses, dtype=np.int64)
-        frames.append(frame)
-    if not frames or sum(len(f) for f in frames) == 0:
+        wheres.append(np.asarray(where, dtype=np.int64))
+        lots.append(np.asarray(lot, dtype=np.int64))
+        days.append(np.asarray(day, dtype=np.int64))
+        block = np.zeros((len(wheres[-1]), len(columns)), dtype=np.int64)
+        block[:, -1] = np.asarray(doses, dtype=np.int64)
+        values.append(block)
+    if not wheres or sum(len(w) for w in wheres) == 0:
         return pd.DataFrame(columns=TABLES["stock_projection"].column_names)
-    rows = (
-        pd.concat(frames, ignore_index=True).groupby(["where", "lot", "day"], sort=True).sum().reset_index()
-    )
-    rows = rows[(rows[[*EVENTS, "initial"]] != 0).any(axis=1)].reset_index(drop=True)
-    change = (rows.received - rows.issued - rows.administered - rows.wasted - rows.expired).to_numpy(
-        dtype=np.int64
-    )
-    step = change + rows.initial.to_numpy(dtype=np.int64)
-    closing = pd.Series(step).groupby([rows["where"], rows["lot"]]).cumsum().to_numpy(dtype=np.int64)
+    where, lot, day = np.concatenate(wheres), np.concatenate(lots), np.concatenate(days)
+    value = np.concatenate(values)
+    day0 = int(day.min())
+    span_day, span_lot = int(day.max()) - day0 + 1, int(lot.max()) + 1
+    key = (where * span_lot + lot) * span_day + (day - day0)
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    sums = np.add.reduceat(value[order], first, axis=0)
+    where, lot, day = where[order][first], lot[order][first], day[order][first]
+    keep = (sums != 0).any(axis=1)
+    where, lot, day, sums = where[keep], lot[keep], day[keep], sums[keep]
+    event = {name: sums[:, k] for k, name in enumerate(EVENTS)}
+    change = event["received"] - event["issued"] - event["administered"] - event["wasted"] - event["expired"]
+    step = change + sums[:, -1]
+    pair = where * span_lot + lot
+    closing = cumsum_within(step, pair)
     site_id = np.concatenate([ids.store, ids.site])
     table = pd.DataFrame(
         {
-            "site_id": site_id[rows["where"].to_numpy()],
-            "date": _dates(start, rows.day.to_numpy()),
-            "lot_id": lot_id[rows.lot.to_numpy()],
+            "site_id": site_id[where],
+            "date": _dates(start, day),
+            "lot_id": lot_id[lot],
             "opening": closing - change,
-            **{event: rows[event].to_numpy(dtype=np.int64) for event in EVENTS},
+            **{name: np.ascontiguousarray(event[name]) for name in EVENTS},
             "closing": closing,
         }
     )
