@@ -93,19 +93,15 @@ def capacity_table(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """``capacity`` and, per piece, the row of the table it falls in."""
     frame = _piece_frame(bookings, pieces, kinds, group_of_class)
-    keys = ["site", "day", "session", "product", "dose", "group"]
-    grouped = frame.groupby(keys, sort=True)
-    rows = grouped.persons.sum().reset_index()
-    row_of_piece = grouped.ngroup().to_numpy()
-    site, session = rows.site.to_numpy(dtype=np.int64), rows.session.to_numpy(dtype=np.int64)
+    keys = [frame[c].to_numpy(dtype=np.int64) for c in ("site", "day", "session", "product", "dose", "group")]
+    keys, persons, row_of_piece = _sum_by_keys(keys, frame.persons.to_numpy(dtype=np.int64), inverse=True)
+    site, day, session, product_code, dose, group_code = keys
     site_id = ids.site[site]
-    date = _dates(model.dates[0], rows.day.to_numpy())
+    date = _dates(model.dates[0], day)
     start = calendar.session_start[site, session]
     end = calendar.session_end[site, session]
-    product = model.products.id.astype(str).to_numpy(dtype=object)[rows["product"].to_numpy()]
-    group = model.priority_groups.id.astype(str).to_numpy(dtype=object)[rows.group.to_numpy()]
-    dose = rows.dose.to_numpy(dtype=np.int64)
-    persons = rows.persons.to_numpy(dtype=np.int64)
+    product = model.products.id.astype(str).to_numpy(dtype=object)[product_code]
+    group = model.priority_groups.id.astype(str).to_numpy(dtype=object)[group_code]
     table = pd.DataFrame(
         {
             "capacity_id": keyed_ids("cap", site_id, date, start, product, dose, group),
@@ -176,22 +172,34 @@ def allocations_table(
     )
 
 
-def _sum_by_keys(keys: list[np.ndarray], values: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+def _sum_by_keys(keys: list[np.ndarray], values: np.ndarray, inverse: bool = False) -> tuple:
     """``values`` summed per distinct row of the int64 ``keys`` columns, rows sorted by the keys
-    (as a sorted pandas groupby gives them), through one int64 key and one sort."""
+    (as a sorted pandas groupby gives them), through one int64 key and one sort; with
+    ``inverse``, also the row each input falls in (pandas' ``ngroup``)."""
+    values = np.asarray(values, dtype=np.int64)
     if not len(values):
-        return keys, values
+        return (keys, values, np.zeros(0, dtype=np.int64)) if inverse else (keys, values)
     low = [int(k.min()) for k in keys]
     spans = [int(k.max()) - lo + 1 for k, lo in zip(keys, low, strict=True)]
     if np.prod([float(x) for x in spans]) >= 2.0**62:  # no room in one int64: pandas
         frame = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)} | {"v": values})
-        rows = frame.groupby([f"k{i}" for i in range(len(keys))], sort=True, as_index=False).v.sum()
-        return [rows[f"k{i}"].to_numpy(dtype=np.int64) for i in range(len(keys))], rows.v.to_numpy()
+        grouped = frame.groupby([f"k{i}" for i in range(len(keys))], sort=True)
+        rows = grouped.v.sum().reset_index()
+        out = [rows[f"k{i}"].to_numpy(dtype=np.int64) for i in range(len(keys))], rows.v.to_numpy()
+        return (*out, grouped.ngroup().to_numpy()) if inverse else out
     key = np.zeros(len(values), dtype=np.int64)
     for k, lo, span in zip(keys, low, spans, strict=True):
         key = key * span + (k - lo)
     order = np.argsort(key, kind="stable")
     key = key[order]
-    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    sums = np.add.reduceat(np.asarray(values, dtype=np.int64)[order], first)
-    return [k[order][first] for k in keys], sums
+    starts = np.empty(len(key), dtype=bool)
+    starts[0] = True
+    np.not_equal(key[1:], key[:-1], out=starts[1:])
+    first = np.flatnonzero(starts)
+    sums = np.add.reduceat(values[order], first)
+    out = [k[order][first] for k in keys], sums
+    if not inverse:
+        return out
+    row = np.empty(len(key), dtype=np.int64)
+    row[order] = np.cumsum(starts) - 1
+    return (*out, row)

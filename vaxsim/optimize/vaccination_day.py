@@ -129,7 +129,13 @@ class Cells:
         """Cell order for the day: by district, tier, rotated turn, session."""
         day = day_of_district[self.district]
         rotated = (self.turn - day) % np.maximum(self.tier_size, 1)
-        return np.lexsort((self.session, rotated, self.tier, self.district))
+        if not len(rotated):
+            return np.zeros(0, dtype=np.int64)
+        # One int64 key sorted stably: the order np.lexsort of the four gives, in less time.
+        turns = int(self.tier_size.max()) if len(self.tier_size) else 1
+        sessions = int(self.session.max()) + 1
+        key = ((self.district * 2 + self.tier) * max(turns, 1) + rotated) * sessions + self.session
+        return np.argsort(key, kind="stable")
 
 
 @dataclass
