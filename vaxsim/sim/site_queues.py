@@ -41,7 +41,8 @@ WAIT_BINS = int(12 * 60 / WAIT_BIN_MINUTES) + 1
 #: memory at about 8 bytes × stations × this per array.
 CHUNK_CELLS = 300_000
 #: A batch of sessions ends where a session has fewer than 1/this of the people of its first
-#: (measured on vietnam-2021: 2 beats 1.5, 3, 4 and one batch per site type).
+#: (on vietnam-2021 days: 1.5 to 4 were within noise of each other, one batch per site type
+#: took 1.6x as long).
 CHUNK_RATIO = 2
 
 
