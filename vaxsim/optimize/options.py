@@ -16,14 +16,9 @@ Solver = Literal["cbc", "highs"]
 Method = Literal["auto", "simplex", "ipm"]
 
 #: Above this many LP columns, ``method="auto"`` asks HiGHS for its interior-point solver
-#: (with crossover; the national LPs, 18k-57k columns on vietnam-2021); below it, simplex is as
-#: fast or faster: on vietnam-2021's province LPs (up to 16k columns) dual simplex took 20-40 %
-#: less time than the interior point above 4,000 columns (see benchmarks/optimize.md).
-IPM_ABOVE_COLUMNS = 17_000
-#: At most this many LP columns, ``method="auto"`` asks HiGHS for its primal simplex rather than
-#: its dual simplex: 10-25 % faster on vietnam-2021's province LPs of that size, and up to 2x
-#: slower on the larger ones.
-PRIMAL_UP_TO_COLUMNS = 10_000
+#: (with crossover); below it, dual simplex is as fast or faster (measured on vietnam-2021's
+#: province LPs, see benchmarks/optimize.md).
+IPM_ABOVE_COLUMNS = 4_000
 #: Above this many LP columns, ``method="auto"`` asks CBC (Clp) for its barrier; below it,
 #: primal simplex. CBC's default dual simplex took 4x longer on the national LP.
 CBC_BARRIER_ABOVE_COLUMNS = 20_000

@@ -21,12 +21,7 @@ import scipy.sparse as sparse
 
 from vaxsim.errors import VaxsimError
 from vaxsim.optimize.lp import LinearProgram
-from vaxsim.optimize.options import (
-    CBC_BARRIER_ABOVE_COLUMNS,
-    IPM_ABOVE_COLUMNS,
-    PRIMAL_UP_TO_COLUMNS,
-    SolverOptions,
-)
+from vaxsim.optimize.options import CBC_BARRIER_ABOVE_COLUMNS, IPM_ABOVE_COLUMNS, SolverOptions
 
 
 class SolveError(VaxsimError):
@@ -124,11 +119,6 @@ def _solve_highs(lp: LinearProgram, options: SolverOptions) -> Solution:
     highs.setOptionValue("output_flag", False)
     method = _method(lp, options)
     highs.setOptionValue("solver", "ipm" if method == "ipm" else "simplex")
-    primal = lp.shape[1] <= PRIMAL_UP_TO_COLUMNS and not lp.is_mip
-    if method == "simplex" and options.method == "auto" and primal:
-        # Primal simplex (HiGHS's default is dual): faster on the smaller province LPs.
-        highs.setOptionValue("simplex_strategy", 4)
-        method = "primal simplex"
     # Crossover stays on: without it the national LP took 20 % less time, but its interior
     # solutions spread doses over every province and lot class, which made every later
     # sub-problem larger and the whole run 25 % slower (benchmarks/optimize.md).
