@@ -130,8 +130,13 @@ def schema(
     from vaxsim.scenario.schema import SCHEMA_PATH, schema_text
 
     print_write_or_check(
-        SCHEMA_PATH, schema_text(), write=write, check=check, regenerate="vaxsim schema --write",
-        console=console, errors=errors,
+        SCHEMA_PATH,
+        schema_text(),
+        write=write,
+        check=check,
+        regenerate="vaxsim schema --write",
+        console=console,
+        errors=errors,
     )
 
 
@@ -262,7 +267,11 @@ def _digital_twin(model, seed: int, replan_every: int, plan: Path | None, solver
         raise VaxsimError(f"--replan-every must be at least 1 day (got {replan_every})")
     first = read(plan) if plan is not None else optimize(model, solver=solver)
     results = simulate(
-        model, seed, site_queues=site_queues, plan=first, replan=replanner(model, solver=solver),
+        model,
+        seed,
+        site_queues=site_queues,
+        plan=first,
+        replan=replanner(model, solver=solver),
         replan_every=replan_every,
     )
     comparison = compare_policies(
@@ -273,8 +282,14 @@ def _digital_twin(model, seed: int, replan_every: int, plan: Path | None, solver
 
 def _print_comparison(comparison) -> None:
     table = Table(title="policies compared (same scenario and seed)")
-    columns = ["policy", "doses_given", "coverage_full_series", "wastage_share",
-               "missed_for_lack_of_vaccine", "realised_share"]
+    columns = [
+        "policy",
+        "doses_given",
+        "coverage_full_series",
+        "wastage_share",
+        "missed_for_lack_of_vaccine",
+        "realised_share",
+    ]
     for column in columns:
         table.add_column(column.replace("_", " "))
     for row in comparison.itertuples():

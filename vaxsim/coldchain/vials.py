@@ -110,5 +110,3 @@ def expected_open_vial_wastage(mean_people: float, doses_per_vial: int) -> float
     pmf = np.exp(xlogy(n, mean_people) - mean_people - gammaln(n + 1))
     expected_vials = float(np.sum(pmf * np.ceil(n / doses_per_vial)))
     return 1.0 - mean_people / (doses_per_vial * expected_vials)
-
-

@@ -143,8 +143,11 @@ class Results:
         # Parquet encoding and compression release the GIL: two threads write ~1.7x faster.
         with ThreadPoolExecutor(2) as pool:
             # list() waits for every table and re-raises a failed write
-            list(pool.map(lambda name, path: getattr(self, name).to_parquet(path, index=False),
-                          TABLES, written))
+            list(
+                pool.map(
+                    lambda name, path: getattr(self, name).to_parquet(path, index=False), TABLES, written
+                )
+            )
         path = folder / "results.json"
         path.write_text(json.dumps(self.summary(), indent=2, sort_keys=True) + "\n", encoding="utf-8")
         written.append(path)

@@ -128,15 +128,17 @@ class SiteDay:
         def total(values: np.ndarray) -> np.ndarray:
             return np.bincount(index, weights=values, minlength=len(sites))
 
-        table = pd.DataFrame({
-            "day": day,
-            "site": sites,
-            "peak_on_site": peak_on_site,
-            "minutes_above_crowding_limit": total(minutes_above),
-            "injection_busy_minutes": total(busy),
-            "injection_server_minutes": total(server_minutes),
-            "wait_minutes": total(wait),
-        })
+        table = pd.DataFrame(
+            {
+                "day": day,
+                "site": sites,
+                "peak_on_site": peak_on_site,
+                "minutes_above_crowding_limit": total(minutes_above),
+                "injection_busy_minutes": total(busy),
+                "injection_server_minutes": total(server_minutes),
+                "wait_minutes": total(wait),
+            }
+        )
         return DayQueues(day, table, histograms, wait_sums)
 
     def _run_sessions(

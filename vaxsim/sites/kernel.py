@@ -82,7 +82,9 @@ def fifo_servers(
         if n not in views:  # per buffer: earliest row, all rows but +inf, all rows but the first
             views[n] = [(b[0, :n], b[:most, :n], b[1:, :n]) for b in buffers] + [larger[:, :n]]
         (earliest, current, following), (_, new, _), scratch = (
-            views[n][i % 2], views[n][1 - i % 2], views[n][2]
+            views[n][i % 2],
+            views[n][1 - i % 2],
+            views[n][2],
         )
         if n < sessions:
             j, s, sz, e = j[:n], s[:n], sz[:n], e[:n]
@@ -159,8 +161,7 @@ def simulate_kernel(site_input: SessionInput) -> SiteDayResult:
     sessions, people, stations = inp.sessions, inp.max_people, inp.max_stations
     present = inp.servers > 0
     # outputs laid out (K, N, S): each station's block is contiguous; the result sees (S, N, K)
-    out = {name: np.empty((stations, people, sessions)) for name in ("join", "seized", "start",
-                                                                       "end")}
+    out = {name: np.empty((stations, people, sessions)) for name in ("join", "seized", "start", "end")}
     flat_column = np.arange(sessions)
 
     end = np.ascontiguousarray(inp.arrival.T)  # the step "before" the first station

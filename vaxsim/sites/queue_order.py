@@ -125,4 +125,3 @@ def queue_order(columns: SessionColumns) -> QueueOrderResult:
             busy[k] = np.where(real, end - seized, 0.0).sum(axis=0)
     leave = end + c.walking[None, :] + c.observation
     return QueueOrderResult(wait=wait, busy=busy, leave=np.where(real, leave, np.nan))
-
