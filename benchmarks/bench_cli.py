@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from measure import MemorySampler, machine  # benchmarks/measure.py, beside this script
+from measure import MemorySampler, machine, report  # benchmarks/measure.py, beside this script
 
 import vaxsim
 
@@ -83,10 +83,7 @@ def main() -> None:
         "best_wall_seconds": min(walls),
         "runs": runs,
     }
-    print(json.dumps(figures, indent=2))
-    if not args.no_record:
-        with RECORD.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(figures) + "\n")
+    report(figures, None if args.no_record else RECORD)
 
 
 if __name__ == "__main__":

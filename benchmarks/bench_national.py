@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import resource
 import time
 from pathlib import Path
 
-from measure import MemorySampler, cpu_seconds, machine  # benchmarks/measure.py, beside this script
+from measure import MemorySampler, cpu_seconds, machine, report  # benchmarks/measure.py, beside this script
 
 import vaxsim
 
@@ -73,10 +72,7 @@ def main() -> None:
         if len(results.waits)
         else 0,
     }
-    print(json.dumps(figures, indent=2))
-    if not args.no_record:
-        with RECORD.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(figures) + "\n")
+    report(figures, None if args.no_record else RECORD)
 
 
 if __name__ == "__main__":

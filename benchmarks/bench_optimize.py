@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import os
 import platform
 import resource
@@ -24,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pulp
-from measure import MemorySampler, cpu_seconds  # benchmarks/measure.py, beside this script
+from measure import MemorySampler, cpu_seconds, report  # benchmarks/measure.py, beside this script
 
 import vaxsim
 from vaxsim.optimize.context import make_context
@@ -132,10 +131,7 @@ def main() -> None:
         "plan_rows": {name: len(table) for name, table in plan.tables().items()},
         "note": args.note,
     }
-    print(json.dumps(figures, indent=2, ensure_ascii=False))
-    if not args.no_record:
-        with RECORD.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(figures, ensure_ascii=False) + "\n")
+    report(figures, None if args.no_record else RECORD)
 
 
 def _highspy_version() -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import resource
@@ -64,3 +65,12 @@ def machine() -> dict[str, object]:
         "python": platform.python_version(),
         "numpy": np.__version__,
     }
+
+
+def report(figures: dict, record: Path | None) -> None:
+    """Print ``figures`` as JSON and, unless ``record`` is None, append them as one line to
+    that JSON-lines file (the benchmark's history)."""
+    print(json.dumps(figures, indent=2, ensure_ascii=False))
+    if record is not None:
+        with record.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(figures, ensure_ascii=False) + "\n")
