@@ -177,7 +177,7 @@ class SiteDay:
         limit = np.full(len(rows), site_type.crowding_limit)
         crowded = np.flatnonzero(peak > limit)
         if len(crowded):  # the exact sweep, only where the limit was crossed
-            arrival = np.where(columns.real[:, crowded], columns.arrival[:, crowded], np.nan).T
+            arrival = np.where(real[:, crowded], columns.arrival[:, crowded], np.nan).T
             minutes_above[crowded] = occupancy(
                 arrival, leave[crowded], start[crowded], end[crowded], limit[crowded]
             ).minutes_above
