@@ -138,7 +138,11 @@ def test_shipments_on_the_road_arrive_and_thaw_clocks_are_respected(model, state
 
 def _second_doses_before(plan, last_date) -> pd.Series:
     allocations = plan.registrant_allocations
-    early = allocations[(allocations.dose_number == 2) & (allocations.service_date.astype(str) < last_date)]
+    # Province -> district rows only: the district -> site rows allocate the same people again.
+    to_district = allocations.to_unit_id.isin(set(plan.sites.district_code.dropna().astype(str)))
+    early = allocations[
+        to_district & (allocations.dose_number == 2) & (allocations.service_date.astype(str) < last_date)
+    ]
     return early.groupby("product_id").persons.sum()
 
 

@@ -373,6 +373,7 @@ def _subproblem(
         reserve_share=ctx.reserve_share,
         weights=ctx.options.weights,
         integer=planning.integer,
+        first_dose_until=ctx.first_dose_until,
     )
 
 

@@ -91,6 +91,9 @@ class _Formulation:
             & self.demand[:, None, :, :]
             & open_capacity[:, None, None, :]
         )
+        if sub.first_dose_until is not None:
+            first_day = sub.period_first_day(sub.unit_node[:, None], np.arange(self.H)[None, :])  # [u, b]
+            mask1 &= (first_day[:, None, :] <= sub.first_dose_until[None, :, None])[:, :, None, :]
         self.dose1 = lp.variables("dose1", mask1, integer=sub.integer)
         # Next doses: step s can be due once the previous dose can have been given m_min
         # periods earlier, or when people were already waiting or started before the window.

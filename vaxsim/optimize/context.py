@@ -78,6 +78,7 @@ class Context:
     district_capacity: np.ndarray  # people per district and campaign day [d, day]
     priority: np.ndarray  # cost per person-day waiting, per demand class [g]
     reserve_share: float
+    first_dose_until: np.ndarray  # last campaign day a first dose of each product may be given [q]
     start: int = 0  # first campaign frame day planned (> 0 when restarting from a simulated state)
     restart: Restart | None = None  # the simulated state planned from (vaxsim.optimize.restart)
 
@@ -205,4 +206,16 @@ def make_context(model: Model, options: Options, demand: Demand) -> Context:
         district_capacity=sites.district_day_capacity(len(model.districts), np.arange(len(model.dates))),
         priority=weights[demand.classes.group.to_numpy(dtype=np.int64)],
         reserve_share=float(reserve),
+        first_dose_until=first_dose_until(steps, len(products), len(model.dates), options),
     )
+
+
+def first_dose_until(steps: Steps, products: int, days: int, options: Options) -> np.ndarray:
+    """Last campaign day on which a first dose of each product may be given: with
+    ``follow_up_in_plan``, the last day from which its dose 2 is due inside the campaign
+    (``days − 1 − max(min interval, 1)``); otherwise the last day."""
+    until = np.full(products, days - 1, dtype=np.int64)
+    if options.planning.follow_up_in_plan:
+        for s in np.flatnonzero(steps.prev < 0):
+            until[steps.product[s]] = days - 1 - max(int(steps.min_days[s]), 1)
+    return until

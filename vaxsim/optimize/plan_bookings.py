@@ -28,7 +28,8 @@ from vaxsim.plan.tables import TABLES
 @dataclass(frozen=True)
 class Bookings:
     """Doses booked per site, session, campaign day and dose kind (whole people), sorted by
-    day, site and session; ``district`` is the site's."""
+    day, site and session; ``district`` is the site's; ``unsited`` of the persons are next
+    doses of people whose earlier dose's site is not known (a plan's starting state)."""
 
     site: np.ndarray
     session: np.ndarray
@@ -36,16 +37,28 @@ class Bookings:
     kind: np.ndarray
     district: np.ndarray
     persons: np.ndarray
+    unsited: np.ndarray  # of persons, next doses of people whose earlier dose's site is not known
 
     @classmethod
     def from_records(cls, records: Records, calendar: SiteCalendar) -> Bookings:
         if records.capacity:
-            cols = [np.concatenate([c[k] for c in records.capacity]).astype(np.int64) for k in range(5)]
+            cols = [np.concatenate([c[k] for c in records.capacity]).astype(np.int64) for k in range(6)]
         else:
-            cols = [np.zeros(0, dtype=np.int64)] * 5
-        site, session, day, kind, persons = cols
-        frame = pd.DataFrame({"day": day, "site": site, "session": session, "kind": kind, "persons": persons})
-        frame = frame.groupby(["day", "site", "session", "kind"], sort=True, as_index=False).persons.sum()
+            cols = [np.zeros(0, dtype=np.int64)] * 6
+        site, session, day, kind, persons, unsited = cols
+        frame = pd.DataFrame(
+            {
+                "day": day,
+                "site": site,
+                "session": session,
+                "kind": kind,
+                "persons": persons,
+                "unsited": unsited,
+            }
+        )
+        frame = frame.groupby(["day", "site", "session", "kind"], sort=True, as_index=False)[
+            ["persons", "unsited"]
+        ].sum()
         frame = frame[frame.persons > 0]
         site = frame.site.to_numpy(dtype=np.int64)
         return cls(
@@ -55,6 +68,7 @@ class Bookings:
             kind=frame.kind.to_numpy(dtype=np.int64),
             district=calendar.district[site],
             persons=frame.persons.to_numpy(dtype=np.int64),
+            unsited=frame.unsited.to_numpy(dtype=np.int64),
         )
 
     def __len__(self) -> int:

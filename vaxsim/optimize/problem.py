@@ -126,6 +126,9 @@ class SubProblem:
     #: int64 [u, q] the temperature class a unit's doses in use occupy while a period's
     #: shipments wait to be given (-1 = not counted); ``None``: the unit node's own class.
     use_class: np.ndarray | None = None
+    #: int64 [q] last campaign day (unit's frame) on which a first dose of each product may be
+    #: given (PlanningOptions.follow_up_in_plan); ``None``: any day.
+    first_dose_until: np.ndarray | None = None
 
     @property
     def nodes(self) -> int:

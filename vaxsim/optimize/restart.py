@@ -140,6 +140,7 @@ class Restart:
         steps = ctx.steps
         first = self.day + ctx.hierarchy.offset[ctx.hierarchy.district_node]  # [d]
         np.add.at(people.given, (district, steps.prev_slot[step], history), persons)
+        people.follow_ups.enter_history(step, district, history, persons)
         # History older than the first day each district processes is not read again by
         # Districts.start_day: count those people eligible (or overdue) now.
         eligible = history < first[district] - np.maximum(steps.min_days[step], 1)

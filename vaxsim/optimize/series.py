@@ -40,19 +40,23 @@ class Pieces:
 
 def split_by_person(
     district: np.ndarray,
+    site: np.ndarray,
     day: np.ndarray,
     kind: np.ndarray,
     persons: np.ndarray,
+    unsited: np.ndarray,
     order: np.ndarray,
     kinds: DoseKinds,
     steps: Steps,
     classes: int,
 ) -> Pieces:
-    """Pieces of every booking (``district``, ``day``, ``kind``, ``persons``; ``order`` breaks
-    ties within a day, e.g. site and session).
+    """Pieces of every booking (``district``, ``site`` (-1: unknown), ``day``, ``kind``,
+    ``persons``, of whom ``unsited`` are next doses of people whose earlier dose's site is not
+    known; ``order`` breaks ties within a day, e.g. site and session).
 
     First doses open runs of new people; each next-dose step, in series order, takes its people
-    from the queue of the step before (same district, oldest first) and passes them on.
+    from the queue of the step before (same site, oldest first; then people whose site is not
+    known, same district, oldest first) and passes them on.
     """
     booking = np.arange(len(persons))
     # First doses: new people, numbered per district and class in booking order.
@@ -72,8 +76,7 @@ def split_by_person(
         if not len(takers):
             continue
         s_rows, s_class, s_first, s_persons = supply
-        groups = int(district.max()) + 1 if len(district) else 0
-        i, j, amount = pour(district[s_rows], s_persons, district[takers], persons[takers], groups)
+        i, j, amount = _match(s_rows, s_persons, takers, persons, unsited, site, district)
         given = np.bincount(j, weights=amount, minlength=len(takers)).astype(np.int64)
         short = np.flatnonzero(given < persons[takers])
         if len(short):
@@ -82,7 +85,7 @@ def split_by_person(
                 f"district {district[t]}, day {day[t]}: {persons[t]} next doses (step {s}) "
                 f"for {given[short[0]]} people owed them"
             )
-        offset = cumsum_within(amount, i) - amount  # pour's pieces of one supply run are in order
+        offset = cumsum_within(amount, i) - amount
         piece = (takers[j], s_class[i], s_first[i] + offset, amount)
         pieces.append(piece)
         entered.append((*piece, np.full(len(j), int(steps.slot[s]))))
@@ -98,3 +101,35 @@ def _queue(entered, slot: int, district, day, kind, order):
     rows, klass, first, persons = (np.concatenate([p[k] for p in parts]) for k in range(4))
     sort = np.lexsort((first, klass, order[rows], kind[rows], day[rows], district[rows]))
     return rows[sort], klass[sort], first[sort], persons[sort]
+
+
+def _match(s_rows, s_persons, takers, persons, unsited, site, district):
+    """Match next-dose ``takers`` (bookings, sorted by district, day, kind and order) to the
+    queue's supply runs (``s_rows``, ``s_persons``, sorted the same way), oldest first, as the
+    realised plan gives them (:mod:`vaxsim.optimize.follow_ups`): people of a known site at the
+    same site; the ``unsited`` of a booking to people whose site is not known, within the
+    district. Returns ``(i, j, amount)``: supply run ``i`` gives ``amount`` people to taker
+    ``j``, each run's pieces in the order of its people."""
+    known = site[s_rows] >= 0
+    passes = (
+        (site, known, persons[takers] - unsited[takers]),
+        (district, ~known, unsited[takers]),
+    )
+    pieces = []
+    for unit, supplies, want in passes:
+        s_ok = np.flatnonzero(supplies & (s_persons > 0))
+        t_ok = np.flatnonzero(want > 0)
+        if not len(s_ok) or not len(t_ok):
+            continue
+        s_ok = s_ok[np.argsort(unit[s_rows[s_ok]], kind="stable")]
+        t_ok = t_ok[np.argsort(unit[takers[t_ok]], kind="stable")]
+        s_unit, t_unit = unit[s_rows[s_ok]], unit[takers[t_ok]]
+        groups = int(max(s_unit.max(), t_unit.max())) + 1
+        i, j, amount = pour(s_unit, s_persons[s_ok], t_unit, want[t_ok], groups)
+        pieces.append((s_ok[i], t_ok[j], amount))
+    if not pieces:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    i, j, amount = (np.concatenate([p[k] for p in pieces]) for k in range(3))
+    order = np.lexsort((np.arange(len(i)), i))
+    return i[order], j[order], amount[order]

@@ -109,14 +109,17 @@ def _split_by_person(ctx: Context, bookings: Bookings, kinds) -> Pieces:
     earlier doses of the people the state says are due (then drops their pieces)."""
     columns = [
         bookings.district,
+        bookings.site,
         bookings.day,
         bookings.kind,
         bookings.persons,
+        bookings.unsited,
         bookings.site * ctx.sites.sessions.shape[1] + bookings.session,
     ]
     if ctx.restart is not None:
-        prior = prior_doses(ctx.restart, kinds, ctx.steps)
-        extra = [*prior, np.full(len(prior[0]), -1)]
+        district, day, kind, persons = prior_doses(ctx.restart, kinds, ctx.steps)
+        unknown = np.full(len(district), -1)
+        extra = [district, unknown, day, kind, persons, persons, unknown]
         columns = [np.concatenate([c, p]) for c, p in zip(columns, extra, strict=True)]
     pieces = split_by_person(*columns, kinds, ctx.steps, ctx.demand.size)
     real = pieces.booking < len(bookings.persons)

@@ -9,10 +9,12 @@ For each district, on its campaign day (its frame day, see :mod:`vaxsim.optimize
    × next-dose step); whole doses are what the running target has reached and not yet given.
 3. Doses are granted in service order (next doses first, then first doses by priority) within
    the people waiting, the usable stock of each product (lots not past expiry) and the day's
-   capacity.
-4. The granted doses fill the district's session cells (site × session) in order, largest
-   sites first and the others taking turns by day, product after product, so each session
-   opens vials of as few products as possible. Each (session, product) opens whole vials; the
+   capacity. With ``follow_up_in_plan``, first doses only on days from which their dose 2 is
+   due inside the campaign.
+4. Next doses go to the site of the previous dose (:mod:`vaxsim.optimize.follow_ups`) and
+   fill its sessions first. The other granted doses fill the district's session cells (site
+   × session) in order, largest sites first and the others taking turns by day, product
+   after product, so each session opens vials of as few products as possible. Each (session, product) opens whole vials; the
    doses left in its last vial are the planned open-vial wastage. Where stock cannot cover the
    vials, the last sessions' doses are cut.
 5. Doses are drawn from the district node's lots first-expiry-first-out; each session's lots
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vaxsim.optimize.context import Context
+from vaxsim.optimize.follow_ups import FollowUps, Taken
 from vaxsim.optimize.ledger import Ledger
 from vaxsim.optimize.ordered import clip_in_order, pour
 
@@ -142,7 +145,9 @@ class Cells:
 class Records:
     """Rows of the plan collected day by day (column arrays in chunks)."""
 
-    capacity: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # site, session, day, kind, doses
+    capacity: list[tuple[np.ndarray, ...]] = field(
+        default_factory=list
+    )  # site, session, day, kind, doses, unsited
     allocations: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # district, day, kind, persons
     waiting: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # district, day, class, people
     overdue: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # district, day, step, people
@@ -164,6 +169,7 @@ class Districts:
         self.first_doses = np.zeros(D, dtype=np.int64)
         self.overdue_person_days = 0
         self.approved = 0
+        self.follow_ups = FollowUps(ctx.steps, ctx.sites.sessions.shape[0])
 
     def start_day(self, frame: int, day: np.ndarray, active: np.ndarray) -> None:
         """Approvals and next-dose eligibility at the start of each district's day."""
@@ -230,7 +236,9 @@ def vaccinate(
     given = np.zeros((D, K), dtype=np.int64)
     if not active.any() or K == 0:
         return given
-    want = np.where(active[:, None], wanted, 0)
+    # First doses only on days from which the next dose is due inside the campaign.
+    too_late = (kinds.group >= 0)[None, :] & (day[:, None] > ctx.first_dose_until[kinds.product][None, :])
+    want = np.where(active[:, None] & ~too_late, wanted, 0)
 
     # 3. Limits in service order: people, stock, capacity.
     G, S = ctx.demand.size, ctx.steps.size
@@ -248,20 +256,39 @@ def vaccinate(
     granted = np.zeros((D, K), dtype=np.int64)
     granted[district, kind] = flat
 
-    # 4. Fill session cells, product after product.
+    # 4. Fill session cells: next doses at the site of the dose before (vaxsim.optimize.
+    # follow_ups), then first doses (and next doses of unsited cohorts) product after product.
     order = cells.order_on(day)
     weekday = ctx.sites.weekday[np.clip(day, 0, ctx.days - 1)]
     cell_cap = np.where(
         active[cells.district[order]], cells.capacity[order, weekday[cells.district[order]]], 0
     )
-    supply = granted[:, kinds.fill].ravel()
-    i, j, amount = pour(np.repeat(np.arange(D), K), supply, cells.district[order], cell_cap, D)
+    follow_ups = people.follow_ups
+    room = np.bincount(cells.site[order], weights=cell_cap, minlength=follow_ups.sites).astype(np.int64)
+    taken = [
+        follow_ups.take(int(k), int(kinds.step[k]), day, granted[:, k], room)
+        for k in kinds.service
+        if kinds.step[k] >= 0
+    ]
+    placed = _place_at_sites(cells, order, cell_cap, kinds, follow_ups.sites, taken)
+    cell_cap = cell_cap - np.bincount(placed[1], weights=placed[2], minlength=len(order)).astype(np.int64)
+    # The rest pours into the district's cells in today's order: first doses as granted, next
+    # doses as taken from unsited cohorts.
+    rest = np.where(kinds.step >= 0, 0, granted)
+    for t in taken:
+        unsited = t.site < 0
+        np.add.at(rest, (t.district[unsited], np.full(int(unsited.sum()), t.kind)), t.persons[unsited])
+    supply = rest[:, kinds.fill].ravel()
+    i, j, poured = pour(np.repeat(np.arange(D), K), supply, cells.district[order], cell_cap, D)
+    entry_district = np.concatenate([cells.district[order[placed[1]]], i // K])
+    entry_kind = np.concatenate([placed[0], kinds.fill[i % K]])
+    entry_position = np.concatenate([placed[1], j])  # position of the cell in today's order
+    amount = np.concatenate([placed[2], poured])
     if not len(amount):
+        for t in taken:
+            follow_ups.give_back(t, np.zeros(follow_ups.sites, dtype=np.int64), np.zeros(D, dtype=np.int64))
         return given
-    entry_district = i // K
-    entry_kind = kinds.fill[i % K]
-    entry_cell = order[j]
-    entry_position = j  # position of the cell in today's order
+    entry_cell = order[entry_position]
     entry_product = kinds.product[entry_kind]
 
     # Whole vials per (cell, product); cut the last sessions where stock cannot cover them.
@@ -282,6 +309,9 @@ def vaccinate(
     )
     pair_given = np.minimum(pair_doses, opened)
     amount = clip_in_order(amount, pair_of, pair_given)
+    _settle_follow_ups(
+        follow_ups, taken, len(placed[2]), cells.site[entry_cell], entry_kind, entry_district, amount, D
+    )
 
     # 5. Draw lots first-expiry-first-out for each district and product, cells in order.
     draw_lots(
@@ -308,6 +338,10 @@ def vaccinate(
             day[entry_district[keep]],
             entry_kind[keep],
             amount[keep],
+            # People of unsited cohorts: the poured next doses (vaxsim.optimize.series).
+            np.where((np.arange(len(amount)) >= len(placed[2])) & (kinds.step[entry_kind] >= 0), amount, 0)[
+                keep
+            ],
         )
     )
     np.add.at(given, (entry_district[keep], entry_kind[keep]), amount[keep])
@@ -327,7 +361,64 @@ def vaccinate(
         given[d_idx, k_idx][slotted],
     )
     np.add.at(people.given_total, (d_idx[slotted], kinds.slot[k_idx[slotted]]), given[d_idx, k_idx][slotted])
+    slot = kinds.slot[entry_kind[keep]]
+    entered = slot >= 0
+    follow_ups.enter(
+        slot[entered],
+        entry_district[keep][entered],
+        cells.site[entry_cell[keep]][entered],
+        day[entry_district[keep]][entered],
+        amount[keep][entered],
+    )
+    follow_ups.end_day()
     return given
+
+
+def _place_at_sites(
+    cells: Cells, order: np.ndarray, cell_cap: np.ndarray, kinds: DoseKinds, sites: int, taken: list[Taken]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Next doses taken from sited cohorts into the cells of their site (in today's order),
+    kinds in fill order; returns ``(kind, position in today's order, persons)``. Every one
+    fits: a site's takes are limited by its room, the sum of its cells' capacity."""
+    site = np.concatenate([t.site[t.site >= 0] for t in taken] or [np.zeros(0, dtype=np.int64)])
+    kind = np.concatenate(
+        [np.full(int((t.site >= 0).sum()), t.kind) for t in taken] or [np.zeros(0, dtype=np.int64)]
+    )
+    persons = np.concatenate([t.persons[t.site >= 0] for t in taken] or [np.zeros(0, dtype=np.int64)])
+    if not len(persons):
+        return kind, kind.copy(), persons
+    rank = np.empty(kinds.size, dtype=np.int64)
+    rank[kinds.fill] = np.arange(kinds.size)
+    by_site = np.lexsort((rank[kind], site))
+    position_site = cells.site[order]
+    positions = np.argsort(position_site, kind="stable")
+    i, j, amount = pour(site[by_site], persons[by_site], position_site[positions], cell_cap[positions], sites)
+    return kind[by_site][i], positions[j], amount
+
+
+def _settle_follow_ups(
+    follow_ups: FollowUps,
+    taken: list[Taken],
+    placed: int,
+    site: np.ndarray,
+    kind: np.ndarray,
+    district: np.ndarray,
+    amount: np.ndarray,
+    districts: int,
+) -> None:
+    """Return to their queues the people taken for a next dose whose session was cut for want
+    of stock. The day's entries are the ``placed`` ones at their cohorts' sites first, then the
+    poured ones (next doses of unsited cohorts among them)."""
+    for t in taken:
+        at_site = kind[:placed] == t.kind
+        poured = np.flatnonzero(kind[placed:] == t.kind) + placed
+        follow_ups.give_back(
+            t,
+            np.bincount(
+                site[:placed][at_site], weights=amount[:placed][at_site], minlength=follow_ups.sites
+            ).astype(np.int64),
+            np.bincount(district[poured], weights=amount[poured], minlength=districts).astype(np.int64),
+        )
 
 
 def usable_stock(

@@ -1,0 +1,110 @@
+"""Next doses at the site of the dose before, and first doses only when their follow-up fits
+in the plan (vaxsim.optimize.follow_ups; invariant 8 of PLAN_FORMAT.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import vaxsim
+from tests.conftest import DEMO
+from vaxsim.optimize.context import Steps
+from vaxsim.optimize.follow_ups import UNSITED, FollowUps
+from vaxsim.optimize.options import PlanningOptions
+
+
+def _steps(min_days: int = 21, max_days: int = 28) -> Steps:
+    """One product, two doses: slot 0 = dose 1, slot 1 = dose 2, one step."""
+    one = np.array([0])
+    return Steps(
+        product=one * 0,
+        dose=one + 2,
+        prev=one - 1,
+        given=np.array([[True]]),
+        min_days=one * 0 + min_days,
+        max_days=one * 0 + max_days,
+        min_periods=one * 0 + 3,
+        max_periods=one * 0 + 4,
+        slot=one + 1,
+        prev_slot=one * 0,
+        slot_product=np.array([0, 0]),
+        slot_dose=np.array([1, 2]),
+    )
+
+
+def _enter(queues: FollowUps, district, site, day, persons) -> None:
+    n = len(persons)
+    queues.enter(
+        np.zeros(n, dtype=np.int64), *(np.asarray(a, dtype=np.int64) for a in (district, site, day, persons))
+    )
+
+
+def test_people_are_taken_oldest_first_once_their_interval_has_passed():
+    queues = FollowUps(_steps(), sites=3)
+    _enter(queues, [0, 0], [0, 1], [0, 0], [5, 4])  # day 0: 5 at site 0, 4 at site 1
+    _enter(queues, [0, 0], [0, 1], [1, 1], [7, 2])  # day 1
+    room = np.array([100, 100, 100])
+    too_soon = queues.take(kind=0, step=0, today=np.array([20]), want=np.array([50]), room=room)
+    assert too_soon.persons.sum() == 0
+    taken = queues.take(kind=0, step=0, today=np.array([21]), want=np.array([8]), room=room)
+    # Day-0 cohorts only (day 1 is not yet due), site order within the day: 5 at site 0, 3 at site 1.
+    assert taken.site.tolist() == [0, 1] and taken.persons.tolist() == [5, 3]
+    assert room.tolist() == [95, 97, 100]
+    assert queues.waiting(1).tolist() == [[18 - 8]]
+
+
+def test_a_site_without_room_leaves_its_people_waiting_and_returns_the_cut_ones():
+    queues = FollowUps(_steps(), sites=2)
+    _enter(queues, [0, 0], [0, 1], [0, 0], [6, 6])
+    room = np.array([4, 10])
+    taken = queues.take(kind=0, step=0, today=np.array([30]), want=np.array([12]), room=room)
+    assert dict(zip(taken.site.tolist(), taken.persons.tolist(), strict=True)) == {0: 4, 1: 6}
+    assert room.tolist() == [0, 4]
+    # Stock allowed only 2 of site 1's six: four go back to the queue.
+    queues.give_back(taken, given_at_site=np.array([4, 2]), given_unsited=np.array([0]))
+    assert queues.waiting(1).tolist() == [[2 + 4]]
+    queues.end_day()
+    assert queues.queues[0].site.tolist() == [0, 1] and queues.queues[0].waiting.tolist() == [2, 4]
+
+
+def test_cohorts_of_unknown_site_are_served_first_when_older_and_take_no_site_room():
+    queues = FollowUps(_steps(), sites=2)
+    queues.enter_history(np.array([0]), np.array([0]), np.array([-5]), np.array([3]))
+    _enter(queues, [0], [1], [0], [5])
+    room = np.array([0, 2])
+    taken = queues.take(kind=0, step=0, today=np.array([25]), want=np.array([10]), room=room)
+    assert taken.site.tolist() == [UNSITED, 1] and taken.persons.tolist() == [3, 2]
+
+
+@pytest.fixture(scope="module")
+def demo_plan():
+    return vaxsim.optimize(DEMO)
+
+
+def test_every_next_dose_is_at_the_site_of_the_dose_before(demo_plan):
+    appointments = demo_plan.appointments.merge(
+        demo_plan.capacity[["capacity_id", "site_id", "dose_number", "service_date"]], on="capacity_id"
+    )
+    series = appointments.pivot_table(
+        index="person_key", columns="dose_number", values="site_id", aggfunc="first"
+    )
+    both = series.dropna()
+    assert len(both) > 1000
+    assert (both[1] == both[2]).all()
+
+
+def _first_doses_too_late(plan, model) -> int:
+    """First doses the plan gives on days from which dose 2 is due after the campaign's end."""
+    last = pd.Timestamp(model.dates[-1])
+    minimum = dict(zip(model.products.id[model.intervals["product"]], model.intervals.min_days, strict=True))
+    first = plan.capacity[plan.capacity.dose_number == 1]
+    days_left = (last - pd.to_datetime(first.service_date.astype(str))).dt.days
+    return int(first.capacity[days_left.to_numpy() < first.product_id.map(minimum).to_numpy()].sum())
+
+
+def test_first_doses_stop_when_their_follow_up_would_fall_after_the_plan(demo_plan):
+    model = vaxsim.compile_model(vaxsim.load(DEMO))
+    assert _first_doses_too_late(demo_plan, model) == 0
+    anyway = vaxsim.optimize(model, planning=PlanningOptions(follow_up_in_plan=False))
+    assert _first_doses_too_late(anyway, model) > 0  # the rule really changes the demo plan

@@ -1,0 +1,175 @@
+"""Where each next dose is given: at the site of the dose before it.
+
+People come back for their next dose to the site of their previous one (as on Vietnam's
+platform, where the follow-up appointment is made at the first dose's site). A plan built this
+way has, for every first-dose slot it publishes, the follow-up capacity at the same site
+(invariant 8 of PLAN_FORMAT.md).
+
+Each next-dose step keeps one queue of *cohorts*: the people of one district who had the
+previous dose at one site on one day and still wait for this one. A district's next doses of
+the day (already limited by the people eligible, the stock and the district's capacity) are
+taken oldest cohort first among those whose minimum interval has passed, then limited by each
+site's room that day, oldest first again; whoever a site has no room for waits for a later
+day. Cohorts whose site is unknown (people due a dose when a plan starts from a simulated
+state, :mod:`vaxsim.optimize.restart`) have site -1 and may be served at any site of their
+district.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vaxsim.optimize.context import Steps
+from vaxsim.optimize.ordered import clip_in_order, cumsum_within
+
+UNSITED = -1
+"""Site of a cohort whose site is unknown (served at any site of its district)."""
+
+
+@dataclass
+class Cohorts:
+    """The queue of one next-dose step: int64 columns sorted by district, then day, then site.
+
+    ``waiting`` people of ``district`` who had the previous dose at ``site`` on campaign
+    ``day`` (the district's day) and have not had this one."""
+
+    district: np.ndarray
+    site: np.ndarray
+    day: np.ndarray
+    waiting: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Cohorts:
+        return cls(*(np.zeros(0, dtype=np.int64) for _ in range(4)))
+
+    def __len__(self) -> int:
+        return len(self.waiting)
+
+    def add(self, district: np.ndarray, site: np.ndarray, day: np.ndarray, persons: np.ndarray) -> None:
+        """Add cohorts sorted by district then site, each no older than its district's newest
+        cohort (one day of the rolling plan): an insertion, no sort of the whole queue."""
+        at = np.searchsorted(self.district, district, side="right")
+        self.district = np.insert(self.district, at, district)
+        self.site = np.insert(self.site, at, site)
+        self.day = np.insert(self.day, at, day)
+        self.waiting = np.insert(self.waiting, at, persons)
+
+    def add_any(self, district: np.ndarray, site: np.ndarray, day: np.ndarray, persons: np.ndarray) -> None:
+        """Add cohorts of any days (a sort of the whole queue; for a plan's starting state)."""
+        columns = [
+            np.concatenate([old, np.asarray(new, dtype=np.int64)])
+            for old, new in zip(
+                (self.district, self.site, self.day, self.waiting),
+                (district, site, day, persons),
+                strict=True,
+            )
+        ]
+        order = np.lexsort((columns[1], columns[2], columns[0]))
+        self.district, self.site, self.day, self.waiting = (c[order] for c in columns)
+
+    def drop_served(self) -> None:
+        keep = self.waiting > 0
+        if not keep.all():
+            self.district, self.site, self.day, self.waiting = (
+                c[keep] for c in (self.district, self.site, self.day, self.waiting)
+            )
+
+
+@dataclass(frozen=True)
+class Taken:
+    """People taken from one step's queue for one dose kind: ``cohort`` (index into the queue,
+    in queue order), ``persons``, and the cohort's ``site`` and ``district``."""
+
+    kind: int
+    step: int
+    cohort: np.ndarray
+    persons: np.ndarray
+    site: np.ndarray
+    district: np.ndarray
+
+
+class FollowUps:
+    """The cohort queues of every next-dose step of a run (module docstring)."""
+
+    def __init__(self, steps: Steps, sites: int):
+        self.steps = steps
+        self.sites = sites
+        self.queues = [Cohorts.empty() for _ in range(steps.size)]
+        self.step_after = np.full(len(steps.slot_product), -1, dtype=np.int64)  # [slot] -> step
+        self.step_after[steps.prev_slot] = np.arange(steps.size)
+
+    def enter(
+        self, slot: np.ndarray, district: np.ndarray, site: np.ndarray, day: np.ndarray, persons: np.ndarray
+    ):
+        """People given the dose of history ``slot`` today join the queue of the step after it
+        (one day's doses: ``day`` is each district's today)."""
+        step = self.step_after[slot]
+        keep = (step >= 0) & (persons > 0)
+        if not keep.any():
+            return
+        step, district, site, day, persons = step[keep], district[keep], site[keep], day[keep], persons[keep]
+        # One cohort per (step, district, site) of the day.
+        key = (step * (int(district.max()) + 1) + district) * (self.sites + 1) + (site + 1)
+        order = np.argsort(key, kind="stable")
+        key = key[order]
+        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        total = np.add.reduceat(persons[order], first)
+        step, district, site, day = (a[order][first] for a in (step, district, site, day))
+        for s in np.unique(step):
+            mine = step == s
+            self.queues[s].add(district[mine], site[mine], day[mine], total[mine])
+
+    def enter_history(self, step: np.ndarray, district: np.ndarray, day: np.ndarray, persons: np.ndarray):
+        """People who had the previous dose of ``step`` before the plan starts, at a site not
+        known (:data:`UNSITED`)."""
+        for s in np.unique(step):
+            mine = step == s
+            n = int(mine.sum())
+            self.queues[s].add_any(district[mine], np.full(n, UNSITED), day[mine], persons[mine])
+
+    def take(self, kind: int, step: int, today: np.ndarray, want: np.ndarray, room: np.ndarray) -> Taken:
+        """Take up to ``want[d]`` people of district ``d`` from ``step``'s queue for dose ``kind``:
+        oldest cohort first among those whose minimum interval has passed by the district's
+        ``today[d]``, then at most ``room[site]`` per site (``room`` is reduced in place;
+        unsited cohorts take no site's room). The people leave the queue until
+        :meth:`give_back` returns those who were not given the dose after all."""
+        queue = self.queues[step]
+        wait = max(int(self.steps.min_days[step]), 1)
+        ready = np.flatnonzero((queue.waiting > 0) & (queue.day <= today[queue.district] - wait))
+        persons = queue.waiting[ready]
+        district = queue.district[ready]
+        before = cumsum_within(persons, district) - persons if len(ready) else persons
+        persons = np.clip(want[district] - before, 0, persons)
+        site = queue.site[ready]
+        sited = site != UNSITED
+        limit = np.where(sited, site, self.sites)
+        persons = clip_in_order(persons, limit, np.append(room, np.iinfo(np.int64).max))
+        np.subtract.at(room, site[sited], persons[sited])
+        keep = persons > 0
+        taken = Taken(kind, step, ready[keep], persons[keep], site[keep], district[keep])
+        queue.waiting[taken.cohort] -= taken.persons
+        return taken
+
+    def give_back(self, taken: Taken, given_at_site: np.ndarray, given_unsited: np.ndarray) -> None:
+        """Return to the queue the people of ``taken`` not given the dose: per site only
+        ``given_at_site[site]`` were given (per district ``given_unsited[d]`` of the unsited
+        cohorts); the oldest cohorts keep theirs."""
+        sited = taken.site != UNSITED
+        group = np.where(sited, taken.site, self.sites + taken.district)
+        limit = np.concatenate([given_at_site, given_unsited])
+        kept = clip_in_order(taken.persons, group, limit)
+        self.queues[taken.step].waiting[taken.cohort] += taken.persons - kept
+
+    def end_day(self) -> None:
+        """Forget cohorts everyone of whom has had the dose."""
+        for queue in self.queues:
+            queue.drop_served()
+
+    def waiting(self, districts: int) -> np.ndarray:
+        """People waiting in each step's queue per district, ``[d, s]`` (eligible or not)."""
+        result = np.zeros((districts, self.steps.size), dtype=np.int64)
+        for s, queue in enumerate(self.queues):
+            result[:, s] = np.bincount(queue.district, weights=queue.waiting, minlength=districts)
+        return result
