@@ -14,9 +14,9 @@ For each district, on its campaign day (its frame day, see :mod:`vaxsim.optimize
 4. Next doses go to the site of the previous dose (:mod:`vaxsim.optimize.follow_ups`) and
    fill its sessions first. The other granted doses fill the district's session cells (site
    × session) in order, largest sites first and the others taking turns by day, product
-   after product, so each session opens vials of as few products as possible. Each (session, product) opens whole vials; the
-   doses left in its last vial are the planned open-vial wastage. Where stock cannot cover the
-   vials, the last sessions' doses are cut.
+   after product, so each session opens vials of as few products as possible. Each (session,
+   product) opens whole vials; the doses left in its last vial are the planned open-vial
+   wastage. Where stock cannot cover the vials, the last sessions' doses are cut.
 5. Doses are drawn from the district node's lots first-expiry-first-out; each session's lots
    give its administered doses first and its wastage after.
 
