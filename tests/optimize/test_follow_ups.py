@@ -62,10 +62,20 @@ def test_a_site_without_room_leaves_its_people_waiting_and_returns_the_cut_ones(
     assert dict(zip(taken.site.tolist(), taken.persons.tolist(), strict=True)) == {0: 4, 1: 6}
     assert room.tolist() == [0, 4]
     # Stock allowed only 2 of site 1's six: four go back to the queue.
-    queues.give_back(taken, given_at_site=np.array([4, 2]), given_unsited=np.array([0]))
+    queues.give_back(taken, given=np.array([4, 2]))
     assert queues.waiting(1).tolist() == [[2 + 4]]
     queues.end_day()
     assert queues.queues[0].site.tolist() == [0, 1] and queues.queues[0].waiting.tolist() == [2, 4]
+
+
+def test_people_still_inside_their_window_come_before_those_already_past_it():
+    queues = FollowUps(_steps(min_days=21, max_days=28), sites=1)
+    _enter(queues, [0], [0], [0], [4])  # window days 21..28: past it on day 30
+    _enter(queues, [0], [0], [5], [6])  # window days 26..33
+    taken = queues.take(kind=0, step=0, today=np.array([30]), want=np.array([7]), room=np.array([100]))
+    assert taken.day.tolist() == [5, 0] and taken.persons.tolist() == [6, 1]
+    assert queues.past_window(np.array([30]), 1).tolist() == [[3]]
+    assert queues.past_window(np.array([33]), 1, ending_today=True).tolist() == [[3]]
 
 
 def test_cohorts_of_unknown_site_are_served_first_when_older_and_take_no_site_room():
@@ -73,7 +83,7 @@ def test_cohorts_of_unknown_site_are_served_first_when_older_and_take_no_site_ro
     queues.enter_history(np.array([0]), np.array([0]), np.array([-5]), np.array([3]))
     _enter(queues, [0], [1], [0], [5])
     room = np.array([0, 2])
-    taken = queues.take(kind=0, step=0, today=np.array([25]), want=np.array([10]), room=room)
+    taken = queues.take(kind=0, step=0, today=np.array([22]), want=np.array([10]), room=room)
     assert taken.site.tolist() == [UNSITED, 1] and taken.persons.tolist() == [3, 2]
 
 

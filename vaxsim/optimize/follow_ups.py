@@ -79,8 +79,8 @@ class Cohorts:
 
 @dataclass(frozen=True)
 class Taken:
-    """People taken from one step's queue for one dose kind: ``cohort`` (index into the queue,
-    in queue order), ``persons``, and the cohort's ``site`` and ``district``."""
+    """People taken from one step's queue for one dose kind, one row per cohort: ``cohort``
+    (index into the queue), ``persons``, and the cohort's ``site``, ``district`` and ``day``."""
 
     kind: int
     step: int
@@ -88,6 +88,7 @@ class Taken:
     persons: np.ndarray
     site: np.ndarray
     district: np.ndarray
+    day: np.ndarray
 
 
 class FollowUps:
@@ -130,37 +131,46 @@ class FollowUps:
             self.queues[s].add_any(district[mine], np.full(n, UNSITED), day[mine], persons[mine])
 
     def take(self, kind: int, step: int, today: np.ndarray, want: np.ndarray, room: np.ndarray) -> Taken:
-        """Take up to ``want[d]`` people of district ``d`` from ``step``'s queue for dose ``kind``:
-        oldest cohort first among those whose minimum interval has passed by the district's
-        ``today[d]``, then at most ``room[site]`` per site (``room`` is reduced in place;
-        unsited cohorts take no site's room). The people leave the queue until
+        """Take up to ``want[d]`` people of district ``d`` from ``step``'s queue for dose ``kind``,
+        among those whose minimum interval has passed by the district's ``today[d]``: first the
+        people still inside their interval window, earliest deadline (oldest cohort) first, then
+        those already past it, oldest first; at most ``room[site]`` per site (``room`` is reduced
+        in place; unsited cohorts take no site's room). The people leave the queue until
         :meth:`give_back` returns those who were not given the dose after all."""
         queue = self.queues[step]
         wait = max(int(self.steps.min_days[step]), 1)
-        ready = np.flatnonzero((queue.waiting > 0) & (queue.day <= today[queue.district] - wait))
+        district = queue.district
+        ready = np.flatnonzero((queue.waiting > 0) & (queue.day <= today[district] - wait))
+        late = queue.day[ready] < today[district[ready]] - int(self.steps.max_days[step])
+        ready = ready[np.lexsort((ready, late, district[ready]))]
         persons = queue.waiting[ready]
-        district = queue.district[ready]
+        district = district[ready]
         before = cumsum_within(persons, district) - persons if len(ready) else persons
         persons = np.clip(want[district] - before, 0, persons)
         site = queue.site[ready]
         sited = site != UNSITED
-        limit = np.where(sited, site, self.sites)
-        persons = clip_in_order(persons, limit, np.append(room, np.iinfo(np.int64).max))
+        persons = clip_in_order(
+            persons, np.where(sited, site, self.sites), np.append(room, np.iinfo(np.int64).max)
+        )
         np.subtract.at(room, site[sited], persons[sited])
         keep = persons > 0
-        taken = Taken(kind, step, ready[keep], persons[keep], site[keep], district[keep])
-        queue.waiting[taken.cohort] -= taken.persons
-        return taken
+        cohort = ready[keep]
+        queue.waiting[cohort] -= persons[keep]
+        return Taken(kind, step, cohort, persons[keep], site[keep], district[keep], queue.day[cohort])
 
-    def give_back(self, taken: Taken, given_at_site: np.ndarray, given_unsited: np.ndarray) -> None:
-        """Return to the queue the people of ``taken`` not given the dose: per site only
-        ``given_at_site[site]`` were given (per district ``given_unsited[d]`` of the unsited
-        cohorts); the oldest cohorts keep theirs."""
-        sited = taken.site != UNSITED
-        group = np.where(sited, taken.site, self.sites + taken.district)
-        limit = np.concatenate([given_at_site, given_unsited])
-        kept = clip_in_order(taken.persons, group, limit)
-        self.queues[taken.step].waiting[taken.cohort] += taken.persons - kept
+    def give_back(self, taken: Taken, given: np.ndarray) -> None:
+        """Return to the queue the people of ``taken`` not given the dose (``given`` per row)."""
+        self.queues[taken.step].waiting[taken.cohort] += taken.persons - given
+
+    def past_window(self, today: np.ndarray, districts: int, ending_today: bool = False) -> np.ndarray:
+        """People waiting whose maximum interval ended before their district's ``today[d]``
+        (``ending_today``: or ends that day), ``[d, s]``."""
+        result = np.zeros((districts, self.steps.size), dtype=np.int64)
+        for s, queue in enumerate(self.queues):
+            last = today[queue.district] - int(self.steps.max_days[s])
+            late = queue.day <= last if ending_today else queue.day < last
+            result[:, s] = np.bincount(queue.district[late], weights=queue.waiting[late], minlength=districts)
+        return result
 
     def end_day(self) -> None:
         """Forget cohorts everyone of whom has had the dose."""

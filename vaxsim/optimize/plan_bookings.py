@@ -27,9 +27,11 @@ from vaxsim.plan.tables import TABLES
 
 @dataclass(frozen=True)
 class Bookings:
-    """Doses booked per site, session, campaign day and dose kind (whole people), sorted by
-    day, site and session; ``district`` is the site's; ``unsited`` of the persons are next
-    doses of people whose earlier dose's site is not known (a plan's starting state)."""
+    """Doses booked per site, session, campaign day, dose kind and, for next doses, the cohort
+    they come from (whole people), sorted by day, site and session; ``district`` is the site's.
+    ``source_site`` and ``source_day``: where and when the people had the dose before (-1 for
+    first doses; ``source_site`` -1 for people whose site is not known, a plan's starting
+    state)."""
 
     site: np.ndarray
     session: np.ndarray
@@ -37,28 +39,21 @@ class Bookings:
     kind: np.ndarray
     district: np.ndarray
     persons: np.ndarray
-    unsited: np.ndarray  # of persons, next doses of people whose earlier dose's site is not known
+    source_site: np.ndarray
+    source_day: np.ndarray
 
     @classmethod
     def from_records(cls, records: Records, calendar: SiteCalendar) -> Bookings:
+        names = ("site", "session", "day", "kind", "persons", "source_site", "source_day")
         if records.capacity:
-            cols = [np.concatenate([c[k] for c in records.capacity]).astype(np.int64) for k in range(6)]
+            cols = [
+                np.concatenate([c[k] for c in records.capacity]).astype(np.int64) for k in range(len(names))
+            ]
         else:
-            cols = [np.zeros(0, dtype=np.int64)] * 6
-        site, session, day, kind, persons, unsited = cols
-        frame = pd.DataFrame(
-            {
-                "day": day,
-                "site": site,
-                "session": session,
-                "kind": kind,
-                "persons": persons,
-                "unsited": unsited,
-            }
-        )
-        frame = frame.groupby(["day", "site", "session", "kind"], sort=True, as_index=False)[
-            ["persons", "unsited"]
-        ].sum()
+            cols = [np.zeros(0, dtype=np.int64)] * len(names)
+        frame = pd.DataFrame(dict(zip(names, cols, strict=True)))
+        keys = ["day", "site", "session", "kind", "source_site", "source_day"]
+        frame = frame.groupby(keys, sort=True, as_index=False).persons.sum()
         frame = frame[frame.persons > 0]
         site = frame.site.to_numpy(dtype=np.int64)
         return cls(
@@ -68,7 +63,8 @@ class Bookings:
             kind=frame.kind.to_numpy(dtype=np.int64),
             district=calendar.district[site],
             persons=frame.persons.to_numpy(dtype=np.int64),
-            unsited=frame.unsited.to_numpy(dtype=np.int64),
+            source_site=frame.source_site.to_numpy(dtype=np.int64),
+            source_day=frame.source_day.to_numpy(dtype=np.int64),
         )
 
     def __len__(self) -> int:

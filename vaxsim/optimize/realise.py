@@ -173,7 +173,7 @@ class Realiser:
         people, records = self.people, self.records
         d, g = np.nonzero(people.backlog * active[:, None] > 0)
         records.waiting.append((d, day[d], g, people.backlog[d, g]))
-        overdue = people.overdue() * active[:, None]
+        overdue = people.overdue(day) * active[:, None]
         people.overdue_person_days += int(overdue.sum())
         d, s = np.nonzero(overdue > 0)
         records.overdue.append((d, day[d], s, overdue[d, s]))

@@ -142,11 +142,9 @@ class Restart:
         np.add.at(people.given, (district, steps.prev_slot[step], history), persons)
         people.follow_ups.enter_history(step, district, history, persons)
         # History older than the first day each district processes is not read again by
-        # Districts.start_day: count those people eligible (or overdue) now.
+        # Districts.start_day: count those people eligible now.
         eligible = history < first[district] - np.maximum(steps.min_days[step], 1)
         np.add.at(people.eligible, (district[eligible], step[eligible]), persons[eligible])
-        late = history < first[district] - steps.max_days[step] - 1
-        np.add.at(people.due, (district[late], step[late]), persons[late])
 
 
 # ---------------------------------------------------------------------- reading a state

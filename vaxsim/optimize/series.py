@@ -44,19 +44,21 @@ def split_by_person(
     day: np.ndarray,
     kind: np.ndarray,
     persons: np.ndarray,
-    unsited: np.ndarray,
+    source_site: np.ndarray,
+    source_day: np.ndarray,
     order: np.ndarray,
     kinds: DoseKinds,
     steps: Steps,
     classes: int,
 ) -> Pieces:
-    """Pieces of every booking (``district``, ``site`` (-1: unknown), ``day``, ``kind``,
-    ``persons``, of whom ``unsited`` are next doses of people whose earlier dose's site is not
-    known; ``order`` breaks ties within a day, e.g. site and session).
+    """Pieces of every booking (``district``, ``site`` (-1: not known), ``day``, ``kind``,
+    ``persons``; for next doses ``source_site`` and ``source_day``, where and when its people
+    had the dose before (site -1: not known); ``order`` breaks ties within a day, e.g. site and
+    session).
 
     First doses open runs of new people; each next-dose step, in series order, takes its people
-    from the queue of the step before (same site, oldest first; then people whose site is not
-    known, same district, oldest first) and passes them on.
+    from the doses of the step before given at its source site on its source day (or, site not
+    known, in its district on that day), in order, and passes them on.
     """
     booking = np.arange(len(persons))
     # First doses: new people, numbered per district and class in booking order.
@@ -76,7 +78,9 @@ def split_by_person(
         if not len(takers):
             continue
         s_rows, s_class, s_first, s_persons = supply
-        i, j, amount = _match(s_rows, s_persons, takers, persons, unsited, site, district)
+        i, j, amount = _match(
+            s_rows, s_persons, takers, persons, site, day, source_site, source_day, district
+        )
         given = np.bincount(j, weights=amount, minlength=len(takers)).astype(np.int64)
         short = np.flatnonzero(given < persons[takers])
         if len(short):
@@ -103,33 +107,29 @@ def _queue(entered, slot: int, district, day, kind, order):
     return rows[sort], klass[sort], first[sort], persons[sort]
 
 
-def _match(s_rows, s_persons, takers, persons, unsited, site, district):
-    """Match next-dose ``takers`` (bookings, sorted by district, day, kind and order) to the
-    queue's supply runs (``s_rows``, ``s_persons``, sorted the same way), oldest first, as the
-    realised plan gives them (:mod:`vaxsim.optimize.follow_ups`): people of a known site at the
-    same site; the ``unsited`` of a booking to people whose site is not known, within the
-    district. Returns ``(i, j, amount)``: supply run ``i`` gives ``amount`` people to taker
-    ``j``, each run's pieces in the order of its people."""
-    known = site[s_rows] >= 0
-    passes = (
-        (site, known, persons[takers] - unsited[takers]),
-        (district, ~known, unsited[takers]),
+def _match(s_rows, s_persons, takers, persons, site, day, source_site, source_day, district):
+    """Match next-dose ``takers`` (bookings) to the queue's supply runs (``s_rows``,
+    ``s_persons``, sorted by district, day, kind and order): each taker's people come from the
+    runs given at its source site on its source day (site not known: its district's runs of
+    unknown site on that day), in order. Returns ``(i, j, amount)``: supply run ``i`` gives
+    ``amount`` people to taker ``j``, each run's pieces in the order of its people."""
+    sites = int(max(site.max(), source_site.max())) + 1
+    low = int(min(day.min(), source_day[takers].min()))
+    span = int(max(day.max(), source_day[takers].max())) - low + 1
+
+    def cohort(at_site, at_district, on_day):
+        unit = np.where(at_site >= 0, at_site, sites + at_district)
+        return unit * span + (on_day - low)
+
+    s_key = cohort(site[s_rows], district[s_rows], day[s_rows])
+    t_key = cohort(source_site[takers], district[takers], source_day[takers])
+    s_order = np.argsort(s_key, kind="stable")
+    t_order = np.argsort(t_key, kind="stable")
+    keys, dense = np.unique(np.concatenate([s_key, t_key]), return_inverse=True)
+    s_group, t_group = dense[: len(s_key)], dense[len(s_key) :]
+    i, j, amount = pour(
+        s_group[s_order], s_persons[s_order], t_group[t_order], persons[takers][t_order], len(keys)
     )
-    pieces = []
-    for unit, supplies, want in passes:
-        s_ok = np.flatnonzero(supplies & (s_persons > 0))
-        t_ok = np.flatnonzero(want > 0)
-        if not len(s_ok) or not len(t_ok):
-            continue
-        s_ok = s_ok[np.argsort(unit[s_rows[s_ok]], kind="stable")]
-        t_ok = t_ok[np.argsort(unit[takers[t_ok]], kind="stable")]
-        s_unit, t_unit = unit[s_rows[s_ok]], unit[takers[t_ok]]
-        groups = int(max(s_unit.max(), t_unit.max())) + 1
-        i, j, amount = pour(s_unit, s_persons[s_ok], t_unit, want[t_ok], groups)
-        pieces.append((s_ok[i], t_ok[j], amount))
-    if not pieces:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, empty
-    i, j, amount = (np.concatenate([p[k] for p in pieces]) for k in range(3))
+    i, j = s_order[i], t_order[j]
     order = np.lexsort((np.arange(len(i)), i))
     return i[order], j[order], amount[order]

@@ -113,13 +113,24 @@ def _split_by_person(ctx: Context, bookings: Bookings, kinds) -> Pieces:
         bookings.day,
         bookings.kind,
         bookings.persons,
-        bookings.unsited,
+        bookings.source_site,
+        bookings.source_day,
         bookings.site * ctx.sites.sessions.shape[1] + bookings.session,
     ]
     if ctx.restart is not None:
         district, day, kind, persons = prior_doses(ctx.restart, kinds, ctx.steps)
         unknown = np.full(len(district), -1)
-        extra = [district, unknown, day, kind, persons, persons, unknown]
+        # Stand-ins of later doses (a series of three or more) come from the stand-in before.
+        extra = [
+            district,
+            unknown,
+            day,
+            kind,
+            persons,
+            unknown,
+            np.where(kinds.step[kind] >= 0, day, -1),
+            unknown,
+        ]
         columns = [np.concatenate([c, p]) for c, p in zip(columns, extra, strict=True)]
     pieces = split_by_person(*columns, kinds, ctx.steps, ctx.demand.size)
     real = pieces.booking < len(bookings.persons)
@@ -179,7 +190,8 @@ def _summary(ctx: Context, result: Run, conservation: dict[str, int], booked: in
         }
     largest = log.loc[log.nonzeros.idxmax()] if len(log) else None
     waiting = int(people.backlog.sum())
-    overdue_now = int(people.overdue().sum())
+    last_day = np.full(len(ctx.model.districts), ctx.days - 1)
+    overdue_now = int(people.overdue(last_day).sum())
     summary = {
         "doses_planned": int(conservation["administered"]),
         "doses_by_dose_number": dict(sorted(by_dose.items())),

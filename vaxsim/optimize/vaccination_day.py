@@ -147,7 +147,7 @@ class Records:
 
     capacity: list[tuple[np.ndarray, ...]] = field(
         default_factory=list
-    )  # site, session, day, kind, doses, unsited
+    )  # site, session, day, kind, doses, source site, source day
     allocations: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # district, day, kind, persons
     waiting: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # district, day, class, people
     overdue: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # district, day, step, people
@@ -165,7 +165,6 @@ class Districts:
         self.given = np.zeros((D, slots, ctx.days), dtype=np.int64)
         self.given_total = np.zeros((D, slots), dtype=np.int64)
         self.eligible = np.zeros((D, ctx.steps.size), dtype=np.int64)
-        self.due = np.zeros((D, ctx.steps.size), dtype=np.int64)
         self.first_doses = np.zeros(D, dtype=np.int64)
         self.overdue_person_days = 0
         self.approved = 0
@@ -187,9 +186,6 @@ class Districts:
             became = day[rows] - max(int(steps.min_days[s]), 1)
             ok = became >= 0
             self.eligible[rows[ok], s] += self.given[rows[ok], steps.prev_slot[s], became[ok]]
-            late = day[rows] - int(steps.max_days[s]) - 1
-            ok = late >= 0
-            self.due[rows[ok], s] += self.given[rows[ok], steps.prev_slot[s], late[ok]]
 
     def waiting_next(self) -> np.ndarray:
         """People eligible for each next-dose step and not yet given it, ``[d, s]``."""
@@ -197,20 +193,13 @@ class Districts:
 
     def last_chance(self, day: np.ndarray, active: np.ndarray) -> np.ndarray:
         """People whose maximum interval for each next-dose step ends on their district's
-        ``day`` and who have not had the dose, ``[d, s]`` (0 where not ``active``)."""
-        steps = self.ctx.steps
-        result = np.zeros((len(day), steps.size), dtype=np.int64)
-        rows = np.flatnonzero(active)
-        for s in range(steps.size):
-            ends = day[rows] - int(steps.max_days[s])
-            ok = ends >= 0
-            at_risk = self.due[rows[ok], s] + self.given[rows[ok], steps.prev_slot[s], ends[ok]]
-            result[rows[ok], s] = np.clip(at_risk - self.given_total[rows[ok], steps.slot[s]], 0, None)
-        return result
+        ``day`` or before and who have not had the dose, ``[d, s]`` (0 where not ``active``)."""
+        return self.follow_ups.past_window(day, len(day), ending_today=True) * active[:, None]
 
-    def overdue(self) -> np.ndarray:
-        """People past the maximum interval without the next dose, ``[d, s]``."""
-        return np.clip(self.due - self.given_total[:, self.ctx.steps.slot], 0, None)
+    def overdue(self, day: np.ndarray) -> np.ndarray:
+        """People past the maximum interval without the next dose on each district's ``day``,
+        ``[d, s]``."""
+        return self.follow_ups.past_window(day, len(day))
 
 
 def vaccinate(
@@ -270,23 +259,39 @@ def vaccinate(
         for k in kinds.service
         if kinds.step[k] >= 0
     ]
-    placed = _place_at_sites(cells, order, cell_cap, kinds, follow_ups.sites, taken)
-    cell_cap = cell_cap - np.bincount(placed[1], weights=placed[2], minlength=len(order)).astype(np.int64)
-    # The rest pours into the district's cells in today's order: first doses as granted, next
-    # doses as taken from unsited cohorts.
-    rest = np.where(kinds.step >= 0, 0, granted)
-    for t in taken:
-        unsited = t.site < 0
-        np.add.at(rest, (t.district[unsited], np.full(int(unsited.sum()), t.kind)), t.persons[unsited])
-    supply = rest[:, kinds.fill].ravel()
-    i, j, poured = pour(np.repeat(np.arange(D), K), supply, cells.district[order], cell_cap, D)
-    entry_district = np.concatenate([cells.district[order[placed[1]]], i // K])
-    entry_kind = np.concatenate([placed[0], kinds.fill[i % K]])
-    entry_position = np.concatenate([placed[1], j])  # position of the cell in today's order
-    amount = np.concatenate([placed[2], poured])
+    cohorts = _Cohorts.of(taken)
+    fill_rank = np.empty(K, dtype=np.int64)
+    fill_rank[kinds.fill] = np.arange(K)
+    at_site = np.flatnonzero(cohorts.site >= 0)
+    at_site = at_site[np.lexsort((at_site, fill_rank[cohorts.kind[at_site]], cohorts.site[at_site]))]
+    position_site = cells.site[order]
+    by_site = np.argsort(position_site, kind="stable")
+    i, j, placed = pour(
+        cohorts.site[at_site],
+        cohorts.persons[at_site],
+        position_site[by_site],
+        cell_cap[by_site],
+        follow_ups.sites,
+    )
+    placed_position, placed_source = by_site[j], at_site[i]
+    cell_cap = cell_cap - np.bincount(placed_position, weights=placed, minlength=len(order)).astype(np.int64)
+    # The rest pours into the district's cells in today's order, product after product: first
+    # doses as granted, next doses of unsited cohorts as taken.
+    d_first, k_first = np.nonzero(np.where(kinds.group >= 0, granted, 0))
+    unsited = np.flatnonzero(cohorts.site < 0)
+    rest_district = np.concatenate([d_first, cohorts.district[unsited]])
+    rest_kind = np.concatenate([k_first, cohorts.kind[unsited]])
+    rest_source = np.concatenate([np.full(len(d_first), -1), unsited])
+    rest_persons = np.concatenate([granted[d_first, k_first], cohorts.persons[unsited]])
+    rest = np.lexsort((rest_source, fill_rank[rest_kind], rest_district))
+    i, j, poured = pour(rest_district[rest], rest_persons[rest], cells.district[order], cell_cap, D)
+    entry_district = np.concatenate([cells.district[order[placed_position]], rest_district[rest][i]])
+    entry_kind = np.concatenate([cohorts.kind[placed_source], rest_kind[rest][i]])
+    entry_position = np.concatenate([placed_position, j])  # position of the cell in today's order
+    entry_source = np.concatenate([placed_source, rest_source[rest][i]])  # cohort row, -1: first dose
+    amount = np.concatenate([placed, poured])
     if not len(amount):
-        for t in taken:
-            follow_ups.give_back(t, np.zeros(follow_ups.sites, dtype=np.int64), np.zeros(D, dtype=np.int64))
+        cohorts.give_back(follow_ups, taken, entry_source, amount)
         return given
     entry_cell = order[entry_position]
     entry_product = kinds.product[entry_kind]
@@ -309,9 +314,7 @@ def vaccinate(
     )
     pair_given = np.minimum(pair_doses, opened)
     amount = clip_in_order(amount, pair_of, pair_given)
-    _settle_follow_ups(
-        follow_ups, taken, len(placed[2]), cells.site[entry_cell], entry_kind, entry_district, amount, D
-    )
+    cohorts.give_back(follow_ups, taken, entry_source, amount)  # people of cut sessions wait on
 
     # 5. Draw lots first-expiry-first-out for each district and product, cells in order.
     draw_lots(
@@ -338,10 +341,8 @@ def vaccinate(
             day[entry_district[keep]],
             entry_kind[keep],
             amount[keep],
-            # People of unsited cohorts: the poured next doses (vaxsim.optimize.series).
-            np.where((np.arange(len(amount)) >= len(placed[2])) & (kinds.step[entry_kind] >= 0), amount, 0)[
-                keep
-            ],
+            np.append(cohorts.site, -1)[entry_source[keep]],  # source -1 picks the -1 appended
+            np.append(cohorts.day, -1)[entry_source[keep]],
         )
     )
     np.add.at(given, (entry_district[keep], entry_kind[keep]), amount[keep])
@@ -372,53 +373,6 @@ def vaccinate(
     )
     follow_ups.end_day()
     return given
-
-
-def _place_at_sites(
-    cells: Cells, order: np.ndarray, cell_cap: np.ndarray, kinds: DoseKinds, sites: int, taken: list[Taken]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Next doses taken from sited cohorts into the cells of their site (in today's order),
-    kinds in fill order; returns ``(kind, position in today's order, persons)``. Every one
-    fits: a site's takes are limited by its room, the sum of its cells' capacity."""
-    site = np.concatenate([t.site[t.site >= 0] for t in taken] or [np.zeros(0, dtype=np.int64)])
-    kind = np.concatenate(
-        [np.full(int((t.site >= 0).sum()), t.kind) for t in taken] or [np.zeros(0, dtype=np.int64)]
-    )
-    persons = np.concatenate([t.persons[t.site >= 0] for t in taken] or [np.zeros(0, dtype=np.int64)])
-    if not len(persons):
-        return kind, kind.copy(), persons
-    rank = np.empty(kinds.size, dtype=np.int64)
-    rank[kinds.fill] = np.arange(kinds.size)
-    by_site = np.lexsort((rank[kind], site))
-    position_site = cells.site[order]
-    positions = np.argsort(position_site, kind="stable")
-    i, j, amount = pour(site[by_site], persons[by_site], position_site[positions], cell_cap[positions], sites)
-    return kind[by_site][i], positions[j], amount
-
-
-def _settle_follow_ups(
-    follow_ups: FollowUps,
-    taken: list[Taken],
-    placed: int,
-    site: np.ndarray,
-    kind: np.ndarray,
-    district: np.ndarray,
-    amount: np.ndarray,
-    districts: int,
-) -> None:
-    """Return to their queues the people taken for a next dose whose session was cut for want
-    of stock. The day's entries are the ``placed`` ones at their cohorts' sites first, then the
-    poured ones (next doses of unsited cohorts among them)."""
-    for t in taken:
-        at_site = kind[:placed] == t.kind
-        poured = np.flatnonzero(kind[placed:] == t.kind) + placed
-        follow_ups.give_back(
-            t,
-            np.bincount(
-                site[:placed][at_site], weights=amount[:placed][at_site], minlength=follow_ups.sites
-            ).astype(np.int64),
-            np.bincount(district[poured], weights=amount[poured], minlength=districts).astype(np.int64),
-        )
 
 
 def usable_stock(
@@ -492,3 +446,34 @@ def draw_lots(
     wasted = (b % 2) == 1
     ledger.sites.add("administered", site[a[~wasted]], when[a[~wasted]], lot[a[~wasted]], split[~wasted])
     ledger.sites.add("wasted", site[a[wasted]], when[a[wasted]], lot[a[wasted]], split[wasted])
+
+
+@dataclass(frozen=True)
+class _Cohorts:
+    """The day's :class:`~vaxsim.optimize.follow_ups.Taken` rows, all kinds in one table."""
+
+    kind: np.ndarray
+    site: np.ndarray
+    district: np.ndarray
+    day: np.ndarray
+    persons: np.ndarray
+
+    @classmethod
+    def of(cls, taken: list[Taken]) -> _Cohorts:
+        def column(name: str) -> np.ndarray:
+            parts = [np.full(len(t.persons), t.kind) if name == "kind" else getattr(t, name) for t in taken]
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+        return cls(*(column(name) for name in ("kind", "site", "district", "day", "persons")))
+
+    def give_back(
+        self, follow_ups: FollowUps, taken: list[Taken], source: np.ndarray, amount: np.ndarray
+    ) -> None:
+        """Return to their queues the people taken whose doses were not given (sessions cut
+        for want of stock): ``amount`` given per day's entry, ``source`` its cohort row."""
+        mine = source >= 0
+        given = np.bincount(source[mine], weights=amount[mine], minlength=len(self.persons)).astype(np.int64)
+        start = 0
+        for t in taken:
+            follow_ups.give_back(t, given[start : start + len(t.persons)])
+            start += len(t.persons)
