@@ -68,13 +68,14 @@ def test_a_site_without_room_leaves_its_people_waiting_and_returns_the_cut_ones(
     assert queues.queues[0].site.tolist() == [0, 1] and queues.queues[0].waiting.tolist() == [2, 4]
 
 
-def test_people_still_inside_their_window_come_before_those_already_past_it():
+def test_overdue_people_are_counted_from_the_queues():
     queues = FollowUps(_steps(min_days=21, max_days=28), sites=1)
-    _enter(queues, [0], [0], [0], [4])  # window days 21..28: past it on day 30
+    _enter(queues, [0], [0], [0], [4])  # window days 21..28
     _enter(queues, [0], [0], [5], [6])  # window days 26..33
     taken = queues.take(kind=0, step=0, today=np.array([30]), want=np.array([7]), room=np.array([100]))
-    assert taken.day.tolist() == [5, 0] and taken.persons.tolist() == [6, 1]
-    assert queues.past_window(np.array([30]), 1).tolist() == [[3]]
+    assert taken.day.tolist() == [0, 5] and taken.persons.tolist() == [4, 3]  # oldest first
+    assert queues.past_window(np.array([30]), 1).tolist() == [[0]]
+    assert queues.past_window(np.array([34]), 1).tolist() == [[3]]
     assert queues.past_window(np.array([33]), 1, ending_today=True).tolist() == [[3]]
 
 
@@ -83,7 +84,7 @@ def test_cohorts_of_unknown_site_are_served_first_when_older_and_take_no_site_ro
     queues.enter_history(np.array([0]), np.array([0]), np.array([-5]), np.array([3]))
     _enter(queues, [0], [1], [0], [5])
     room = np.array([0, 2])
-    taken = queues.take(kind=0, step=0, today=np.array([22]), want=np.array([10]), room=room)
+    taken = queues.take(kind=0, step=0, today=np.array([25]), want=np.array([10]), room=room)
     assert taken.site.tolist() == [UNSITED, 1] and taken.persons.tolist() == [3, 2]
 
 
@@ -105,12 +106,15 @@ def test_every_next_dose_is_at_the_site_of_the_dose_before(demo_plan):
 
 
 def _first_doses_too_late(plan, model) -> int:
-    """First doses the plan gives on days from which dose 2 is due after the campaign's end."""
+    """First doses the plan gives on days from which the series' later doses (the sum of its
+    minimum intervals) are due after the campaign's end."""
     last = pd.Timestamp(model.dates[-1])
-    minimum = dict(zip(model.products.id[model.intervals["product"]], model.intervals.min_days, strict=True))
+    intervals = model.intervals.assign(product_id=model.products.id.to_numpy()[model.intervals["product"]])
+    minimum = intervals.groupby("product_id").min_days.sum()
     first = plan.capacity[plan.capacity.dose_number == 1]
     days_left = (last - pd.to_datetime(first.service_date.astype(str))).dt.days
-    return int(first.capacity[days_left.to_numpy() < first.product_id.map(minimum).to_numpy()].sum())
+    needed = first.product_id.map(minimum).fillna(0).to_numpy()
+    return int(first.capacity[days_left.to_numpy() < needed].sum())
 
 
 def test_first_doses_stop_when_their_follow_up_would_fall_after_the_plan(demo_plan):

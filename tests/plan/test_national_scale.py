@@ -22,11 +22,11 @@ SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "vietnam-2021.yam
 @pytest.mark.xfail(
     strict=True,
     reason="known defect at national scale (2026-11-28, after next doses moved to the site of the "
-    "dose before and first doses stopped where dose 2 would fall after the campaign): invariant 8, "
-    "about 23,600 capacity rows (3.2 M of 71.3 M first-dose slots) whose people miss their dose-2 "
-    "window because their district has no stock of the product then (the plan gives first doses "
-    "that later supply does not cover in time); and invariant 6 on one store-day (1000.015 L of "
-    "frozen stock in 1000 L, doses not given as planned). Remove this mark when the plan passes.",
+    "dose before and first doses stopped where the series would end after the campaign): invariant "
+    "8, about 23,800 capacity rows (3.25 M of 71.2 M first-dose slots) whose people miss their "
+    "next dose's window because their district has no stock of the product then (the plan starts "
+    "series that later supply does not finish in time; FORMULATION.md section 7). Remove this mark "
+    "when the plan passes.",
 )
 def test_vietnam_plan_writes_reads_and_checks(tmp_path: Path) -> None:
     plan = vaxsim.optimize(vaxsim.load(SCENARIO), solver="highs", threads=2)

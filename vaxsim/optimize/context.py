@@ -212,10 +212,10 @@ def make_context(model: Model, options: Options, demand: Demand) -> Context:
 
 def first_dose_until(steps: Steps, products: int, days: int, options: Options) -> np.ndarray:
     """Last campaign day on which a first dose of each product may be given: with
-    ``follow_up_in_plan``, the last day from which its dose 2 is due inside the campaign
-    (``days − 1 − max(min interval, 1)``); otherwise the last day."""
+    ``follow_up_in_plan``, the last day from which every later dose of its series is due inside
+    the campaign (``days − 1 − Σ max(min interval, 1)``); otherwise the last day."""
     until = np.full(products, days - 1, dtype=np.int64)
     if options.planning.follow_up_in_plan:
-        for s in np.flatnonzero(steps.prev < 0):
-            until[steps.product[s]] = days - 1 - max(int(steps.min_days[s]), 1)
+        for s in range(steps.size):
+            until[steps.product[s]] -= max(int(steps.min_days[s]), 1)
     return until

@@ -147,10 +147,10 @@ class PlanningOptions:
     - ``class_window_days``: lots of one product whose expiry dates fall in the same window of
       this many days form one lot class (1 = same expiry date; lossless).
     - ``follow_up_in_plan``: a first dose of a series is planned only on days from which its
-      next dose can be reserved inside the campaign (the next dose's minimum interval ends by
-      the last day), so every first-dose slot the plan publishes has its follow-up capacity in
-      the plan (invariant 8 of PLAN_FORMAT.md). ``False`` plans first doses to the last day;
-      their follow-ups are then left to the next plan.
+      later doses can be reserved inside the campaign (their minimum intervals end by the last
+      day), so every first-dose slot the plan publishes has its follow-up capacity in the plan
+      (invariant 8 of PLAN_FORMAT.md). ``False`` plans first doses to the last day; their
+      follow-ups are then left to the next plan.
     """
 
     period_days: int | None = None

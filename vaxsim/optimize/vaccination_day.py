@@ -9,8 +9,8 @@ For each district, on its campaign day (its frame day, see :mod:`vaxsim.optimize
    × next-dose step); whole doses are what the running target has reached and not yet given.
 3. Doses are granted in service order (next doses first, then first doses by priority) within
    the people waiting, the usable stock of each product (lots not past expiry) and the day's
-   capacity. With ``follow_up_in_plan``, first doses only on days from which their dose 2 is
-   due inside the campaign.
+   capacity. With ``follow_up_in_plan``, first doses only on days from which their later
+   doses are due inside the campaign.
 4. Next doses go to the site of the previous dose (:mod:`vaxsim.optimize.follow_ups`) and
    fill its sessions first. The other granted doses fill the district's session cells (site
    × session) in order, largest sites first and the others taking turns by day, product
@@ -225,7 +225,7 @@ def vaccinate(
     given = np.zeros((D, K), dtype=np.int64)
     if not active.any() or K == 0:
         return given
-    # First doses only on days from which the next dose is due inside the campaign.
+    # First doses only on days from which the later doses are due inside the campaign.
     too_late = (kinds.group >= 0)[None, :] & (day[:, None] > ctx.first_dose_until[kinds.product][None, :])
     want = np.where(active[:, None] & ~too_late, wanted, 0)
 
