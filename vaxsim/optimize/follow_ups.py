@@ -91,6 +91,27 @@ class Taken:
     day: np.ndarray
 
 
+@dataclass(frozen=True)
+class DayTakes:
+    """One day's :class:`Taken` rows of every next-dose kind in one table: ``kind``, ``site``,
+    ``district``, ``day`` (of the cohort) and ``persons`` per row."""
+
+    taken: list[Taken]
+    kind: np.ndarray
+    site: np.ndarray
+    district: np.ndarray
+    day: np.ndarray
+    persons: np.ndarray
+
+    @classmethod
+    def of(cls, taken: list[Taken]) -> DayTakes:
+        def column(name: str) -> np.ndarray:
+            parts = [np.full(len(t.persons), t.kind) if name == "kind" else getattr(t, name) for t in taken]
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+        return cls(taken, *(column(name) for name in ("kind", "site", "district", "day", "persons")))
+
+
 class FollowUps:
     """The cohort queues of every next-dose step of a run (module docstring)."""
 
@@ -158,6 +179,24 @@ class FollowUps:
         cohort = ready[keep]
         queue.waiting[cohort] -= persons[keep]
         return Taken(kind, step, cohort, persons[keep], site[keep], district[keep], queue.day[cohort])
+
+    def take_day(
+        self, kinds: np.ndarray, step_of: np.ndarray, today: np.ndarray, granted: np.ndarray, room: np.ndarray
+    ) -> DayTakes:
+        """:meth:`take` for each next-dose kind in ``kinds`` (service order; ``step_of[kind]``
+        its step), ``granted[d, kind]`` people per district, one site ``room`` for all."""
+        return DayTakes.of([self.take(int(k), int(step_of[k]), today, granted[:, k], room) for k in kinds])
+
+    def give_back_day(self, takes: DayTakes, source: np.ndarray, amount: np.ndarray) -> None:
+        """Return to their queues the people taken whose doses were not given (sessions cut for
+        want of stock): ``amount`` given per entry of the day, ``source`` its row in ``takes``
+        (-1: not a next dose)."""
+        mine = source >= 0
+        given = np.bincount(source[mine], weights=amount[mine], minlength=len(takes.persons)).astype(np.int64)
+        start = 0
+        for t in takes.taken:
+            self.give_back(t, given[start : start + len(t.persons)])
+            start += len(t.persons)
 
     def give_back(self, taken: Taken, given: np.ndarray) -> None:
         """Return to the queue the people of ``taken`` not given the dose (``given`` per row)."""

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vaxsim.optimize.context import Context
-from vaxsim.optimize.follow_ups import FollowUps, Taken
+from vaxsim.optimize.follow_ups import FollowUps
 from vaxsim.optimize.ledger import Ledger
 from vaxsim.optimize.ordered import clip_in_order, pour
 
@@ -254,12 +254,9 @@ def vaccinate(
     )
     follow_ups = people.follow_ups
     room = np.bincount(cells.site[order], weights=cell_cap, minlength=follow_ups.sites).astype(np.int64)
-    taken = [
-        follow_ups.take(int(k), int(kinds.step[k]), day, granted[:, k], room)
-        for k in kinds.service
-        if kinds.step[k] >= 0
-    ]
-    cohorts = _Cohorts.of(taken)
+    cohorts = follow_ups.take_day(
+        kinds.service[kinds.step[kinds.service] >= 0], kinds.step, day, granted, room
+    )
     fill_rank = np.empty(K, dtype=np.int64)
     fill_rank[kinds.fill] = np.arange(K)
     at_site = np.flatnonzero(cohorts.site >= 0)
@@ -291,7 +288,7 @@ def vaccinate(
     entry_source = np.concatenate([placed_source, rest_source[rest][i]])  # cohort row, -1: first dose
     amount = np.concatenate([placed, poured])
     if not len(amount):
-        cohorts.give_back(follow_ups, taken, entry_source, amount)
+        follow_ups.give_back_day(cohorts, entry_source, amount)
         return given
     entry_cell = order[entry_position]
     entry_product = kinds.product[entry_kind]
@@ -314,7 +311,7 @@ def vaccinate(
     )
     pair_given = np.minimum(pair_doses, opened)
     amount = clip_in_order(amount, pair_of, pair_given)
-    cohorts.give_back(follow_ups, taken, entry_source, amount)  # people of cut sessions wait on
+    follow_ups.give_back_day(cohorts, entry_source, amount)  # people of cut sessions wait on
 
     # 5. Draw lots first-expiry-first-out for each district and product, cells in order.
     draw_lots(
@@ -446,34 +443,3 @@ def draw_lots(
     wasted = (b % 2) == 1
     ledger.sites.add("administered", site[a[~wasted]], when[a[~wasted]], lot[a[~wasted]], split[~wasted])
     ledger.sites.add("wasted", site[a[wasted]], when[a[wasted]], lot[a[wasted]], split[wasted])
-
-
-@dataclass(frozen=True)
-class _Cohorts:
-    """The day's :class:`~vaxsim.optimize.follow_ups.Taken` rows, all kinds in one table."""
-
-    kind: np.ndarray
-    site: np.ndarray
-    district: np.ndarray
-    day: np.ndarray
-    persons: np.ndarray
-
-    @classmethod
-    def of(cls, taken: list[Taken]) -> _Cohorts:
-        def column(name: str) -> np.ndarray:
-            parts = [np.full(len(t.persons), t.kind) if name == "kind" else getattr(t, name) for t in taken]
-            return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-
-        return cls(*(column(name) for name in ("kind", "site", "district", "day", "persons")))
-
-    def give_back(
-        self, follow_ups: FollowUps, taken: list[Taken], source: np.ndarray, amount: np.ndarray
-    ) -> None:
-        """Return to their queues the people taken whose doses were not given (sessions cut
-        for want of stock): ``amount`` given per day's entry, ``source`` its cohort row."""
-        mine = source >= 0
-        given = np.bincount(source[mine], weights=amount[mine], minlength=len(self.persons)).astype(np.int64)
-        start = 0
-        for t in taken:
-            follow_ups.give_back(t, given[start : start + len(t.persons)])
-            start += len(t.persons)
