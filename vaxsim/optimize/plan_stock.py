@@ -14,6 +14,8 @@ has passed, so the tables agree with each other by construction:
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import numpy as np
 import pandas as pd
 
@@ -36,73 +38,116 @@ def _dates(start: pd.Timestamp, days: np.ndarray) -> np.ndarray:
     return text[inverse]
 
 
-def _moves(ledger: Ledger, records: Records, ids: SiteIds) -> pd.DataFrame:
-    """Every transfer as (origin, destination, ship day, arrival day, lot, doses, reason), with
-    origins and destinations as rows of the plan's sites table (stores first, then sites)."""
+#: Why stock moves, as codes in the order of the strings (so a sort by code is a sort by name).
+REASONS = ("allocation", "session supply")
+
+
+@dataclass(frozen=True)
+class Moves:
+    """Every transfer as int64 columns: ``origin`` and ``destination`` (rows of the plan's sites
+    table, stores first, then sites), ``ship_day`` and ``arrive_day`` (campaign days), ``lot``,
+    ``doses`` and ``reason`` (index in :data:`REASONS`)."""
+
+    origin: np.ndarray
+    destination: np.ndarray
+    ship_day: np.ndarray
+    arrive_day: np.ndarray
+    lot: np.ndarray
+    doses: np.ndarray
+    reason: np.ndarray
+
+    def where(self, mask: np.ndarray) -> Moves:
+        """The moves where ``mask`` is true."""
+        return Moves(*(getattr(self, f.name)[mask] for f in fields(self)))
+
+
+def _moves(ledger: Ledger, records: Records, ids: SiteIds) -> Moves:
+    """Store-to-store allocations (the ledger's shipments), then the daily session supply from a
+    district's store to each of its sites (same-day delivery). Plain arrays, no frame: both
+    tables of this module read them."""
     parts = []
     stores = len(ids.store)
     if ledger.shipments:
-        cols = [np.concatenate([s[k] for s in ledger.shipments]) for k in range(6)]
+        cols = [np.concatenate([s[k] for s in ledger.shipments]).astype(np.int64) for k in range(6)]
+        origin, destination, ship_day, arrive_day, lot, doses = cols
         parts.append(
-            pd.DataFrame(
-                {
-                    "origin": ids.node_store[cols[0]],
-                    "destination": ids.node_store[cols[1]],
-                    "ship_day": cols[2],
-                    "arrive_day": cols[3],
-                    "lot": cols[4],
-                    "doses": cols[5],
-                    "reason": "allocation",
-                }
-            )
+            (ids.node_store[origin], ids.node_store[destination], ship_day, arrive_day, lot, doses, 0)
         )
     if records.site_supply:
-        cols = [np.concatenate([s[k] for s in records.site_supply]) for k in range(5)]
-        parts.append(
-            pd.DataFrame(
-                {
-                    "origin": ids.node_store[cols[0]],
-                    "destination": stores + cols[1],
-                    "ship_day": cols[2],
-                    "arrive_day": cols[2],
-                    "lot": cols[3],
-                    "doses": cols[4],
-                    "reason": "session supply",
-                }
-            )
-        )
+        cols = [np.concatenate([s[k] for s in records.site_supply]).astype(np.int64) for k in range(5)]
+        node, site, day, lot, doses = cols
+        parts.append((ids.node_store[node], stores + site, day, day, lot, doses, 1))
     if not parts:
-        return pd.DataFrame(
-            columns=["origin", "destination", "ship_day", "arrive_day", "lot", "doses", "reason"]
-        )
-    return pd.concat(parts, ignore_index=True)
+        return Moves(*(np.zeros(0, dtype=np.int64) for _ in range(7)))
+    columns = [np.concatenate([np.asarray(part[k], dtype=np.int64) for part in parts]) for k in range(6)]
+    reason = np.concatenate([np.full(len(part[0]), part[6], dtype=np.int64) for part in parts])
+    return Moves(*columns, reason)
+
+
+def _sorted_sums(keys: list[np.ndarray], values: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """``values`` summed per distinct row of the int64 ``keys`` columns, rows sorted by the keys
+    (the rows and order of a sorted pandas groupby). One stable sort of a single int64 key when
+    the key columns' ranges fit in one (pandas' multi-key groupby took 2-3x as long), else a
+    lexicographic sort of the columns."""
+    values = np.asarray(values, dtype=np.int64)
+    if not len(values):
+        return [np.asarray(k, dtype=np.int64) for k in keys], values
+    low = [int(k.min()) for k in keys]
+    spans = [int(k.max()) - lo + 1 for k, lo in zip(keys, low, strict=True)]
+    if np.prod([float(x) for x in spans]) < 2.0**62:
+        key = np.zeros(len(values), dtype=np.int64)
+        for k, lo, span in zip(keys, low, spans, strict=True):
+            key = key * span + (k - lo)
+        order = np.argsort(key, kind="stable")
+        starts = _run_starts([key[order]])
+    else:
+        order = np.lexsort(keys[::-1])
+        starts = _run_starts([k[order] for k in keys])
+    first = np.flatnonzero(starts)
+    sums = np.add.reduceat(values[order], first)
+    at = order[first]
+    return [k[at] for k in keys], sums
+
+
+def _run_starts(columns: list[np.ndarray]) -> np.ndarray:
+    """True where the row of ``columns`` (sorted, same non-zero length) differs from the one
+    before it."""
+    starts = np.zeros(len(columns[0]), dtype=bool)
+    starts[0] = True
+    for column in columns:
+        starts[1:] |= column[1:] != column[:-1]
+    return starts
 
 
 def shipment_tables(
     ledger: Ledger, records: Records, ids: SiteIds, lot_id: np.ndarray, start: pd.Timestamp
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``shipments`` and ``shipment_lines`` (one line per lot, in first-expiry order of lot index)."""
+    empty = (
+        pd.DataFrame(columns=TABLES["shipments"].column_names),
+        pd.DataFrame(columns=TABLES["shipment_lines"].column_names),
+    )
     moves = _moves(ledger, records, ids)
-    moves = moves[moves.origin != moves.destination]
-    site_id = np.concatenate([ids.store, ids.site])
-    if moves.empty:
-        return (
-            pd.DataFrame(columns=TABLES["shipments"].column_names),
-            pd.DataFrame(columns=TABLES["shipment_lines"].column_names),
-        )
-    keys = ["origin", "destination", "ship_day", "arrive_day", "reason"]
-    lines = moves.groupby([*keys, "lot"], sort=True, as_index=False)["doses"].sum()
+    moves = moves.where(moves.origin != moves.destination)
+    if not len(moves.doses):
+        return empty
+    # One line per shipment (origin, destination, ship day, arrival day, reason) and lot.
+    keys, doses = _sorted_sums(
+        [moves.origin, moves.destination, moves.ship_day, moves.arrive_day, moves.reason, moves.lot],
+        moves.doses,
+    )
     # A line given back in full (Ledger.take_back) nets to nothing: no line, no shipment.
-    lines = lines[lines.doses != 0].reset_index(drop=True)
-    if lines.empty:
-        return (
-            pd.DataFrame(columns=TABLES["shipments"].column_names),
-            pd.DataFrame(columns=TABLES["shipment_lines"].column_names),
-        )
-    heads = lines.drop_duplicates(keys)[keys].reset_index(drop=True)
-    origin = site_id[heads.origin.to_numpy(dtype=np.int64)]
-    destination = site_id[heads.destination.to_numpy(dtype=np.int64)]
-    ship_date = _dates(start, heads.ship_day.to_numpy())
+    keep = doses != 0
+    if not keep.any():
+        return empty
+    origin_row, destination_row, ship_day, arrive_day, reason, lot = (k[keep] for k in keys)
+    doses = doses[keep]
+    head = _run_starts([origin_row, destination_row, ship_day, arrive_day, reason])
+    heads = np.flatnonzero(head)
+    site_id = np.concatenate([ids.store, ids.site])
+    origin = site_id[origin_row[heads]]
+    destination = site_id[destination_row[heads]]
+    ship_date = _dates(start, ship_day[heads])
     shipment_id = keyed_ids("shp", origin, destination, ship_date)
     shipments = pd.DataFrame(
         {
@@ -110,20 +155,20 @@ def shipment_tables(
             "from_site_id": origin,
             "to_site_id": destination,
             "ship_date": ship_date,
-            "arrival_date": _dates(start, heads.arrive_day.to_numpy()),
+            "arrival_date": _dates(start, arrive_day[heads]),
             "status": "planned",
-            "reason": heads.reason.to_numpy(),
+            "reason": np.array(REASONS, dtype=object)[reason[heads]],
         },
         columns=TABLES["shipments"].column_names,
     )
-    which = lines.groupby(keys, sort=True).ngroup().to_numpy()
-    line_no = lines.groupby(keys, sort=True).cumcount().to_numpy() + 1
+    which = np.cumsum(head) - 1  # the shipment of each line
+    line_no = np.arange(len(doses), dtype=np.int64) - heads[which] + 1
     shipment_lines = pd.DataFrame(
         {
             "shipment_id": shipment_id[which],
-            "line_no": line_no.astype(np.int64),
-            "lot_id": lot_id[lines.lot.to_numpy(dtype=np.int64)],
-            "doses": lines.doses.to_numpy(dtype=np.int64),
+            "line_no": line_no,
+            "lot_id": lot_id[lot],
+            "doses": doses,
         },
         columns=TABLES["shipment_lines"].column_names,
     )
@@ -145,10 +190,11 @@ def stock_projection(
     already booked leave as ``issued`` that day."""
     stores = len(ids.store)
     parts = []
-    initial = None
     if restart is not None:
         node, lot = np.nonzero(restart.on_hand)
-        initial = (ids.node_store[node], lot, np.full(len(lot), restart.day), restart.on_hand[node, lot])
+        parts.append(
+            ("initial", ids.node_store[node], np.full(len(lot), restart.day), lot, restart.on_hand[node, lot])
+        )
         node, lot = np.nonzero(restart.reserved)
         parts.append(
             ("issued", ids.node_store[node], np.full(len(lot), restart.day), lot, restart.reserved[node, lot])
@@ -161,49 +207,30 @@ def stock_projection(
         parts.append((kind, stores + table["where"].to_numpy(), table.day, table.lot, table.doses))
     # Moves inside one physical store are not stock movements of that store.
     moves = _moves(ledger, records, ids)
-    inside = moves[moves.origin == moves.destination]
-    if len(inside):
-        parts.append(("issued", inside.origin.to_numpy(), inside.ship_day, inside.lot, -inside.doses))
-        parts.append(
-            ("received", inside.destination.to_numpy(), inside.arrive_day, inside.lot, -inside.doses)
-        )
-    # Summed per (where, lot, day) with one sort of an integer key (a pandas groupby of the
-    # concatenated frames took 2-3x as long); columns: the events, then the opening stock.
-    columns = [*EVENTS, "initial"]
-    wheres, lots, days, values = [], [], [], []
-    for kind, where, day, lot, doses in parts:
-        wheres.append(np.asarray(where, dtype=np.int64))
-        lots.append(np.asarray(lot, dtype=np.int64))
-        days.append(np.asarray(day, dtype=np.int64))
-        block = np.zeros((len(wheres[-1]), len(columns)), dtype=np.int64)
-        block[:, columns.index(kind)] = np.asarray(doses, dtype=np.int64)
-        values.append(block)
-    if initial is not None:
-        where, lot, day, doses = initial
-        wheres.append(np.asarray(where, dtype=np.int64))
-        lots.append(np.asarray(lot, dtype=np.int64))
-        days.append(np.asarray(day, dtype=np.int64))
-        block = np.zeros((len(wheres[-1]), len(columns)), dtype=np.int64)
-        block[:, -1] = np.asarray(doses, dtype=np.int64)
-        values.append(block)
-    if not wheres or sum(len(w) for w in wheres) == 0:
+    inside = moves.where(moves.origin == moves.destination)
+    if len(inside.doses):
+        parts.append(("issued", inside.origin, inside.ship_day, inside.lot, -inside.doses))
+        parts.append(("received", inside.destination, inside.arrive_day, inside.lot, -inside.doses))
+    if sum(len(part[1]) for part in parts) == 0:
         return pd.DataFrame(columns=TABLES["stock_projection"].column_names)
-    where, lot, day = np.concatenate(wheres), np.concatenate(lots), np.concatenate(days)
-    value = np.concatenate(values)
-    day0 = int(day.min())
-    span_day, span_lot = int(day.max()) - day0 + 1, int(lot.max()) + 1
-    key = (where * span_lot + lot) * span_day + (day - day0)
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    sums = np.add.reduceat(value[order], first, axis=0)
-    where, lot, day = where[order][first], lot[order][first], day[order][first]
+    # Summed per (where, lot, day, column) with one sort of an integer key, then spread into one
+    # row per (where, lot, day); columns: the events, then the opening stock ("initial"). Each
+    # movement is one entry, not a row of six (a dense block per movement took twice as long).
+    columns = [*EVENTS, "initial"]
+    where, lot, day, column, doses = _stacked(parts, columns)
+    keys, doses = _sorted_sums([where, lot, day, column], doses)
+    where, lot, day, column = keys
+    row = np.cumsum(_run_starts([where, lot, day])) - 1
+    sums = np.zeros((int(row[-1]) + 1, len(columns)), dtype=np.int64)
+    sums[row, column] = doses
+    first = np.flatnonzero(np.diff(row, prepend=-1))
+    where, lot, day = where[first], lot[first], day[first]
     keep = (sums != 0).any(axis=1)
     where, lot, day, sums = where[keep], lot[keep], day[keep], sums[keep]
     event = {name: sums[:, k] for k, name in enumerate(EVENTS)}
     change = event["received"] - event["issued"] - event["administered"] - event["wasted"] - event["expired"]
     step = change + sums[:, -1]
-    pair = where * span_lot + lot
+    pair = where * (int(lot.max()) + 1 if len(lot) else 1) + lot
     closing = cumsum_within(step, pair)
     site_id = np.concatenate([ids.store, ids.site])
     table = pd.DataFrame(
@@ -217,3 +244,14 @@ def stock_projection(
         }
     )
     return table[TABLES["stock_projection"].column_names]
+
+
+def _stacked(parts: list[tuple], columns: list[str]) -> tuple[np.ndarray, ...]:
+    """``parts`` (column name, where, day, lot, doses) as five int64 columns: where, lot, day,
+    column (index in ``columns``) and doses."""
+    where = np.concatenate([np.asarray(part[1], dtype=np.int64) for part in parts])
+    day = np.concatenate([np.asarray(part[2], dtype=np.int64) for part in parts])
+    lot = np.concatenate([np.asarray(part[3], dtype=np.int64) for part in parts])
+    doses = np.concatenate([np.asarray(part[4], dtype=np.int64) for part in parts])
+    column = np.concatenate([np.full(len(part[1]), columns.index(part[0]), dtype=np.int64) for part in parts])
+    return where, lot, day, column, doses
