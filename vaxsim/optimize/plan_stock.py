@@ -31,6 +31,7 @@ from vaxsim.optimize.movement_sums import (
 from vaxsim.optimize.ordered import cumsum_within
 from vaxsim.optimize.plan_reference import SiteIds
 from vaxsim.optimize.restart import Restart
+from vaxsim.optimize.text_columns import text_take
 from vaxsim.optimize.vaccination_day import Records
 from vaxsim.plan.tables import TABLES
 
@@ -41,6 +42,12 @@ def _dates(start: pd.Timestamp, days: np.ndarray) -> np.ndarray:
     unique, inverse = np.unique(days, return_inverse=True)
     text = (start + pd.to_timedelta(unique, unit="D")).strftime("%Y-%m-%d").to_numpy(dtype=object)
     return text[inverse]
+
+
+def _date_column(start: pd.Timestamp, days: np.ndarray):
+    """:func:`_dates` as a table's text column (:mod:`~vaxsim.optimize.text_columns`)."""
+    unique, inverse = np.unique(np.asarray(days, dtype=np.int64), return_inverse=True)
+    return text_take(_dates(start, unique), inverse)
 
 
 def shipment_tables(
@@ -72,19 +79,18 @@ def shipment_tables(
     head = run_starts([origin_row, destination_row, ship_day, arrive_day, reason])
     heads = np.flatnonzero(head)
     site_id = np.concatenate([ids.store, ids.site])
-    origin = site_id[origin_row[heads]]
-    destination = site_id[destination_row[heads]]
-    ship_date = _dates(start, ship_day[heads])
-    shipment_id = keyed_ids("shp", origin, destination, ship_date)
+    origin, destination = origin_row[heads], destination_row[heads]
+    shipment_id = keyed_ids("shp", site_id[origin], site_id[destination], _dates(start, ship_day[heads]))
+    # Text columns taken in Arrow from their distinct values (text_columns: the same columns).
     shipments = pd.DataFrame(
         {
             "shipment_id": shipment_id,
-            "from_site_id": origin,
-            "to_site_id": destination,
-            "ship_date": ship_date,
-            "arrival_date": _dates(start, arrive_day[heads]),
-            "status": "planned",
-            "reason": np.array(REASONS, dtype=object)[reason[heads]],
+            "from_site_id": text_take(site_id, origin),
+            "to_site_id": text_take(site_id, destination),
+            "ship_date": _date_column(start, ship_day[heads]),
+            "arrival_date": _date_column(start, arrive_day[heads]),
+            "status": text_take(np.array(["planned"], dtype=object), np.zeros(len(heads), dtype=np.int64)),
+            "reason": text_take(np.array(REASONS, dtype=object), reason[heads]),
         },
         columns=TABLES["shipments"].column_names,
     )
@@ -94,7 +100,7 @@ def shipment_tables(
         {
             "shipment_id": shipment_id[which],
             "line_no": line_no,
-            "lot_id": lot_id[lot],
+            "lot_id": text_take(lot_id, lot),
             "doses": doses,
         },
         columns=TABLES["shipment_lines"].column_names,
@@ -149,9 +155,9 @@ def stock_projection(
     site_id = np.concatenate([ids.store, ids.site])
     table = pd.DataFrame(
         {
-            "site_id": site_id[where],
-            "date": _dates(start, day),
-            "lot_id": lot_id[lot],
+            "site_id": text_take(site_id, where),
+            "date": _date_column(start, day),
+            "lot_id": text_take(lot_id, lot),
             "opening": closing - change,
             **{name: np.ascontiguousarray(event[name]) for name in EVENTS},
             "closing": closing,
