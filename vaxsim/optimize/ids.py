@@ -9,11 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vaxsim.optimize.text_columns import hex_ids
 from vaxsim.plan.ids import ID_RULE, digest, plan_id, unique_ids  # noqa: F401  (the shared id rule)
 
 
-def keyed_ids(prefix: str, *columns: np.ndarray) -> np.ndarray:
-    """Ids ``<prefix>-<16 hex digits>`` of distinct rows of ``columns`` (natural key parts).
+def keyed_ids(prefix: str, *columns: np.ndarray):
+    """Ids ``<prefix>-<16 hex digits>`` of distinct rows of ``columns`` (natural key parts), as
+    a text column (:func:`~vaxsim.optimize.text_columns.hex_ids`: Arrow strings with pandas 3).
 
     The digits combine pandas' 64-bit SipHash (fixed key, vectorised in C) of each part, so a
     million rows take about a second where SHA-256 per row in Python took several. Two rows
@@ -30,7 +32,6 @@ def keyed_ids(prefix: str, *columns: np.ndarray) -> np.ndarray:
     ordered = np.sort(hashes)
     if np.any(ordered[1:] == ordered[:-1]):
         raise ValueError(f"{prefix}: two rows have the same key or the same hash")
-    # One f-string per row: half the time of assembling hex digits with numpy's char routines.
-    ids = np.empty(len(hashes), dtype=object)
-    ids[:] = [f"{prefix}-{value:016x}" for value in hashes.tolist()]
-    return ids
+    # Written as Arrow text from the hashes' bytes: a fifth of the time of an f-string per row
+    # and its conversion to Arrow in the table (text_columns).
+    return hex_ids(prefix, hashes)
