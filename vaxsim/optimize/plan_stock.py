@@ -14,26 +14,21 @@ has passed, so the tables agree with each other by construction:
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
 import numpy as np
 import pandas as pd
 
 from vaxsim.optimize.ids import keyed_ids
 from vaxsim.optimize.ledger import Ledger
-from vaxsim.optimize.movement_sums import (
-    COLUMNS,
-    EVENTS,
-    REASONS,
-    MovementSums,
-    run_starts,
-    sorted_sums,
-    stacked,
-)
 from vaxsim.optimize.ordered import cumsum_within
 from vaxsim.optimize.plan_reference import SiteIds
 from vaxsim.optimize.restart import Restart
 from vaxsim.optimize.text_columns import text_take
 from vaxsim.optimize.vaccination_day import Records
 from vaxsim.plan.tables import TABLES
+
+EVENTS = ("received", "issued", "administered", "wasted", "expired")
 
 
 def _dates(start: pd.Timestamp, days: np.ndarray) -> np.ndarray:
@@ -50,33 +45,111 @@ def _date_column(start: pd.Timestamp, days: np.ndarray):
     return text_take(_dates(start, unique), inverse)
 
 
-def shipment_tables(
-    ledger: Ledger,
-    records: Records,
-    ids: SiteIds,
-    lot_id: np.ndarray,
-    start: pd.Timestamp,
-    sums: MovementSums | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``shipments`` and ``shipment_lines`` (one line per lot, in first-expiry order of lot index).
+#: Why stock moves, as codes in the order of the strings (so a sort by code is a sort by name).
+REASONS = ("allocation", "session supply")
 
-    ``sums``: the movements summed so far (:mod:`~vaxsim.optimize.movement_sums`), if any."""
+
+@dataclass(frozen=True)
+class Moves:
+    """Every transfer as int64 columns: ``origin`` and ``destination`` (rows of the plan's sites
+    table, stores first, then sites), ``ship_day`` and ``arrive_day`` (campaign days), ``lot``,
+    ``doses`` and ``reason`` (index in :data:`REASONS`)."""
+
+    origin: np.ndarray
+    destination: np.ndarray
+    ship_day: np.ndarray
+    arrive_day: np.ndarray
+    lot: np.ndarray
+    doses: np.ndarray
+    reason: np.ndarray
+
+    def where(self, mask: np.ndarray) -> Moves:
+        """The moves where ``mask`` is true."""
+        return Moves(*(getattr(self, f.name)[mask] for f in fields(self)))
+
+
+def _moves(ledger: Ledger, records: Records, ids: SiteIds) -> Moves:
+    """Store-to-store allocations (the ledger's shipments), then the daily session supply from a
+    district's store to each of its sites (same-day delivery). Plain arrays, no frame: both
+    tables of this module read them."""
+    parts = []
+    stores = len(ids.store)
+    if ledger.shipments:
+        cols = [np.concatenate([s[k] for s in ledger.shipments]).astype(np.int64) for k in range(6)]
+        origin, destination, ship_day, arrive_day, lot, doses = cols
+        parts.append(
+            (ids.node_store[origin], ids.node_store[destination], ship_day, arrive_day, lot, doses, 0)
+        )
+    if records.site_supply:
+        cols = [np.concatenate([s[k] for s in records.site_supply]).astype(np.int64) for k in range(5)]
+        node, site, day, lot, doses = cols
+        parts.append((ids.node_store[node], stores + site, day, day, lot, doses, 1))
+    if not parts:
+        return Moves(*(np.zeros(0, dtype=np.int64) for _ in range(7)))
+    columns = [np.concatenate([np.asarray(part[k], dtype=np.int64) for part in parts]) for k in range(6)]
+    reason = np.concatenate([np.full(len(part[0]), part[6], dtype=np.int64) for part in parts])
+    return Moves(*columns, reason)
+
+
+def _sorted_sums(keys: list[np.ndarray], values: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """``values`` summed per distinct row of the int64 ``keys`` columns, rows sorted by the keys
+    (the rows and order of a sorted pandas groupby). One stable sort of a single int64 key when
+    the key columns' ranges fit in one (pandas' multi-key groupby took 2-3x as long), else a
+    lexicographic sort of the columns."""
+    values = np.asarray(values, dtype=np.int64)
+    if not len(values):
+        return [np.asarray(k, dtype=np.int64) for k in keys], values
+    low = [int(k.min()) for k in keys]
+    spans = [int(k.max()) - lo + 1 for k, lo in zip(keys, low, strict=True)]
+    if np.prod([float(x) for x in spans]) < 2.0**62:
+        key = np.zeros(len(values), dtype=np.int64)
+        for k, lo, span in zip(keys, low, spans, strict=True):
+            key = key * span + (k - lo)
+        order = np.argsort(key, kind="stable")
+        starts = _run_starts([key[order]])
+    else:
+        order = np.lexsort(keys[::-1])
+        starts = _run_starts([k[order] for k in keys])
+    first = np.flatnonzero(starts)
+    sums = np.add.reduceat(values[order], first)
+    at = order[first]
+    return [k[at] for k in keys], sums
+
+
+def _run_starts(columns: list[np.ndarray]) -> np.ndarray:
+    """True where the row of ``columns`` (sorted, same non-zero length) differs from the one
+    before it."""
+    starts = np.zeros(len(columns[0]), dtype=bool)
+    starts[0] = True
+    for column in columns:
+        starts[1:] |= column[1:] != column[:-1]
+    return starts
+
+
+def shipment_tables(
+    ledger: Ledger, records: Records, ids: SiteIds, lot_id: np.ndarray, start: pd.Timestamp
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``shipments`` and ``shipment_lines`` (one line per lot, in first-expiry order of lot index)."""
     empty = (
         pd.DataFrame(columns=TABLES["shipments"].column_names),
         pd.DataFrame(columns=TABLES["shipment_lines"].column_names),
     )
-    *keys, doses = (sums if sums is not None else MovementSums(ids)).lines(ledger, records)
-    if not len(doses):
+    moves = _moves(ledger, records, ids)
+    moves = moves.where(moves.origin != moves.destination)
+    if not len(moves.doses):
         return empty
     # One line per shipment (origin, destination, ship day, arrival day, reason) and lot.
-    keys, doses = sorted_sums(keys, doses)
+    keys, doses = _sorted_sums(
+        [moves.origin, moves.destination, moves.ship_day, moves.arrive_day, moves.reason, moves.lot],
+        moves.doses,
+    )
     # A line given back in full (Ledger.take_back) nets to nothing: no line, no shipment.
     keep = doses != 0
     if not keep.any():
         return empty
     origin_row, destination_row, ship_day, arrive_day, reason, lot = (k[keep] for k in keys)
     doses = doses[keep]
-    head = run_starts([origin_row, destination_row, ship_day, arrive_day, reason])
+    head = _run_starts([origin_row, destination_row, ship_day, arrive_day, reason])
     heads = np.flatnonzero(head)
     site_id = np.concatenate([ids.store, ids.site])
     origin, destination = origin_row[heads], destination_row[heads]
@@ -115,33 +188,46 @@ def stock_projection(
     lot_id: np.ndarray,
     start: pd.Timestamp,
     restart: Restart | None = None,
-    sums: MovementSums | None = None,
 ) -> pd.DataFrame:
     """``stock_projection`` (module docstring), sorted by site, lot and date.
 
     With ``restart`` (a plan from a simulated state), each store's first row for a lot it holds
     on the state's day opens with the state's stock, and the doses set aside for appointments
-    already booked leave as ``issued`` that day. ``sums``: the movements summed so far
-    (:mod:`~vaxsim.optimize.movement_sums`), if any."""
-    events = (sums if sums is not None else MovementSums(ids)).stock_events(ledger, records)
+    already booked leave as ``issued`` that day."""
+    stores = len(ids.store)
+    parts = []
     if restart is not None:
         node, lot = np.nonzero(restart.on_hand)
-        day = np.full(len(lot), restart.day)
-        parts = [("initial", ids.node_store[node], day, lot, restart.on_hand[node, lot])]
+        parts.append(
+            ("initial", ids.node_store[node], np.full(len(lot), restart.day), lot, restart.on_hand[node, lot])
+        )
         node, lot = np.nonzero(restart.reserved)
-        day = np.full(len(lot), restart.day)
-        parts.append(("issued", ids.node_store[node], day, lot, restart.reserved[node, lot]))
-        events = tuple(np.concatenate(pair) for pair in zip(events, stacked(parts), strict=True))
-    where, lot, day, column, doses = events
-    if not len(doses):
+        parts.append(
+            ("issued", ids.node_store[node], np.full(len(lot), restart.day), lot, restart.reserved[node, lot])
+        )
+    for kind in ("received", "issued", "expired"):
+        table = ledger.nodes.table(kind)
+        parts.append((kind, ids.node_store[table["where"].to_numpy()], table.day, table.lot, table.doses))
+    for kind in ("received", "administered", "wasted"):
+        table = ledger.sites.table(kind)
+        parts.append((kind, stores + table["where"].to_numpy(), table.day, table.lot, table.doses))
+    # Moves inside one physical store are not stock movements of that store.
+    moves = _moves(ledger, records, ids)
+    inside = moves.where(moves.origin == moves.destination)
+    if len(inside.doses):
+        parts.append(("issued", inside.origin, inside.ship_day, inside.lot, -inside.doses))
+        parts.append(("received", inside.destination, inside.arrive_day, inside.lot, -inside.doses))
+    if sum(len(part[1]) for part in parts) == 0:
         return pd.DataFrame(columns=TABLES["stock_projection"].column_names)
     # Summed per (where, lot, day, column) with one sort of an integer key, then spread into one
     # row per (where, lot, day); columns: the events, then the opening stock ("initial"). Each
     # movement is one entry, not a row of six (a dense block per movement took twice as long).
-    keys, doses = sorted_sums([where, lot, day, column], doses)
+    columns = [*EVENTS, "initial"]
+    where, lot, day, column, doses = _stacked(parts, columns)
+    keys, doses = _sorted_sums([where, lot, day, column], doses)
     where, lot, day, column = keys
-    row = np.cumsum(run_starts([where, lot, day])) - 1
-    sums = np.zeros((int(row[-1]) + 1, len(COLUMNS)), dtype=np.int64)
+    row = np.cumsum(_run_starts([where, lot, day])) - 1
+    sums = np.zeros((int(row[-1]) + 1, len(columns)), dtype=np.int64)
     sums[row, column] = doses
     first = np.flatnonzero(np.diff(row, prepend=-1))
     where, lot, day = where[first], lot[first], day[first]
@@ -164,3 +250,14 @@ def stock_projection(
         }
     )
     return table[TABLES["stock_projection"].column_names]
+
+
+def _stacked(parts: list[tuple], columns: list[str]) -> tuple[np.ndarray, ...]:
+    """``parts`` (column name, where, day, lot, doses) as five int64 columns: where, lot, day,
+    column (index in ``columns``) and doses."""
+    where = np.concatenate([np.asarray(part[1], dtype=np.int64) for part in parts])
+    day = np.concatenate([np.asarray(part[2], dtype=np.int64) for part in parts])
+    lot = np.concatenate([np.asarray(part[3], dtype=np.int64) for part in parts])
+    doses = np.concatenate([np.asarray(part[4], dtype=np.int64) for part in parts])
+    column = np.concatenate([np.full(len(part[1]), columns.index(part[0]), dtype=np.int64) for part in parts])
+    return where, lot, day, column, doses

@@ -10,9 +10,8 @@ Every sub-problem goes through the same three timed phases: build, solve, extrac
 from __future__ import annotations
 
 import multiprocessing
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -32,7 +31,6 @@ from vaxsim.optimize.context import Context
 from vaxsim.optimize.explain import findings
 from vaxsim.optimize.extract import SubSolution, extract
 from vaxsim.optimize.options import Progress, ProgressCallback, SolverOptions
-from vaxsim.optimize.plan_draft import PlanDraft
 from vaxsim.optimize.problem import SubProblem
 from vaxsim.optimize.realise import Realiser
 from vaxsim.optimize.solvers import solve, solve_lexicographic
@@ -44,15 +42,13 @@ class Run:
 
     ``wall`` is wall-clock seconds per phase over all windows: ``assemble`` (sub-problem data),
     ``nation`` and ``provinces`` (build, solve and extract; provinces in parallel when
-    ``threads > 1``), ``realise`` (rounding and repair, day by day). ``draft``: plan-table
-    work done while the national LPs solved (``threads > 1``; :mod:`~vaxsim.optimize.plan_draft`)."""
+    ``threads > 1``), ``realise`` (rounding and repair, day by day)."""
 
     realiser: Realiser
     log: pd.DataFrame
     findings: pd.DataFrame
     seconds: float
     wall: dict[str, float]
-    draft: PlanDraft | None = None
 
 
 def solve_subproblem(sub: SubProblem, options: SolverOptions, lexicographic: bool) -> SubSolution:
@@ -88,8 +84,6 @@ def run(ctx: Context, progress: ProgressCallback | None = None) -> Run:
     lexicographic = options.planning.lexicographic
     single = replace(solver, threads=1)
     wall = dict.fromkeys(("assemble", "nation", "provinces", "realise"), 0.0)
-    # The national LP leaves the second core idle: plan-table work is done there meanwhile.
-    draft = PlanDraft(ctx) if solver.threads > 1 else None
     with _pool(solver.threads) as pool:
         for window in plan_windows:
             first = _date(ctx, window.start)
@@ -101,13 +95,7 @@ def run(ctx: Context, progress: ProgressCallback | None = None) -> Run:
             assemble_seconds = time.perf_counter() - tick
             wall["assemble"] += assemble_seconds
             tick = time.perf_counter()
-            nation = _beside(
-                None if draft is None else lambda: draft.advance(realiser),
-                solve_subproblem,
-                nation_sub,
-                solver,
-                lexicographic,
-            )
+            nation = solve_subproblem(nation_sub, solver, lexicographic)
             wall["nation"] += time.perf_counter() - tick
             done += 1
             logs.append(_log_row(window, nation, assemble_seconds, first, last))
@@ -151,33 +139,7 @@ def run(ctx: Context, progress: ProgressCallback | None = None) -> Run:
             wall["realise"] += time.perf_counter() - tick
     log = pd.DataFrame(logs)
     table = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
-    return Run(realiser, log, table, time.perf_counter() - started, wall, draft)
-
-
-def _beside(work: Callable[[], None] | None, solve: Callable[..., SubSolution], *args) -> SubSolution:
-    """``solve(*args)`` in a thread while ``work()`` runs here (``solve`` here if no work).
-
-    ``work`` must not touch what ``solve`` reads; the solve holds the GIL only while it builds
-    and extracts (HiGHS releases it while it solves)."""
-    if work is None:
-        return solve(*args)
-    answer: dict[str, object] = {}
-
-    def target() -> None:
-        try:
-            answer["solution"] = solve(*args)
-        except BaseException as error:  # raised again in the caller's thread
-            answer["error"] = error
-
-    thread = threading.Thread(target=target, name="vaxsim-national-lp", daemon=True)
-    thread.start()
-    try:
-        work()
-    finally:
-        thread.join()
-    if "error" in answer:
-        raise answer["error"]  # type: ignore[misc]
-    return answer["solution"]  # type: ignore[return-value]
+    return Run(realiser, log, table, time.perf_counter() - started, wall)
 
 
 def _largest_first(

@@ -19,7 +19,14 @@ from vaxsim.optimize.appointments import appointments_table
 from vaxsim.optimize.context import Context
 from vaxsim.optimize.ids import digest, plan_id
 from vaxsim.optimize.plan_bookings import Bookings, allocations_table, capacity_table
-from vaxsim.optimize.plan_draft import PlanDraft
+from vaxsim.optimize.plan_reference import (
+    SiteIds,
+    lot_ids,
+    lots_table,
+    product_codes_table,
+    products_table,
+    sites_table,
+)
 from vaxsim.optimize.plan_stock import shipment_tables, stock_projection
 from vaxsim.optimize.restart import prior_doses
 from vaxsim.optimize.rolling import Run
@@ -40,9 +47,8 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
     model, realiser = ctx.model, result.realiser
     conservation = realiser.ledger.check_conservation()
     start = model.dates[0]
-    # What was done while the national LPs solved (rolling.run, threads > 1), else all here.
-    draft = result.draft if result.draft is not None else PlanDraft(ctx)
-    ids, lot_id = draft.ids, draft.lot_id
+    ids = SiteIds.from_model(model, ctx.hierarchy)
+    lot_id = lot_ids(model)
     group_of_class = ctx.demand.classes.group.to_numpy(dtype=np.int64)
     bookings = Bookings.from_records(realiser.records, ctx.sites)
     kinds = realiser.kinds
@@ -52,10 +58,12 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
     fill = booked <= APPOINTMENTS_UP_TO if appointments is None else appointments
     if not fill:  # no named appointments are published: the rows open capacity, none of it booked
         capacity = capacity.assign(booked=0)
-    ledger, records, sums = realiser.ledger, realiser.records, draft.movements
-    shipments, lines = shipment_tables(ledger, records, ids, lot_id, start, sums)
+    shipments, lines = shipment_tables(realiser.ledger, realiser.records, ids, lot_id, start)
     plan = Plan(
-        **draft.reference_tables(),
+        products=products_table(model),
+        product_codes=product_codes_table(model),
+        sites=sites_table(model, ctx.sites, ids),
+        lots=lots_table(model, ids, lot_id),
         shipments=shipments,
         shipment_lines=lines,
         capacity=capacity,
@@ -73,7 +81,7 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
             if fill
             else empty_table("appointments")
         ),
-        stock_projection=stock_projection(ledger, records, ids, lot_id, start, ctx.restart, sums),
+        stock_projection=stock_projection(realiser.ledger, realiser.records, ids, lot_id, start, ctx.restart),
     )
     scenario = model.scenario
     plan.scenario = {
