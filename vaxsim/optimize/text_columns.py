@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+# Probed once, at import (pandas' text option is not expected to change during a run).
 _PROBE = pd.DataFrame({"text": np.array(["x"], dtype=object)}).text
 #: The dtype pandas gives a column of Python strings.
 TEXT_DTYPE = _PROBE.dtype
