@@ -1,15 +1,16 @@
-"""Who gets each next dose: first-in-first-out through every district's series queues.
+"""Who gets each next dose: people of the cohort the realised plan served it from.
 
-The realised plan counts people, not individuals, and gives a next dose only to someone whose
-minimum interval has passed. Matching next doses to earlier doses first-in-first-out (oldest
-previous dose first) therefore never hands a dose to someone not yet due, and it tells each
-next dose whose it is: the person's demand class (so capacity rows of next doses carry a real
-priority group) and the person's stand-in number (so appointments of one person link up).
+The realised plan counts people, not individuals. Each next dose it books names the cohort it
+was given to: the site and day of the dose before (:mod:`vaxsim.optimize.follow_ups`, which
+only serves people whose minimum interval has passed). Matching each next dose to the earlier
+doses of that cohort, in order, tells it whose it is: the person's demand class (so capacity
+rows of next doses carry a real priority group) and the person's stand-in number (so
+appointments of one person link up, at one site).
 
 People are runs, never one row each: the ``n``-th person of a district and demand class to get
 a first dose has number ``n``; a *piece* is a run of consecutive numbers booked in one
-(site, session, day, dose kind). Queues are matched with :func:`~vaxsim.optimize.ordered.pour`
-(northwest-corner rule = first in, first out), step by step along each series.
+(site, session, day, dose kind). Cohorts are matched with :func:`~vaxsim.optimize.ordered.pour`
+(northwest-corner rule), step by step along each series.
 """
 
 from __future__ import annotations
