@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vaxsim.optimize.context import Steps
+from vaxsim.optimize.key_sums import sum_by_keys
 from vaxsim.optimize.ordered import clip_in_order, cumsum_within
 
 UNSITED = -1
@@ -131,14 +132,10 @@ class FollowUps:
         keep = (step >= 0) & (persons > 0)
         if not keep.any():
             return
-        step, district, site, day, persons = step[keep], district[keep], site[keep], day[keep], persons[keep]
-        # One cohort per (step, district, site) of the day.
-        key = (step * (int(district.max()) + 1) + district) * (self.sites + 1) + (site + 1)
-        order = np.argsort(key, kind="stable")
-        key = key[order]
-        first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        total = np.add.reduceat(persons[order], first)
-        step, district, site, day = (a[order][first] for a in (step, district, site, day))
+        # One cohort per (step, district, site) of the day (a district has one day).
+        (step, district, site, day), total = sum_by_keys(
+            [step[keep], district[keep], site[keep], day[keep]], persons[keep]
+        )
         for s in np.unique(step):
             mine = step == s
             self.queues[s].add(district[mine], site[mine], day[mine], total[mine])

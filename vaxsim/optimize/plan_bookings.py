@@ -17,6 +17,7 @@ import pandas as pd
 
 from vaxsim.model import Model
 from vaxsim.optimize.ids import keyed_ids
+from vaxsim.optimize.key_sums import sum_by_keys
 from vaxsim.optimize.plan_reference import SiteIds
 from vaxsim.optimize.plan_stock import _dates
 from vaxsim.optimize.series import Pieces
@@ -104,7 +105,7 @@ def capacity_table(
     """``capacity`` and, per piece, the row of the table it falls in."""
     frame = _piece_frame(bookings, pieces, kinds, group_of_class)
     keys = [frame[c].to_numpy(dtype=np.int64) for c in ("site", "day", "session", "product", "dose", "group")]
-    keys, persons, row_of_piece = _sum_by_keys(keys, frame.persons.to_numpy(dtype=np.int64), inverse=True)
+    keys, persons, row_of_piece = sum_by_keys(keys, frame.persons.to_numpy(dtype=np.int64), inverse=True)
     site, day, session, product_code, dose, group_code = keys
     site_id = ids.site[site]
     date = _dates(model.dates[0], day)
@@ -158,7 +159,7 @@ def allocations_table(
         *(np.concatenate([c, c]) for c in common),  # day, product, dose, group
     ]
     persons = np.concatenate([frame.persons.to_numpy(dtype=np.int64)] * 2)
-    keys, persons = _sum_by_keys(keys, persons)
+    keys, persons = sum_by_keys(keys, persons)
     keep = persons > 0
     origin_code, target_code, day, product_code, dose, group_code = (k[keep] for k in keys)
     persons = persons[keep]
@@ -180,36 +181,3 @@ def allocations_table(
         },
         columns=TABLES["registrant_allocations"].column_names,
     )
-
-
-def _sum_by_keys(keys: list[np.ndarray], values: np.ndarray, inverse: bool = False) -> tuple:
-    """``values`` summed per distinct row of the int64 ``keys`` columns, rows sorted by the keys
-    (as a sorted pandas groupby gives them), through one int64 key and one sort; with
-    ``inverse``, also the row each input falls in (pandas' ``ngroup``)."""
-    values = np.asarray(values, dtype=np.int64)
-    if not len(values):
-        return (keys, values, np.zeros(0, dtype=np.int64)) if inverse else (keys, values)
-    low = [int(k.min()) for k in keys]
-    spans = [int(k.max()) - lo + 1 for k, lo in zip(keys, low, strict=True)]
-    if np.prod([float(x) for x in spans]) >= 2.0**62:  # no room in one int64: pandas
-        frame = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)} | {"v": values})
-        grouped = frame.groupby([f"k{i}" for i in range(len(keys))], sort=True)
-        rows = grouped.v.sum().reset_index()
-        out = [rows[f"k{i}"].to_numpy(dtype=np.int64) for i in range(len(keys))], rows.v.to_numpy()
-        return (*out, grouped.ngroup().to_numpy()) if inverse else out
-    key = np.zeros(len(values), dtype=np.int64)
-    for k, lo, span in zip(keys, low, spans, strict=True):
-        key = key * span + (k - lo)
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    starts = np.empty(len(key), dtype=bool)
-    starts[0] = True
-    np.not_equal(key[1:], key[:-1], out=starts[1:])
-    first = np.flatnonzero(starts)
-    sums = np.add.reduceat(values[order], first)
-    out = [k[order][first] for k in keys], sums
-    if not inverse:
-        return out
-    row = np.empty(len(key), dtype=np.int64)
-    row[order] = np.cumsum(starts) - 1
-    return (*out, row)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from vaxsim.optimize.ids import keyed_ids
+from vaxsim.optimize.key_sums import run_starts, sum_by_keys
 from vaxsim.optimize.ledger import Ledger
 from vaxsim.optimize.ordered import cumsum_within
 from vaxsim.optimize.plan_reference import SiteIds
@@ -91,41 +92,6 @@ def _moves(ledger: Ledger, records: Records, ids: SiteIds) -> Moves:
     return Moves(*columns, reason)
 
 
-def _sorted_sums(keys: list[np.ndarray], values: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
-    """``values`` summed per distinct row of the int64 ``keys`` columns, rows sorted by the keys
-    (the rows and order of a sorted pandas groupby). One stable sort of a single int64 key when
-    the key columns' ranges fit in one (pandas' multi-key groupby took 2-3x as long), else a
-    lexicographic sort of the columns."""
-    values = np.asarray(values, dtype=np.int64)
-    if not len(values):
-        return [np.asarray(k, dtype=np.int64) for k in keys], values
-    low = [int(k.min()) for k in keys]
-    spans = [int(k.max()) - lo + 1 for k, lo in zip(keys, low, strict=True)]
-    if np.prod([float(x) for x in spans]) < 2.0**62:
-        key = np.zeros(len(values), dtype=np.int64)
-        for k, lo, span in zip(keys, low, spans, strict=True):
-            key = key * span + (k - lo)
-        order = np.argsort(key, kind="stable")
-        starts = _run_starts([key[order]])
-    else:
-        order = np.lexsort(keys[::-1])
-        starts = _run_starts([k[order] for k in keys])
-    first = np.flatnonzero(starts)
-    sums = np.add.reduceat(values[order], first)
-    at = order[first]
-    return [k[at] for k in keys], sums
-
-
-def _run_starts(columns: list[np.ndarray]) -> np.ndarray:
-    """True where the row of ``columns`` (sorted, same non-zero length) differs from the one
-    before it."""
-    starts = np.zeros(len(columns[0]), dtype=bool)
-    starts[0] = True
-    for column in columns:
-        starts[1:] |= column[1:] != column[:-1]
-    return starts
-
-
 def shipment_tables(
     ledger: Ledger, records: Records, ids: SiteIds, lot_id: np.ndarray, start: pd.Timestamp
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -139,7 +105,7 @@ def shipment_tables(
     if not len(moves.doses):
         return empty
     # One line per shipment (origin, destination, ship day, arrival day, reason) and lot.
-    keys, doses = _sorted_sums(
+    keys, doses = sum_by_keys(
         [moves.origin, moves.destination, moves.ship_day, moves.arrive_day, moves.reason, moves.lot],
         moves.doses,
     )
@@ -149,7 +115,7 @@ def shipment_tables(
         return empty
     origin_row, destination_row, ship_day, arrive_day, reason, lot = (k[keep] for k in keys)
     doses = doses[keep]
-    head = _run_starts([origin_row, destination_row, ship_day, arrive_day, reason])
+    head = run_starts([origin_row, destination_row, ship_day, arrive_day, reason])
     heads = np.flatnonzero(head)
     site_id = np.concatenate([ids.store, ids.site])
     origin, destination = origin_row[heads], destination_row[heads]
@@ -224,9 +190,9 @@ def stock_projection(
     # movement is one entry, not a row of six (a dense block per movement took twice as long).
     columns = [*EVENTS, "initial"]
     where, lot, day, column, doses = _stacked(parts, columns)
-    keys, doses = _sorted_sums([where, lot, day, column], doses)
+    keys, doses = sum_by_keys([where, lot, day, column], doses)
     where, lot, day, column = keys
-    row = np.cumsum(_run_starts([where, lot, day])) - 1
+    row = np.cumsum(run_starts([where, lot, day])) - 1
     sums = np.zeros((int(row[-1]) + 1, len(columns)), dtype=np.int64)
     sums[row, column] = doses
     first = np.flatnonzero(np.diff(row, prepend=-1))
