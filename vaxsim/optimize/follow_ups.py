@@ -159,11 +159,9 @@ class FollowUps:
         before those already past it left more people without their dose in time on
         vietnam-2021 (3.55 M first-dose slots without a follow-up instead of 3.23 M)."""
         queue = self.queues[step]
-        wait = max(int(self.steps.min_days[step]), 1)
-        district = queue.district
-        ready = np.flatnonzero((queue.waiting > 0) & (queue.day <= today[district] - wait))
+        ready = np.flatnonzero(self._ready(step, today))
         persons = queue.waiting[ready]
-        district = district[ready]
+        district = queue.district[ready]
         before = cumsum_within(persons, district) - persons if len(ready) else persons
         persons = np.clip(want[district] - before, 0, persons)
         site = queue.site[ready]
@@ -198,6 +196,21 @@ class FollowUps:
     def give_back(self, taken: Taken, given: np.ndarray) -> None:
         """Return to the queue the people of ``taken`` not given the dose (``given`` per row)."""
         self.queues[taken.step].waiting[taken.cohort] += taken.persons - given
+
+    def ready(self, today: np.ndarray, districts: int) -> np.ndarray:
+        """People waiting whose minimum interval has passed by their district's ``today[d]``,
+        ``[d, s]``."""
+        result = np.zeros((districts, self.steps.size), dtype=np.int64)
+        for s, queue in enumerate(self.queues):
+            mine = self._ready(s, today)
+            result[:, s] = np.bincount(queue.district[mine], weights=queue.waiting[mine], minlength=districts)
+        return result
+
+    def _ready(self, step: int, today: np.ndarray) -> np.ndarray:
+        """Cohorts of ``step`` with someone waiting whose minimum interval has passed."""
+        queue = self.queues[step]
+        wait = max(int(self.steps.min_days[step]), 1)
+        return (queue.waiting > 0) & (queue.day <= today[queue.district] - wait)
 
     def past_window(self, today: np.ndarray, districts: int, ending_today: bool = False) -> np.ndarray:
         """People waiting whose maximum interval ended before their district's ``today[d]``

@@ -137,14 +137,8 @@ class Restart:
     def start_people(self, ctx: Context, people: Districts) -> None:
         """Put the people due a next dose into the dose history (module docstring)."""
         district, step, history, persons = self.due
-        steps = ctx.steps
-        first = self.day + ctx.hierarchy.offset[ctx.hierarchy.district_node]  # [d]
-        np.add.at(people.given, (district, steps.prev_slot[step], history), persons)
+        np.add.at(people.given, (district, ctx.steps.prev_slot[step], history), persons)
         people.follow_ups.enter_history(step, district, history, persons)
-        # History older than the first day each district processes is not read again by
-        # Districts.start_day: count those people eligible now.
-        eligible = history < first[district] - np.maximum(steps.min_days[step], 1)
-        np.add.at(people.eligible, (district[eligible], step[eligible]), persons[eligible])
 
 
 # ---------------------------------------------------------------------- reading a state

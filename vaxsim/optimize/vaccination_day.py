@@ -145,9 +145,8 @@ class Cells:
 class Records:
     """Rows of the plan collected day by day (column arrays in chunks)."""
 
-    capacity: list[tuple[np.ndarray, ...]] = field(
-        default_factory=list
-    )  # site, session, day, kind, doses, source site, source day
+    # site, session, day, kind, doses, source site and source day (next doses' cohort, else -1)
+    capacity: list[tuple[np.ndarray, ...]] = field(default_factory=list)
     allocations: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # district, day, kind, persons
     waiting: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # district, day, class, people
     overdue: list[tuple[np.ndarray, ...]] = field(default_factory=list)  # district, day, step, people
@@ -164,14 +163,13 @@ class Districts:
         slots = len(ctx.steps.slot_product)
         self.given = np.zeros((D, slots, ctx.days), dtype=np.int64)
         self.given_total = np.zeros((D, slots), dtype=np.int64)
-        self.eligible = np.zeros((D, ctx.steps.size), dtype=np.int64)
         self.first_doses = np.zeros(D, dtype=np.int64)
         self.overdue_person_days = 0
         self.approved = 0
         self.follow_ups = FollowUps(ctx.steps, ctx.sites.sessions.shape[0])
 
     def start_day(self, frame: int, day: np.ndarray, active: np.ndarray) -> None:
-        """Approvals and next-dose eligibility at the start of each district's day."""
+        """Approvals at the start of each district's day."""
         approvals = self.ctx.demand.approvals
         rows = np.flatnonzero(active)
         if frame == 0:
@@ -181,15 +179,11 @@ class Districts:
         today = approvals[rows, :, day[rows]]
         self.backlog[rows] += today
         self.approved += int(today.sum())
-        steps = self.ctx.steps
-        for s in range(steps.size):
-            became = day[rows] - max(int(steps.min_days[s]), 1)
-            ok = became >= 0
-            self.eligible[rows[ok], s] += self.given[rows[ok], steps.prev_slot[s], became[ok]]
 
-    def waiting_next(self) -> np.ndarray:
-        """People eligible for each next-dose step and not yet given it, ``[d, s]``."""
-        return np.clip(self.eligible - self.given_total[:, self.ctx.steps.slot], 0, None)
+    def waiting_next(self, day: np.ndarray) -> np.ndarray:
+        """People eligible for each next-dose step on their district's ``day`` and not yet
+        given it, ``[d, s]``."""
+        return self.follow_ups.ready(day, len(day))
 
     def last_chance(self, day: np.ndarray, active: np.ndarray) -> np.ndarray:
         """People whose maximum interval for each next-dose step ends on their district's
@@ -235,7 +229,7 @@ def vaccinate(
     kind = np.tile(kinds.service, D)
     first = kinds.group[kind] >= 0
     key = np.where(first, district * G + kinds.group[kind], D * G + district * S + kinds.step[kind])
-    limit = np.concatenate([people.backlog.ravel(), people.waiting_next().ravel()])
+    limit = np.concatenate([people.backlog.ravel(), people.waiting_next(day).ravel()])
     flat = clip_in_order(want[district, kind], key, limit)
     use_by = ledger.use_by(nodes)  # [d, lot]; no thaw clock changes before the lots are drawn
     usable = usable_stock(ledger, nodes, day, Q, use_by)  # [d, q]
