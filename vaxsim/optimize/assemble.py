@@ -374,6 +374,7 @@ def _subproblem(
         weights=ctx.options.weights,
         integer=planning.integer,
         first_dose_until=ctx.first_dose_until,
+        hold_follow_ups=planning.follow_up_in_plan,
     )
 
 

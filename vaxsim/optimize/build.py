@@ -8,9 +8,9 @@ the only Python loops run over next-dose steps, products and interval offsets (a
 Column blocks: ``stock[n,c,b]``, ``ship[n,c,b]`` (into ``n`` from its parent, in shipping
 units), ``use[u,c,b]``, ``dose1[u,q,g,b]``, ``dosek[u,s,q,b]``, ``backlog[u,g,b]``,
 ``pool[u,s,b]``, ``overdue[u,s,b]``, ``overflow[n,τ,b]``, ``thaw_excess[n,q,b]``,
-``reserve_short[q]``, ``lowest_coverage[0]``.
+``reserve_short[q]``, ``lowest_coverage[0]``, ``owed_short[u,q,b]``.
 Row blocks: ``balance``, ``use_link``, ``capacity``, ``backlog_balance``, ``pool_balance``,
-``overdue_floor``, ``storage``, ``link``, ``thaw``, ``equity``, ``reserve``.
+``overdue_floor``, ``storage``, ``link``, ``thaw``, ``equity``, ``reserve``, ``owed_stock``.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from vaxsim.optimize.problem import SubProblem
 
 #: Objective terms that measure slack (things the plan cannot do); minimised first when the
 #: solve is lexicographic.
-SLACK_TERMS = ("overdue", "expiry", "overflow", "reserve")
+SLACK_TERMS = ("overdue", "expiry", "overflow", "reserve", "owed")
 
 
 def build(sub: SubProblem) -> LinearProgram:
-    """The LP of ``sub``: minimise the weighted objective subject to FORMULATION.md (1)-(11)."""
+    """The LP of ``sub``: minimise the weighted objective subject to FORMULATION.md (1)-(12)."""
     problems = sub.problems()
     if problems:
         raise ValueError("; ".join(problems))
@@ -54,6 +54,7 @@ class _Formulation:
         self._thaw_clock()
         self._equity()
         self._reserve()
+        self._owed_stock()
         self._objective()
         return self.lp.build(slack_terms=SLACK_TERMS)
 
@@ -346,6 +347,32 @@ class _Formulation:
                 lp.shift_bounds(row, rho * self._history(s, before).sum())
         self.reserve_rows = rows
 
+    def _owed_stock(self) -> None:
+        """(12) With follow-ups held: at the end of every period, each unit holds the doses
+        (with their open-vial waste) of the next doses its people are owed: those eligible and
+        not yet given it, and those still inside their minimum interval."""
+        sub, lp, H = self.sub, self.lp, self.H
+        mask = np.zeros((sub.units, sub.products, H), dtype=bool)
+        if sub.hold_follow_ups and sub.steps:
+            mask[:, np.unique(sub.step_product), :] = True
+        self.owed_short = lp.variables("owed_short", mask)
+        rows = lp.constraints("owed_stock", mask, lower=0.0)
+        self.owed_rows = rows
+        if not mask.any():
+            return
+        lp.add(rows[:, sub.class_product, :], self.stock[sub.unit_node], 1.0)
+        lp.add(rows, self.owed_short, 1.0)
+        for s in range(sub.steps):
+            q = int(sub.step_product[s])
+            factor = 1.0 + float(sub.allowance[q])
+            lp.add(rows[:, q, :], self.pool[:, s, :], -factor)
+            prev = self._prev_columns(s)
+            for d in range(int(sub.step_min[s])):  # the dose before given d periods ago
+                if d < H:
+                    lp.add(rows[:, q, None, d:], prev[:, :, : H - d], -factor)
+                early = np.arange(min(d, H))
+                lp.shift_bounds(rows[:, q, early], factor * self._history(s, d - early))
+
     # ------------------------------------------------------------------ objective
 
     def _objective(self) -> None:
@@ -364,6 +391,7 @@ class _Formulation:
         lp.cost("transport", self.ship, w.transport * self.unit_of_ship * sub.lead[:, None, None])
         lp.cost("overflow", self.overflow, w.overflow * P)
         lp.cost("reserve", self.short, w.reserve)
+        lp.cost("owed", self.owed_short, w.overdue * P)
         lp.cost("equity", self.lowest, -w.equity * float(sub.eligible.sum()) / self.mean_eligible)
         middle = sub.period_first_day(sub.unit_node[:, None], self.b[None, :]) + (P - 1) / 2  # [u, b]
         shelf = np.clip(sub.class_expiry[None, :, None] - middle[:, None, :], 0, None) / 365.0

@@ -6,13 +6,15 @@ way has, for every first-dose slot it publishes, the follow-up capacity at the s
 (invariant 8 of PLAN_FORMAT.md).
 
 Each next-dose step keeps one queue of *cohorts*: the people of one district who had the
-previous dose at one site on one day and still wait for this one. A district's next doses of
-the day (already limited by the people eligible, the stock and the district's capacity) are
-taken oldest cohort first among those whose minimum interval has passed, then limited by each
+previous dose at one site on one day, booked to come back on one day (``due``), and still
+waiting. The booking is made with the dose: room is held at the site on the earliest days of
+the interval window that have room left (:mod:`vaxsim.optimize.return_room`). A district's
+next doses of the day (already limited by the people due, the stock and the district's
+capacity) are taken oldest cohort first among those due by that day, then limited by each
 site's room that day, oldest first again; whoever a site has no room for waits for a later
 day. Cohorts whose site is unknown (people due a dose when a plan starts from a simulated
-state, :mod:`vaxsim.optimize.restart`) have site -1 and may be served at any site of their
-district.
+state, :mod:`vaxsim.optimize.restart`) have site -1, no room held, are due once their minimum
+interval has passed, and may be served at any site of their district.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import numpy as np
 from vaxsim.optimize.context import Steps
 from vaxsim.optimize.key_sums import sum_by_keys
 from vaxsim.optimize.ordered import clip_in_order, cumsum_within
+from vaxsim.optimize.return_room import ReturnRoom
 
 UNSITED = -1
 """Site of a cohort whose site is unknown (served at any site of its district)."""
@@ -31,51 +34,54 @@ UNSITED = -1
 
 @dataclass
 class Cohorts:
-    """The queue of one next-dose step: int64 columns sorted by district, then day, then site.
+    """The queue of one next-dose step: int64 columns sorted by district, then day, then site,
+    then due day.
 
     ``waiting`` people of ``district`` who had the previous dose at ``site`` on campaign
-    ``day`` (the district's day) and have not had this one."""
+    ``day`` (the district's day), are booked for this one on ``due`` and have not had it."""
 
     district: np.ndarray
     site: np.ndarray
     day: np.ndarray
+    due: np.ndarray
     waiting: np.ndarray
 
     @classmethod
     def empty(cls) -> Cohorts:
-        return cls(*(np.zeros(0, dtype=np.int64) for _ in range(4)))
+        return cls(*(np.zeros(0, dtype=np.int64) for _ in range(5)))
 
     def __len__(self) -> int:
         return len(self.waiting)
 
-    def add(self, district: np.ndarray, site: np.ndarray, day: np.ndarray, persons: np.ndarray) -> None:
-        """Add cohorts sorted by district then site, each no older than its district's newest
-        cohort (one day of the rolling plan): an insertion, no sort of the whole queue."""
-        at = np.searchsorted(self.district, district, side="right")
-        self.district = np.insert(self.district, at, district)
-        self.site = np.insert(self.site, at, site)
-        self.day = np.insert(self.day, at, day)
-        self.waiting = np.insert(self.waiting, at, persons)
+    def _columns(self) -> tuple[np.ndarray, ...]:
+        return self.district, self.site, self.day, self.due, self.waiting
 
-    def add_any(self, district: np.ndarray, site: np.ndarray, day: np.ndarray, persons: np.ndarray) -> None:
+    def add(
+        self, district: np.ndarray, site: np.ndarray, day: np.ndarray, due: np.ndarray, persons: np.ndarray
+    ) -> None:
+        """Add cohorts sorted by district, site and due day, each no older than its district's
+        newest cohort (one day of the rolling plan): an insertion, no sort of the whole queue."""
+        at = np.searchsorted(self.district, district, side="right")
+        self.district, self.site, self.day, self.due, self.waiting = (
+            np.insert(old, at, new)
+            for old, new in zip(self._columns(), (district, site, day, due, persons), strict=True)
+        )
+
+    def add_any(
+        self, district: np.ndarray, site: np.ndarray, day: np.ndarray, due: np.ndarray, persons: np.ndarray
+    ) -> None:
         """Add cohorts of any days (a sort of the whole queue; for a plan's starting state)."""
         columns = [
             np.concatenate([old, np.asarray(new, dtype=np.int64)])
-            for old, new in zip(
-                (self.district, self.site, self.day, self.waiting),
-                (district, site, day, persons),
-                strict=True,
-            )
+            for old, new in zip(self._columns(), (district, site, day, due, persons), strict=True)
         ]
-        order = np.lexsort((columns[1], columns[2], columns[0]))
-        self.district, self.site, self.day, self.waiting = (c[order] for c in columns)
+        order = np.lexsort((columns[3], columns[1], columns[2], columns[0]))
+        self.district, self.site, self.day, self.due, self.waiting = (c[order] for c in columns)
 
     def drop_served(self) -> None:
         keep = self.waiting > 0
         if not keep.all():
-            self.district, self.site, self.day, self.waiting = (
-                c[keep] for c in (self.district, self.site, self.day, self.waiting)
-            )
+            self.district, self.site, self.day, self.due, self.waiting = (c[keep] for c in self._columns())
 
 
 @dataclass(frozen=True)
@@ -116,9 +122,11 @@ class DayTakes:
 class FollowUps:
     """The cohort queues of every next-dose step of a run (module docstring)."""
 
-    def __init__(self, steps: Steps, sites: int):
+    def __init__(self, steps: Steps, site_capacity: np.ndarray):
+        """``site_capacity[site, day]``: people each site's open sessions can see that day."""
         self.steps = steps
-        self.sites = sites
+        self.sites = site_capacity.shape[0]
+        self.room = ReturnRoom(steps, site_capacity)
         self.queues = [Cohorts.empty() for _ in range(steps.size)]
         self.step_after = np.full(len(steps.slot_product), -1, dtype=np.int64)  # [slot] -> step
         self.step_after[steps.prev_slot] = np.arange(steps.size)
@@ -126,8 +134,10 @@ class FollowUps:
     def enter(
         self, slot: np.ndarray, district: np.ndarray, site: np.ndarray, day: np.ndarray, persons: np.ndarray
     ):
-        """People given the dose of history ``slot`` today join the queue of the step after it
-        (one day's doses: ``day`` is each district's today)."""
+        """People given the dose of history ``slot`` today join the queue of the step after it,
+        booked on the days their site holds room for them (one day's doses: ``day`` is each
+        district's today; room was checked by a :meth:`ReturnRoom.hold` that could cut first
+        doses, so none is cut here)."""
         step = self.step_after[slot]
         keep = (step >= 0) & (persons > 0)
         if not keep.any():
@@ -136,22 +146,32 @@ class FollowUps:
         (step, district, site, day), total = sum_by_keys(
             [step[keep], district[keep], site[keep], day[keep]], persons[keep]
         )
-        for s in np.unique(step):
-            mine = step == s
-            self.queues[s].add(district[mine], site[mine], day[mine], total[mine])
+        _, held = self.room.hold(step, site, day, total, np.zeros(len(total), dtype=bool))
+        # Whoever finds no room (a later dose when the window is full) is due at its start.
+        unbooked = total - np.bincount(held.entry, weights=held.persons, minlength=len(total)).astype(np.int64)
+        first = np.maximum(self.steps.min_days[step], 1)
+        entry = np.concatenate([held.entry, np.flatnonzero(unbooked)])
+        due = np.concatenate([held.day, (day + first)[unbooked > 0]])
+        persons = np.concatenate([held.persons, unbooked[unbooked > 0]])
+        order = np.lexsort((due, site[entry], district[entry]))
+        entry, due, persons = entry[order], due[order], persons[order]
+        for s in np.unique(step[entry]):
+            mine = step[entry] == s
+            e = entry[mine]
+            self.queues[s].add(district[e], site[e], day[e], due[mine], persons[mine])
 
     def enter_history(self, step: np.ndarray, district: np.ndarray, day: np.ndarray, persons: np.ndarray):
         """People who had the previous dose of ``step`` before the plan starts, at a site not
-        known (:data:`UNSITED`)."""
+        known (:data:`UNSITED`), due once their minimum interval has passed."""
         for s in np.unique(step):
             mine = step == s
             n = int(mine.sum())
-            self.queues[s].add_any(district[mine], np.full(n, UNSITED), day[mine], persons[mine])
+            due = day[mine] + max(int(self.steps.min_days[s]), 1)
+            self.queues[s].add_any(district[mine], np.full(n, UNSITED), day[mine], due, persons[mine])
 
     def take(self, kind: int, step: int, today: np.ndarray, want: np.ndarray, room: np.ndarray) -> Taken:
         """Take up to ``want[d]`` people of district ``d`` from ``step``'s queue for dose ``kind``:
-        oldest cohort first among those whose minimum interval has passed by the district's
-        ``today[d]``, at most ``room[site]`` per site (``room`` is reduced in place; unsited
+        oldest cohort first among those due by the district's ``today[d]``, at most ``room[site]`` per site (``room`` is reduced in place; unsited
         cohorts take no site's room). The people leave the queue until :meth:`give_back`
         returns those who were not given the dose after all.
 
@@ -198,8 +218,7 @@ class FollowUps:
         self.queues[taken.step].waiting[taken.cohort] += taken.persons - given
 
     def ready(self, today: np.ndarray, districts: int) -> np.ndarray:
-        """People waiting whose minimum interval has passed by their district's ``today[d]``,
-        ``[d, s]``."""
+        """People waiting who are due by their district's ``today[d]``, ``[d, s]``."""
         result = np.zeros((districts, self.steps.size), dtype=np.int64)
         for s, queue in enumerate(self.queues):
             mine = self._ready(s, today)
@@ -207,18 +226,16 @@ class FollowUps:
         return result
 
     def _ready(self, step: int, today: np.ndarray) -> np.ndarray:
-        """Cohorts of ``step`` with someone waiting whose minimum interval has passed."""
+        """Cohorts of ``step`` with someone waiting who is due by ``today``."""
         queue = self.queues[step]
-        wait = max(int(self.steps.min_days[step]), 1)
-        return (queue.waiting > 0) & (queue.day <= today[queue.district] - wait)
+        return (queue.waiting > 0) & (queue.due <= today[queue.district])
 
-    def past_window(self, today: np.ndarray, districts: int, ending_today: bool = False) -> np.ndarray:
-        """People waiting whose maximum interval ended before their district's ``today[d]``
-        (``ending_today``: or ends that day), ``[d, s]``."""
+    def past_window(self, today: np.ndarray, districts: int) -> np.ndarray:
+        """People waiting whose maximum interval ended before their district's ``today[d]``,
+        ``[d, s]``."""
         result = np.zeros((districts, self.steps.size), dtype=np.int64)
         for s, queue in enumerate(self.queues):
-            last = today[queue.district] - int(self.steps.max_days[s])
-            late = queue.day <= last if ending_today else queue.day < last
+            late = queue.day < today[queue.district] - int(self.steps.max_days[s])
             result[:, s] = np.bincount(queue.district[late], weights=queue.waiting[late], minlength=districts)
         return result
 

@@ -129,6 +129,9 @@ class SubProblem:
     #: int64 [q] last campaign day (unit's frame) on which a first dose of each product may be
     #: given (PlanningOptions.follow_up_in_plan); ``None``: any day.
     first_dose_until: np.ndarray | None = None
+    #: Keep in stock at each unit the doses of the next doses its people are owed, every period
+    #: (PlanningOptions.follow_up_in_plan; FORMULATION.md (12)).
+    hold_follow_ups: bool = False
 
     @property
     def nodes(self) -> int:

@@ -150,13 +150,13 @@ class Realiser:
             )
             running += targets[:, :, b] * share[:, None]
             wanted = np.clip(np.floor(running + 1e-6).astype(np.int64) - done, 0, None)
-            # Repair: people whose maximum interval ends today get their next dose today if
-            # stock and capacity allow, whatever the rounded plan said (else they are overdue).
-            last_chance = people.last_chance(day, active)  # [d, s]
+            # Next doses are booked (vaxsim.optimize.follow_ups): everyone due today is asked
+            # for, of the series' own product, whatever the rounded plan said.
+            due = people.waiting_next(day) * active[:, None]  # [d, s]
             s, q = np.nonzero(self.next_kind >= 0)
             first_product = np.r_[True, s[1:] != s[:-1]]  # the series' own product first
             kind = self.next_kind[s[first_product], q[first_product]]
-            wanted[:, kind] = np.maximum(wanted[:, kind], last_chance[:, s[first_product]])
+            wanted[:, kind] = np.maximum(wanted[:, kind], due[:, s[first_product]])
             given = vaccinate(frame, ctx, ledger, people, self.kinds, self.cells, wanted, self.records)
             done += given
             given_total += int(given.sum())

@@ -166,7 +166,9 @@ class Districts:
         self.first_doses = np.zeros(D, dtype=np.int64)
         self.overdue_person_days = 0
         self.approved = 0
-        self.follow_ups = FollowUps(ctx.steps, ctx.sites.sessions.shape[0])
+        cal = ctx.sites
+        site_capacity = (cal.sessions.sum(axis=1)[:, None] * cal.open_on)[:, cal.weekday]
+        self.follow_ups = FollowUps(ctx.steps, site_capacity)
 
     def start_day(self, frame: int, day: np.ndarray, active: np.ndarray) -> None:
         """Approvals at the start of each district's day."""
@@ -181,14 +183,17 @@ class Districts:
         self.approved += int(today.sum())
 
     def waiting_next(self, day: np.ndarray) -> np.ndarray:
-        """People eligible for each next-dose step on their district's ``day`` and not yet
-        given it, ``[d, s]``."""
+        """People due each next-dose step by their district's ``day`` (booked that day or
+        before) and not yet given it, ``[d, s]``."""
         return self.follow_ups.ready(day, len(day))
 
-    def last_chance(self, day: np.ndarray, active: np.ndarray) -> np.ndarray:
-        """People whose maximum interval for each next-dose step ends on their district's
-        ``day`` or before and who have not had the dose, ``[d, s]`` (0 where not ``active``)."""
-        return self.follow_ups.past_window(day, len(day), ending_today=True) * active[:, None]
+    def owed(self, districts: int) -> np.ndarray:
+        """Doses each district keeps for the next doses booked, ``[d, q]``: the people waiting
+        for a next dose of the series of ``q``, with the open-vial waste expected on them."""
+        steps = self.ctx.steps
+        people = np.zeros((districts, self.ctx.products))
+        np.add.at(people.T, steps.product, self.follow_ups.waiting(districts).T)
+        return np.ceil(people * (1 + self.ctx.allowance)).astype(np.int64)
 
     def overdue(self, day: np.ndarray) -> np.ndarray:
         """People past the maximum interval without the next dose on each district's ``day``,
@@ -233,7 +238,14 @@ def vaccinate(
     flat = clip_in_order(want[district, kind], key, limit)
     use_by = ledger.use_by(nodes)  # [d, lot]; no thaw clock changes before the lots are drawn
     usable = usable_stock(ledger, nodes, day, Q, use_by)  # [d, q]
-    flat = clip_in_order(flat, district * Q + kinds.product[kind], usable.ravel())
+    # Stock: next doses first; first doses only from what is left once every booked next dose
+    # (and its expected open-vial waste) is kept back, so the people booked find their dose.
+    by_stock = district * Q + kinds.product[kind]
+    next_doses = clip_in_order(np.where(first, 0, flat), by_stock, usable.ravel())
+    import os
+    keep_back = people.owed(D) if not os.environ.get("NOHOLD") else 0
+    first_doses = clip_in_order(np.where(first, flat, 0), by_stock, (usable - keep_back).ravel())
+    flat = np.where(first, first_doses, next_doses)
     capacity = np.where(active, ctx.capacity_on(np.arange(D), day[:, None])[:, 0], 0)
     flat = clip_in_order(flat, district, capacity)
     granted = np.zeros((D, K), dtype=np.int64)
@@ -286,6 +298,13 @@ def vaccinate(
         return given
     entry_cell = order[entry_position]
     entry_product = kinds.product[entry_kind]
+    # Room for each dose's next dose at its site (vaxsim.optimize.return_room): a first dose
+    # only where its follow-up has room inside its interval window.
+    entry_site, entry_day = cells.site[entry_cell], day[entry_district]
+    entry_slot = kinds.slot[entry_kind]
+    next_step = np.where(entry_slot >= 0, follow_ups.step_after[np.maximum(entry_slot, 0)], -1)
+    amount, held = follow_ups.room.hold(next_step, entry_site, entry_day, amount, kinds.group[entry_kind] >= 0)
+    follow_ups.room.release(held)  # booked with the doses given (FollowUps.enter)
 
     # Whole vials per (cell, product); cut the last sessions where stock cannot cover them.
     pair_key = entry_cell * Q + entry_product
