@@ -79,6 +79,7 @@ class Context:
     priority: np.ndarray  # cost per person-day waiting, per demand class [g]
     reserve_share: float
     first_dose_until: np.ndarray  # last campaign day a first dose of each product may be given [q]
+    first_dose_wait: np.ndarray  # days from a first dose of each product to its next dose (0: none) [q]
     start: int = 0  # first campaign frame day planned (> 0 when restarting from a simulated state)
     restart: Restart | None = None  # the simulated state planned from (vaxsim.optimize.restart)
 
@@ -207,6 +208,7 @@ def make_context(model: Model, options: Options, demand: Demand) -> Context:
         priority=weights[demand.classes.group.to_numpy(dtype=np.int64)],
         reserve_share=float(reserve),
         first_dose_until=first_dose_until(steps, len(products), len(model.dates), options),
+        first_dose_wait=first_dose_wait(steps, len(products)),
     )
 
 
@@ -219,3 +221,12 @@ def first_dose_until(steps: Steps, products: int, days: int, options: Options) -
         for s in range(steps.size):
             until[steps.product[s]] -= max(int(steps.min_days[s]), 1)
     return until
+
+
+def first_dose_wait(steps: Steps, products: int) -> np.ndarray:
+    """Days from a first dose of each product to the earliest day of its next dose (0 for a
+    single-dose product), ``[q]``."""
+    wait = np.zeros(products, dtype=np.int64)
+    first = steps.prev < 0
+    wait[steps.product[first]] = np.maximum(steps.min_days[first], 1)
+    return wait

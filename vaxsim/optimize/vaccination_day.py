@@ -239,12 +239,12 @@ def vaccinate(
     use_by = ledger.use_by(nodes)  # [d, lot]; no thaw clock changes before the lots are drawn
     usable = usable_stock(ledger, nodes, day, Q, use_by)  # [d, q]
     # Stock: next doses first; first doses only from what is left once every booked next dose
-    # (and its expected open-vial waste) is kept back, so the people booked find their dose.
+    # (and its expected open-vial waste) is kept back, so the people booked find their dose,
+    # counting only lots still usable when today's first doses come back for the next one.
     by_stock = district * Q + kinds.product[kind]
     next_doses = clip_in_order(np.where(first, 0, flat), by_stock, usable.ravel())
-    import os
-    keep_back = people.owed(D) if not os.environ.get("NOHOLD") else 0
-    first_doses = clip_in_order(np.where(first, flat, 0), by_stock, (usable - keep_back).ravel())
+    lasting = usable_stock(ledger, nodes, day, Q, use_by, ctx.first_dose_wait)
+    first_doses = clip_in_order(np.where(first, flat, 0), by_stock, (lasting - people.owed(D)).ravel())
     flat = np.where(first, first_doses, next_doses)
     capacity = np.where(active, ctx.capacity_on(np.arange(D), day[:, None])[:, 0], 0)
     flat = clip_in_order(flat, district, capacity)
@@ -386,12 +386,19 @@ def vaccinate(
 
 
 def usable_stock(
-    ledger: Ledger, nodes: np.ndarray, day: np.ndarray, products: int, use_by: np.ndarray | None = None
+    ledger: Ledger,
+    nodes: np.ndarray,
+    day: np.ndarray,
+    products: int,
+    use_by: np.ndarray | None = None,
+    lasting: np.ndarray | None = None,
 ) -> np.ndarray:
     """Doses per node and product in lots not past their use-by day (expiry or thaw clock) on
-    each node's day, ``[node, q]`` (``use_by``: :meth:`Ledger.use_by` of ``nodes``, if known)."""
+    each node's day, ``[node, q]`` (``use_by``: :meth:`Ledger.use_by` of ``nodes``, if known;
+    ``lasting[q]``: days after the node's day the lot must still be usable)."""
     use_by = ledger.use_by(nodes) if use_by is None else use_by
-    held = np.where(use_by >= day[:, None], ledger.stock[nodes], 0)
+    until = day[:, None] if lasting is None else day[:, None] + lasting[ledger.lot_product][None, :]
+    held = np.where(use_by >= until, ledger.stock[nodes], 0)
     result = np.zeros((len(nodes), products), dtype=np.int64)
     for q in range(products):
         result[:, q] = held[:, ledger.lot_product == q].sum(axis=1)
