@@ -122,11 +122,12 @@ class DayTakes:
 class FollowUps:
     """The cohort queues of every next-dose step of a run (module docstring)."""
 
-    def __init__(self, steps: Steps, site_capacity: np.ndarray):
-        """``site_capacity[site, day]``: people each site's open sessions can see that day."""
+    def __init__(self, steps: Steps, sites: int, room: ReturnRoom | None = None):
+        """``room``: where next doses are booked (``None``: people are due as soon as their
+        minimum interval has passed, with no room held)."""
         self.steps = steps
-        self.sites = site_capacity.shape[0]
-        self.room = ReturnRoom(steps, site_capacity)
+        self.sites = sites
+        self.room = room
         self.queues = [Cohorts.empty() for _ in range(steps.size)]
         self.step_after = np.full(len(steps.slot_product), -1, dtype=np.int64)  # [slot] -> step
         self.step_after[steps.prev_slot] = np.arange(steps.size)
@@ -146,13 +147,18 @@ class FollowUps:
         (step, district, site, day), total = sum_by_keys(
             [step[keep], district[keep], site[keep], day[keep]], persons[keep]
         )
-        _, held = self.room.hold(step, site, day, total, np.zeros(len(total), dtype=bool))
-        # Whoever finds no room (a later dose when the window is full) is due at its start.
-        unbooked = total - np.bincount(held.entry, weights=held.persons, minlength=len(total)).astype(np.int64)
+        booked = np.zeros(len(total), dtype=np.int64)
+        entry = due = persons = np.zeros(0, dtype=np.int64)
+        if self.room is not None:
+            _, held = self.room.hold(step, site, day, total, np.zeros(len(total), dtype=bool))
+            booked = np.bincount(held.entry, weights=held.persons, minlength=len(total)).astype(np.int64)
+            entry, due, persons = held.entry, held.day, held.persons
+        # Whoever has no room booked is due as soon as the minimum interval has passed.
+        unbooked = total - booked
         first = np.maximum(self.steps.min_days[step], 1)
-        entry = np.concatenate([held.entry, np.flatnonzero(unbooked)])
-        due = np.concatenate([held.day, (day + first)[unbooked > 0]])
-        persons = np.concatenate([held.persons, unbooked[unbooked > 0]])
+        entry = np.concatenate([entry, np.flatnonzero(unbooked)])
+        due = np.concatenate([due, (day + first)[unbooked > 0]])
+        persons = np.concatenate([persons, unbooked[unbooked > 0]])
         order = np.lexsort((due, site[entry], district[entry]))
         entry, due, persons = entry[order], due[order], persons[order]
         for s in np.unique(step[entry]):
@@ -171,8 +177,9 @@ class FollowUps:
 
     def take(self, kind: int, step: int, today: np.ndarray, want: np.ndarray, room: np.ndarray) -> Taken:
         """Take up to ``want[d]`` people of district ``d`` from ``step``'s queue for dose ``kind``:
-        oldest cohort first among those due by the district's ``today[d]``, at most ``room[site]`` per site (``room`` is reduced in place; unsited
-        cohorts take no site's room). The people leave the queue until :meth:`give_back`
+        oldest cohort first among those due by the district's ``today[d]``, at most
+        ``room[site]`` per site (``room`` is reduced in place; unsited cohorts take no site's
+        room). The people leave the queue until :meth:`give_back`
         returns those who were not given the dose after all.
 
         Oldest first, not earliest deadline first: serving people still inside their window

@@ -72,7 +72,8 @@ class ReturnRoom:
             cut = may_cut[mine]
             room = free.sum(axis=1)
             # Entries that may not be cut take room first; the others get what is left.
-            fixed = np.bincount(of_site[~cut], weights=kept[mine][~cut], minlength=len(sites)).astype(np.int64)
+            fixed = np.bincount(of_site[~cut], weights=kept[mine][~cut], minlength=len(sites))
+            fixed = fixed.astype(np.int64)
             kept[mine[cut]] = clip_in_order(kept[mine[cut]], of_site[cut], np.maximum(room - fixed, 0))
             total = np.minimum(np.bincount(of_site, weights=kept[mine], minlength=len(sites)), room)
             before = np.cumsum(free, axis=1) - free

@@ -34,6 +34,7 @@ from vaxsim.optimize.context import Context
 from vaxsim.optimize.follow_ups import FollowUps
 from vaxsim.optimize.ledger import Ledger
 from vaxsim.optimize.ordered import clip_in_order, pour
+from vaxsim.optimize.return_room import ReturnRoom
 
 
 @dataclass(frozen=True)
@@ -167,8 +168,10 @@ class Districts:
         self.overdue_person_days = 0
         self.approved = 0
         cal = ctx.sites
-        site_capacity = (cal.sessions.sum(axis=1)[:, None] * cal.open_on)[:, cal.weekday]
-        self.follow_ups = FollowUps(ctx.steps, site_capacity)
+        room = None
+        if ctx.options.planning.follow_up_in_plan:
+            room = ReturnRoom(ctx.steps, (cal.sessions.sum(axis=1)[:, None] * cal.open_on)[:, cal.weekday])
+        self.follow_ups = FollowUps(ctx.steps, cal.sessions.shape[0], room)
 
     def start_day(self, frame: int, day: np.ndarray, active: np.ndarray) -> None:
         """Approvals at the start of each district's day."""
@@ -188,12 +191,16 @@ class Districts:
         return self.follow_ups.ready(day, len(day))
 
     def owed(self, districts: int) -> np.ndarray:
-        """Doses each district keeps for the next doses booked, ``[d, q]``: the people waiting
-        for a next dose of the series of ``q``, with the open-vial waste expected on them."""
-        steps = self.ctx.steps
-        people = np.zeros((districts, self.ctx.products))
-        np.add.at(people.T, steps.product, self.follow_ups.waiting(districts).T)
-        return np.ceil(people * (1 + self.ctx.allowance)).astype(np.int64)
+        """Doses each district keeps for the next doses booked, ``[d, q]``: whole vials for each
+        cohort waiting for a next dose of the series of ``q`` (a cohort is booked at one site
+        on one day, so it opens its own vials at worst)."""
+        owed = np.zeros((districts, self.ctx.products), dtype=np.int64)
+        steps, vial = self.ctx.steps, self.ctx.doses_per_vial
+        for s, queue in enumerate(self.follow_ups.queues):
+            q = int(steps.product[s])
+            doses = -(-queue.waiting // vial[q]) * vial[q]
+            owed[:, q] += np.bincount(queue.district, weights=doses, minlength=districts).astype(np.int64)
+        return owed
 
     def overdue(self, day: np.ndarray) -> np.ndarray:
         """People past the maximum interval without the next dose on each district's ``day``,
@@ -238,13 +245,20 @@ def vaccinate(
     flat = clip_in_order(want[district, kind], key, limit)
     use_by = ledger.use_by(nodes)  # [d, lot]; no thaw clock changes before the lots are drawn
     usable = usable_stock(ledger, nodes, day, Q, use_by)  # [d, q]
-    # Stock: next doses first; first doses only from what is left once every booked next dose
-    # (and its expected open-vial waste) is kept back, so the people booked find their dose,
-    # counting only lots still usable when today's first doses come back for the next one.
+    follow_ups = people.follow_ups
+    # Stock: next doses first. With follow-ups held, first doses only as far as the stock also
+    # keeps back every booked next dose (whole vials per cohort) and the next doses of today's
+    # starters: x starters need x doses today and x later, from lots still usable then.
     by_stock = district * Q + kinds.product[kind]
     next_doses = clip_in_order(np.where(first, 0, flat), by_stock, usable.ravel())
-    lasting = usable_stock(ledger, nodes, day, Q, use_by, ctx.first_dose_wait)
-    first_doses = clip_in_order(np.where(first, flat, 0), by_stock, (lasting - people.owed(D)).ravel())
+    if follow_ups.room is not None:
+        owed = people.owed(D)
+        lasting = usable_stock(ledger, nodes, day, Q, use_by, ctx.first_dose_wait)
+        series = ctx.first_dose_wait > 0
+        left = np.where(series, np.minimum(lasting - owed, (usable - owed) // 2), usable - owed)
+    else:
+        left = usable
+    first_doses = clip_in_order(np.where(first, flat, 0), by_stock, left.ravel())
     flat = np.where(first, first_doses, next_doses)
     capacity = np.where(active, ctx.capacity_on(np.arange(D), day[:, None])[:, 0], 0)
     flat = clip_in_order(flat, district, capacity)
@@ -258,7 +272,6 @@ def vaccinate(
     cell_cap = np.where(
         active[cells.district[order]], cells.capacity[order, weekday[cells.district[order]]], 0
     )
-    follow_ups = people.follow_ups
     room = np.bincount(cells.site[order], weights=cell_cap, minlength=follow_ups.sites).astype(np.int64)
     cohorts = follow_ups.take_day(
         kinds.service[kinds.step[kinds.service] >= 0], kinds.step, day, granted, room
@@ -298,13 +311,16 @@ def vaccinate(
         return given
     entry_cell = order[entry_position]
     entry_product = kinds.product[entry_kind]
-    # Room for each dose's next dose at its site (vaxsim.optimize.return_room): a first dose
-    # only where its follow-up has room inside its interval window.
-    entry_site, entry_day = cells.site[entry_cell], day[entry_district]
-    entry_slot = kinds.slot[entry_kind]
-    next_step = np.where(entry_slot >= 0, follow_ups.step_after[np.maximum(entry_slot, 0)], -1)
-    amount, held = follow_ups.room.hold(next_step, entry_site, entry_day, amount, kinds.group[entry_kind] >= 0)
-    follow_ups.room.release(held)  # booked with the doses given (FollowUps.enter)
+    if follow_ups.room is not None:
+        # A first dose only where its next dose has room at its site inside its interval
+        # window (vaxsim.optimize.return_room); the room is booked with the doses given, in
+        # FollowUps.enter, once the stock has had its say.
+        slot = kinds.slot[entry_kind]
+        next_step = np.where(slot >= 0, follow_ups.step_after[np.maximum(slot, 0)], -1)
+        amount, held = follow_ups.room.hold(
+            next_step, cells.site[entry_cell], day[entry_district], amount, kinds.group[entry_kind] >= 0
+        )
+        follow_ups.room.release(held)
 
     # Whole vials per (cell, product); cut the last sessions where stock cannot cover them.
     pair_key = entry_cell * Q + entry_product
