@@ -146,11 +146,13 @@ class PlanningOptions:
       the end of each window; ``None`` follows the scenario's ``second_dose_reserve`` policy.
     - ``class_window_days``: lots of one product whose expiry dates fall in the same window of
       this many days form one lot class (1 = same expiry date; lossless).
-    - ``follow_up_in_plan``: a first dose of a series is planned only on days from which its
-      later doses can be reserved inside the campaign (their minimum intervals end by the last
-      day), so every first-dose slot the plan publishes has its follow-up capacity in the plan
-      (invariant 8 of PLAN_FORMAT.md). ``False`` plans first doses to the last day; their
-      follow-ups are then left to the next plan.
+    - ``follow_up_in_plan``: every first-dose slot the plan publishes has its follow-up in
+      the plan (invariant 8 of PLAN_FORMAT.md): first doses only on days from which the later
+      doses are due inside the campaign, each next dose booked at its site on a day with room,
+      first doses only where that room exists and the stock keeps back the booked next doses,
+      and the LPs keep the owed next doses in stock (FORMULATION.md §7). ``False`` plans first
+      doses to the last day and next doses as the supply allows; their follow-ups are then
+      left to the next plan.
     """
 
     period_days: int | None = None

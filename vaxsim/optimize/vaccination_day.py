@@ -10,11 +10,14 @@ For each district, on its campaign day (its frame day, see :mod:`vaxsim.optimize
 3. Doses are granted in service order (next doses first, then first doses by priority) within
    the people waiting, the usable stock of each product (lots not past expiry) and the day's
    capacity. With ``follow_up_in_plan``, first doses only on days from which their later
-   doses are due inside the campaign.
+   doses are due inside the campaign, and only from the stock left once the booked next doses
+   and today's starters' next doses are kept back.
 4. Next doses go to the site of the previous dose (:mod:`vaxsim.optimize.follow_ups`) and
-   fill its sessions first. The other granted doses fill the district's session cells (site
-   × session) in order, largest sites first and the others taking turns by day, product
-   after product, so each session opens vials of as few products as possible. Each (session,
+   fill its sessions first; with ``follow_up_in_plan`` a first dose is given only where its
+   next dose has room booked at its site (:mod:`vaxsim.optimize.return_room`). The other
+   granted doses fill the district's session cells (site × session) in order, largest sites
+   first and the others taking turns by day, product after product, so each session opens
+   vials of as few products as possible. Each (session,
    product) opens whole vials; the doses left in its last vial are the planned open-vial
    wastage. Where stock cannot cover the vials, the last sessions' doses are cut.
 5. Doses are drawn from the district node's lots first-expiry-first-out; each session's lots
