@@ -151,8 +151,10 @@ class FollowUps:
         entry = due = persons = np.zeros(0, dtype=np.int64)
         if self.room is not None:
             _, held = self.room.hold(step, site, day, total, np.zeros(len(total), dtype=bool))
-            booked = np.bincount(held.entry, weights=held.persons, minlength=len(total)).astype(np.int64)
-            entry, due, persons = held.entry, held.day, held.persons
+            self.room.keep_ahead(held, step)
+            own = held.step == step[held.entry]
+            entry, due, persons = held.entry[own], held.day[own], held.persons[own]
+            booked = np.bincount(entry, weights=persons, minlength=len(total)).astype(np.int64)
         # Whoever has no room booked is due as soon as the minimum interval has passed.
         unbooked = total - booked
         first = np.maximum(self.steps.min_days[step], 1)

@@ -23,69 +23,137 @@ from vaxsim.optimize.ordered import clip_in_order
 @dataclass(frozen=True)
 class Held:
     """Room held by one call of :meth:`ReturnRoom.hold`: ``persons`` of entry ``entry`` (the
-    first entry of its site and step) at ``site`` on ``day``."""
+    first entry of its site and step) for next-dose step ``step`` at ``site`` on ``day``."""
 
+    step: np.ndarray
     entry: np.ndarray
     site: np.ndarray
     day: np.ndarray
     persons: np.ndarray
 
+    @classmethod
+    def of(cls, pieces: list[tuple[np.ndarray, ...]]) -> Held:
+        if not pieces:
+            return cls(*(np.zeros(0, dtype=np.int64) for _ in range(5)))
+        return cls(*(np.concatenate([p[k] for p in pieces]).astype(np.int64) for k in range(5)))
+
 
 class ReturnRoom:
     """People each site can see per day (``capacity[site, day]``) and the room already held
-    for people coming back (``held[site, day]``); days after the campaign have no room."""
+    for people coming back (``held[site, day]``); days after the campaign have no room.
+
+    A series of three doses or more is booked to its end at once: with the room for dose 2,
+    room for dose 3 is held from each day dose 2 is booked on (``ahead``, per step: site, day,
+    persons), and given back when dose 2 is given and its people book dose 3 for real.
+    """
 
     def __init__(self, steps: Steps, site_capacity: np.ndarray):
         """``site_capacity[site, day]``: people the site's open sessions can see that day."""
         self.steps = steps
-        pad = int(steps.max_days.max()) + 1 if steps.size else 1
+        pad = int(steps.max_days.sum()) + 1 if steps.size else 1
         sites, days = site_capacity.shape
         self.capacity = np.zeros((sites, days + pad), dtype=np.int64)
         self.capacity[:, :days] = site_capacity
         self.held = np.zeros_like(self.capacity)
+        self.after = np.full(steps.size, -1, dtype=np.int64)  # [step] -> the step after it
+        later = np.flatnonzero(steps.prev >= 0)
+        self.after[steps.prev[later]] = later
+        empty = np.zeros(0, dtype=np.int64)
+        self.ahead = [(empty, empty, empty) for _ in range(steps.size)]
 
     def hold(
         self, step: np.ndarray, site: np.ndarray, day: np.ndarray, persons: np.ndarray, may_cut: np.ndarray
     ) -> tuple[np.ndarray, Held]:
         """Hold room for the people of each entry, given a dose at ``site`` on ``day`` whose next
-        dose is step ``step`` (-1: none), earliest free days of the step's window first.
+        dose is step ``step`` (-1: none), earliest free days of the step's window first, and
+        for the doses after it (class docstring).
 
         Entries are served in index order. Where a site's window has less free room than its
         entries ask for, entries with ``may_cut`` are cut to what is left (their people are not
         given the dose today) and the others keep their people, with room held for as many as
         there is room for. Returns the persons kept per entry and the room held (for
-        :meth:`release`). All entries of one site must have the same ``day``.
+        :meth:`release` and :meth:`keep_ahead`).
         """
         kept = np.asarray(persons, dtype=np.int64).copy()
-        held = []
+        pieces: list[tuple[np.ndarray, ...]] = []
         # Later doses first: their entries are next doses, which are never cut.
         for s in sorted(np.unique(step[step >= 0]), key=lambda s: -self.steps.dose[s]):
             mine = np.flatnonzero((step == s) & (kept > 0))
+            if len(mine):
+                kept[mine] = self._hold_step(
+                    int(s), mine, site[mine], day[mine], kept[mine], may_cut[mine], pieces
+                )
+        return kept, Held.of(pieces)
+
+    def _hold_step(self, s, entry, site, day, persons, cut, pieces) -> np.ndarray:
+        """:meth:`hold` for the entries of one step; appends what it holds to ``pieces``."""
+        kept = persons.copy()
+        first = max(int(self.steps.min_days[s]), 1)
+        width = int(self.steps.max_days[s]) - first + 1
+        for today in np.unique(day):
+            mine = np.flatnonzero((day == today) & (kept > 0))
             if not len(mine):
                 continue
-            first = max(int(self.steps.min_days[s]), 1)
-            width = int(self.steps.max_days[s]) - first + 1
             sites, where, of_site = np.unique(site[mine], return_index=True, return_inverse=True)
-            columns = day[mine[where]][:, None] + first + np.arange(width)
+            columns = np.broadcast_to(today + first + np.arange(width), (len(sites), width))
             rows = np.broadcast_to(sites[:, None], columns.shape)
             free = np.maximum(self.capacity[rows, columns] - self.held[rows, columns], 0)
-            cut = may_cut[mine]
+            c = cut[mine]
             room = free.sum(axis=1)
             # Entries that may not be cut take room first; the others get what is left.
-            fixed = np.bincount(of_site[~cut], weights=kept[mine][~cut], minlength=len(sites))
+            fixed = np.bincount(of_site[~c], weights=kept[mine][~c], minlength=len(sites))
             fixed = fixed.astype(np.int64)
-            kept[mine[cut]] = clip_in_order(kept[mine[cut]], of_site[cut], np.maximum(room - fixed, 0))
+            kept[mine[c]] = clip_in_order(kept[mine[c]], of_site[c], np.maximum(room - fixed, 0))
             total = np.minimum(np.bincount(of_site, weights=kept[mine], minlength=len(sites)), room)
             before = np.cumsum(free, axis=1) - free
             taken = np.clip(total[:, None].astype(np.int64) - before, 0, free)
             self.held[rows, columns] += taken
-            r, c = np.nonzero(taken)
-            held.append((mine[where][r], sites[r], columns[r, c], taken[r, c]))
-        if not held:
-            empty = np.zeros(0, dtype=np.int64)
-            return kept, Held(empty, empty, empty, empty)
-        return kept, Held(*(np.concatenate([h[k] for h in held]) for k in range(4)))
+            r, d = np.nonzero(taken)
+            amount = taken[r, d]
+            later = int(self.after[s])
+            if later >= 0 and len(r):
+                # The dose after this one, from each day booked; where it has no room, people
+                # who may be cut are cut from this dose too.
+                site_cut = np.bincount(of_site, weights=c, minlength=len(sites)) > 0
+                chained = self._hold_step(
+                    later, entry[mine[where]][r], sites[r], columns[r, d], amount, site_cut[r], pieces
+                )
+                lost = amount - chained
+                np.subtract.at(self.held, (sites[r], columns[r, d]), lost)
+                amount = chained
+                total = np.bincount(r, weights=amount, minlength=len(sites)).astype(np.int64)
+                kept[mine[c]] = clip_in_order(kept[mine[c]], of_site[c], np.maximum(total - fixed, 0))
+            pieces.append((np.full(len(r), s), entry[mine[where]][r], sites[r], columns[r, d], amount))
+        return kept
 
     def release(self, held: Held) -> None:
         """Give back room held by :meth:`hold` (the doses it was held for were not given)."""
         np.subtract.at(self.held, (held.site, held.day), held.persons)
+
+    def keep_ahead(self, held: Held, booked_step: np.ndarray) -> None:
+        """Remember the room ``held`` for steps after ``booked_step[entry]`` (doses booked ahead)
+        until their people book them for real (:meth:`unbook_ahead`)."""
+        ahead = held.step != booked_step[held.entry]
+        for s in np.unique(held.step[ahead]):
+            mine = ahead & (held.step == s)
+            old = self.ahead[s]
+            new = (held.site[mine], held.day[mine], held.persons[mine])
+            columns = [np.concatenate([o, n]) for o, n in zip(old, new, strict=True)]
+            order = np.lexsort((columns[1], columns[0]))
+            self.ahead[s] = tuple(c[order] for c in columns)
+
+    def unbook_ahead(self, step: np.ndarray, site: np.ndarray, persons: np.ndarray) -> None:
+        """Give back the room booked ahead for ``persons`` at ``site`` who now book step
+        ``step`` for real, earliest days first."""
+        for s in np.unique(step[step >= 0]):
+            ahead_site, ahead_day, ahead_persons = self.ahead[s]
+            if not len(ahead_persons):
+                continue
+            mine = step == s
+            limit = np.bincount(site[mine], weights=persons[mine], minlength=self.held.shape[0])
+            limit = limit.astype(np.int64)
+            freed = clip_in_order(ahead_persons, ahead_site, limit)
+            np.subtract.at(self.held, (ahead_site, ahead_day), freed)
+            left = ahead_persons - freed
+            keep = left > 0
+            self.ahead[s] = (ahead_site[keep], ahead_day[keep], left[keep])

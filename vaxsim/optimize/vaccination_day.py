@@ -320,9 +320,11 @@ def vaccinate(
         # FollowUps.enter, once the stock has had its say.
         slot = kinds.slot[entry_kind]
         next_step = np.where(slot >= 0, follow_ups.step_after[np.maximum(slot, 0)], -1)
-        amount, held = follow_ups.room.hold(
-            next_step, cells.site[entry_cell], day[entry_district], amount, kinds.group[entry_kind] >= 0
-        )
+        site, first_dose = cells.site[entry_cell], kinds.group[entry_kind] >= 0
+        # People given a next dose book the one after it for real: the room booked ahead at
+        # their first dose is theirs again.
+        follow_ups.room.unbook_ahead(next_step[~first_dose], site[~first_dose], amount[~first_dose])
+        amount, held = follow_ups.room.hold(next_step, site, day[entry_district], amount, first_dose)
         follow_ups.room.release(held)
 
     # Whole vials per (cell, product); cut the last sessions where stock cannot cover them.
