@@ -80,6 +80,7 @@ class Context:
     reserve_share: float
     first_dose_until: np.ndarray  # last campaign day a first dose of each product may be given [q]
     first_dose_wait: np.ndarray  # days from a first dose of each product to its next dose (0: none) [q]
+    series_doses: np.ndarray  # doses in each product's series [q]
     start: int = 0  # first campaign frame day planned (> 0 when restarting from a simulated state)
     restart: Restart | None = None  # the simulated state planned from (vaxsim.optimize.restart)
 
@@ -209,6 +210,7 @@ def make_context(model: Model, options: Options, demand: Demand) -> Context:
         reserve_share=float(reserve),
         first_dose_until=first_dose_until(steps, len(products), len(model.dates), options),
         first_dose_wait=first_dose_wait(steps, len(products)),
+        series_doses=products.series_doses.to_numpy(dtype=np.int64),
     )
 
 

@@ -196,12 +196,12 @@ class Districts:
     def owed(self, districts: int) -> np.ndarray:
         """Doses each district keeps for the next doses booked, ``[d, q]``: whole vials for each
         cohort waiting for a next dose of the series of ``q`` (a cohort is booked at one site
-        on one day, so it opens its own vials at worst)."""
+        on one day, so it opens its own vials at worst), for each dose it still has to come."""
         owed = np.zeros((districts, self.ctx.products), dtype=np.int64)
-        steps, vial = self.ctx.steps, self.ctx.doses_per_vial
+        steps, vial, series = self.ctx.steps, self.ctx.doses_per_vial, self.ctx.series_doses
         for s, queue in enumerate(self.follow_ups.queues):
             q = int(steps.product[s])
-            doses = -(-queue.waiting // vial[q]) * vial[q]
+            doses = -(-queue.waiting // vial[q]) * vial[q] * (series[q] - steps.dose[s] + 1)
             owed[:, q] += np.bincount(queue.district, weights=doses, minlength=districts).astype(np.int64)
         return owed
 
@@ -251,14 +251,16 @@ def vaccinate(
     follow_ups = people.follow_ups
     # Stock: next doses first. With follow-ups held, first doses only as far as the stock also
     # keeps back every booked next dose (whole vials per cohort) and the next doses of today's
-    # starters: x starters need x doses today and x later, from lots still usable then.
+    # starters: x starters of an n-dose series need x doses today and (n - 1) x later, from
+    # lots still usable then.
     by_stock = district * Q + kinds.product[kind]
     next_doses = clip_in_order(np.where(first, 0, flat), by_stock, usable.ravel())
     if follow_ups.room is not None:
         owed = people.owed(D)
         lasting = usable_stock(ledger, nodes, day, Q, use_by, ctx.first_dose_wait)
-        series = ctx.first_dose_wait > 0
-        left = np.where(series, np.minimum(lasting - owed, (usable - owed) // 2), usable - owed)
+        later = np.maximum(ctx.series_doses - 1, 1)
+        left = np.minimum((lasting - owed) // later, (usable - owed) // (later + 1))
+        left = np.where(ctx.series_doses > 1, left, usable - owed)
     else:
         left = usable
     first_doses = clip_in_order(np.where(first, flat, 0), by_stock, left.ravel())
