@@ -62,7 +62,13 @@ class ReturnRoom:
         self.ahead = [(empty, empty, empty) for _ in range(steps.size)]
 
     def hold(
-        self, step: np.ndarray, site: np.ndarray, day: np.ndarray, persons: np.ndarray, may_cut: np.ndarray
+        self,
+        step: np.ndarray,
+        site: np.ndarray,
+        day: np.ndarray,
+        persons: np.ndarray,
+        may_cut: np.ndarray,
+        latest: np.ndarray | None = None,
     ) -> tuple[np.ndarray, Held]:
         """Hold room for the people of each entry, given a dose at ``site`` on ``day`` whose next
         dose is step ``step`` (-1: none), earliest free days of the step's window first, and
@@ -71,21 +77,24 @@ class ReturnRoom:
         Entries are served in index order. Where a site's window has less free room than its
         entries ask for, entries with ``may_cut`` are cut to what is left (their people are not
         given the dose today) and the others keep their people, with room held for as many as
-        there is room for. Returns the persons kept per entry and the room held (for
-        :meth:`release` and :meth:`keep_ahead`).
+        there is room for. ``latest``: the last day each entry's next dose may be booked on
+        (the stock kept for it lasts until then; default: its window's end). Returns the
+        persons kept per entry and the room held (for :meth:`release` and :meth:`keep_ahead`).
         """
         kept = np.asarray(persons, dtype=np.int64).copy()
+        if latest is None:
+            latest = np.full(len(kept), np.iinfo(np.int64).max)
         pieces: list[tuple[np.ndarray, ...]] = []
         # Later doses first: their entries are next doses, which are never cut.
         for s in sorted(np.unique(step[step >= 0]), key=lambda s: -self.steps.dose[s]):
             mine = np.flatnonzero((step == s) & (kept > 0))
             if len(mine):
                 kept[mine] = self._hold_step(
-                    int(s), mine, site[mine], day[mine], kept[mine], may_cut[mine], pieces
+                    int(s), mine, site[mine], day[mine], kept[mine], may_cut[mine], pieces, latest[mine]
                 )
         return kept, Held.of(pieces)
 
-    def _hold_step(self, s, entry, site, day, persons, cut, pieces) -> np.ndarray:
+    def _hold_step(self, s, entry, site, day, persons, cut, pieces, latest=None) -> np.ndarray:
         """:meth:`hold` for the entries of one step; appends what it holds to ``pieces``."""
         kept = persons.copy()
         first = max(int(self.steps.min_days[s]), 1)
@@ -98,6 +107,10 @@ class ReturnRoom:
             columns = np.broadcast_to(today + first + np.arange(width), (len(sites), width))
             rows = np.broadcast_to(sites[:, None], columns.shape)
             free = np.maximum(self.capacity[rows, columns] - self.held[rows, columns], 0)
+            if latest is not None:  # one stock per site: its entries share their latest day
+                last = np.full(len(sites), np.iinfo(np.int64).max)
+                np.minimum.at(last, of_site, latest[mine])
+                free = np.where(columns <= last[:, None], free, 0)
             c = cut[mine]
             room = free.sum(axis=1)
             # Entries that may not be cut take room first; the others get what is left.

@@ -326,7 +326,17 @@ def vaccinate(
         # People given a next dose book the one after it for real: the room booked ahead at
         # their first dose is theirs again.
         follow_ups.room.unbook_ahead(next_step[~first_dose], site[~first_dose], amount[~first_dose])
-        amount, held = follow_ups.room.hold(next_step, site, day[entry_district], amount, first_dose)
+        # Today's starters are booked no later than the stock kept for them lasts: the lots
+        # that outlast that day must cover every dose owed, today's and theirs to come.
+        doses = np.zeros((D, Q), dtype=np.int64)
+        np.add.at(doses, (entry_district, entry_product), amount)
+        starters = np.zeros((D, Q), dtype=np.int64)
+        np.add.at(starters, (entry_district[first_dose], entry_product[first_dose]), amount[first_dose])
+        need = people.owed(D) + doses + starters * np.maximum(ctx.series_doses - 1, 0)
+        latest = last_day_covered(ledger, nodes, use_by, need)[entry_district, entry_product]
+        amount, held = follow_ups.room.hold(
+            next_step, site, day[entry_district], amount, first_dose, np.where(first_dose, latest, ctx.days)
+        )
         follow_ups.room.release(held)
 
     # Whole vials per (cell, product); cut the last sessions where stock cannot cover them.
@@ -426,6 +436,24 @@ def usable_stock(
     for q in range(products):
         result[:, q] = held[:, ledger.lot_product == q].sum(axis=1)
     return result
+
+
+def last_day_covered(ledger: Ledger, nodes: np.ndarray, use_by: np.ndarray, need: np.ndarray) -> np.ndarray:
+    """The last day ``L`` on which each node's lots still usable on ``L`` hold ``need[n, q]``
+    doses of product ``q`` (-1 when all its lots together do not), ``[n, q]``."""
+    latest = np.full(need.shape, -1, dtype=np.int64)
+    stock = ledger.stock[nodes]
+    for q in range(need.shape[1]):
+        lots = np.flatnonzero(ledger.lot_product == q)
+        if not len(lots):
+            continue
+        order = np.argsort(-use_by[:, lots], axis=1, kind="stable")  # latest use-by first
+        days = np.take_along_axis(use_by[:, lots], order, axis=1)
+        held = np.cumsum(np.take_along_axis(stock[:, lots], order, axis=1), axis=1)
+        enough = held >= need[:, q][:, None]
+        found = enough.any(axis=1)
+        latest[found, q] = days[found, np.argmax(enough[found], axis=1)]
+    return latest
 
 
 def draw_lots(
