@@ -327,12 +327,13 @@ def vaccinate(
         # their first dose is theirs again.
         follow_ups.room.unbook_ahead(next_step[~first_dose], site[~first_dose], amount[~first_dose])
         # Today's starters are booked no later than the stock kept for them lasts: the lots
-        # that outlast that day must cover every dose owed, today's and theirs to come.
-        doses = np.zeros((D, Q), dtype=np.int64)
-        np.add.at(doses, (entry_district, entry_product), amount)
-        starters = np.zeros((D, Q), dtype=np.int64)
-        np.add.at(starters, (entry_district[first_dose], entry_product[first_dose]), amount[first_dose])
-        need = people.owed(D) + doses + starters * np.maximum(ctx.series_doses - 1, 0)
+        # that outlast that day must cover every dose owed, today's and theirs to come (each
+        # session's people may open a vial of their own for each later dose).
+        later = np.maximum(ctx.series_doses - 1, 0)[entry_product]
+        vial = ctx.doses_per_vial[entry_product]
+        doses = np.where(first_dose, amount * (1 + later) + (vial - 1) * later, amount)
+        need = people.owed(D)
+        np.add.at(need, (entry_district, entry_product), doses)
         latest = last_day_covered(ledger, nodes, use_by, need)[entry_district, entry_product]
         amount, held = follow_ups.room.hold(
             next_step, site, day[entry_district], amount, first_dose, np.where(first_dose, latest, ctx.days)
