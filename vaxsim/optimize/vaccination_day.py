@@ -201,7 +201,9 @@ class Districts:
         steps, vial, series = self.ctx.steps, self.ctx.doses_per_vial, self.ctx.series_doses
         for s, queue in enumerate(self.follow_ups.queues):
             q = int(steps.product[s])
-            doses = -(-queue.waiting // vial[q]) * vial[q] * (series[q] - steps.dose[s] + 1)
+            # A cohort's people may be split between two sessions: a vial more at worst.
+            vials = np.where(queue.waiting > 0, -(-queue.waiting // vial[q]) + 1, 0)
+            doses = vials * vial[q] * (series[q] - steps.dose[s] + 1)
             owed[:, q] += np.bincount(queue.district, weights=doses, minlength=districts).astype(np.int64)
         return owed
 
