@@ -329,11 +329,11 @@ def vaccinate(
         # their first dose is theirs again.
         follow_ups.room.unbook_ahead(next_step[~first_dose], site[~first_dose], amount[~first_dose])
         # Today's starters are booked no later than the stock kept for them lasts: the lots
-        # that outlast that day must cover every dose owed, today's and theirs to come (each
-        # session's people may open a vial of their own for each later dose).
-        later = np.maximum(ctx.series_doses - 1, 0)[entry_product]
+        # that outlast that day must cover every dose owed, today's (whole vials per session)
+        # and theirs to come (each session's people may open a vial of their own each time).
+        later = np.where(first_dose, np.maximum(ctx.series_doses - 1, 0)[entry_product], 0)
         vial = ctx.doses_per_vial[entry_product]
-        doses = np.where(first_dose, amount * (1 + later) + (vial - 1) * later, amount)
+        doses = -(-amount // vial) * vial + (amount + vial - 1) * later
         need = people.owed(D)
         np.add.at(need, (entry_district, entry_product), doses)
         latest = last_day_covered(ledger, nodes, use_by, need)[entry_district, entry_product]
