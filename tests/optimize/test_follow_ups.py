@@ -169,3 +169,58 @@ def test_every_first_dose_slot_has_its_follow_up_even_when_nobody_is_booked(demo
     assert _slots_without_follow_up(demo_plan) == 0
     anyway = vaxsim.optimize(DEMO, planning=PlanningOptions(follow_up_in_plan=False))
     assert _slots_without_follow_up(anyway) > 0.1 * first
+
+
+def _three_doses() -> Steps:
+    """One product, three doses 14-21 days apart: slots 0, 1, 2; steps 0 (dose 2), 1 (dose 3)."""
+    return Steps(
+        product=np.array([0, 0]),
+        dose=np.array([2, 3]),
+        prev=np.array([-1, 0]),
+        given=np.array([[True], [True]]),
+        min_days=np.array([14, 14]),
+        max_days=np.array([21, 21]),
+        min_periods=np.array([2, 2]),
+        max_periods=np.array([3, 3]),
+        slot=np.array([1, 2]),
+        prev_slot=np.array([0, 1]),
+        slot_product=np.array([0, 0, 0]),
+        slot_dose=np.array([1, 2, 3]),
+    )
+
+
+def test_a_three_dose_series_is_booked_to_its_end_at_the_first_dose():
+    # 10 a day; days 28..35 (dose 3 of day-0 starters) are already full but for 4 on day 35.
+    capacity = np.full((1, 80), 10)
+    room = ReturnRoom(_three_doses(), capacity)
+    room.held[0, 28:35] = 10
+    room.held[0, 35] = 6
+    kept, held = room.hold(np.array([0]), np.array([0]), np.array([0]), np.array([10]), np.array([True]))
+    # Dose 2 on day 14 leaves dose 3 only day 35 (4 places): 4 people start, not 10.
+    assert kept.tolist() == [4]
+    rows = zip(held.step.tolist(), held.day.tolist(), held.persons.tolist(), strict=True)
+    assert sorted(rows) == [(0, 14, 4), (1, 35, 4)]
+    room.release(held)
+    assert room.held[0, 14] == 0 and room.held[0, 35] == 6
+
+
+def test_room_booked_ahead_is_given_back_when_the_dose_before_is_given():
+    room = ReturnRoom(_three_doses(), np.full((1, 80), 10))
+    queues = FollowUps(_three_doses(), sites=1, room=room)
+    _enter(queues, [0], [0], [0], [5])  # dose 1 on day 0: dose 2 booked day 14, dose 3 day 28
+    assert room.held[0, 14] == 5 and room.held[0, 28] == 5
+    room.unbook_ahead(np.array([1]), np.array([0]), np.array([5]))  # dose 2 given to all five
+    assert room.held[0, 28] == 0 and not len(room.ahead[1][0])
+
+
+def test_starters_are_booked_no_later_than_their_stock_lasts():
+    from vaxsim.optimize.vaccination_day import last_day_covered
+
+    class Lots:  # the ledger's lots seen from one node: 30 doses usable to day 40, 20 to day 60
+        stock = np.array([[30, 20]])
+        lot_product = np.array([0, 0])
+
+    use_by = np.array([[40, 60]])
+    assert last_day_covered(Lots, np.array([0]), use_by, np.array([[10]])).tolist() == [[60]]
+    assert last_day_covered(Lots, np.array([0]), use_by, np.array([[25]])).tolist() == [[40]]
+    assert last_day_covered(Lots, np.array([0]), use_by, np.array([[60]])).tolist() == [[-1]]

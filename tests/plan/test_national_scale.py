@@ -19,15 +19,6 @@ SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "vietnam-2021.yam
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect at national scale (2026-11-28, after next doses moved to the site of the "
-    "dose before and first doses stopped where the series would end after the campaign): invariant "
-    "8, about 23,800 capacity rows (3.25 M of 71.2 M first-dose slots) whose people miss their "
-    "next dose's window because their district has no stock of the product then (the plan starts "
-    "series that later supply does not finish in time; FORMULATION.md section 7). Remove this mark "
-    "when the plan passes.",
-)
 def test_vietnam_plan_writes_reads_and_checks(tmp_path: Path) -> None:
     plan = vaxsim.optimize(vaxsim.load(SCENARIO), solver="highs", threads=2)
     bundle = plan.write(tmp_path)
