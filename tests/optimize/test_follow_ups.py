@@ -209,7 +209,9 @@ def test_room_booked_ahead_is_given_back_when_the_dose_before_is_given():
     queues = FollowUps(_three_doses(), sites=1, room=room)
     _enter(queues, [0], [0], [0], [5])  # dose 1 on day 0: dose 2 booked day 14, dose 3 day 28
     assert room.held[0, 14] == 5 and room.held[0, 28] == 5
-    room.unbook_ahead(np.array([1]), np.array([0]), np.array([5]))  # dose 2 given to all five
+    room.unbook_ahead(np.array([1]), np.array([0]), np.array([13]), np.array([5]))  # not theirs
+    assert room.held[0, 28] == 5
+    room.unbook_ahead(np.array([1]), np.array([0]), np.array([14]), np.array([5]))  # dose 2 to all
     assert room.held[0, 28] == 0 and not len(room.ahead[1][0])
 
 

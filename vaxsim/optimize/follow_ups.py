@@ -87,7 +87,8 @@ class Cohorts:
 @dataclass(frozen=True)
 class Taken:
     """People taken from one step's queue for one dose kind, one row per cohort: ``cohort``
-    (index into the queue), ``persons``, and the cohort's ``site``, ``district`` and ``day``."""
+    (index into the queue), ``persons``, and the cohort's ``site``, ``district``, ``day`` and
+    ``due`` day."""
 
     kind: int
     step: int
@@ -96,18 +97,20 @@ class Taken:
     site: np.ndarray
     district: np.ndarray
     day: np.ndarray
+    due: np.ndarray
 
 
 @dataclass(frozen=True)
 class DayTakes:
     """One day's :class:`Taken` rows of every next-dose kind in one table: ``kind``, ``site``,
-    ``district``, ``day`` (of the cohort) and ``persons`` per row."""
+    ``district``, ``day`` and ``due`` day (of the cohort) and ``persons`` per row."""
 
     taken: list[Taken]
     kind: np.ndarray
     site: np.ndarray
     district: np.ndarray
     day: np.ndarray
+    due: np.ndarray
     persons: np.ndarray
 
     @classmethod
@@ -116,7 +119,7 @@ class DayTakes:
             parts = [np.full(len(t.persons), t.kind) if name == "kind" else getattr(t, name) for t in taken]
             return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
-        return cls(taken, *(column(name) for name in ("kind", "site", "district", "day", "persons")))
+        return cls(taken, *(column(name) for name in ("kind", "site", "district", "day", "due", "persons")))
 
 
 class FollowUps:
@@ -210,7 +213,8 @@ class FollowUps:
         keep = persons > 0
         cohort = ready[keep]
         queue.waiting[cohort] -= persons[keep]
-        return Taken(kind, step, cohort, persons[keep], site[keep], district[keep], queue.day[cohort])
+        day, due = queue.day[cohort], queue.due[cohort]
+        return Taken(kind, step, cohort, persons[keep], site[keep], district[keep], day, due)
 
     def take_day(
         self, kinds: np.ndarray, step_of: np.ndarray, today: np.ndarray, granted: np.ndarray, room: np.ndarray

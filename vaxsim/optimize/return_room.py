@@ -17,25 +17,28 @@ from dataclasses import dataclass
 import numpy as np
 
 from vaxsim.optimize.context import Steps
+from vaxsim.optimize.key_sums import sum_by_keys
 from vaxsim.optimize.ordered import clip_in_order
 
 
 @dataclass(frozen=True)
 class Held:
     """Room held by one call of :meth:`ReturnRoom.hold`: ``persons`` of entry ``entry`` (the
-    first entry of its site and step) for next-dose step ``step`` at ``site`` on ``day``."""
+    first entry of its site and step) for next-dose step ``step`` at ``site`` on ``day``,
+    counted from the dose before on day ``since`` (given, or booked)."""
 
     step: np.ndarray
     entry: np.ndarray
     site: np.ndarray
+    since: np.ndarray
     day: np.ndarray
     persons: np.ndarray
 
     @classmethod
     def of(cls, pieces: list[tuple[np.ndarray, ...]]) -> Held:
         if not pieces:
-            return cls(*(np.zeros(0, dtype=np.int64) for _ in range(5)))
-        return cls(*(np.concatenate([p[k] for p in pieces]).astype(np.int64) for k in range(5)))
+            return cls(*(np.zeros(0, dtype=np.int64) for _ in range(6)))
+        return cls(*(np.concatenate([p[k] for p in pieces]).astype(np.int64) for k in range(6)))
 
 
 class ReturnRoom:
@@ -43,8 +46,9 @@ class ReturnRoom:
     for people coming back (``held[site, day]``); days after the campaign have no room.
 
     A series of three doses or more is booked to its end at once: with the room for dose 2,
-    room for dose 3 is held from each day dose 2 is booked on (``ahead``, per step: site, day,
-    persons), and given back when dose 2 is given and its people book dose 3 for real.
+    room for dose 3 is held from each day dose 2 is booked on (``ahead``, per step: site, day
+    dose 2 is booked on, day, persons), and given back when dose 2 is given to the people
+    booked on that day and they book dose 3 for real.
     """
 
     def __init__(self, steps: Steps, site_capacity: np.ndarray):
@@ -59,7 +63,7 @@ class ReturnRoom:
         later = np.flatnonzero(steps.prev >= 0)
         self.after[steps.prev[later]] = later
         empty = np.zeros(0, dtype=np.int64)
-        self.ahead = [(empty, empty, empty) for _ in range(steps.size)]
+        self.ahead = [(empty, empty, empty, empty) for _ in range(steps.size)]
 
     def hold(
         self,
@@ -136,7 +140,8 @@ class ReturnRoom:
                 amount = chained
                 total = np.bincount(r, weights=amount, minlength=len(sites)).astype(np.int64)
                 kept[mine[c]] = clip_in_order(kept[mine[c]], of_site[c], np.maximum(total - fixed, 0))
-            pieces.append((np.full(len(r), s), entry[mine[where]][r], sites[r], columns[r, d], amount))
+            step_of, since = np.full(len(r), s), np.full(len(r), today)
+            pieces.append((step_of, entry[mine[where]][r], sites[r], since, columns[r, d], amount))
         return kept
 
     def release(self, held: Held) -> None:
@@ -149,24 +154,30 @@ class ReturnRoom:
         ahead = held.step != booked_step[held.entry]
         for s in np.unique(held.step[ahead]):
             mine = ahead & (held.step == s)
-            old = self.ahead[s]
-            new = (held.site[mine], held.day[mine], held.persons[mine])
-            columns = [np.concatenate([o, n]) for o, n in zip(old, new, strict=True)]
-            order = np.lexsort((columns[1], columns[0]))
+            new = (held.site[mine], held.since[mine], held.day[mine], held.persons[mine])
+            columns = [np.concatenate([o, n]) for o, n in zip(self.ahead[s], new, strict=True)]
+            order = np.lexsort((columns[2], columns[1], columns[0]))
             self.ahead[s] = tuple(c[order] for c in columns)
 
-    def unbook_ahead(self, step: np.ndarray, site: np.ndarray, persons: np.ndarray) -> None:
-        """Give back the room booked ahead for ``persons`` at ``site`` who now book step
-        ``step`` for real, earliest days first."""
+    def unbook_ahead(
+        self, step: np.ndarray, site: np.ndarray, since: np.ndarray, persons: np.ndarray
+    ) -> None:
+        """Give back the room booked ahead for ``persons`` at ``site`` who were booked for the
+        dose before step ``step`` on day ``since`` and now book step ``step`` for real (they
+        were given that dose today), earliest days first."""
         for s in np.unique(step[step >= 0]):
-            ahead_site, ahead_day, ahead_persons = self.ahead[s]
+            ahead_site, ahead_since, ahead_day, ahead_persons = self.ahead[s]
             if not len(ahead_persons):
                 continue
             mine = step == s
-            limit = np.bincount(site[mine], weights=persons[mine], minlength=self.held.shape[0])
-            limit = limit.astype(np.int64)
-            freed = clip_in_order(ahead_persons, ahead_site, limit)
+            (entry_site, entry_since), given = sum_by_keys([site[mine], since[mine]], persons[mine])
+            # Rows of one (site, since) form a group; the people given the dose free its room.
+            width = self.held.shape[1]
+            groups, group = np.unique(ahead_site * width + ahead_since, return_inverse=True)
+            at = np.minimum(np.searchsorted(entry_site * width + entry_since, groups), len(given) - 1)
+            found = entry_site[at] * width + entry_since[at] == groups
+            freed = clip_in_order(ahead_persons, group.reshape(-1), np.where(found, given[at], 0))
             np.subtract.at(self.held, (ahead_site, ahead_day), freed)
             left = ahead_persons - freed
             keep = left > 0
-            self.ahead[s] = (ahead_site[keep], ahead_day[keep], left[keep])
+            self.ahead[s] = (ahead_site[keep], ahead_since[keep], ahead_day[keep], left[keep])

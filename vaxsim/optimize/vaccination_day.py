@@ -327,7 +327,10 @@ def vaccinate(
         site, first_dose = cells.site[entry_cell], kinds.group[entry_kind] >= 0
         # People given a next dose book the one after it for real: the room booked ahead at
         # their first dose is theirs again.
-        follow_ups.room.unbook_ahead(next_step[~first_dose], site[~first_dose], amount[~first_dose])
+        booked_on = np.append(cohorts.due, -1)[entry_source]  # the day this dose was booked on
+        follow_ups.room.unbook_ahead(
+            next_step[~first_dose], site[~first_dose], booked_on[~first_dose], amount[~first_dose]
+        )
         # Today's starters are booked no later than the stock kept for them lasts: the lots
         # that outlast that day must cover every dose owed, today's (whole vials per session)
         # and theirs to come (each session's people may open a vial of their own each time).
