@@ -344,6 +344,22 @@ def vaccinate(
             next_step, site, day[entry_district], amount, first_dose, np.where(first_dose, latest, ctx.days)
         )
         follow_ups.room.release(held)
+        # Where the room booked ahead (dose 3 and later) splits the starters over many days (a
+        # busy site), each day opens vials of its own: counted as the booked doses are
+        # (Districts.owed), the stock must still hold them all, or the district starts nobody
+        # of that product today.
+        booked = first_dose[held.entry] & (held.step != next_step[held.entry])
+        piece_vial = vial[held.entry[booked]]
+        kept_today = -(-amount // vial) * vial
+        need = people.owed(D)
+        np.add.at(need, (entry_district, entry_product), kept_today)
+        np.add.at(
+            need,
+            (entry_district[held.entry[booked]], entry_product[held.entry[booked]]),
+            (-(-held.persons[booked] // piece_vial) + 1) * piece_vial,
+        )
+        short = (need > usable)[entry_district, entry_product] & first_dose
+        amount = np.where(short, 0, amount)
 
     # Whole vials per (cell, product); cut the last sessions where stock cannot cover them.
     pair_key = entry_cell * Q + entry_product
