@@ -175,6 +175,7 @@ class Districts:
         if ctx.options.planning.follow_up_in_plan:
             room = ReturnRoom(ctx.steps, (cal.sessions.sum(axis=1)[:, None] * cal.open_on)[:, cal.weekday])
         self.follow_ups = FollowUps(ctx.steps, cal.sessions.shape[0], room)
+        self.sessions = np.maximum((cal.sessions > 0).sum(axis=1), 1)  # sessions a day per site
 
     def start_day(self, frame: int, day: np.ndarray, active: np.ndarray) -> None:
         """Approvals at the start of each district's day."""
@@ -196,13 +197,16 @@ class Districts:
     def owed(self, districts: int) -> np.ndarray:
         """Doses each district keeps for the next doses booked, ``[d, q]``: whole vials for each
         cohort waiting for a next dose of the series of ``q`` (a cohort is booked at one site
-        on one day, so it opens its own vials at worst), for each dose it still has to come."""
+        on one day, so it opens its own vials in each of the site's sessions at worst), for
+        each dose it still has to come."""
         owed = np.zeros((districts, self.ctx.products), dtype=np.int64)
         steps, vial, series = self.ctx.steps, self.ctx.doses_per_vial, self.ctx.series_doses
         for s, queue in enumerate(self.follow_ups.queues):
             q = int(steps.product[s])
-            # A cohort's people may be split between two sessions: a vial more at worst.
-            vials = np.where(queue.waiting > 0, -(-queue.waiting // vial[q]) + 1, 0)
+            # A cohort's people may be spread over its site's sessions, each opening a vial.
+            site = queue.site
+            sessions = np.where(site >= 0, self.sessions[np.maximum(site, 0)], self.sessions.max())
+            vials = np.where(queue.waiting > 0, -(-queue.waiting // vial[q]) + sessions, 0)
             doses = vials * vial[q] * (series[q] - steps.dose[s] + 1)
             owed[:, q] += np.bincount(queue.district, weights=doses, minlength=districts).astype(np.int64)
         return owed
