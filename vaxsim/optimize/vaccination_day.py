@@ -341,7 +341,8 @@ def vaccinate(
         later = np.where(first_dose, np.maximum(ctx.series_doses - 1, 0)[entry_product], 0)
         vial = ctx.doses_per_vial[entry_product]
         doses = -(-amount // vial) * vial + (amount + vial - 1) * later
-        need = people.owed(D)
+        owed = people.owed(D)  # those taken today have left the queues
+        need = owed.copy()
         np.add.at(need, (entry_district, entry_product), doses)
         latest = last_day_covered(ledger, nodes, use_by, need)[entry_district, entry_product]
         amount, held = follow_ups.room.hold(
@@ -355,7 +356,7 @@ def vaccinate(
         booked = first_dose[held.entry] & (held.step != next_step[held.entry])
         piece_vial = vial[held.entry[booked]]
         kept_today = -(-amount // vial) * vial
-        need = people.owed(D)
+        need = owed.copy()
         np.add.at(need, (entry_district, entry_product), kept_today)
         np.add.at(
             need,
