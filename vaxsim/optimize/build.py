@@ -198,7 +198,7 @@ class _Formulation:
 
     def _next_doses(self) -> None:
         """(5) Pool of people eligible for a next dose; (6) the overdue among them."""
-        sub, lp, H = self.sub, self.lp, self.H
+        sub, lp = self.sub, self.lp
         self.pool = lp.variables("pool", self.due)
         self.overdue = lp.variables("overdue", self.due)
         pool_rows = lp.constraints("pool_balance", self.due, lower=0.0, upper=0.0)
@@ -212,20 +212,24 @@ class _Formulation:
         lp.add(over_rows, self.overdue, 1.0)
         lp.add(over_rows, self.pool, -1.0)
         for s in range(sub.steps):
-            prev = self._prev_columns(s)  # [u, k, b]
             m, top = int(sub.step_min[s]), int(sub.step_max[s])
             # Newly eligible in period b: the previous dose given in period b - m.
-            if m < H:
-                lp.add(pool_rows[:, s, None, m:], prev[:, :, : H - m], -1.0)
-            early = np.arange(min(m, H))
-            lp.shift_bounds(pool_rows[:, s, early], self._history(s, m - early))
+            self._add_previous(pool_rows[:, s], s, [m], -1.0)
             # Not yet overdue: previous dose in periods (b - max, b - min].
-            for d in range(m, top):
-                if d < H:
-                    lp.add(over_rows[:, s, None, d:], prev[:, :, : H - d], 1.0)
-                early = np.arange(min(d, H))
-                lp.shift_bounds(over_rows[:, s, early], -self._history(s, d - early))
+            self._add_previous(over_rows[:, s], s, range(m, top), 1.0)
         self.pool_rows, self.over_rows = pool_rows, over_rows
+
+    def _add_previous(self, rows: np.ndarray, s: int, offsets, coef: float) -> None:
+        """Add ``coef`` × the doses of the step before ``s`` given ``d`` periods before period b
+        to ``rows[u, b]``, for each ``d`` in ``offsets``; doses given before the window (the
+        history) move to the rows' bounds."""
+        prev = self._prev_columns(s)  # [u, k, b]
+        H = self.H
+        for d in offsets:
+            if d < H:
+                self.lp.add(rows[:, None, d:], prev[:, :, : H - d], coef)
+            early = np.arange(min(d, H))
+            self.lp.shift_bounds(rows[:, early], -coef * self._history(s, d - early))
 
     def _storage(self) -> None:
         """(7) Litres on hand per temperature class ≤ capacity + overflow (penalised slack); with
@@ -351,8 +355,8 @@ class _Formulation:
         """(12) With follow-ups held: at the end of every period, each unit holds the doses
         (with their open-vial waste) of the next doses its people are owed: those eligible and
         not yet given it, and those still inside their minimum interval."""
-        sub, lp, H = self.sub, self.lp, self.H
-        mask = np.zeros((sub.units, sub.products, H), dtype=bool)
+        sub, lp = self.sub, self.lp
+        mask = np.zeros((sub.units, sub.products, self.H), dtype=bool)
         if sub.hold_follow_ups and sub.steps:
             mask[:, np.unique(sub.step_product), :] = True
         self.owed_short = lp.variables("owed_short", mask)
@@ -366,12 +370,8 @@ class _Formulation:
             q = int(sub.step_product[s])
             factor = 1.0 + float(sub.allowance[q])
             lp.add(rows[:, q, :], self.pool[:, s, :], -factor)
-            prev = self._prev_columns(s)
-            for d in range(int(sub.step_min[s])):  # the dose before given d periods ago
-                if d < H:
-                    lp.add(rows[:, q, None, d:], prev[:, :, : H - d], -factor)
-                early = np.arange(min(d, H))
-                lp.shift_bounds(rows[:, q, early], factor * self._history(s, d - early))
+            # Still inside the minimum interval: the dose before given 0 .. m - 1 periods ago.
+            self._add_previous(rows[:, q], s, range(int(sub.step_min[s])), -factor)
 
     # ------------------------------------------------------------------ objective
 
