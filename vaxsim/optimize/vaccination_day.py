@@ -206,8 +206,8 @@ class Districts:
             # A cohort's people may be spread over its site's sessions, each opening a vial.
             site = queue.site
             sessions = np.where(site >= 0, self.sessions[np.maximum(site, 0)], self.sessions.max())
-            vials = np.where(queue.waiting > 0, -(-queue.waiting // vial[q]) + sessions, 0)
-            doses = vials * vial[q] * (series[q] - steps.dose[s] + 1)
+            doses = np.where(queue.waiting > 0, vial_doses(queue.waiting, vial[q], sessions), 0)
+            doses = doses * (series[q] - steps.dose[s] + 1)
             owed[:, q] += np.bincount(queue.district, weights=doses, minlength=districts).astype(np.int64)
         return owed
 
@@ -340,7 +340,7 @@ def vaccinate(
         # and theirs to come (each session's people may open a vial of their own each time).
         later = np.where(first_dose, np.maximum(ctx.series_doses - 1, 0)[entry_product], 0)
         vial = ctx.doses_per_vial[entry_product]
-        doses = -(-amount // vial) * vial + (amount + vial - 1) * later
+        doses = vial_doses(amount, vial) + (amount + vial - 1) * later
         owed = people.owed(D)  # those taken today have left the queues
         need = owed.copy()
         np.add.at(need, (entry_district, entry_product), doses)
@@ -350,18 +350,17 @@ def vaccinate(
         )
         follow_ups.room.release(held)
         # Where the room booked ahead (dose 3 and later) splits the starters over many days (a
-        # busy site), each day opens vials of its own: counted as the booked doses are
-        # (Districts.owed), the stock must still hold them all, or the district starts nobody
-        # of that product today.
+        # busy site), each day opens vials of its own (here one vial more per day; once booked,
+        # Districts.owed counts one more for each of the site's sessions): the stock must
+        # still hold them all, or the district starts nobody of that product today.
         booked = first_dose[held.entry] & (held.step != next_step[held.entry])
         piece_vial = vial[held.entry[booked]]
-        kept_today = -(-amount // vial) * vial
         need = owed.copy()
-        np.add.at(need, (entry_district, entry_product), kept_today)
+        np.add.at(need, (entry_district, entry_product), vial_doses(amount, vial))
         np.add.at(
             need,
             (entry_district[held.entry[booked]], entry_product[held.entry[booked]]),
-            (-(-held.persons[booked] // piece_vial) + 1) * piece_vial,
+            vial_doses(held.persons[booked], piece_vial, 1),
         )
         short = (need > usable)[entry_district, entry_product] & first_dose
         amount = np.where(short, 0, amount)
@@ -376,7 +375,7 @@ def vaccinate(
     pair_cell = pairs // Q
     pair_district = cells.district[pair_cell]
     vial = ctx.doses_per_vial[pair_product]
-    need = -(-pair_doses // vial) * vial
+    need = vial_doses(pair_doses, vial)
     by_stock = np.lexsort((pair_position, pair_product, pair_district))
     opened = np.zeros_like(need)
     opened[by_stock] = clip_in_order(
@@ -443,6 +442,12 @@ def vaccinate(
     )
     follow_ups.end_day()
     return given
+
+
+def vial_doses(persons: np.ndarray, vial: np.ndarray, spare: int | np.ndarray = 0) -> np.ndarray:
+    """Doses drawn to give ``persons`` doses from vials of ``vial`` doses: whole vials, and
+    ``spare`` vials more (sessions that each open one of their own)."""
+    return (-(-persons // vial) + spare) * vial
 
 
 def usable_stock(
