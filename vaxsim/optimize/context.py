@@ -54,6 +54,12 @@ class Steps:
     def size(self) -> int:
         return len(self.product)
 
+    @property
+    def first_day(self) -> np.ndarray:
+        """Days after the dose before from which each step is due: its minimum interval, at
+        least 1 (no two doses of a series on one day)."""
+        return np.maximum(self.min_days, 1)
+
 
 @dataclass(frozen=True)
 class Context:
@@ -221,7 +227,7 @@ def first_dose_until(steps: Steps, products: int, days: int, options: Options) -
     until = np.full(products, days - 1, dtype=np.int64)
     if options.planning.follow_up_in_plan:
         for s in range(steps.size):
-            until[steps.product[s]] -= max(int(steps.min_days[s]), 1)
+            until[steps.product[s]] -= int(steps.first_day[s])
     return until
 
 
@@ -230,5 +236,5 @@ def first_dose_wait(steps: Steps, products: int) -> np.ndarray:
     single-dose product), ``[q]``."""
     wait = np.zeros(products, dtype=np.int64)
     first = steps.prev < 0
-    wait[steps.product[first]] = np.maximum(steps.min_days[first], 1)
+    wait[steps.product[first]] = steps.first_day[first]
     return wait

@@ -160,7 +160,7 @@ class FollowUps:
             booked = np.bincount(entry, weights=persons, minlength=len(total)).astype(np.int64)
         # Whoever has no room booked is due as soon as the minimum interval has passed.
         unbooked = total - booked
-        first = np.maximum(self.steps.min_days[step], 1)
+        first = self.steps.first_day[step]
         entry = np.concatenate([entry, np.flatnonzero(unbooked)])
         due = np.concatenate([due, (day + first)[unbooked > 0]])
         persons = np.concatenate([persons, unbooked[unbooked > 0]])
@@ -177,7 +177,7 @@ class FollowUps:
         for s in np.unique(step):
             mine = step == s
             n = int(mine.sum())
-            due = day[mine] + max(int(self.steps.min_days[s]), 1)
+            due = day[mine] + int(self.steps.first_day[s])
             self.queues[s].add_any(district[mine], np.full(n, UNSITED), day[mine], due, persons[mine])
 
     def take(

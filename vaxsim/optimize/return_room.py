@@ -101,7 +101,7 @@ class ReturnRoom:
     def _hold_step(self, s, entry, site, day, persons, cut, pieces, latest=None) -> np.ndarray:
         """:meth:`hold` for the entries of one step; appends what it holds to ``pieces``."""
         kept = persons.copy()
-        first = max(int(self.steps.min_days[s]), 1)
+        first = int(self.steps.first_day[s])
         width = int(self.steps.max_days[s]) - first + 1
         for today in np.unique(day):
             mine = np.flatnonzero((day == today) & (kept > 0))
