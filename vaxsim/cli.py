@@ -164,7 +164,10 @@ def run(
             "plan; compare with the static plan and the rule-based policies (comparison.csv).",
         ),
     ] = None,
-    solver: Annotated[str, typer.Option(help="LP solver for --replan-every: cbc or highs.")] = "cbc",
+    solver: Annotated[
+        str | None,
+        typer.Option(help="LP solver for --replan-every: highs or cbc (default: highs if installed)."),
+    ] = None,
 ) -> None:
     """Simulate a scenario's campaign and write results/<scenario>-<timestamp>/:
     Parquet tables, results.json, PNG plots and manifest.json.
@@ -256,7 +259,9 @@ def run(
     console.print(f"wrote {target}/ ({len(files) + 1} files)", markup=False)
 
 
-def _digital_twin(model, seed: int, replan_every: int, plan: Path | None, solver: str, site_queues: bool):
+def _digital_twin(
+    model, seed: int, replan_every: int, plan: Path | None, solver: str | None, site_queues: bool
+):
     """The re-planned run and its comparison with the static plan and the rule-based policies."""
     from vaxsim.optimize import optimize
     from vaxsim.plan import read
@@ -477,7 +482,10 @@ def optimize(
         Path, typer.Option("--output", "-o", help="Folder in which the plan folder is created.")
     ] = Path("plans"),
     set_: SetOption = None,
-    solver: Annotated[str, typer.Option(help="LP solver: cbc (bundled) or highs (needs highspy).")] = "cbc",
+    solver: Annotated[
+        str | None,
+        typer.Option(help="LP solver: highs (needs highspy) or cbc (bundled); default: highs if installed."),
+    ] = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds per sub-problem.")] = None,
     gap: Annotated[float, typer.Option(help="Relative optimality gap (integer programs).")] = 1e-4,
     threads: Annotated[int, typer.Option(help="Province sub-problems solved at once.")] = 1,

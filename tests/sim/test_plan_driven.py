@@ -41,7 +41,8 @@ def test_the_plans_shipments_reach_the_district_stores(driven, demo_model, demo_
     pd.testing.assert_series_equal(landed.sort_index(), arrivals.sort_index(), check_names=False)
 
 
-def test_bookings_stay_within_the_plans_slots(driven, demo_model, demo_plan):
+def test_bookings_stay_within_the_plans_slots_over_the_expected_show_up(driven, demo_model, demo_plan):
+    """A district books its slots divided by the share expected to come, never more."""
     district_ids = demo_model.districts.id.to_numpy()[demo_model.sites.district]
     site_district = dict(zip(demo_model.sites.id, district_ids, strict=True))
     slots = demo_plan.capacity.assign(district=demo_plan.capacity.site_id.map(site_district))
@@ -50,7 +51,9 @@ def test_bookings_stay_within_the_plans_slots(driven, demo_model, demo_plan):
     visited = visits.groupby(["date", "district"]).visits.sum()
     opened.index = opened.index.set_levels(pd.to_datetime(opened.index.levels[0].astype(str)).date, level=0)
     joined = pd.concat([visited.rename("visits"), opened.rename("slots")], axis=1).fillna(0)
-    assert (joined.visits <= joined.slots).all()
+    show_up = demo_model.scenario.people.notification.expected_show_up(1)
+    assert 0.8 < show_up < 1
+    assert (joined.visits <= np.ceil(joined.slots / show_up)).all()
 
 
 def test_planned_and_realised_are_compared(driven, demo_plan):

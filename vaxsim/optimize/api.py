@@ -25,6 +25,7 @@ from vaxsim.optimize.options import (
     Solver,
     SolverOptions,
     Weights,
+    default_solver,
 )
 from vaxsim.optimize.restart import check_state, restart_context
 from vaxsim.optimize.rolling import run
@@ -39,7 +40,7 @@ from vaxsim.sim.state import CampaignState
 def optimize(
     scenario: Scenario | Model | str | Path,
     *,
-    solver: Solver = "cbc",
+    solver: Solver | None = None,
     time_limit: float | None = None,
     gap: float = 1e-4,
     threads: int = 1,
@@ -55,7 +56,8 @@ def optimize(
 
     ``scenario``: a loaded :class:`~vaxsim.scenario.Scenario`, a compiled
     :class:`~vaxsim.model.Model`, or a scenario file path.
-    ``solver``: ``"cbc"`` (bundled with PuLP, the default) or ``"highs"`` (needs ``highspy``).
+    ``solver``: ``"highs"`` (needs ``highspy``) or ``"cbc"`` (bundled with PuLP); ``None``:
+    HiGHS when installed, else CBC (:func:`~vaxsim.optimize.options.default_solver`).
     ``time_limit``: seconds per sub-problem (``None``: none). ``gap``: relative optimality gap
     for integer programs. ``threads``: sub-problems solved at once (worker processes).
     ``method``: HiGHS LP algorithm (``"auto"`` picks by size). ``weights``: objective weights
@@ -75,7 +77,9 @@ def optimize(
     """
     model = _model(scenario)
     options = Options(
-        solver=SolverOptions(solver=solver, time_limit=time_limit, gap=gap, threads=threads, method=method),
+        solver=SolverOptions(
+            solver=solver or default_solver(), time_limit=time_limit, gap=gap, threads=threads, method=method
+        ),
         planning=planning or PlanningOptions(),
         weights=weights or Weights(),
     )

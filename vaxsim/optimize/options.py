@@ -100,7 +100,7 @@ class SolverOptions:
     ``method`` the HiGHS LP algorithm.
     """
 
-    solver: Solver = "cbc"
+    solver: Solver = field(default_factory=lambda: default_solver())
     time_limit: float | None = None
     gap: float = 1e-4
     threads: int = 1
@@ -238,3 +238,8 @@ class Options:
 def highs_available() -> bool:
     """Is the ``highspy`` package importable?"""
     return importlib.util.find_spec("highspy") is not None
+
+
+def default_solver() -> Solver:
+    """HiGHS when ``highspy`` is installed (faster on every measured problem), else CBC."""
+    return "highs" if highs_available() else "cbc"

@@ -123,6 +123,17 @@ class Notification(ScenarioModel):
     reschedule_no_shows: bool = True
     max_reschedules: Annotated[int, Field(ge=0)] = 2
 
+    def show_up(self, lead_days: int) -> tuple[float, float]:
+        """Probabilities of coming to an appointment booked ``lead_days`` ahead: with the SMS
+        delivered, and without it (the notice's loss counts the days beyond the first)."""
+        loss = self.show_up_loss_per_day_of_notice * max(0, lead_days - 1)
+        return max(0.0, self.show_up_if_delivered - loss), max(0.0, self.show_up_if_not_delivered - loss)
+
+    def expected_show_up(self, lead_days: int = 1) -> float:
+        """Share of people booked ``lead_days`` ahead expected to come (SMS failures included)."""
+        delivered, not_delivered = self.show_up(lead_days)
+        return self.sms_delivery * delivered + (1.0 - self.sms_delivery) * not_delivered
+
 
 class WalkIns(ScenarioModel):
     """People who come without an appointment, as a share of each session's booked people."""

@@ -137,8 +137,10 @@ class Campaign:
 
         # Step 3: appointment capacity per district and day, from its sites' weekly patterns.
         self.site_slots = self._district_capacity()
-        self.slots = self.site_slots.copy() if plan is None else np.minimum(self.site_slots, plan.capacity)
-        self.capacity_left = self.slots.copy()  # the plan's slots, never more than sites serve
+        self.slots = self.site_slots.copy()
+        if plan is not None:
+            self.slots = np.minimum(self.site_slots, plan.appointments)
+        self.capacity_left = self.slots.copy()  # the plan's appointments, never more than sites serve
         self.site_capacity = self._site_capacity()
 
         # Vaccine: the cold chain holds it; ``stock`` is what booking may still promise per
@@ -153,7 +155,8 @@ class Campaign:
             c.district, weights=np.where(c.eligible, c.population, 0), minlength=self.districts
         )
         reserve = self.policies.second_dose_reserve
-        self.hold_back = reserve.share if reserve.rule == "hold_back" else 0.0
+        # A plan's shipments already keep stock for next doses (plan_directives): no hold-back.
+        self.hold_back = reserve.share if reserve.rule == "hold_back" and plan is None else 0.0
 
         self.site_district = model.sites.district.to_numpy()
         self.dose_pairs = [(p, p) for p in range(self.products)]
@@ -221,9 +224,10 @@ class Campaign:
         from that day, and its slots replace the old slots, less what is already booked."""
         later = slice(from_day, None)
         booked = self.slots[:, later] - self.capacity_left[:, later]
-        self.slots[:, later] = np.minimum(self.site_slots[:, later], plan.capacity[:, later])
+        self.slots[:, later] = np.minimum(self.site_slots[:, later], plan.appointments[:, later])
         self.capacity_left[:, later] = np.maximum(self.slots[:, later] - booked, 0)
         self.plan = plan
+        self.hold_back = 0.0
 
     def _at(self, day: int, minute: int) -> simpy.events.Timeout:
         return self.env.timeout(max(0, day * MINUTES_PER_DAY + minute - self.env.now))
@@ -575,9 +579,7 @@ class Campaign:
         """SMS for ``booked`` people ``lead_days`` ahead; split into who will and won't show up."""
         notice = self.people.notification
         rng = self.random["sms"]
-        loss = notice.show_up_loss_per_day_of_notice * max(0, lead_days - 1)
-        show_if_delivered = max(0.0, notice.show_up_if_delivered - loss)
-        show_if_not = max(0.0, notice.show_up_if_not_delivered - loss)
+        show_if_delivered, show_if_not = notice.show_up(lead_days)
         shows: Booked = {}
         no_shows: Booked = {}
         for key, counts in booked.items():

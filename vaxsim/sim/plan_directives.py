@@ -11,10 +11,14 @@ was realised.
   the chain moves them hop by hop, first expiry first out, so a delayed truck or a destroyed
   store shows up as stock that arrives late or not at all.
 - **Slots.** The plan's capacity rows (site, date, session, product, dose number, priority
-  group) give the appointment slots opened per district and day; booking never opens more than
-  the sites can serve. Slots are pooled per district and day: the engine books its own
-  registrants into them (priority groups first, next doses before first doses), so who fills a
-  slot follows the simulated queue, not the plan's names.
+  group) give the doses the plan expects per district and day. Not everyone booked comes, so
+  the district books more people than that: the slots divided by the share expected to show up
+  a day after the SMS (:meth:`~vaxsim.scenario.people.Notification.expected_show_up`), never
+  more than the sites can serve. Slots are pooled per district and day: the engine books its
+  own registrants into them (priority groups first, next doses before first doses), so who
+  fills a slot follows the simulated queue, not the plan's names.
+- **Reserves.** The plan already decided how much stock each district keeps for next doses
+  (its shipments), so the rule-based hold-back (``second_dose_reserve``) does not apply.
 """
 
 from __future__ import annotations
@@ -36,12 +40,15 @@ class PlanDirectives:
     """A plan in the engine's indices.
 
     ``requests[day]``: doses ``[district, product]`` to earmark on ``day``; ``capacity[district,
-    day]``: appointment slots the plan opens; ``planned``: the plan's slots (its planned doses)
-    per date, province, product and dose number (the yardstick for what was realised).
+    day]``: appointment slots the plan opens; ``appointments[district, day]``: people the
+    district books into them (the slots over the expected show-up); ``planned``: the plan's
+    slots (its planned doses) per date, province, product and dose number (the yardstick for
+    what was realised).
     """
 
     requests: dict[int, np.ndarray]
     capacity: np.ndarray
+    appointments: np.ndarray
     planned: pd.DataFrame
 
     @classmethod
@@ -98,7 +105,9 @@ class PlanDirectives:
             .rename(columns={"service_date": "date", "product_id": "product", "capacity": "planned"})
         )
         planned["date"] = pd.to_datetime(planned.date.astype(str)).dt.date
-        return cls(requests=requests, capacity=capacity, planned=planned)
+        show_up = model.scenario.people.notification.expected_show_up(1)
+        appointments = np.ceil(capacity / max(show_up, 1e-9) - 1e-9).astype(np.int64)
+        return cls(requests=requests, capacity=capacity, appointments=appointments, planned=planned)
 
 
 def _check_matches(model: Model, plan: Plan) -> None:
