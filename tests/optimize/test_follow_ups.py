@@ -3,6 +3,8 @@ in the plan (vaxsim.optimize.follow_ups; invariant 8 of PLAN_FORMAT.md)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,9 @@ from vaxsim.optimize.context import Steps
 from vaxsim.optimize.follow_ups import UNSITED, FollowUps
 from vaxsim.optimize.options import PlanningOptions
 from vaxsim.optimize.return_room import ReturnRoom
+from vaxsim.plan import check
 from vaxsim.plan.invariants import invariant_8, rules_from_products
+from vaxsim.plan.plan import FIRST_DOSES_FIRST, FOLLOW_UPS_RESERVED
 
 
 def _steps(min_days: int = 21, max_days: int = 28) -> Steps:
@@ -120,7 +124,7 @@ def test_booked_people_are_due_on_the_days_their_room_is_held():
 
 @pytest.fixture(scope="module")
 def demo_plan():
-    return vaxsim.optimize(DEMO)
+    return vaxsim.optimize(DEMO, planning=PlanningOptions(follow_up_in_plan=True))
 
 
 def test_every_next_dose_is_at_the_site_of_the_dose_before(demo_plan):
@@ -169,6 +173,21 @@ def test_every_first_dose_slot_has_its_follow_up_even_when_nobody_is_booked(demo
     assert _slots_without_follow_up(demo_plan) == 0
     anyway = vaxsim.optimize(DEMO, planning=PlanningOptions(follow_up_in_plan=False))
     assert _slots_without_follow_up(anyway) > 0.1 * first
+
+
+def test_a_first_doses_first_plan_says_so_and_is_checked_for_what_it_promises(demo_plan, tmp_path):
+    """The default plan (first doses first) declares its policy in plan.json; the checker then
+    holds its free slots to being free, not to a follow-up it never promised. The same bundle
+    with the declaration removed is held to the promise and fails invariant 8."""
+    plan = vaxsim.optimize(DEMO)
+    assert demo_plan.summary["follow_ups"] == FOLLOW_UPS_RESERVED
+    assert plan.summary["follow_ups"] == FIRST_DOSES_FIRST
+    free = replace(plan, capacity=plan.capacity.assign(booked=0), appointments=plan.appointments.iloc[:0])
+    declared = check(free.write(tmp_path / "declared"))
+    assert [v for v in declared if v.rule == "invariant 8"] == []
+    undeclared = replace(free, summary={k: v for k, v in free.summary.items() if k != "follow_ups"})
+    found = check(undeclared.write(tmp_path / "undeclared"))
+    assert any(v.rule == "invariant 8" and "no dose 2 capacity reserved" in v.message for v in found)
 
 
 def _three_doses() -> Steps:

@@ -32,6 +32,7 @@ from vaxsim.optimize.restart import prior_doses
 from vaxsim.optimize.rolling import Run
 from vaxsim.optimize.series import Pieces, split_by_person
 from vaxsim.plan import Plan, empty_table
+from vaxsim.plan.plan import FIRST_DOSES_FIRST, FOLLOW_UPS_RESERVED
 
 #: Above this many booked doses, ``appointments`` is left empty by default (one row per
 #: person would not be a useful file at national scale; capacity rows carry the bookings).
@@ -221,6 +222,8 @@ def _summary(ctx: Context, result: Run, conservation: dict[str, int], booked: in
             else None
         ),
         "findings": int(len(result.findings)),
+        "follow_ups": FOLLOW_UPS_RESERVED if ctx.options.planning.follow_up_in_plan else FIRST_DOSES_FIRST,
+        "expected_show_up": model.scenario.people.notification.expected_show_up(1),
         "appointments": (
             f"{booked:,} appointments, one per booked person"
             if filled

@@ -10,6 +10,7 @@ scenario, the plan against it. An empty list means the bundle is sound.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +29,7 @@ from vaxsim.plan.datapackage import datapackage
 from vaxsim.plan.frictionless import ParsedTable
 from vaxsim.plan.invariants import INVARIANTS, Tables, rules_from_products
 from vaxsim.plan.manifest import MANIFEST
+from vaxsim.plan.plan import FIRST_DOSES_FIRST
 from vaxsim.plan.tables import TABLES
 from vaxsim.plan.values import canonical_series
 from vaxsim.plan.violations import Violation
@@ -50,6 +52,13 @@ def typed_tables(parsed: dict[str, ParsedTable]) -> Tables:
         # A duplicate key is reported by the schema check; the invariants see its first row only.
         tables[name] = frame.drop_duplicates(list(spec.primary_key), keep="first").reset_index(drop=True)
     return tables
+
+
+def _follow_ups_reserved(document: object) -> bool:
+    """Does plan.json promise every first-dose slot its follow-up? Only an explicit
+    ``summary.follow_ups == "first_doses_first"`` says no."""
+    summary = document.get("summary") if isinstance(document, dict) else None
+    return not (isinstance(summary, dict) and summary.get("follow_ups") == FIRST_DOSES_FIRST)
 
 
 def check(
@@ -96,6 +105,7 @@ def check(
         model = scenario if isinstance(scenario, Model) else compile_model(scenario)
         model = with_plan_ids(model)  # the plan names places by their plan ids (vaxsim.plan.ids)
     rules = scenario_rules(model) if model is not None else rules_from_products(tables)
+    rules = replace(rules, follow_ups_reserved=_follow_ups_reserved(document))
     for number, invariant in enumerate(INVARIANTS, start=1):
         try:
             found += invariant(tables, rules)

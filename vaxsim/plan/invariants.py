@@ -36,12 +36,15 @@ class Rules:
     previous dose (``None`` = unbounded). ``mixing_allowed`` / ``mixing_pairs`` (empty = any
     pair): whether a next dose may be of another product. ``thaw_days[product]``: days an
     ultra-cold or frozen product stays usable at +2..+8 °C once thawed (scenario only).
+    ``follow_ups_reserved``: the plan promises every free first-dose slot its follow-up
+    (``summary.follow_ups`` in plan.json; a plan that does not say so is held to it).
     """
 
     intervals: dict[tuple[str, int], tuple[int | None, int | None]] = field(default_factory=dict)
     mixing_allowed: bool = False
     mixing_pairs: frozenset[tuple[str, str]] = frozenset()
     thaw_days: dict[str, int] = field(default_factory=dict)
+    follow_ups_reserved: bool = True
 
     def may_mix(self, first: str, second: str) -> bool:
         if first == second:
@@ -690,7 +693,8 @@ def _sums(frame: pd.DataFrame, keys: list[str], column: str):
 
 def invariant_8(tables: Tables, rules: Rules) -> list[Violation]:
     """Every published free slot is really bookable: capacity − booked > 0 (a row with no free
-    slot publishes none), and a free slot for dose n < series has a follow-up reserved.
+    slot publishes none), and, when the plan reserves follow-ups (``Rules.follow_ups_reserved``),
+    a free slot for dose n < series has a follow-up reserved.
 
     Follow-up: free capacity for dose n + 1 of the same product at the same site inside the
     interval window after the slot's date. Free first-dose slots are matched, earliest date
@@ -700,6 +704,8 @@ def invariant_8(tables: Tables, rules: Rules) -> list[Violation]:
     capacity = tables["capacity"]
     series = dict(zip(tables["products"].product_id, tables["products"].series_doses, strict=True))
     found = []
+    if not rules.follow_ups_reserved:
+        series = {}  # first doses first: no follow-up is promised, so none is checked
     free = capacity.assign(free=capacity.capacity - capacity.booked)
     keys = ["site_id", "product_id", "dose_number"]
     offered = free[free.free > 0]

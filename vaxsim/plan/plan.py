@@ -21,6 +21,12 @@ from vaxsim.plan.tables import TABLES
 FORMAT = "vaxsim.plan/1.0.0"
 STATUSES = ("draft", "proposed", "approved", "superseded")
 
+#: ``summary["follow_ups"]``: the plan's follow-up policy, which invariant 8 checks.
+#: Reserved: every free first-dose slot has its next dose's capacity reserved at its site.
+FOLLOW_UPS_RESERVED = "reserved"
+#: First doses first (Viet Nam's 2021 practice): next doses come from later plans and deliveries.
+FIRST_DOSES_FIRST = "first_doses_first"
+
 
 def empty_table(name: str) -> pd.DataFrame:
     """An empty DataFrame with the columns of plan table ``name``."""
