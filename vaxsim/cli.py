@@ -506,7 +506,13 @@ def optimize(
 
     Example: vaxsim optimize scenarios/demo-district.yaml --solver highs --threads 2 --verify 10
     """
-    from vaxsim.optimize.output import progress_display, read_demand, save_plan, summary_table
+    from vaxsim.optimize.output import (
+        progress_display,
+        read_demand,
+        save_plan,
+        summary_table,
+        waterfall_table,
+    )
 
     try:
         scenario = vaxsim.load(scenario_path, overrides=list(set_ or []))
@@ -530,6 +536,9 @@ def optimize(
     except VaxsimError as error:
         _report(error)
     console.print(summary_table(plan))
+    waterfall = waterfall_table(plan)
+    if waterfall is not None:
+        console.print(waterfall)
     if plan.robustness:
         _print_robustness(plan.robustness)
     console.print(f"wrote {save_plan(plan, output)}/", markup=False)

@@ -559,6 +559,10 @@ class Ledger:
         want[check] = clip_in_order(want[check], group, first)
         return want
 
+    def not_arrived(self) -> np.ndarray:
+        """Doses per lot delivered to the campaign that have not reached their first store."""
+        return self._pending(deliveries=True)
+
     def in_transit(self) -> np.ndarray:
         """Doses per lot shipped but not yet arrived (arriving after the campaign)."""
         return self._pending(deliveries=False)
@@ -588,7 +592,7 @@ class Ledger:
         on_hand = self.stock.sum(axis=0)
         transit = self.in_transit()
         accounted = administered + wasted + expired + on_hand + transit
-        arrived = self.delivered - self._pending(deliveries=True)
+        arrived = self.delivered - self.not_arrived()
         if np.any(accounted != arrived) or np.any(self.stock < 0):
             bad = int(np.flatnonzero((accounted != arrived) | (self.stock < 0).any(axis=0))[0])
             raise ConservationError(

@@ -18,6 +18,7 @@ from rich.table import Table
 
 from vaxsim.optimize.options import Progress, ProgressCallback
 from vaxsim.optimize.validate import OptimizeError
+from vaxsim.optimize.waterfall import STEPS
 from vaxsim.plan import Plan
 
 
@@ -96,4 +97,30 @@ def summary_table(plan: Plan) -> Table:
     table.add_row("findings", f"{s['findings']:,}")
     table.add_row("appointments", s["appointments"])
     table.add_row("total time", f"{solver['seconds']:.1f} s")
+    return table
+
+
+def waterfall_table(plan: Plan, provinces: int = 10) -> Table | None:
+    """Where the supply went, from doses delivered to doses planned: the national steps and
+    the ``provinces`` provinces with the most doses not given (``None`` for older plans)."""
+    waterfall = plan.summary.get("supply_waterfall")
+    if not waterfall:
+        return None
+    national = waterfall["national"]
+    by_province = waterfall["provinces"]
+    worst = sorted(
+        by_province, key=lambda p: by_province[p]["planned"] - by_province[p]["received by the province"]
+    )
+    shown = worst[:provinces] if len(by_province) > 1 else []
+    table = Table(title="where the supply went (doses)")
+    table.add_column("step")
+    table.add_column("national", justify="right")
+    for province in shown:
+        table.add_column(province, justify="right")
+    for step in STEPS:
+        cells = [national.get(step), *(by_province[p].get(step) for p in shown)]
+        if all(cell is None or cell == 0 for cell in cells) and step not in ("delivered", "planned"):
+            continue
+        sign = "" if step in ("delivered", "received by the province", "planned") else "− "
+        table.add_row(f"{sign}{step}", *("" if cell is None else f"{cell:,}" for cell in cells))
     return table

@@ -31,6 +31,7 @@ from vaxsim.optimize.plan_stock import shipment_tables, stock_projection
 from vaxsim.optimize.restart import prior_doses
 from vaxsim.optimize.rolling import Run
 from vaxsim.optimize.series import Pieces, split_by_person
+from vaxsim.optimize.waterfall import supply_waterfall
 from vaxsim.plan import Plan, empty_table
 from vaxsim.plan.plan import FIRST_DOSES_FIRST, FOLLOW_UPS_RESERVED
 
@@ -168,6 +169,17 @@ def _solver(ctx: Context, result: Run) -> dict[str, Any]:
     }
 
 
+def _waterfall(ctx: Context, realiser) -> dict[str, dict[str, dict[str, int]] | dict[str, int]]:
+    """Where the supply went (:mod:`vaxsim.optimize.waterfall`): national steps, and per province."""
+    table = supply_waterfall(ctx, realiser.ledger, realiser.people)
+    steps = {
+        scope: dict(zip(rows.step, rows.doses.astype(int).tolist(), strict=True))
+        for scope, rows in table.groupby("scope", sort=False)
+    }
+    national = steps.pop("national")
+    return {"national": national, "provinces": steps}
+
+
 def _summary(ctx: Context, result: Run, conservation: dict[str, int], booked: int, filled: bool) -> dict:
     """Headline figures (doses, unmet demand, objective terms, sizes and times)."""
     realiser, log = result.realiser, result.log
@@ -201,6 +213,7 @@ def _summary(ctx: Context, result: Run, conservation: dict[str, int], booked: in
         "next_doses_overdue_at_end": overdue_now,
         "overdue_person_days": int(people.overdue_person_days),
         "supply": conservation,
+        "supply_waterfall": _waterfall(ctx, realiser),
         "doses_planned_by_lp": float(realiser.repair.doses_planned),
         "doses_realised": int(realiser.repair.doses_given),
         "objective_terms": terms,

@@ -45,5 +45,8 @@ def manifest(plan: Plan, files: list[dict[str, Any]], generated_at: dt.datetime)
     }
     if plan.robustness:
         document["robustness"] = plan.robustness
+    waterfall = plan.summary.get("supply_waterfall")
+    if waterfall:  # where the supply went, nationally (per province in plan.json)
+        document["supply_waterfall"] = waterfall["national"]
     document["files"] = sorted(files, key=lambda entry: entry["path"])
     return document
