@@ -16,7 +16,8 @@ runner = CliRunner()
 def test_optimize_writes_a_bundle_and_prints_a_summary(tmp_path):
     result = runner.invoke(app, ["optimize", str(DEMO), "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    for text in ("doses planned", "unmet: waiting for a first dose", "objective", "nation: 3 LPs", "wrote"):
+    printed = ("doses planned", "unmet: waiting for a first dose", "objective", "nation: 3 LPs", "wrote")
+    for text in (*printed, "where the supply went"):
         assert text in result.stdout
     (bundle,) = tmp_path.iterdir()
     assert bundle.name.startswith("plan-demo-district-") and bundle.name.endswith("-r1")
