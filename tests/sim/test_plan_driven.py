@@ -41,19 +41,31 @@ def test_the_plans_shipments_reach_the_district_stores(driven, demo_model, demo_
     pd.testing.assert_series_equal(landed.sort_index(), arrivals.sort_index(), check_names=False)
 
 
-def test_bookings_stay_within_the_plans_slots_over_the_expected_show_up(driven, demo_model, demo_plan):
-    """A district books its slots divided by the share expected to come, never more."""
+def test_bookings_follow_the_plans_slots_over_the_expected_show_up(driven, demo_model, demo_plan):
+    """A district books its slots divided by the share expected to come; beyond that only for
+    vaccine the plan does not need, and never more than its sites serve."""
     district_ids = demo_model.districts.id.to_numpy()[demo_model.sites.district]
     site_district = dict(zip(demo_model.sites.id, district_ids, strict=True))
     slots = demo_plan.capacity.assign(district=demo_plan.capacity.site_id.map(site_district))
     opened = slots.groupby(["service_date", "district"]).capacity.sum()
     visits = driven.sites.assign(district=driven.sites.site.map(site_district))
-    visited = visits.groupby(["date", "district"]).visits.sum()
+    per_day = visits.groupby(["date", "district"])[["visits", "capacity"]].sum()
     opened.index = opened.index.set_levels(pd.to_datetime(opened.index.levels[0].astype(str)).date, level=0)
-    joined = pd.concat([visited.rename("visits"), opened.rename("slots")], axis=1).fillna(0)
+    joined = pd.concat([per_day, opened.rename("slots")], axis=1).fillna(0)
     show_up = demo_model.scenario.people.notification.expected_show_up(1)
     assert 0.8 < show_up < 1
-    assert (joined.visits <= np.ceil(joined.slots / show_up)).all()
+    assert (joined.visits <= joined.capacity).all()
+    within = joined.visits <= np.ceil(joined.slots / show_up)
+    assert within.mean() > 0.8  # most days follow the plan's slots
+
+
+def test_vaccine_the_plan_does_not_need_is_given_before_it_is_lost(driven, demo_model):
+    """No-shows and missed bookings leave doses the plan's later slots do not need: the
+    district offers them to the people waiting, so little is left in stock or thawed too long."""
+    delivered = int(demo_model.lots.doses.sum())
+    assert driven.info["doses_in_stock_at_end"] < 0.03 * delivered
+    thawed_too_long = driven.wastage[driven.wastage.cause == "thaw_clock"].doses.sum()
+    assert thawed_too_long < 0.01 * delivered
 
 
 def test_planned_and_realised_are_compared(driven, demo_plan):
@@ -61,7 +73,8 @@ def test_planned_and_realised_are_compared(driven, demo_plan):
     table = driven.plan_vs_realised
     assert summary["planned_doses"] == demo_plan.capacity.capacity.sum() == table.planned.sum()
     assert summary["realised_doses"] == driven.daily.doses.sum() == table.realised.sum()
-    assert 0 < summary["realised_share"] <= 1.0
+    # Vaccine the plan's later slots do not need is given too, so a run may give a little more.
+    assert 0.9 < summary["realised_share"] <= 1.05
 
 
 def test_disturbances_lower_the_realised_share(demo_plan):
@@ -101,7 +114,7 @@ def test_robustness_over_replications(demo_model, demo_plan):
     for name in ("realised_share", "wastage_share", "stock_out_days"):
         low, high = report[name]["ci95"]
         assert low <= report[name]["mean"] <= high
-    assert 0 < report["realised_share"]["mean"] <= 1
+    assert 0 < report["realised_share"]["mean"] <= 1.05
     assert 0 < report["wastage_share"]["mean"] < 1
     assert report == verify_plan(demo_model, demo_plan, replications=3, seed=10)  # deterministic
 
@@ -170,7 +183,7 @@ def test_command_line_verify_then_run_the_plan(tmp_path):
     assert made.exit_code == 0, made.output
     bundle = next((tmp_path / "plans").iterdir())
     robustness = json.loads((bundle / "manifest.json").read_text())["robustness"]
-    assert robustness["replications"] == 2 and 0 < robustness["realised_share"]["mean"] <= 1
+    assert robustness["replications"] == 2 and 0 < robustness["realised_share"]["mean"] <= 1.05
     runs = tmp_path / "runs"
     options = ["--plan", str(bundle), "--no-site-queues", "--no-plots", "-o", str(runs)]
     ran = runner.invoke(app, ["run", str(DEMO), *options])

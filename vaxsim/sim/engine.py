@@ -138,9 +138,13 @@ class Campaign:
         # Step 3: appointment capacity per district and day, from its sites' weekly patterns.
         self.site_slots = self._district_capacity()
         self.slots = self.site_slots.copy()
+        # Appointments left per district and day: for anyone, and kept for next doses (a plan's
+        # next-dose slots, opened to anyone the evening before their day).
+        self.next_left = np.zeros_like(self.slots)
         if plan is not None:
             self.slots = np.minimum(self.site_slots, plan.appointments)
-        self.capacity_left = self.slots.copy()  # the plan's appointments, never more than sites serve
+            self.next_left = np.minimum(plan.next_appointments, self.slots)
+        self.capacity_left = self.slots - self.next_left  # never more than the sites serve
         self.site_capacity = self._site_capacity()
 
         # Vaccine: the cold chain holds it; ``stock`` is what booking may still promise per
@@ -221,11 +225,23 @@ class Campaign:
 
     def use_plan(self, plan: PlanDirectives, from_day: int) -> None:
         """Follow ``plan`` from ``from_day`` on (a re-plan): its shipments replace the old plan's
-        from that day, and its slots replace the old slots, less what is already booked."""
-        later = slice(from_day, None)
-        booked = self.slots[:, later] - self.capacity_left[:, later]
+        from that day, and its slots replace the old slots from the day after, less what is
+        already booked."""
+        # ``from_day``'s appointments were settled the evening before (next-dose slots opened
+        # to anyone, extra ones for surplus vaccine): the new slots apply from the day after.
+        later = slice(from_day + 1, None)
+        booked = self.slots[:, later] - self.capacity_left[:, later] - self.next_left[:, later]
+        kept_for_next = (
+            np.minimum(self.plan.next_appointments[:, later], self.slots[:, later])
+            if self.plan is not None
+            else 0
+        )
+        booked_next = kept_for_next - self.next_left[:, later]
         self.slots[:, later] = np.minimum(self.site_slots[:, later], plan.appointments[:, later])
-        self.capacity_left[:, later] = np.maximum(self.slots[:, later] - booked, 0)
+        left = np.maximum(self.slots[:, later] - booked, 0)
+        kept_for_next = np.minimum(plan.next_appointments[:, later], self.slots[:, later])
+        self.next_left[:, later] = np.clip(kept_for_next - booked_next, 0, left)
+        self.capacity_left[:, later] = left - self.next_left[:, later]
         self.plan = plan
         self.hold_back = 0.0
 
@@ -314,7 +330,7 @@ class Campaign:
     def _draw_vaccine(self, day: int, coming: list[tuple[str, tuple[int, int], np.ndarray]]) -> np.ndarray:
         """Give ``coming`` people their doses from the cold chain; those the district's stock
         cannot serve today go back to the queue. Returns the people vaccinated per district."""
-        given = self.vaccine.vaccinate(day, self._doses_wanted(coming), self.site_capacity[day])
+        given = self.vaccine.vaccinate(day, self._doses_wanted(coming), self._site_weight(day))
         doses: Booked = {}
         walk_ins = np.zeros(self.districts, dtype=np.int64)
         for kind, key, counts in coming:
@@ -400,10 +416,16 @@ class Campaign:
             self.capacity_left[:, day] -= self.by_district.totals(counts)
         return booked
 
+    def _site_weight(self, day: int) -> np.ndarray:
+        """How each district's people of ``day`` are shared among its open sites."""
+        if self.plan is None:
+            return self.site_capacity[day]
+        return self.plan.site_weight(day, self.site_district, self.site_capacity[day])
+
     def _site_visits(self, day: int, people_by_district: np.ndarray) -> None:
         """Share each district's people among its open sites in proportion to their capacity,
         then queue them through the sessions of those sites."""
-        visits = split_by_group(people_by_district, self.site_district, self.site_capacity[day])
+        visits = split_by_group(people_by_district, self.site_district, self._site_weight(day))
         self.record.site_visits[day] = visits
         if self.site_queues is not None and visits.any():
             main_product = self.given_today.argmax(axis=1)[self.site_district]
@@ -453,6 +475,11 @@ class Campaign:
                 self.stock += np.maximum(due_by_target - expected, 0)
                 expected = due_by_target
             next_booked = self._book_next_doses(day, target)
+            if ahead == 1:  # slots kept for next doses and still free go to first doses
+                self.capacity_left[:, target] += self.next_left[:, target]
+                self.next_left[:, target] = 0
+                if self.plan is not None:
+                    self._open_for_surplus(target)
             first_booked = self._book_first_doses(
                 day, self.capacity_left[:, target], count_waits=True, target=target
             )
@@ -490,7 +517,9 @@ class Campaign:
                 pool = self.due[(k, first_product)]
                 if k >= self.series[product] or not pool.total.any():
                     continue
-                capacity = np.minimum(self.capacity_left[:, target], self.stock[:, product])
+                capacity = np.minimum(
+                    self.capacity_left[:, target] + self.next_left[:, target], self.stock[:, product]
+                )
                 if not capacity.any():
                     continue
                 served = self.by_district.serve(pool.total, capacity, self.rule)
@@ -498,7 +527,9 @@ class Campaign:
                 if not taken.any():
                     continue
                 per_district = self.by_district.totals(taken)
-                self.capacity_left[:, target] -= per_district
+                kept = np.minimum(per_district, self.next_left[:, target])
+                self.next_left[:, target] -= kept
+                self.capacity_left[:, target] -= per_district - kept
                 self.stock[:, product] -= per_district
                 self._promise(target, product, per_district)
                 if product != first_product:
@@ -509,6 +540,18 @@ class Campaign:
                     day, "due_to_booking", self.by_province.totals(waited), self.by_province.totals(taken)
                 )
         return booked
+
+    def _open_for_surplus(self, target: int) -> None:
+        """Following a plan, a district opens more appointments on ``target`` (up to what its
+        sites serve) for the vaccine on hand that the plan's appointments of the following
+        booking horizon do not need: doses left by no-shows and missed bookings are given
+        before their thaw clock or expiry ends, not kept for a slot that never comes."""
+        ahead = slice(target + 1, target + 1 + self.policies.booking_horizon_days)
+        needed = self.capacity_left[:, ahead].sum(axis=1) + self.next_left[:, ahead].sum(axis=1)
+        surplus = np.maximum(self.stock.sum(axis=1) - needed, 0)
+        extra = np.minimum(surplus, np.maximum(self.site_slots[:, target] - self.slots[:, target], 0))
+        self.slots[:, target] += extra
+        self.capacity_left[:, target] += extra
 
     def _promise(self, target: int, product: int, per_district: np.ndarray) -> None:
         if target not in self.promised_on:

@@ -16,7 +16,11 @@ was realised.
   a day after the SMS (:meth:`~vaxsim.scenario.people.Notification.expected_show_up`), never
   more than the sites can serve. Slots are pooled per district and day: the engine books its
   own registrants into them (priority groups first, next doses before first doses), so who
-  fills a slot follows the simulated queue, not the plan's names.
+  fills a slot follows the simulated queue, not the plan's names. The plan's next-dose slots
+  are kept for people due a next dose until the evening before their day, when those still
+  free are opened to first doses (a slot left empty helps nobody).
+- **Sites.** A district's people of the day go to its sites in proportion to the plan's slots
+  there (the plan concentrates them at fewer sites, which opens fewer partly used vials).
 - **Reserves.** The plan already decided how much stock each district keeps for next doses
   (its shipments), so the rule-based hold-back (``second_dose_reserve``) does not apply.
 """
@@ -41,7 +45,9 @@ class PlanDirectives:
 
     ``requests[day]``: doses ``[district, product]`` to earmark on ``day``; ``capacity[district,
     day]``: appointment slots the plan opens; ``appointments[district, day]``: people the
-    district books into them (the slots over the expected show-up); ``planned``: the plan's
+    district books into them (the slots over the expected show-up), of which
+    ``next_appointments[district, day]`` are kept for next doses; ``site_slots[day, site]``:
+    the plan's slots per site (its people go where the plan opens sessions); ``planned``: the plan's
     slots (its planned doses) per date, province, product and dose number (the yardstick for
     what was realised).
     """
@@ -49,7 +55,16 @@ class PlanDirectives:
     requests: dict[int, np.ndarray]
     capacity: np.ndarray
     appointments: np.ndarray
+    next_appointments: np.ndarray
+    site_slots: np.ndarray
     planned: pd.DataFrame
+
+    def site_weight(self, day: int, site_district: np.ndarray, site_capacity: np.ndarray) -> np.ndarray:
+        """How a district's people of ``day`` are shared among its sites: as the plan's slots
+        there, or as the sites' capacity in a district where the plan opens none that day."""
+        planned = self.site_slots[day]
+        district_has = np.bincount(site_district, weights=planned, minlength=self.capacity.shape[0]) > 0
+        return np.where(district_has[site_district], planned, site_capacity)
 
     @classmethod
     def from_plan(cls, model: Model, plan: Plan) -> PlanDirectives:
@@ -97,6 +112,12 @@ class PlanDirectives:
         inside = (day >= 0) & (day < days)
         slots_open = slots.capacity.to_numpy(dtype=np.int64)
         np.add.at(capacity, (district[inside], day[inside]), slots_open[inside])
+        site_slots = np.zeros((days, len(model.sites)), dtype=np.int64)
+        site = slots.site_id.map({sid: k for k, sid in enumerate(model.sites.id)}).to_numpy(dtype=np.int64)
+        np.add.at(site_slots, (day[inside], site[inside]), slots_open[inside])
+        next_slots = np.zeros_like(capacity)
+        is_next = inside & (slots.dose_number.to_numpy(dtype=np.int64) > 1)
+        np.add.at(next_slots, (district[is_next], day[is_next]), slots_open[is_next])
         province = model.districts.province.to_numpy()[district]
         planned = (
             slots.assign(province=model.provinces.id.to_numpy()[province])
@@ -106,8 +127,18 @@ class PlanDirectives:
         )
         planned["date"] = pd.to_datetime(planned.date.astype(str)).dt.date
         show_up = model.scenario.people.notification.expected_show_up(1)
-        appointments = np.ceil(capacity / max(show_up, 1e-9) - 1e-9).astype(np.int64)
-        return cls(requests=requests, capacity=capacity, appointments=appointments, planned=planned)
+
+        def booked_for(slots_open: np.ndarray) -> np.ndarray:
+            return np.ceil(slots_open / max(show_up, 1e-9) - 1e-9).astype(np.int64)
+
+        return cls(
+            requests=requests,
+            capacity=capacity,
+            appointments=booked_for(capacity),
+            next_appointments=np.minimum(booked_for(next_slots), booked_for(capacity)),
+            site_slots=site_slots,
+            planned=planned,
+        )
 
 
 def _check_matches(model: Model, plan: Plan) -> None:

@@ -60,33 +60,39 @@ def snapshot(campaign: Campaign, day: int) -> CampaignState:
     held, lots, network = chain.stock, chain.lots, chain.network
     rows = held.select(np.ones(len(held), dtype=bool))
     owner_ids = np.append(district_ids, "")
-    stock = pd.DataFrame({
-        "store": network.ids[held.node[rows]],
-        "lot": lots.ids[held.lot[rows]],
-        "product": product_ids[lots.product[held.lot[rows]]],
-        "owner": owner_ids[held.owner[rows]],
-        "use_by": date_of(lots.use_by(held.lot[rows], held.thaw[rows])),
-        "doses": held.doses[rows],
-    })
+    stock = pd.DataFrame(
+        {
+            "store": network.ids[held.node[rows]],
+            "lot": lots.ids[held.lot[rows]],
+            "product": product_ids[lots.product[held.lot[rows]]],
+            "owner": owner_ids[held.owner[rows]],
+            "use_by": date_of(lots.use_by(held.lot[rows], held.thaw[rows])),
+            "doses": held.doses[rows],
+        }
+    )
     moving = chain.transit
-    in_transit = pd.DataFrame({
-        "from": network.ids[network.link_from[moving.link]],
-        "to": network.ids[network.link_to[moving.link]],
-        "lot": lots.ids[moving.lot],
-        "product": product_ids[lots.product[moving.lot]],
-        "owner": owner_ids[moving.owner],
-        "arrives": date_of(moving.arrive),
-        "doses": moving.doses,
-    })
+    in_transit = pd.DataFrame(
+        {
+            "from": network.ids[network.link_from[moving.link]],
+            "to": network.ids[network.link_to[moving.link]],
+            "lot": lots.ids[moving.lot],
+            "product": product_ids[lots.product[moving.lot]],
+            "owner": owner_ids[moving.owner],
+            "arrives": date_of(moving.arrive),
+            "doses": moving.doses,
+        }
+    )
 
     def cohort_table(counts: np.ndarray, column: str = "persons") -> pd.DataFrame:
         where = np.flatnonzero(counts)
-        return pd.DataFrame({
-            "district": district_ids[c.district[where]],
-            "priority_group": group_ids[c.group[where]],
-            "age_band": band_ids[c.band[where]],
-            column: counts[where],
-        })
+        return pd.DataFrame(
+            {
+                "district": district_ids[c.district[where]],
+                "priority_group": group_ids[c.group[where]],
+                "age_band": band_ids[c.band[where]],
+                column: counts[where],
+            }
+        )
 
     approved = sum((pool.total for pool in campaign.approved), np.zeros(c.size, dtype=np.int64))
     waiting = cohort_table(approved).assign(ready=dates[day] if day < len(dates) else None)

@@ -88,19 +88,21 @@ def compare_policies(
         summary = run().summary()
         given, wasted = summary["doses_given"], summary["doses_wasted"]
         plan = summary.get("plan", {})
-        rows.append({
-            "policy": policy,
-            "doses_given": given,
-            "first_doses": summary["doses_by_dose_number"].get(1, 0),
-            "coverage_at_least_one": summary["coverage_at_least_one"],
-            "coverage_full_series": summary["coverage_full_series"],
-            "doses_wasted": wasted,
-            "wastage_share": wasted / (given + wasted) if given + wasted else 0.0,
-            "missed_for_lack_of_vaccine": summary["missed_for_lack_of_vaccine"],
-            "planned_doses": plan.get("planned_doses"),
-            "realised_share": plan.get("realised_share"),
-            "seconds": time.perf_counter() - started,
-        })
+        rows.append(
+            {
+                "policy": policy,
+                "doses_given": given,
+                "first_doses": summary["doses_by_dose_number"].get(1, 0),
+                "coverage_at_least_one": summary["coverage_at_least_one"],
+                "coverage_full_series": summary["coverage_full_series"],
+                "doses_wasted": wasted,
+                "wastage_share": wasted / (given + wasted) if given + wasted else 0.0,
+                "missed_for_lack_of_vaccine": summary["missed_for_lack_of_vaccine"],
+                "planned_doses": plan.get("planned_doses"),
+                "realised_share": plan.get("realised_share"),
+                "seconds": time.perf_counter() - started,
+            }
+        )
 
     for rule in ("priority_first", "pro_rata"):
         policies = model.scenario.policies.model_copy(update={"allocation": rule, "plan": None})
@@ -110,8 +112,10 @@ def compare_policies(
     row("static plan", lambda: simulate(model, seed, site_queues=False, plan=static))
     row(
         f"re-planned every {replan_every} days",
-        lambda: twin
-        if twin is not None
-        else digital_twin(model, seed, replan_every=replan_every, plan=static, **optimize_options),
+        lambda: (
+            twin
+            if twin is not None
+            else digital_twin(model, seed, replan_every=replan_every, plan=static, **optimize_options)
+        ),
     )
     return pd.DataFrame(rows)
