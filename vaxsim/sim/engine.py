@@ -141,9 +141,14 @@ class Campaign:
         # Appointments left per district and day: for anyone, and kept for next doses (a plan's
         # next-dose slots, opened to anyone the evening before their day).
         self.next_left = np.zeros_like(self.slots)
+        #: A plan's first-dose appointments left per product ``[district, day, product]``.
+        self.first_left: np.ndarray | None = None
+        #: Doses a plan asked for that were not there yet, asked again the next day.
+        self.unfilled: np.ndarray | None = None
         if plan is not None:
             self.slots = np.minimum(self.site_slots, plan.appointments)
             self.next_left = np.minimum(plan.next_appointments, self.slots)
+            self.first_left = plan.first_appointments.copy()
         self.capacity_left = self.slots - self.next_left  # never more than the sites serve
         self.site_capacity = self._site_capacity()
 
@@ -242,6 +247,11 @@ class Campaign:
         kept_for_next = np.minimum(plan.next_appointments[:, later], self.slots[:, later])
         self.next_left[:, later] = np.clip(kept_for_next - booked_next, 0, left)
         self.capacity_left[:, later] = left - self.next_left[:, later]
+        booked_first = 0
+        if self.plan is not None and self.first_left is not None:
+            booked_first = self.plan.first_appointments[:, later] - self.first_left[:, later]
+        self.first_left = self.first_left if self.first_left is not None else plan.first_appointments.copy()
+        self.first_left[:, later] = np.maximum(plan.first_appointments[:, later] - booked_first, 0)
         self.plan = plan
         self.hold_back = 0.0
 
@@ -277,7 +287,11 @@ class Campaign:
         districts: pro rata by eligible population, or by the people waiting in each district
         (registered, approved or due a next dose)."""
         if self.plan is not None:
-            self.vaccine.send(day, self.plan.requests.get(day))
+            wanted = self.plan.requests.get(day)
+            if self.unfilled is not None:  # what the plan asked for before and was not there
+                wanted = self.unfilled if wanted is None else wanted + self.unfilled
+            self.unfilled = self.vaccine.send(day, wanted) if wanted is not None else None
+            self._top_up_next_doses(day)
             return
         if self.rule == "pro_rata":
             weights = self.eligible_population
@@ -288,6 +302,36 @@ class Campaign:
             if weights.sum() == 0:
                 weights = self.eligible_population
         self.vaccine.dispatch(day, weights)
+
+    def _top_up_next_doses(self, day: int) -> None:
+        """Following a plan, a district whose people due a next dose outnumber the doses of
+        their product it has or expects within the booking horizon asks for the difference
+        from the free stock upstream. The plan shipped next doses for its own first doses;
+        people vaccinated on other days or in other numbers than planned are due other doses."""
+        due = np.zeros((self.districts, self.products), dtype=np.int64)
+        for (_, product), pool in self.due.items():
+            due[:, product] += self.by_district.totals(pool.total)
+        if not due.any():
+            return
+        horizon = day + self.policies.booking_horizon_days
+        have = self.vaccine.bookable(day, horizon, self._promised())
+        for ask_on in range(day + 1, horizon + 1):  # what the plan is about to send anyway
+            have = have + self.plan.requests.get(ask_on, 0)
+        short = np.maximum(due - have, 0)
+        # Only stock the plan will not ask for: its later shipments beyond later deliveries.
+        lots = self.model.lots
+        later = np.bincount(
+            lots["product"][lots.arrival_day > day],
+            weights=lots.doses[lots.arrival_day > day],
+            minlength=self.products,
+        )
+        needed = np.maximum(self.plan.still_to_send(day + 1) - later, 0)
+        spare = np.maximum(self.vaccine.chain.free_stock(day) - needed, 0)
+        wanted = short.sum(axis=0)
+        scale = np.divide(spare, wanted, out=np.zeros(self.products), where=wanted > 0)
+        short = np.floor(short * np.minimum(scale, 1.0)).astype(np.int64)
+        if short.any():
+            self.vaccine.send(day, short)
 
     # ------------------------------------------------------------------ step 5: sessions
 
@@ -574,11 +618,17 @@ class Campaign:
         if not left.any() or not np.any(capacity):
             return booked
         capacity = np.array(capacity, dtype=np.int64)
+        by_product = (
+            self.first_left[:, target] if self.first_left is not None and target is not None else None
+        )
         for product in np.argsort(-self.stock.sum(axis=0), kind="stable"):
             series = int(self.series[product])
             usable = self.stock[:, product] - self.hold_back * self.owed[:, product]
             doses = np.floor(np.maximum(usable, 0) / (1.0 + self.hold_back * (series - 1)))
             limit = np.minimum(capacity, doses.astype(np.int64))
+            if by_product is not None:  # the plan's slots of this product, and any not bound to one
+                unbound = np.maximum(capacity - by_product.sum(axis=1), 0)
+                limit = np.minimum(limit, by_product[:, product] + unbound)
             if not limit.any():
                 continue
             served = self.by_district.serve(np.where(c.suitable[product], left, 0), limit, self.rule)
@@ -603,6 +653,8 @@ class Campaign:
                     )
             per_district = self.by_district.totals(served)
             capacity -= per_district
+            if by_product is not None:
+                by_product[:, product] -= np.minimum(per_district, by_product[:, product])
             self.stock[:, product] -= per_district
             if target is not None:
                 self._promise(target, int(product), per_district)

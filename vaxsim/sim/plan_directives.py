@@ -16,7 +16,9 @@ was realised.
   a day after the SMS (:meth:`~vaxsim.scenario.people.Notification.expected_show_up`), never
   more than the sites can serve. Slots are pooled per district and day: the engine books its
   own registrants into them (priority groups first, next doses before first doses), so who
-  fills a slot follows the simulated queue, not the plan's names. The plan's next-dose slots
+  fills a slot follows the simulated queue, not the plan's names. A first-dose slot is for
+  the product the plan gives there (its shipments bring that product, and the people's next
+  doses will need it again). The plan's next-dose slots
   are kept for people due a next dose until the evening before their day, when those still
   free are opened to first doses (a slot left empty helps nobody).
 - **Sites.** A district's people of the day go to its sites in proportion to the plan's slots
@@ -46,7 +48,9 @@ class PlanDirectives:
     ``requests[day]``: doses ``[district, product]`` to earmark on ``day``; ``capacity[district,
     day]``: appointment slots the plan opens; ``appointments[district, day]``: people the
     district books into them (the slots over the expected show-up), of which
-    ``next_appointments[district, day]`` are kept for next doses; ``site_slots[day, site]``:
+    ``next_appointments[district, day]`` are kept for next doses and
+    ``first_appointments[district, day, product]`` are first doses of that product;
+    ``site_slots[day, site]``:
     the plan's slots per site (its people go where the plan opens sessions); ``planned``: the plan's
     slots (its planned doses) per date, province, product and dose number (the yardstick for
     what was realised).
@@ -56,8 +60,14 @@ class PlanDirectives:
     capacity: np.ndarray
     appointments: np.ndarray
     next_appointments: np.ndarray
+    first_appointments: np.ndarray
     site_slots: np.ndarray
     planned: pd.DataFrame
+
+    def still_to_send(self, day: int) -> np.ndarray:
+        """Doses per product the plan asks for from ``day`` on."""
+        wanted = [doses.sum(axis=0) for ask_on, doses in self.requests.items() if ask_on >= day]
+        return sum(wanted, np.zeros(self.first_appointments.shape[2], dtype=np.int64))
 
     def site_weight(self, day: int, site_district: np.ndarray, site_capacity: np.ndarray) -> np.ndarray:
         """How a district's people of ``day`` are shared among its sites: as the plan's slots
@@ -115,6 +125,12 @@ class PlanDirectives:
         site_slots = np.zeros((days, len(model.sites)), dtype=np.int64)
         site = slots.site_id.map({sid: k for k, sid in enumerate(model.sites.id)}).to_numpy(dtype=np.int64)
         np.add.at(site_slots, (day[inside], site[inside]), slots_open[inside])
+        first_slots = np.zeros((districts, days, len(products)), dtype=np.int64)
+        is_first = inside & (slots.dose_number.to_numpy(dtype=np.int64) == 1)
+        slot_product = slots.product_id.map(products).to_numpy(dtype=np.int64)
+        np.add.at(
+            first_slots, (district[is_first], day[is_first], slot_product[is_first]), slots_open[is_first]
+        )
         next_slots = np.zeros_like(capacity)
         is_next = inside & (slots.dose_number.to_numpy(dtype=np.int64) > 1)
         np.add.at(next_slots, (district[is_next], day[is_next]), slots_open[is_next])
@@ -136,6 +152,7 @@ class PlanDirectives:
             capacity=capacity,
             appointments=booked_for(capacity),
             next_appointments=np.minimum(booked_for(next_slots), booked_for(capacity)),
+            first_appointments=booked_for(first_slots),
             site_slots=site_slots,
             planned=planned,
         )

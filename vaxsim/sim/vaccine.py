@@ -57,10 +57,11 @@ class VaccineSupply:
                 wanted[:, product] = largest_remainder(int(free[product]), weights)
         self.chain.request(day, wanted)
 
-    def send(self, day: int, wanted: np.ndarray | None) -> None:
+    def send(self, day: int, wanted: np.ndarray | None) -> np.ndarray:
         """02:00: earmark ``wanted[district, product]`` doses of free stock (what a plan asks
-        for; less when the stock is not there) and load today's trips."""
-        self.chain.request(day, wanted)
+        for; less when the stock is not there) and load today's trips. Returns the doses
+        asked for and not found ``[district, product]``."""
+        return self.chain.request(day, wanted).unfilled
 
     def bookable(self, day: int, until: int, promised: np.ndarray) -> np.ndarray:
         """Doses ``[district, product]`` that booking may still promise for day ``until``:
