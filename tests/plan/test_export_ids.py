@@ -1,11 +1,12 @@
-"""FHIR ids from plan ids, and the shipped ISO 3166-2:VN province codes."""
+"""FHIR ids from plan ids (the plan's one id rule, vaxsim.plan.ids), and the shipped ISO 3166-2:VN
+province codes."""
 
 from __future__ import annotations
 
 import re
 
-from vaxsim.plan.exports.ids import fhir_id
 from vaxsim.plan.exports.places import iso_codes, iso_subdivision, province_names
+from vaxsim.plan.ids import key_id as fhir_id
 
 FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 

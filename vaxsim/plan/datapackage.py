@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from vaxsim.plan.ids import ID_PATTERN
 from vaxsim.plan.tables import SHIPMENT_STATUSES, SITE_TYPES, TABLES, Column, TableSpec
 
 #: Ids that the plan makes itself must be valid FHIR ids, so a re-export updates resources
 #: instead of duplicating them (PLAN_FORMAT.md, "Conventions"). Ids that come from the scenario
 #: (products, sites, lots) may hold other characters; the exports map them to FHIR ids.
-FHIR_ID_PATTERN = r"^[A-Za-z0-9\-.]{1,64}$"
 PLAN_MADE_IDS = {
     ("shipments", "shipment_id"),
     ("capacity", "capacity_id"),
@@ -63,7 +63,7 @@ def field_constraints(table: str, column: Column) -> dict[str, Any]:
     if key in NON_NEGATIVE:
         constraints["minimum"] = NON_NEGATIVE[key]
     if key in PLAN_MADE_IDS:
-        constraints["pattern"] = FHIR_ID_PATTERN
+        constraints["pattern"] = ID_PATTERN
     if key == ("sites", "site_type"):
         constraints["enum"] = list(SITE_TYPES)
     if key == ("shipments", "status"):

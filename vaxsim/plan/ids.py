@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from vaxsim.model import Model
 
-ID_RULE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
+#: The FHIR id rule, which every plan id follows (datapackage.json states it as a pattern).
+ID_PATTERN = r"^[A-Za-z0-9\-.]{1,64}$"
+ID_RULE = re.compile(ID_PATTERN)
 _OUTSIDE = re.compile(r"[^A-Za-z0-9\-.]")
 
 
@@ -37,6 +39,16 @@ def plan_id(text: str) -> str:
     if len(clean) <= 64:
         return clean
     return f"{clean[:51]}-{digest(text)}"
+
+
+def key_id(*parts: object) -> str:
+    """The id of the natural key ``parts`` joined with ``-`` (exports' ids of plan rows, such as
+    a FHIR Slot per capacity row and status): the key itself where it fits the rule; otherwise
+    made valid and ended in a hash of the key, so two keys never share an id."""
+    text = "-".join(str(part) for part in parts)
+    if ID_RULE.match(text):
+        return text
+    return f"{(_OUTSIDE.sub('-', text)[:51].rstrip('-') or 'id')}-{digest(text)}"
 
 
 def unique_ids(texts: list[str], keys: list[str] | None = None) -> list[str]:

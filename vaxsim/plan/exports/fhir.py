@@ -10,7 +10,7 @@
 - ``Appointment``: one per appointment, ``booked``, in the capacity row's busy Slot; the person
   appears only as the plan's keyed hash (an identifier, never a name).
 
-Ids come from plan ids (:func:`~vaxsim.plan.exports.ids.fhir_id`), so re-exporting a revision
+Ids come from plan ids (:func:`~vaxsim.plan.ids.key_id`, the plan's id rule), so re-exporting a revision
 updates resources rather than duplicating them.
 """
 
@@ -22,8 +22,8 @@ from typing import Any
 import pandas as pd
 
 from vaxsim.plan.exports.common import local_instant, ndjson
-from vaxsim.plan.exports.ids import fhir_id
 from vaxsim.plan.exports.places import district_names, iso_subdivision, province_names
+from vaxsim.plan.ids import key_id
 from vaxsim.plan.plan import Plan
 
 SSL = "http://fhir-registry.smarthealthit.org"
@@ -74,7 +74,7 @@ def _present(value: Any) -> bool:
 
 
 def site_url(booking_url: str, site_id: str) -> str:
-    return f"{booking_url}?location={fhir_id(site_id)}"
+    return f"{booking_url}?location={key_id(site_id)}"
 
 
 def location(site: Any, booking_url: str = BOOKING_URL) -> dict[str, Any]:
@@ -92,7 +92,7 @@ def location(site: Any, booking_url: str = BOOKING_URL) -> dict[str, Any]:
         address["state"] = state
     resource: dict[str, Any] = {
         "resourceType": "Location",
-        "id": fhir_id(site.site_id),
+        "id": key_id(site.site_id),
         "identifier": [{"system": SITE_IDS, "value": site.site_id}],
         "status": "active",
         "name": site.name,
@@ -130,7 +130,7 @@ def vaccine_coding(plan: Plan, product_id: str) -> dict[str, str]:
 def medication(plan: Plan, lot: Any, names: dict[str, str]) -> dict[str, Any]:
     return {
         "resourceType": "Medication",
-        "id": fhir_id(lot.lot_id),
+        "id": key_id(lot.lot_id),
         "identifier": [{"system": PLAN_IDS, "value": lot.lot_id}],
         "code": {
             "coding": product_codings(plan, lot.product_id),
@@ -144,10 +144,10 @@ def medication(plan: Plan, lot: Any, names: dict[str, str]) -> dict[str, Any]:
 def supply_delivery(shipment: Any, line: Any) -> dict[str, Any]:
     return {
         "resourceType": "SupplyDelivery",
-        "id": fhir_id(shipment.shipment_id, line.line_no),
+        "id": key_id(shipment.shipment_id, line.line_no),
         "identifier": [{"system": PLAN_IDS, "value": f"{shipment.shipment_id}/{line.line_no}"}],
         "extension": [
-            {"url": EXT_ORIGIN, "valueReference": {"reference": f"Location/{fhir_id(shipment.from_site_id)}"}}
+            {"url": EXT_ORIGIN, "valueReference": {"reference": f"Location/{key_id(shipment.from_site_id)}"}}
         ],
         "status": DELIVERY_STATUS[shipment.status],
         "type": {
@@ -162,15 +162,15 @@ def supply_delivery(shipment: Any, line: Any) -> dict[str, Any]:
                 "system": "http://unitsofmeasure.org",
                 "code": "{dose}",
             },
-            "itemReference": {"reference": f"Medication/{fhir_id(line.lot_id)}"},
+            "itemReference": {"reference": f"Medication/{key_id(line.lot_id)}"},
         },
         "occurrencePeriod": {"start": shipment.ship_date, "end": shipment.arrival_date},
-        "destination": {"reference": f"Location/{fhir_id(shipment.to_site_id)}"},
+        "destination": {"reference": f"Location/{key_id(shipment.to_site_id)}"},
     }
 
 
 def schedule_id(site_id: str, product_id: str, dose: int) -> str:
-    return fhir_id(site_id, product_id, f"d{dose}")
+    return key_id(site_id, product_id, f"d{dose}")
 
 
 def schedules(plan: Plan, zones: dict[str, str]) -> list[dict[str, Any]]:
@@ -189,7 +189,7 @@ def schedules(plan: Plan, zones: dict[str, str]) -> list[dict[str, Any]]:
                 ],
                 "active": True,
                 "serviceType": [IMMUNIZATION_SERVICE],
-                "actor": [{"reference": f"Location/{fhir_id(site)}"}],
+                "actor": [{"reference": f"Location/{key_id(site)}"}],
                 "planningHorizon": {
                     "start": local_instant(rows.service_date.min(), "00:00", zone),
                     "end": local_instant(rows.service_date.max(), "23:59", zone),
@@ -200,7 +200,7 @@ def schedules(plan: Plan, zones: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def slot_id(capacity_id: str, status: str) -> str:
-    return fhir_id(capacity_id, status)
+    return key_id(capacity_id, status)
 
 
 def slots(
@@ -240,7 +240,7 @@ def slots(
 def appointment(row: Any, slot: Any) -> dict[str, Any]:
     return {
         "resourceType": "Appointment",
-        "id": fhir_id(row.appointment_id),
+        "id": key_id(row.appointment_id),
         "identifier": [{"system": PLAN_IDS, "value": row.appointment_id}],
         "status": "booked",
         "serviceType": [IMMUNIZATION_SERVICE],
@@ -257,7 +257,7 @@ def appointment(row: Any, slot: Any) -> dict[str, Any]:
                 "status": "accepted",
             },
             {
-                "actor": {"reference": f"Location/{fhir_id(slot.site_id)}"},
+                "actor": {"reference": f"Location/{key_id(slot.site_id)}"},
                 "required": "required",
                 "status": "accepted",
             },
