@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vaxsim.coldchain.fefo import cumulative_before, match, order_by
+from vaxsim.coldchain.fefo import match, order_by
 from vaxsim.model import Model
+from vaxsim.numeric import split_by_group
 from vaxsim.scenario.base import minutes_of_day
 from vaxsim.scenario.sites import WEEKDAYS
 
@@ -117,32 +118,6 @@ def vial_groups(sessions: Sessions, in_use_minutes: np.ndarray, discard_at_sessi
     return rank[group]
 
 
-def split_in_proportion(totals: np.ndarray, group: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Split ``totals[g]`` whole people among the members of group ``g`` in proportion to
-    ``weights``, exactly: member ``i`` gets the floor or the ceiling of its share (cumulative
-    rounding, in member order), and the parts of each group add up to its total. A group whose
-    weights are all zero shares equally; a group without members gets nothing.
-    """
-    totals = np.asarray(totals, dtype=np.int64)
-    group = np.asarray(group, dtype=np.int64)
-    weights = np.asarray(weights, dtype=float)
-    order = np.argsort(group, kind="stable")
-    g, w = group[order], weights[order]
-    flat = np.bincount(g, weights=w, minlength=len(totals))[g] <= 0
-    w = np.where(flat, 1.0, w)
-    cum = cumulative_before(g, w) + w
-    last = np.ones(len(g), dtype=bool)
-    last[:-1] = g[1:] != g[:-1]
-    whole = np.bincount(g, weights=w, minlength=len(totals))[g]
-    upper = np.where(last, totals[g], np.floor(totals[g] * cum / whole + 1e-9)).astype(np.int64)
-    upper = np.minimum(upper, totals[g])
-    lower = np.zeros(len(g), dtype=np.int64)
-    lower[1:] = np.where(last[:-1], 0, upper[:-1])
-    parts = np.zeros(len(g), dtype=np.int64)
-    parts[order] = upper - lower
-    return parts
-
-
 @dataclass(frozen=True)
 class SessionLayout:
     """Every session of every site (from the site types), to split a day's doses into sessions."""
@@ -212,7 +187,7 @@ class SessionLayout:
         order = np.lexsort((self.start[templates], self.site[templates], -weight[self.site[templates]],
                             self.district[templates]))
         rows, row_weight = templates[order], row_weight[order]
-        at_session = split_in_proportion(totals, self.district[rows], row_weight)
+        at_session = split_by_group(totals, self.district[rows], row_weight)
         # Pour each district's products (in product order) into its sessions (in row order).
         cell_district, cell_product = np.nonzero(people)
         piece_cell, piece_row, count, _ = match(

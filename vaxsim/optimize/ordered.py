@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from vaxsim.numeric import split_by_group
+
 
 def cumsum_within(values: np.ndarray, group: np.ndarray) -> np.ndarray:
     """Inclusive running sum of ``values`` within each run of equal ``group`` (contiguous)."""
@@ -115,21 +117,11 @@ def pour(
 
 def scale_to(total: np.ndarray, group: np.ndarray, want: np.ndarray) -> np.ndarray:
     """Scale requests down so each group's sum is at most ``total[group]``, in proportion and
-    in whole numbers (largest remainder); groups within their total are unchanged."""
+    in whole numbers (:func:`vaxsim.numeric.split_by_group`, largest remainder); groups within
+    their total are unchanged."""
     want = np.asarray(want, dtype=np.int64)
     group = np.asarray(group, dtype=np.int64)
     asked = np.bincount(group, weights=want, minlength=len(total)).astype(np.int64)
-    short = asked > total
-    if not short[group].any():
+    if not (asked > total)[group].any():
         return want
-    share = np.where(short, total / np.maximum(asked, 1), 1.0)[group]
-    exact = want * share
-    whole = np.floor(exact).astype(np.int64)
-    left = np.where(short, total, asked) - np.bincount(group, weights=whole, minlength=len(total)).astype(
-        np.int64
-    )
-    order = np.lexsort((-(exact - whole), group))
-    rank = np.arange(len(group)) - np.searchsorted(group[order], group[order], side="left")
-    bonus = np.zeros_like(whole)
-    bonus[order] = (rank < left[group[order]]).astype(np.int64)
-    return whole + bonus
+    return split_by_group(np.minimum(total, asked), group, want)
