@@ -23,9 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vaxsim.coldchain.fefo import cumulative_before
 from vaxsim.optimize.context import Steps
 from vaxsim.optimize.key_sums import sum_by_keys
-from vaxsim.optimize.ordered import clip_in_order, cumsum_within
+from vaxsim.optimize.ordered import clip_in_order
 from vaxsim.optimize.return_room import ReturnRoom
 
 UNSITED = -1
@@ -202,7 +203,7 @@ class FollowUps:
         ready = np.flatnonzero(ready)
         persons = queue.waiting[ready]
         district = queue.district[ready]
-        before = cumsum_within(persons, district) - persons if len(ready) else persons
+        before = cumulative_before(district, persons) if len(ready) else persons
         persons = np.clip(want[district] - before, 0, persons)
         site = queue.site[ready]
         sited = site != UNSITED

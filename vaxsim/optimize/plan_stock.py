@@ -19,10 +19,10 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
+from vaxsim.coldchain.fefo import cumulative_before
 from vaxsim.optimize.ids import keyed_ids
 from vaxsim.optimize.key_sums import run_starts, sum_by_keys
 from vaxsim.optimize.ledger import Ledger
-from vaxsim.optimize.ordered import cumsum_within
 from vaxsim.optimize.plan_reference import SiteIds
 from vaxsim.optimize.restart import Restart
 from vaxsim.optimize.text_columns import text_take
@@ -203,7 +203,7 @@ def stock_projection(
     change = event["received"] - event["issued"] - event["administered"] - event["wasted"] - event["expired"]
     step = change + sums[:, -1]
     pair = where * (int(lot.max()) + 1 if len(lot) else 1) + lot
-    closing = cumsum_within(step, pair)
+    closing = cumulative_before(pair, step) + step
     site_id = np.concatenate([ids.store, ids.site])
     table = pd.DataFrame(
         {

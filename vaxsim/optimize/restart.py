@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from vaxsim.coldchain.fefo import cumulative_before
 from vaxsim.model import Model
 from vaxsim.optimize.demand import Demand
 from vaxsim.optimize.hierarchy import Hierarchy
 from vaxsim.optimize.ledger import NOT_THAWED
 from vaxsim.optimize.options import Options
-from vaxsim.optimize.ordered import cumsum_within
 
 if TYPE_CHECKING:
     from vaxsim.optimize.context import Context, Steps
@@ -387,7 +387,7 @@ def _reserve_for_bookings(
     row_key = node * products + model.lots["product"].to_numpy(dtype=np.int64)[lot]
     order = np.lexsort((use_by, row_key))
     held = doses[order]
-    before = cumsum_within(held, row_key[order]) - held
+    before = cumulative_before(row_key[order], held)
     take = np.clip(need[row_key[order]] - before, 0, held)
     np.add.at(reserved, (node[order], lot[order]), take)
     return reserved

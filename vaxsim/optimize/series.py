@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vaxsim.coldchain.fefo import cumulative_before
 from vaxsim.optimize.context import Steps
-from vaxsim.optimize.ordered import cumsum_within, pour
+from vaxsim.optimize.ordered import pour
 from vaxsim.optimize.vaccination_day import DoseKinds
 
 
@@ -67,7 +68,7 @@ def split_by_person(
     rows = booking[first]
     rows = rows[np.lexsort((order[rows], kind[rows], day[rows], kinds.group[kind[rows]], district[rows]))]
     klass = kinds.group[kind[rows]]
-    start = cumsum_within(persons[rows], district[rows] * classes + klass) - persons[rows]
+    start = cumulative_before(district[rows] * classes + klass, persons[rows])
     pieces = [(rows, klass, start, persons[rows])]
     # Queue entries: (queue, day, order) sort keys with the pieces that enter the queue.
     entered = [(rows, klass, start, persons[rows], kinds.slot[kind[rows]])]
@@ -90,7 +91,7 @@ def split_by_person(
                 f"district {district[t]}, day {day[t]}: {persons[t]} next doses (step {s}) "
                 f"for {given[short[0]]} people owed them"
             )
-        offset = cumsum_within(amount, i) - amount
+        offset = cumulative_before(i, amount)
         piece = (takers[j], s_class[i], s_first[i] + offset, amount)
         pieces.append(piece)
         entered.append((*piece, np.full(len(j), int(steps.slot[s]))))
