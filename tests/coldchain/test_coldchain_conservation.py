@@ -162,3 +162,26 @@ def test_the_tidy_ledger_is_checked_independently():
     stock.loc[0, "doses"] += 5
     with pytest.raises(ConservationError, match="end of the run"):
         verify_table(ledger, stock)
+
+
+def test_a_conservation_error_survives_simpys_re_raise():
+    """SimPy re-raises a process's exception as ``type(exc)(*exc.args)``: the error must come
+    out whole (its message and its breaks), not as a TypeError about missing arguments."""
+    import simpy
+
+    breaks = [
+        {
+            "lot": "L1", "node": "s0", "received": 5, "administered": 1, "wasted": 0, "shipped": 0,
+            "on_hand": 1, "difference": 3,
+        }
+    ]
+
+    def broken(env):
+        yield env.timeout(1)
+        raise ConservationError(1, breaks)
+
+    env = simpy.Environment()
+    env.process(broken(env))
+    with pytest.raises(ConservationError, match="lot 'L1' at 's0'") as error:
+        env.run()
+    assert error.value.breaks == breaks and error.value.day == 1

@@ -28,11 +28,16 @@ class ConservationError(VaxsimError):
             for b in breaks
         ]
         more = f"\n  ... and {total - len(breaks)} more" if total > len(breaks) else ""
-        super().__init__(
+        self.message = (
             f"cold-chain conservation broken {when} for {total} lot-node pair(s):\n  "
             + "\n  ".join(lines)
             + more
         )
+        # SimPy re-raises a process's exception as ``type(exc)(*exc.args)``: the args rebuild it.
+        super().__init__(day, breaks, total)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class ColdChainInputError(VaxsimError):

@@ -7,7 +7,7 @@ first-expiry-first-out within a lot class; a lot is never issued before it has a
 not in stock) nor after its use-by day (it is written off the day after).
 
 Use-by: a lot's expiry date, and where a node keeps a thawable product thawed at +2..+8 °C
-(no room in its own class, :class:`ColdChain`), also its *thaw clock*: the earliest day any of
+(no room in its own class, :class:`StoreRules`), also its *thaw clock*: the earliest day any of
 that lot reached the node's physical store, or the clock it carried from a thawed origin, plus
 the product's thawed shelf life − 1. The clock is kept per physical store and lot and never
 restarts, which is how the plan checker reads a plan (it cannot tell which batch of a lot a
@@ -32,17 +32,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from vaxsim.coldchain.errors import ConservationError
+from vaxsim.coldchain.lots import NOT_THAWED
 from vaxsim.optimize.hierarchy import Hierarchy
 from vaxsim.optimize.ordered import ClipInOrder, clip_in_order, scale_to
 
 EVENTS = ("received", "issued", "administered", "wasted", "expired")
 
-#: Thaw day of stock that is not thawed (far beyond any campaign day, small enough to add to).
-NOT_THAWED = np.int64(2**40)
-
 
 @dataclass(frozen=True)
-class ColdChain:
+class StoreRules:
     """How the ledger keeps lots cold: thaw clocks and store capacity, per physical store.
 
     ``thaw_days`` int64 [q] days an unopened vial stays usable at +2..+8 °C once thawed (-1 =
@@ -62,7 +61,7 @@ class ColdChain:
     volume: np.ndarray
 
     @classmethod
-    def unlimited(cls, nodes: int, products: int) -> ColdChain:
+    def unlimited(cls, nodes: int, products: int) -> StoreRules:
         """No thawing and no capacity limit (hand-made ledgers in tests)."""
         return cls(
             thaw_days=np.full(products, -1, dtype=np.int64),
@@ -72,10 +71,6 @@ class ColdChain:
             kept_in=np.full((nodes, products), 2, dtype=np.int64),
             volume=np.zeros(products),
         )
-
-
-class ConservationError(AssertionError):
-    """The ledger lost or created doses: a bug, never a user error."""
 
 
 @dataclass
@@ -123,7 +118,7 @@ class Ledger:
     arrival day, lot, doses.
     """
 
-    def __init__(self, hierarchy: Hierarchy, lots: pd.DataFrame, days: int, cold: ColdChain | None = None):
+    def __init__(self, hierarchy: Hierarchy, lots: pd.DataFrame, days: int, cold: StoreRules | None = None):
         self.hierarchy = hierarchy
         self.days = days
         self.offset = hierarchy.offset
@@ -132,7 +127,7 @@ class Ledger:
         self.lot_doses = lots["doses"].to_numpy(dtype=np.int64)
         self.stock = np.zeros((hierarchy.size, len(lots)), dtype=np.int64)
         products = int(self.lot_product.max()) + 1 if len(lots) else 0
-        self.cold = cold if cold is not None else ColdChain.unlimited(hierarchy.size, products)
+        self.cold = cold if cold is not None else StoreRules.unlimited(hierarchy.size, products)
         #: Days a thawed dose of each lot stays usable (-1 = not thawable).
         self.lot_thaw_days = self.cold.thaw_days[self.lot_product]
         #: Campaign day each lot first thawed in each physical store (NOT_THAWED = never).
@@ -594,12 +589,21 @@ class Ledger:
         accounted = administered + wasted + expired + on_hand + transit
         arrived = self.delivered - self.not_arrived()
         if np.any(accounted != arrived) or np.any(self.stock < 0):
-            bad = int(np.flatnonzero((accounted != arrived) | (self.stock < 0).any(axis=0))[0])
-            raise ConservationError(
-                f"lot {bad}: arrived {arrived[bad]}, accounted {accounted[bad]} "
-                f"(administered {administered[bad]}, wasted {wasted[bad]}, expired {expired[bad]}, "
-                f"on hand {on_hand[bad]}, in transit {transit[bad]})"
-            )
+            broken = np.flatnonzero((accounted != arrived) | (self.stock < 0).any(axis=0))
+            breaks = [
+                {
+                    "lot": int(lot),
+                    "node": "plan ledger",
+                    "received": int(arrived[lot]),
+                    "administered": int(administered[lot]),
+                    "wasted": int(wasted[lot] + expired[lot]),
+                    "shipped": int(transit[lot]),
+                    "on_hand": int(on_hand[lot]),
+                    "difference": int(arrived[lot] - accounted[lot]),
+                }
+                for lot in broken[:5]
+            ]
+            raise ConservationError(None, breaks, total=len(broken))
         return {
             "delivered": int(arrived.sum()),
             "administered": int(administered.sum()),

@@ -25,7 +25,7 @@ import numpy as np
 from vaxsim.optimize.assemble import DistrictWindow, Window
 from vaxsim.optimize.context import Context
 from vaxsim.optimize.extract import SubSolution
-from vaxsim.optimize.ledger import ColdChain, Ledger
+from vaxsim.optimize.ledger import Ledger, StoreRules
 from vaxsim.optimize.lot_classes import LotClasses
 from vaxsim.optimize.plan_reference import SiteIds
 from vaxsim.optimize.problem import COLD, TEMPERATURES, SubProblem
@@ -183,7 +183,7 @@ class Realiser:
         self.repair.shipped += shipper.sent
 
 
-def cold_chain(ctx: Context) -> ColdChain:
+def cold_chain(ctx: Context) -> StoreRules:
     """Where the realised ledger thaws lots and how many litres each store holds, as the plan
     states them: a store's capacity per class as the scenario gives it (none stated: no limit),
     and a thawable product kept thawed at a node whose own class has no room, either in the
@@ -197,7 +197,7 @@ def cold_chain(ctx: Context) -> ColdChain:
     room_here = (h.storage[:, own] > 0) & (stated[store][:, None] & (litres[store][:, own] > 0))
     thaws = (ctx.thaw_days >= 0)[None, :] & ~room_here
     kept_in = np.where(stated[store][:, None] & (litres[store][:, own] > 0), own[None, :], COLD)
-    return ColdChain(
+    return StoreRules(
         thaw_days=ctx.thaw_days,
         thaws=thaws,
         store=store,

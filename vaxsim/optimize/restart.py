@@ -32,10 +32,10 @@ import numpy as np
 import pandas as pd
 
 from vaxsim.coldchain.fefo import cumulative_before
+from vaxsim.coldchain.lots import NOT_THAWED
 from vaxsim.model import Model
 from vaxsim.optimize.demand import Demand
 from vaxsim.optimize.hierarchy import Hierarchy
-from vaxsim.optimize.ledger import NOT_THAWED
 from vaxsim.optimize.options import Options
 
 if TYPE_CHECKING:
