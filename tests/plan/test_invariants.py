@@ -227,8 +227,8 @@ def test_scenario_crowding_and_throughput(tmp_path):
     key = "site_id=bk-duc-xuan, service_date=2021-09-06"
     assert messages == [
         f"tables/capacity.csv:{line}: {key}, session_start=07:30: 300 appointments > session throughput 204",
-        f"tables/capacity.csv:{line}: {key}, session_start=07:30: about 45 people on site (Little's law: "
-        "300 people over 240 min, 36 min each) > crowding limit 30",
+        f"tables/capacity.csv:{line}: {key}, session_start=07:30: about 47 people on site (Little's law: "
+        "300 people over 240 min, 37 min each) > crowding limit 30",
     ]
 
 

@@ -1,13 +1,8 @@
-"""Appointment capacity of every site, per session and day, from its stations and crowding limit.
+"""Appointment capacity of every site, per session and day (:class:`SiteCalendar`).
 
-Throughput per session is :func:`vaxsim.sim.capacity.session_capacity` (the bottleneck station at
-the planning utilisation). Crowding adds a second limit through Little's law: with arrivals at
-rate λ per minute and a mean time on site of W minutes, about L = λ·W people are on site, so
-keeping L at or under the site type's ``crowding_limit`` allows at most
-``crowding_limit · session_minutes / W`` arrivals per session. W is the sum of the stations' mean
-service times, the walks between them, and the observation period (with the extra time of the
-share who react). Queueing adds to W, so the bound is optimistic when queues form; the
-planning utilisation keeps them short.
+A session's capacity is :func:`vaxsim.sim.capacity.session_capacities`: throughput at the
+planning utilisation and the crowding limit by Little's law, the same rule the simulation books
+to and the plan checker checks.
 """
 
 from __future__ import annotations
@@ -17,48 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from vaxsim.model import Model
-from vaxsim.numeric import largest_remainder
 from vaxsim.scenario.base import minutes_of_day
-from vaxsim.scenario.sites import WEEKDAYS, SiteType
-from vaxsim.sim.capacity import session_capacity
-
-
-def time_on_site_minutes(site_type: SiteType) -> float:
-    """Mean minutes a person spends on site without queueing (services, walks, observation)."""
-    services = sum(station.service_minutes.mean for station in site_type.stations)
-    walks = site_type.walking_minutes * len(site_type.stations)
-    observation = site_type.observation
-    watched = (
-        observation.minutes + observation.adverse_reaction_share * observation.adverse_reaction_extra_minutes
-    )
-    return services + walks + watched
-
-
-def crowding_capacity(site_type: SiteType, session_minutes: float) -> int:
-    """Arrivals per session that keep people on site at or under the crowding limit (Little's law)."""
-    on_site = time_on_site_minutes(site_type)
-    if on_site <= 0:
-        return np.iinfo(np.int64).max
-    return int(np.floor(site_type.crowding_limit * session_minutes / on_site))
-
-
-def session_capacities(site_type: SiteType) -> np.ndarray:
-    """People per session of an open day: throughput and crowding limits, and the daily cap.
-
-    When ``max_doses_per_day`` is below the sum over sessions, it is shared among sessions in
-    proportion to their capacity (largest remainder, whole people).
-    """
-    per_session = np.array(
-        [
-            min(session_capacity(site_type, s.minutes), crowding_capacity(site_type, s.minutes))
-            for s in site_type.sessions
-        ],
-        dtype=np.int64,
-    )
-    cap = site_type.max_doses_per_day
-    if cap is not None and per_session.sum() > cap:
-        per_session = np.minimum(per_session, largest_remainder(cap, per_session))
-    return per_session
+from vaxsim.scenario.sites import WEEKDAYS
+from vaxsim.sim.capacity import session_capacities
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from vaxsim.plan.invariants import Rules, Tables, path
 from vaxsim.plan.violations import Violation, key_text
 from vaxsim.scenario.base import minutes_of_day
 from vaxsim.scenario.sites import WEEKDAYS
-from vaxsim.sim.capacity import daily_capacity, session_capacity
+from vaxsim.sim.capacity import crowding_capacity, daily_capacity, session_capacity, time_on_site_minutes
 
 RULE = "scenario"
 #: Priority group of capacity open to every group (used by the optimizer for unassigned slots).
@@ -219,13 +219,9 @@ def check_capacity(tables: Tables, model: Model) -> list[Violation]:
         limit = session_capacity(site_type, minutes)
         if opened > limit:
             found.append(_v("capacity", line, key, f"{opened} appointments > session throughput {limit}"))
-        time_on_site = (
-            sum(station.service_minutes.mean for station in site_type.stations)
-            + site_type.walking_minutes * (len(site_type.stations) - 1)
-            + site_type.observation.minutes
-        )
+        time_on_site = time_on_site_minutes(site_type)
         on_site = opened / minutes * time_on_site
-        if on_site > site_type.crowding_limit:
+        if opened > crowding_capacity(site_type, minutes):
             found.append(
                 _v(
                     "capacity",
