@@ -5,26 +5,44 @@ simulation instead of the rule-based policies, under the scenario's disturbances
 delays, breakage, temperature excursions, no-shows), and compares what was planned with what
 was realised.
 
+Operations follow a plan the way a district health centre would, and so does the engine
+(:class:`vaxsim.sim.engine.Campaign`):
+
 - **Shipments.** The plan's shipments into each district store say how many doses of each
   product should reach it on which day. The cold chain is asked for them (earmarked at the store
   where the lots arrive) on the day that lets them arrive then along the store tree's routes;
   the chain moves them hop by hop, first expiry first out, so a delayed truck or a destroyed
-  store shows up as stock that arrives late or not at all.
+  store shows up as stock that arrives late or not at all. Doses asked for and not found are
+  asked for again the next day.
+- **Top-ups.** A district whose people due a next dose outnumber the doses of their product it
+  has, expects within the booking horizon or is about to receive from the plan asks for the
+  difference, from stock the plan will not ask for (its later shipments beyond later
+  deliveries): the plan shipped next doses for its own first doses, and people vaccinated on
+  other days or in other numbers are due other doses.
 - **Slots.** The plan's capacity rows (site, date, session, product, dose number, priority
   group) give the doses the plan expects per district and day. Not everyone booked comes, so
   the district books more people than that: the slots divided by the share expected to show up
   a day after the SMS (:meth:`~vaxsim.scenario.people.Notification.expected_show_up`), never
-  more than the sites can serve. Slots are pooled per district and day: the engine books its
-  own registrants into them (priority groups first, next doses before first doses), so who
-  fills a slot follows the simulated queue, not the plan's names. A first-dose slot is for
-  the product the plan gives there (its shipments bring that product, and the people's next
-  doses will need it again). The plan's next-dose slots
-  are kept for people due a next dose until the evening before their day, when those still
-  free are opened to first doses (a slot left empty helps nobody).
+  more than the sites can serve. The engine books its own registrants into them (priority
+  groups first, next doses before first doses), so who fills a slot follows the simulated
+  queue, not the plan's names. A first-dose slot is for the product the plan gives there (its
+  shipments bring that product, and the people's next doses will need it again). The plan's
+  next-dose slots are kept for people due a next dose until the evening before their day,
+  when those still free are opened to first doses (a slot left empty helps nobody).
+- **Surplus vaccine.** The evening before a day, a district opens more appointments (up to
+  what its sites serve) for the vaccine on hand that the plan's appointments of the booking
+  horizon do not need: doses left by no-shows and missed bookings are given before their thaw
+  clock or expiry ends.
 - **Sites.** A district's people of the day go to its sites in proportion to the plan's slots
   there (the plan concentrates them at fewer sites, which opens fewer partly used vials).
 - **Reserves.** The plan already decided how much stock each district keeps for next doses
   (its shipments), so the rule-based hold-back (``second_dose_reserve``) does not apply.
+
+Measured in ``benchmarks/plan_quality.md`` (each rule's effect on vietnam-2021, seed 1, the same
+HiGHS plan): booking over the show-up and no hold-back 106.6 M → 119.3 M doses; next-dose slots
+kept, people sent where the plan opens sessions (open-vial waste 9.8 M → 2.2 M) and surplus
+vaccine offered 130.1 M; first-dose slots by product, shipments asked again and top-ups
+135.9 M (planned: 143.0 M; pro_rata: 143.0 M).
 """
 
 from __future__ import annotations
