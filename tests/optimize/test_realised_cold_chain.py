@@ -16,11 +16,11 @@ import pytest
 import vaxsim
 from tests.conftest import DEMO
 from tests.optimize.tiny import PLAIN, solved, tiny
+from vaxsim.coldchain.temperature import COLD
 from vaxsim.optimize.context import make_context
 from vaxsim.optimize.demand import forecast_demand
 from vaxsim.optimize.ledger import Ledger
 from vaxsim.optimize.options import Options, PlanningOptions
-from vaxsim.optimize.problem import COLD
 from vaxsim.optimize.realise import cold_chain
 from vaxsim.optimize.vaccination_day import usable_stock
 from vaxsim.plan import check

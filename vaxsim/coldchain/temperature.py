@@ -13,6 +13,8 @@ import numpy as np
 #: Class names, as in the scenario (``Capacity`` fields, ``Product.storage_class``).
 CLASSES: tuple[str, ...] = ("ultra_cold", "frozen", "cold_2_8")
 ULTRA_COLD, FROZEN, COLD = 0, 1, 2
+#: Class names as people read them (reports, findings).
+CLASS_NAMES: tuple[str, ...] = ("ultra-cold", "frozen", "2–8 °C")
 
 
 def class_index(names: object) -> np.ndarray:

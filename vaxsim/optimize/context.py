@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from vaxsim.coldchain.temperature import CLASSES, COLD
 from vaxsim.model import Model
 from vaxsim.optimize.demand import Demand
 from vaxsim.optimize.hierarchy import Hierarchy, build_hierarchy
 from vaxsim.optimize.open_vial import SESSION_FILL, open_vial_allowance
 from vaxsim.optimize.options import Options
-from vaxsim.optimize.problem import COLD, TEMPERATURES
 from vaxsim.optimize.sites import SiteCalendar
 
 if TYPE_CHECKING:
@@ -186,7 +186,7 @@ def make_context(model: Model, options: Options, demand: Demand) -> Context:
     doses_per_vial = products.doses_per_vial.to_numpy(dtype=np.int64)
     allowance = np.array([open_vial_allowance(int(d), SESSION_FILL * session_mean) for d in doses_per_vial])
     thaw = products.days_at_2_8c.to_numpy(dtype=float)
-    temperature = np.array([TEMPERATURES.index(c) for c in products.storage_class], dtype=np.int64)
+    temperature = np.array([CLASSES.index(c) for c in products.storage_class], dtype=np.int64)
     thaw_days = np.where(np.isnan(thaw) | (temperature == COLD), -1, np.nan_to_num(thaw)).astype(np.int64)
     reserve = options.planning.next_dose_reserve
     if reserve is None:

@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vaxsim.coldchain.temperature import CLASS_NAMES
 from vaxsim.optimize.extract import SubSolution
-from vaxsim.optimize.problem import TEMPERATURE_NAMES, SubProblem
+from vaxsim.optimize.problem import SubProblem
 
 #: Relative tolerance for calling a constraint binding.
 BINDING = 1e-3
@@ -36,7 +37,7 @@ def findings(sub: SubProblem, sol: SubSolution) -> pd.DataFrame:
         held = (sol.stock[:, :, :K] * volume[None, :, None] * (kept_at == tau)[:, :, None]).sum(axis=1)
         cap = sub.storage[:, tau][:, None]
         over = sol.overflow[:, tau, :K]
-        name = TEMPERATURE_NAMES[tau]
+        name = CLASS_NAMES[tau]
         _runs(
             rows,
             sub,

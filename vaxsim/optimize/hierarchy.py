@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vaxsim.coldchain.temperature import CLASSES
 from vaxsim.model import Model
-from vaxsim.optimize.problem import TEMPERATURES
 from vaxsim.optimize.sites import SiteCalendar
 
 
@@ -262,7 +262,7 @@ def _parents_first(keys: list[str], rows: dict[str, dict]) -> list[str]:
 def _storage(model: Model, sites: SiteCalendar, ordered: list[str], rows: dict[str, dict]) -> np.ndarray:
     """Litres per node and temperature class: the store's (unlimited if none is stated), plus
     the fridges of a district's sites on its district node."""
-    columns = [f"capacity_litres_{t}" for t in TEMPERATURES]
+    columns = [f"capacity_litres_{t}" for t in CLASSES]
     capacity = model.stores[columns].to_numpy(dtype=float)
     fridges = sites.district_cold_litres(len(model.districts))
     storage = np.full((len(ordered), 3), np.inf)

@@ -25,10 +25,6 @@ import pandas as pd
 
 from vaxsim.optimize.options import Weights
 
-TEMPERATURES = ("ultra_cold", "frozen", "cold_2_8")
-TEMPERATURE_NAMES = ("ultra-cold", "frozen", "2–8 °C")
-COLD = 2
-
 
 @dataclass
 class SubProblem:

@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vaxsim.coldchain.temperature import CLASSES, COLD
 from vaxsim.optimize.assemble import DistrictWindow, Window
 from vaxsim.optimize.context import Context
 from vaxsim.optimize.extract import SubSolution
 from vaxsim.optimize.ledger import Ledger, StoreRules
 from vaxsim.optimize.lot_classes import LotClasses
 from vaxsim.optimize.plan_reference import SiteIds
-from vaxsim.optimize.problem import COLD, TEMPERATURES, SubProblem
+from vaxsim.optimize.problem import SubProblem
 from vaxsim.optimize.vaccination_day import Cells, Districts, DoseKinds, Records, vaccinate
 
 
@@ -190,7 +191,7 @@ def cold_chain(ctx: Context) -> StoreRules:
     LP's storage (:mod:`vaxsim.optimize.hierarchy`) or in the physical store the plan shows."""
     model, h = ctx.model, ctx.hierarchy
     store = SiteIds.from_model(model, h).node_store
-    litres = model.stores[[f"capacity_litres_{t}" for t in TEMPERATURES]].to_numpy(dtype=float)
+    litres = model.stores[[f"capacity_litres_{t}" for t in CLASSES]].to_numpy(dtype=float)
     stated = litres.sum(axis=1) > 0
     capacity = np.where(stated[:, None], litres, np.inf)
     own = ctx.temperature  # [q]
