@@ -26,11 +26,11 @@ import pulp
 from measure import MemorySampler, cpu_seconds, report  # benchmarks/measure.py, beside this script
 
 import vaxsim
-from vaxsim.optimize.context import make_context
-from vaxsim.optimize.demand import forecast_demand
 from vaxsim.optimize.options import Options, SolverOptions
 from vaxsim.optimize.rolling import run
-from vaxsim.optimize.to_plan import to_plan
+from vaxsim.optimize.setup.context import make_context
+from vaxsim.optimize.setup.demand import forecast_demand
+from vaxsim.optimize.tables.to_plan import to_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = ROOT / "scenarios" / "vietnam-2021.yaml"

@@ -569,7 +569,7 @@ def markdown(
         "shortest lead time down to a district store, and not after its expiry; (2) doses per "
         "unit and period at most its sites' people per day as the simulation computes them "
         "(`vaxsim.sim.capacity.weekly_pattern`); (3) first doses per demand class at most the "
-        "people the expected-value approval forecast (`vaxsim.optimize.demand.forecast_demand`, "
+        "people the expected-value approval forecast (`vaxsim.optimize.setup.demand.forecast_demand`, "
         "the larger of the priority_first and pro_rata orders) has made available by then; "
         "(4) each next dose of a product at most the previous doses of that product given at "
         "least the minimum interval earlier. Continuous doses (no rounding, vials, open-vial "

@@ -12,9 +12,9 @@ only to constraints every simulated run must also satisfy, with everything else 
   of the unit's sites' people per day, as the simulation computes it
   (:func:`vaxsim.sim.capacity.weekly_pattern`, the capacity its bookings and walk-ins are taken
   from), over the days of the period. At national level capacity is pooled across districts.
-- **People**: first doses to a demand class (:mod:`vaxsim.optimize.demand`, priority group by
+- **People**: first doses to a demand class (:mod:`vaxsim.optimize.setup.demand`, priority group by
   the products it may have) in a unit by the end of a period at most the people the
-  expected-value approval forecast (:func:`vaxsim.optimize.demand.forecast_demand`) has made
+  expected-value approval forecast (:func:`vaxsim.optimize.setup.demand.forecast_demand`) has made
   available by the period's last day; the larger of the forecasts under ``priority_first`` and
   ``pro_rata`` approval order is taken per class, and the total over classes is capped by the
   larger of the two totals.
@@ -38,10 +38,10 @@ import numpy as np
 import scipy.sparse as sparse
 
 from vaxsim.model import Model, compile_model
-from vaxsim.optimize.demand import forecast_demand
-from vaxsim.optimize.lp import LinearProgram
+from vaxsim.optimize.lp.lp import LinearProgram
+from vaxsim.optimize.lp.solvers import solve
 from vaxsim.optimize.options import SolverOptions
-from vaxsim.optimize.solvers import solve
+from vaxsim.optimize.setup.demand import forecast_demand
 from vaxsim.sim.capacity import weekly_pattern
 
 #: What the bound LP can maximise.

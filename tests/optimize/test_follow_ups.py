@@ -1,5 +1,5 @@
 """Next doses at the site of the dose before, and first doses only when their follow-up fits
-in the plan (vaxsim.optimize.follow_ups; invariant 8 of PLAN_FORMAT.md)."""
+in the plan (vaxsim.optimize.realise.follow_ups; invariant 8 of PLAN_FORMAT.md)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import pytest
 
 import vaxsim
 from tests.conftest import DEMO
-from vaxsim.optimize.context import Steps
-from vaxsim.optimize.follow_ups import UNSITED, FollowUps
 from vaxsim.optimize.options import PlanningOptions
-from vaxsim.optimize.return_room import ReturnRoom
+from vaxsim.optimize.realise.follow_ups import UNSITED, FollowUps
+from vaxsim.optimize.realise.return_room import ReturnRoom
+from vaxsim.optimize.setup.context import Steps
 from vaxsim.plan import check
 from vaxsim.plan.invariants import invariant_8, rules_from_products
 from vaxsim.plan.plan import FIRST_DOSES_FIRST, FOLLOW_UPS_RESERVED
@@ -235,7 +235,7 @@ def test_room_booked_ahead_is_given_back_when_the_dose_before_is_given():
 
 
 def test_starters_are_booked_no_later_than_their_stock_lasts():
-    from vaxsim.optimize.vaccination_day import last_day_covered
+    from vaxsim.optimize.realise.vaccination_day import last_day_covered
 
     class Lots:  # the ledger's lots seen from one node: 30 doses usable to day 40, 20 to day 60
         stock = np.array([[30, 20]])

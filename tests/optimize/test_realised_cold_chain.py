@@ -17,12 +17,12 @@ import vaxsim
 from tests.conftest import DEMO
 from tests.optimize.tiny import PLAIN, solved, tiny
 from vaxsim.coldchain.temperature import COLD
-from vaxsim.optimize.context import make_context
-from vaxsim.optimize.demand import forecast_demand
-from vaxsim.optimize.ledger import Ledger
 from vaxsim.optimize.options import Options, PlanningOptions
-from vaxsim.optimize.realise import cold_chain
-from vaxsim.optimize.vaccination_day import usable_stock
+from vaxsim.optimize.realise.ledger import Ledger
+from vaxsim.optimize.realise.realise import cold_chain
+from vaxsim.optimize.realise.vaccination_day import usable_stock
+from vaxsim.optimize.setup.context import make_context
+from vaxsim.optimize.setup.demand import forecast_demand
 from vaxsim.plan import check
 
 #: The demo over four months: Pfizer thawed at the district stores (no ultra-cold room) stays

@@ -11,7 +11,7 @@ import vaxsim
 from tests.conftest import DEMO
 from vaxsim.optimize import OptimizeError, optimize
 from vaxsim.optimize.options import PlanningOptions
-from vaxsim.optimize.restart import state_digest
+from vaxsim.optimize.setup.restart import state_digest
 from vaxsim.plan import check
 from vaxsim.sim.engine import Campaign
 from vaxsim.sim.state import snapshot

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vaxsim.optimize.open_vial import open_vial_allowance, open_vial_waste_share
-from vaxsim.optimize.ordered import clip_in_order, pour, scale_to
+from vaxsim.optimize.realise.ordered import clip_in_order, pour, scale_to
+from vaxsim.optimize.setup.open_vial import open_vial_allowance, open_vial_waste_share
 
 
 @pytest.mark.parametrize(

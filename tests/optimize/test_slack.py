@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tests.optimize.tiny import PLAIN, solved, tiny
-from vaxsim.optimize.explain import findings
+from vaxsim.optimize.lp.explain import findings
 
 
 def test_storage_overflow_is_slack_with_a_finding():

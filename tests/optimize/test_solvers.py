@@ -8,20 +8,20 @@ import pytest
 import vaxsim
 from tests.conftest import DEMO
 from tests.optimize.tiny import solved, tiny, two_dose
-from vaxsim.optimize.assemble import (
+from vaxsim.optimize.lp.build import build
+from vaxsim.optimize.lp.extract import extract
+from vaxsim.optimize.lp.solvers import solve
+from vaxsim.optimize.options import Options, PlanningOptions, SolverOptions, highs_available
+from vaxsim.optimize.realise.assemble import (
     district_window,
     nation_problem,
     province_problem,
     window_classes,
     windows,
 )
-from vaxsim.optimize.build import build
-from vaxsim.optimize.context import make_context
-from vaxsim.optimize.demand import forecast_demand
-from vaxsim.optimize.extract import extract
-from vaxsim.optimize.options import Options, PlanningOptions, SolverOptions, highs_available
-from vaxsim.optimize.realise import Realiser
-from vaxsim.optimize.solvers import solve
+from vaxsim.optimize.realise.realise import Realiser
+from vaxsim.optimize.setup.context import make_context
+from vaxsim.optimize.setup.demand import forecast_demand
 
 needs_highs = pytest.mark.skipif(not highs_available(), reason="highspy is not installed")
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vaxsim.optimize.ids import keyed_ids
-from vaxsim.optimize.text_columns import hex_ids, text_take
+from vaxsim.optimize.tables.ids import keyed_ids
+from vaxsim.optimize.tables.text_columns import hex_ids, text_take
 
 
 def _same(made, strings: list[str]) -> None:

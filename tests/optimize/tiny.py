@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vaxsim.optimize.build import build
-from vaxsim.optimize.extract import SubSolution, extract
+from vaxsim.optimize.lp.build import build
+from vaxsim.optimize.lp.extract import SubSolution, extract
+from vaxsim.optimize.lp.problem import SubProblem
+from vaxsim.optimize.lp.solvers import solve
 from vaxsim.optimize.options import SolverOptions, Weights
-from vaxsim.optimize.problem import SubProblem
-from vaxsim.optimize.solvers import solve
 
 #: Weights with only the terms a hand calculation needs: waiting (1 per person-period),
 #: next-dose wait and overdue, expiry; no transport, FEFO tie-break, open vials or equity.
@@ -110,7 +110,7 @@ def two_dose(periods: int, min_periods: int, max_periods: int, **overrides) -> S
 
 def solved(sub: SubProblem, solver: str = "cbc", lexicographic: bool = False) -> SubSolution:
     """Build, solve and extract ``sub``."""
-    from vaxsim.optimize.solvers import solve_lexicographic
+    from vaxsim.optimize.lp.solvers import solve_lexicographic
 
     lp = build(sub)
     options = SolverOptions(solver=solver)

@@ -1,10 +1,10 @@
 """``vaxsim.optimize(scenario) -> Plan``: the optimizer's one public entry point.
 
 Phases (each testable alone): check the inputs (:mod:`~vaxsim.optimize.validate`), forecast
-demand (:mod:`~vaxsim.optimize.demand`), fix the run's constants
-(:mod:`~vaxsim.optimize.context`), run the rolling horizon — for each window and level:
+demand (:mod:`~vaxsim.optimize.setup.demand`), fix the run's constants
+(:mod:`~vaxsim.optimize.setup.context`), run the rolling horizon — for each window and level:
 assemble, build, solve, extract, realise (:mod:`~vaxsim.optimize.rolling`) — and turn the
-realised run into a plan (:mod:`~vaxsim.optimize.to_plan`). FORMULATION.md has the maths.
+realised run into a plan (:mod:`~vaxsim.optimize.tables.to_plan`). FORMULATION.md has the maths.
 """
 
 from __future__ import annotations
@@ -14,9 +14,6 @@ from pathlib import Path
 import pandas as pd
 
 from vaxsim.model import Model, compile_model
-from vaxsim.optimize.context import make_context, next_dose_steps, planning_shape
-from vaxsim.optimize.demand import demand_from_table, forecast_demand
-from vaxsim.optimize.hierarchy import HierarchyError, build_hierarchy
 from vaxsim.optimize.options import (
     Method,
     Options,
@@ -27,10 +24,13 @@ from vaxsim.optimize.options import (
     Weights,
     default_solver,
 )
-from vaxsim.optimize.restart import check_state, restart_context
 from vaxsim.optimize.rolling import run
-from vaxsim.optimize.sites import SiteCalendar
-from vaxsim.optimize.to_plan import to_plan
+from vaxsim.optimize.setup.context import make_context, next_dose_steps, planning_shape
+from vaxsim.optimize.setup.demand import demand_from_table, forecast_demand
+from vaxsim.optimize.setup.hierarchy import HierarchyError, build_hierarchy
+from vaxsim.optimize.setup.restart import check_state, restart_context
+from vaxsim.optimize.setup.sites import SiteCalendar
+from vaxsim.optimize.tables.to_plan import to_plan
 from vaxsim.optimize.validate import OptimizeError, check_inputs
 from vaxsim.plan import Plan
 from vaxsim.scenario import Scenario, load
@@ -69,7 +69,7 @@ def optimize(
     a :class:`~vaxsim.optimize.options.Progress` after each sub-problem. ``state``: a simulated
     :class:`~vaxsim.sim.state.CampaignState`; the plan then covers campaign days from
     ``state.day`` on and starts from the state's stock, shipments, people and bookings
-    (:mod:`~vaxsim.optimize.restart`, FORMULATION.md "Restarting from a simulated state").
+    (:mod:`~vaxsim.optimize.setup.restart`, FORMULATION.md "Restarting from a simulated state").
 
     Raises :class:`~vaxsim.optimize.validate.OptimizeError` listing every input problem before
     any model is built. Shortfalls are not errors: they are slack, reported in

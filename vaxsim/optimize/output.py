@@ -17,13 +17,13 @@ from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from vaxsim.optimize.options import Progress, ProgressCallback
+from vaxsim.optimize.realise.waterfall import STEPS
 from vaxsim.optimize.validate import OptimizeError
-from vaxsim.optimize.waterfall import STEPS
 from vaxsim.plan import Plan
 
 
 def read_demand(path: Path) -> pd.DataFrame:
-    """A demand table from CSV (columns :data:`~vaxsim.optimize.demand.DEMAND_COLUMNS`), ids
+    """A demand table from CSV (columns :data:`~vaxsim.optimize.setup.demand.DEMAND_COLUMNS`), ids
     kept as text (district ``058`` stays ``058``)."""
     try:
         return pd.read_csv(path, dtype={"district": str, "priority_group": str, "age_band": str, "date": str})

@@ -18,7 +18,13 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from vaxsim.optimize.assemble import (
+from vaxsim.optimize.lp.build import build
+from vaxsim.optimize.lp.explain import findings
+from vaxsim.optimize.lp.extract import SubSolution, extract
+from vaxsim.optimize.lp.problem import SubProblem
+from vaxsim.optimize.lp.solvers import solve, solve_lexicographic
+from vaxsim.optimize.options import Progress, ProgressCallback, SolverOptions
+from vaxsim.optimize.realise.assemble import (
     DistrictWindow,
     district_window,
     nation_problem,
@@ -26,14 +32,8 @@ from vaxsim.optimize.assemble import (
     window_classes,
     windows,
 )
-from vaxsim.optimize.build import build
-from vaxsim.optimize.context import Context
-from vaxsim.optimize.explain import findings
-from vaxsim.optimize.extract import SubSolution, extract
-from vaxsim.optimize.options import Progress, ProgressCallback, SolverOptions
-from vaxsim.optimize.problem import SubProblem
-from vaxsim.optimize.realise import Realiser
-from vaxsim.optimize.solvers import solve, solve_lexicographic
+from vaxsim.optimize.realise.realise import Realiser
+from vaxsim.optimize.setup.context import Context
 
 
 @dataclass

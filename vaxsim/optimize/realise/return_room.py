@@ -1,6 +1,6 @@
 """Room held at each site for the people who will come back to it for their next dose.
 
-People come back to the site of their previous dose (:mod:`vaxsim.optimize.follow_ups`), so a
+People come back to the site of their previous dose (:mod:`vaxsim.optimize.realise.follow_ups`), so a
 site that fills its sessions with first doses day after day has, a few weeks later, more
 people due back than it can see. Vietnam's platform books the next appointment at the first
 dose; the plan does the same: each dose with a later dose in its series holds room for it at
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vaxsim.optimize.context import Steps
-from vaxsim.optimize.key_sums import sum_by_keys
-from vaxsim.optimize.ordered import clip_in_order
+from vaxsim.optimize.realise.key_sums import sum_by_keys
+from vaxsim.optimize.realise.ordered import clip_in_order
+from vaxsim.optimize.setup.context import Steps
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,14 @@ import numpy as np
 
 from vaxsim.coldchain.temperature import CLASSES, COLD
 from vaxsim.model import Model
-from vaxsim.optimize.demand import Demand
-from vaxsim.optimize.hierarchy import Hierarchy, build_hierarchy
-from vaxsim.optimize.open_vial import SESSION_FILL, open_vial_allowance
 from vaxsim.optimize.options import Options
-from vaxsim.optimize.sites import SiteCalendar
+from vaxsim.optimize.setup.demand import Demand
+from vaxsim.optimize.setup.hierarchy import Hierarchy, build_hierarchy
+from vaxsim.optimize.setup.open_vial import SESSION_FILL, open_vial_allowance
+from vaxsim.optimize.setup.sites import SiteCalendar
 
 if TYPE_CHECKING:
-    from vaxsim.optimize.restart import Restart
+    from vaxsim.optimize.setup.restart import Restart
 
 #: Scenarios with at most this many district-days are planned day by day by default.
 DAILY_UP_TO_DISTRICT_DAYS = 20_000
@@ -88,7 +88,7 @@ class Context:
     first_dose_wait: np.ndarray  # days from a first dose of each product to its next dose (0: none) [q]
     series_doses: np.ndarray  # doses in each product's series [q]
     start: int = 0  # first campaign frame day planned (> 0 when restarting from a simulated state)
-    restart: Restart | None = None  # the simulated state planned from (vaxsim.optimize.restart)
+    restart: Restart | None = None  # the simulated state planned from (vaxsim.optimize.setup.restart)
 
     @property
     def products(self) -> int:

@@ -19,7 +19,7 @@ store sends on later that day), and a store still over capacity sends the excess
 stores with room (:meth:`Ledger.relieve`), so rounding does not put a store over its capacity
 (FORMULATION.md, section 7).
 
-Time: every node works in its own frame (see :mod:`vaxsim.optimize.problem`); frame day ``F``
+Time: every node works in its own frame (see :mod:`vaxsim.optimize.lp.problem`); frame day ``F``
 at node ``n`` is campaign day ``F + offset[n]``. A shipment leaving its origin on frame day
 ``F`` arrives on frame day ``F`` of its destination, so pending arrivals are keyed by frame day.
 """
@@ -34,8 +34,8 @@ import pandas as pd
 
 from vaxsim.coldchain.errors import ConservationError
 from vaxsim.coldchain.lots import NOT_THAWED
-from vaxsim.optimize.hierarchy import Hierarchy
-from vaxsim.optimize.ordered import ClipInOrder, clip_in_order, scale_to
+from vaxsim.optimize.realise.ordered import ClipInOrder, clip_in_order, scale_to
+from vaxsim.optimize.setup.hierarchy import Hierarchy
 
 EVENTS = ("received", "issued", "administered", "wasted", "expired")
 

@@ -30,9 +30,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vaxsim.optimize.context import Context
-from vaxsim.optimize.ledger import Ledger
-from vaxsim.optimize.vaccination_day import Districts
+from vaxsim.optimize.realise.ledger import Ledger
+from vaxsim.optimize.realise.vaccination_day import Districts
+from vaxsim.optimize.setup.context import Context
 
 STEPS = (
     "delivered",

@@ -34,14 +34,14 @@ import pandas as pd
 from vaxsim.coldchain.fefo import cumulative_before
 from vaxsim.coldchain.lots import NOT_THAWED
 from vaxsim.model import Model
-from vaxsim.optimize.demand import Demand
-from vaxsim.optimize.hierarchy import Hierarchy
 from vaxsim.optimize.options import Options
+from vaxsim.optimize.setup.context import Context, Steps, make_context
+from vaxsim.optimize.setup.demand import Demand
+from vaxsim.optimize.setup.hierarchy import Hierarchy
 
 if TYPE_CHECKING:
-    from vaxsim.optimize.context import Context, Steps
-    from vaxsim.optimize.ledger import Ledger
-    from vaxsim.optimize.vaccination_day import Districts, DoseKinds
+    from vaxsim.optimize.realise.ledger import Ledger
+    from vaxsim.optimize.realise.vaccination_day import Districts, DoseKinds
     from vaxsim.sim.state import CampaignState
 
 #: Columns read from each state table.
@@ -398,7 +398,6 @@ def restart_context(model: Model, options: Options, forecast: Demand, state: Cam
     the state's people and later forecast approvals, capacity net of bookings already made."""
     from dataclasses import replace
 
-    from vaxsim.optimize.context import make_context
 
     ctx = make_context(model, options, forecast)
     restart = read_state(model, ctx.hierarchy, ctx.steps, state)
@@ -412,7 +411,7 @@ def prior_doses(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Stand-in bookings (district, day, kind, persons) for the earlier doses of the people the
     state says are due, so the plan's next doses find whom they are owed to
-    (:func:`~vaxsim.optimize.series.split_by_person`). Dose 1 is booked under the first demand
+    (:func:`~vaxsim.optimize.tables.series.split_by_person`). Dose 1 is booked under the first demand
     class the product suits (the state does not say which); doses 2..k−1 on the same day."""
     district, step, history, persons = restart.due
     rows: list[tuple[np.ndarray, ...]] = []

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from vaxsim.optimize.lp import Builder, LinearProgram
-from vaxsim.optimize.problem import SubProblem
+from vaxsim.optimize.lp.lp import Builder, LinearProgram
+from vaxsim.optimize.lp.problem import SubProblem
 
 #: Objective terms that measure slack (things the plan cannot do); minimised first when the
 #: solve is lexicographic.

@@ -1,6 +1,6 @@
 """The plan's movement tables from the realised lot ledger: shipments, their lines, stock projection.
 
-Everything here is read from :class:`~vaxsim.optimize.ledger.Ledger`, whose conservation check
+Everything here is read from :class:`~vaxsim.optimize.realise.ledger.Ledger`, whose conservation check
 has passed, so the tables agree with each other by construction:
 
 - ``shipments``: one per (origin, destination, ship day) — store-to-store allocations, and the
@@ -20,13 +20,13 @@ import numpy as np
 import pandas as pd
 
 from vaxsim.coldchain.fefo import cumulative_before
-from vaxsim.optimize.ids import keyed_ids
-from vaxsim.optimize.key_sums import run_starts, sum_by_keys
-from vaxsim.optimize.ledger import Ledger
-from vaxsim.optimize.plan_reference import SiteIds
-from vaxsim.optimize.restart import Restart
-from vaxsim.optimize.text_columns import text_take
-from vaxsim.optimize.vaccination_day import Records
+from vaxsim.optimize.realise.key_sums import run_starts, sum_by_keys
+from vaxsim.optimize.realise.ledger import Ledger
+from vaxsim.optimize.realise.vaccination_day import Records
+from vaxsim.optimize.setup.restart import Restart
+from vaxsim.optimize.setup.site_ids import SiteIds
+from vaxsim.optimize.tables.ids import keyed_ids
+from vaxsim.optimize.tables.text_columns import text_take
 from vaxsim.plan.tables import TABLES
 
 EVENTS = ("received", "issued", "administered", "wasted", "expired")
@@ -41,7 +41,7 @@ def _dates(start: pd.Timestamp, days: np.ndarray) -> np.ndarray:
 
 
 def _date_column(start: pd.Timestamp, days: np.ndarray):
-    """:func:`_dates` as a table's text column (:mod:`~vaxsim.optimize.text_columns`)."""
+    """:func:`_dates` as a table's text column (:mod:`~vaxsim.optimize.tables.text_columns`)."""
     unique, inverse = np.unique(np.asarray(days, dtype=np.int64), return_inverse=True)
     return text_take(_dates(start, unique), inverse)
 

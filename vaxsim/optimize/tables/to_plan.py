@@ -15,23 +15,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from vaxsim.optimize.appointments import appointments_table
-from vaxsim.optimize.context import Context
-from vaxsim.optimize.ids import digest, plan_id
-from vaxsim.optimize.plan_bookings import Bookings, allocations_table, capacity_table
-from vaxsim.optimize.plan_reference import (
-    SiteIds,
+from vaxsim.optimize.realise.waterfall import supply_waterfall
+from vaxsim.optimize.rolling import Run
+from vaxsim.optimize.setup.context import Context
+from vaxsim.optimize.setup.restart import prior_doses
+from vaxsim.optimize.setup.site_ids import SiteIds
+from vaxsim.optimize.tables.appointments import appointments_table
+from vaxsim.optimize.tables.ids import digest, plan_id
+from vaxsim.optimize.tables.plan_bookings import Bookings, allocations_table, capacity_table
+from vaxsim.optimize.tables.plan_reference import (
     lot_ids,
     lots_table,
     product_codes_table,
     products_table,
     sites_table,
 )
-from vaxsim.optimize.plan_stock import shipment_tables, stock_projection
-from vaxsim.optimize.restart import prior_doses
-from vaxsim.optimize.rolling import Run
-from vaxsim.optimize.series import Pieces, split_by_person
-from vaxsim.optimize.waterfall import supply_waterfall
+from vaxsim.optimize.tables.plan_stock import shipment_tables, stock_projection
+from vaxsim.optimize.tables.series import Pieces, split_by_person
 from vaxsim.plan import Plan, empty_table
 from vaxsim.plan.plan import FIRST_DOSES_FIRST, FOLLOW_UPS_RESERVED
 
@@ -170,7 +170,7 @@ def _solver(ctx: Context, result: Run) -> dict[str, Any]:
 
 
 def _waterfall(ctx: Context, realiser) -> dict[str, dict[str, dict[str, int]] | dict[str, int]]:
-    """Where the supply went (:mod:`vaxsim.optimize.waterfall`): national steps, and per province."""
+    """Where the supply went (:mod:`vaxsim.optimize.realise.waterfall`): national steps, and per province."""
     table = supply_waterfall(ctx, realiser.ledger, realiser.people)
     steps = {
         scope: dict(zip(rows.step, rows.doses.astype(int).tolist(), strict=True))

@@ -2,7 +2,7 @@
 
 People are not individuals in the optimizer, so the appointments give them stable stand-ins:
 the ``n``-th person of a district and demand class to get a first dose is
-``<district>/<class>/<n>``, and next doses go to the people :mod:`vaxsim.optimize.series`
+``<district>/<class>/<n>``, and next doses go to the people :mod:`vaxsim.optimize.tables.series`
 matched them to (first in, first out). ``person_key`` is an HMAC-SHA256 of that stand-in
 keyed with the scenario's hash: stable for one scenario, meaningless outside it, and never
 personal data.
@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from vaxsim.model import Model
-from vaxsim.optimize.ids import digest
-from vaxsim.optimize.plan_bookings import Bookings
-from vaxsim.optimize.series import Pieces
-from vaxsim.optimize.sites import SiteCalendar
+from vaxsim.optimize.setup.sites import SiteCalendar
+from vaxsim.optimize.tables.ids import digest
+from vaxsim.optimize.tables.plan_bookings import Bookings
+from vaxsim.optimize.tables.series import Pieces
 from vaxsim.plan.tables import TABLES
 
 #: Local time of the SMS notice, on the day before the appointment.

@@ -8,16 +8,13 @@ district has no store of its own, keeps its stock in the store that serves it).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
 from vaxsim.model import Model
-from vaxsim.optimize.hierarchy import Hierarchy
-from vaxsim.optimize.ids import plan_id, unique_ids
-from vaxsim.optimize.sites import SiteCalendar
-from vaxsim.plan.ids import place_ids
+from vaxsim.optimize.setup.site_ids import SiteIds
+from vaxsim.optimize.setup.sites import SiteCalendar
+from vaxsim.optimize.tables.ids import plan_id, unique_ids
 from vaxsim.plan.tables import TABLES
 
 #: Code system of the products' local codes.
@@ -29,32 +26,6 @@ _STORE_TYPES = {
     "provincial": "provincial_store",
     "district": "district_store",
 }
-
-
-@dataclass(frozen=True)
-class SiteIds:
-    """Plan ids of stores (``store [model store]``) and vaccination sites (``site [model site]``),
-    and ``node_store [hierarchy node]``, the model store holding each node's stock."""
-
-    store: np.ndarray
-    site: np.ndarray
-    node_store: np.ndarray
-
-    @classmethod
-    def from_model(cls, model: Model, hierarchy: Hierarchy) -> SiteIds:
-        store_ids, site_ids = place_ids(list(model.stores.id), list(model.sites.id))
-        node_store = hierarchy.store.copy()
-        province_store = model.provinces.store.to_numpy()
-        district_store = model.districts.store.to_numpy()
-        virtual_d = (node_store < 0) & (hierarchy.district_of >= 0)
-        node_store[virtual_d] = district_store[hierarchy.district_of[virtual_d]]
-        virtual_p = (node_store < 0) & (hierarchy.province_of >= 0)
-        node_store[virtual_p] = province_store[hierarchy.province_of[virtual_p]]
-        return cls(
-            store=np.array(store_ids, dtype=object),
-            site=np.array(site_ids, dtype=object),
-            node_store=node_store,
-        )
 
 
 def products_table(model: Model) -> pd.DataFrame:
@@ -105,7 +76,7 @@ def sites_table(model: Model, calendar: SiteCalendar, ids: SiteIds) -> pd.DataFr
 
     A store with no capacity stated (zero in every class) has no limit: its litres are empty.
     ``max_doses_per_day`` of a site is the sum of its sessions' capacities (throughput and
-    crowding, :mod:`vaxsim.optimize.sites`).
+    crowding, :mod:`vaxsim.optimize.setup.sites`).
     """
     timezone = model.scenario.campaign.timezone
     stores, sites = model.stores, model.sites

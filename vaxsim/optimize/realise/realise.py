@@ -10,7 +10,7 @@ This is the documented *rounding and repair* step (FORMULATION.md, "From LP to p
   class's lots earliest use-by first (expiry or thaw clock), scaled down in proportion when its
   stock is short (it never goes negative); lots whose thaw clock would end at the destination
   before the period's days of use are not sent there.
-- Doses: see :mod:`vaxsim.optimize.vaccination_day` (whole people, whole vials, within people,
+- Doses: see :mod:`vaxsim.optimize.realise.vaccination_day` (whole people, whole vials, within people,
   stock and capacity on the day).
 
 What the LP planned and what could be done are both logged, so the gap is visible.
@@ -23,14 +23,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vaxsim.coldchain.temperature import CLASSES, COLD
-from vaxsim.optimize.assemble import DistrictWindow, Window
-from vaxsim.optimize.context import Context
-from vaxsim.optimize.extract import SubSolution
-from vaxsim.optimize.ledger import Ledger, StoreRules
-from vaxsim.optimize.lot_classes import LotClasses
-from vaxsim.optimize.plan_reference import SiteIds
-from vaxsim.optimize.problem import SubProblem
-from vaxsim.optimize.vaccination_day import Cells, Districts, DoseKinds, Records, vaccinate
+from vaxsim.optimize.lp.extract import SubSolution
+from vaxsim.optimize.lp.problem import SubProblem
+from vaxsim.optimize.realise.assemble import DistrictWindow, Window
+from vaxsim.optimize.realise.ledger import Ledger, StoreRules
+from vaxsim.optimize.realise.vaccination_day import Cells, Districts, DoseKinds, Records, vaccinate
+from vaxsim.optimize.setup.context import Context
+from vaxsim.optimize.setup.lot_classes import LotClasses
+from vaxsim.optimize.setup.site_ids import SiteIds
 
 
 @dataclass
@@ -151,7 +151,7 @@ class Realiser:
             )
             running += targets[:, :, b] * share[:, None]
             wanted = np.clip(np.floor(running + 1e-6).astype(np.int64) - done, 0, None)
-            # Next doses are booked (vaxsim.optimize.follow_ups): everyone due today is asked
+            # Next doses are booked (vaxsim.optimize.realise.follow_ups): everyone due today is asked
             # for, of the series' own product, whatever the rounded plan said.
             due = people.waiting_next(day) * active[:, None]  # [d, s]
             s, q = np.nonzero(self.next_kind >= 0)
@@ -188,7 +188,7 @@ def cold_chain(ctx: Context) -> StoreRules:
     """Where the realised ledger thaws lots and how many litres each store holds, as the plan
     states them: a store's capacity per class as the scenario gives it (none stated: no limit),
     and a thawable product kept thawed at a node whose own class has no room, either in the
-    LP's storage (:mod:`vaxsim.optimize.hierarchy`) or in the physical store the plan shows."""
+    LP's storage (:mod:`vaxsim.optimize.setup.hierarchy`) or in the physical store the plan shows."""
     model, h = ctx.model, ctx.hierarchy
     store = SiteIds.from_model(model, h).node_store
     litres = model.stores[[f"capacity_litres_{t}" for t in CLASSES]].to_numpy(dtype=float)

@@ -1,7 +1,7 @@
 """Who gets each next dose: people of the cohort the realised plan served it from.
 
 The realised plan counts people, not individuals. Each next dose it books names the cohort it
-was given to: the site and day of the dose before (:mod:`vaxsim.optimize.follow_ups`, which
+was given to: the site and day of the dose before (:mod:`vaxsim.optimize.realise.follow_ups`, which
 only serves people whose minimum interval has passed). Matching each next dose to the earlier
 doses of that cohort, in order, tells it whose it is: the person's demand class (so capacity
 rows of next doses carry a real priority group) and the person's stand-in number (so
@@ -9,7 +9,7 @@ appointments of one person link up, at one site).
 
 People are runs, never one row each: the ``n``-th person of a district and demand class to get
 a first dose has number ``n``; a *piece* is a run of consecutive numbers booked in one
-(site, session, day, dose kind). Cohorts are matched with :func:`~vaxsim.optimize.ordered.pour`
+(site, session, day, dose kind). Cohorts are matched with :func:`~vaxsim.optimize.realise.ordered.pour`
 (northwest-corner rule), step by step along each series.
 """
 
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from vaxsim.coldchain.fefo import cumulative_before
-from vaxsim.optimize.context import Steps
-from vaxsim.optimize.ordered import pour
-from vaxsim.optimize.vaccination_day import DoseKinds
+from vaxsim.optimize.realise.ordered import pour
+from vaxsim.optimize.realise.vaccination_day import DoseKinds
+from vaxsim.optimize.setup.context import Steps
 
 
 class SeriesError(AssertionError):

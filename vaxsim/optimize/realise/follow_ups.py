@@ -8,12 +8,12 @@ way has, for every first-dose slot it publishes, the follow-up capacity at the s
 Each next-dose step keeps one queue of *cohorts*: the people of one district who had the
 previous dose at one site on one day, booked to come back on one day (``due``), and still
 waiting. The booking is made with the dose: room is held at the site on the earliest days of
-the interval window that have room left (:mod:`vaxsim.optimize.return_room`). A district's
+the interval window that have room left (:mod:`vaxsim.optimize.realise.return_room`). A district's
 next doses of the day (already limited by the people due, the stock and the district's
 capacity) are taken oldest cohort first among those due by that day, then limited by each
 site's room that day, oldest first again; whoever a site has no room for waits for a later
 day. Cohorts whose site is unknown (people due a dose when a plan starts from a simulated
-state, :mod:`vaxsim.optimize.restart`) have site -1, no room held, are due once their minimum
+state, :mod:`vaxsim.optimize.setup.restart`) have site -1, no room held, are due once their minimum
 interval has passed, and may be served at any site of their district.
 """
 
@@ -24,10 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from vaxsim.coldchain.fefo import cumulative_before
-from vaxsim.optimize.context import Steps
-from vaxsim.optimize.key_sums import sum_by_keys
-from vaxsim.optimize.ordered import clip_in_order
-from vaxsim.optimize.return_room import ReturnRoom
+from vaxsim.optimize.realise.key_sums import sum_by_keys
+from vaxsim.optimize.realise.ordered import clip_in_order
+from vaxsim.optimize.realise.return_room import ReturnRoom
+from vaxsim.optimize.setup.context import Steps
 
 UNSITED = -1
 """Site of a cohort whose site is unknown (served at any site of its district)."""

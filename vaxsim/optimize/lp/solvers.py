@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse as sparse
 
 from vaxsim.errors import VaxsimError
-from vaxsim.optimize.lp import LinearProgram
+from vaxsim.optimize.lp.lp import LinearProgram
 from vaxsim.optimize.options import CBC_BARRIER_ABOVE_COLUMNS, IPM_ABOVE_COLUMNS, SolverOptions
 
 

@@ -6,16 +6,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vaxsim.optimize.lp import LinearProgram, values
-from vaxsim.optimize.problem import SubProblem
-from vaxsim.optimize.solvers import Solution
+from vaxsim.optimize.lp.lp import LinearProgram, values
+from vaxsim.optimize.lp.problem import SubProblem
+from vaxsim.optimize.lp.solvers import Solution
 
 
 @dataclass
 class SubSolution:
     """One solved sub-problem, in doses and people (float; rounding happens when realised).
 
-    Arrays follow :class:`~vaxsim.optimize.problem.SubProblem`'s indices: ``ship [n, c, b]``
+    Arrays follow :class:`~vaxsim.optimize.lp.problem.SubProblem`'s indices: ``ship [n, c, b]``
     doses sent into node ``n`` in period ``b`` (origin's frame); ``stock [n, c, b]`` at the end
     of the period; ``use [u, c, b]`` doses drawn at units; ``dose1 [u, q, g, b]`` first doses;
     ``dosek [u, s, q, b]`` next doses; ``backlog [u, g, b]``, ``pool [u, s, b]`` and

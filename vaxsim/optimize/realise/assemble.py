@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from vaxsim.coldchain.temperature import COLD
-from vaxsim.optimize.context import Context
-from vaxsim.optimize.extract import SubSolution
-from vaxsim.optimize.ledger import Ledger
-from vaxsim.optimize.lot_classes import LotClasses, lot_classes
-from vaxsim.optimize.problem import SubProblem
-from vaxsim.optimize.vaccination_day import Districts
+from vaxsim.optimize.lp.extract import SubSolution
+from vaxsim.optimize.lp.problem import SubProblem
+from vaxsim.optimize.realise.ledger import Ledger
+from vaxsim.optimize.realise.vaccination_day import Districts
+from vaxsim.optimize.setup.context import Context
+from vaxsim.optimize.setup.lot_classes import LotClasses, lot_classes
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from vaxsim.optimize.text_columns import hex_ids
+from vaxsim.optimize.tables.text_columns import hex_ids
 from vaxsim.plan.ids import ID_RULE, digest, plan_id, unique_ids  # noqa: F401  (the shared id rule)
 
 
 def keyed_ids(prefix: str, *columns: np.ndarray):
     """Ids ``<prefix>-<16 hex digits>`` of distinct rows of ``columns`` (natural key parts), as
-    a text column (:func:`~vaxsim.optimize.text_columns.hex_ids`: Arrow strings with pandas 3).
+    a text column (:func:`~vaxsim.optimize.tables.text_columns.hex_ids`: Arrow strings with pandas 3).
 
     The digits combine pandas' 64-bit SipHash (fixed key, vectorised in C) of each part, so a
     million rows take about a second where SHA-256 per row in Python took several. Two rows

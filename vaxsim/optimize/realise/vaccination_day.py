@@ -1,6 +1,6 @@
 """One day of vaccination in every district: the plan's share of the day, made whole and real.
 
-For each district, on its campaign day (its frame day, see :mod:`vaxsim.optimize.ledger`):
+For each district, on its campaign day (its frame day, see :mod:`vaxsim.optimize.realise.ledger`):
 
 1. Newly approved people join the district's waiting list; people whose minimum interval has
    passed become eligible for their next dose.
@@ -12,9 +12,9 @@ For each district, on its campaign day (its frame day, see :mod:`vaxsim.optimize
    capacity. With ``follow_up_in_plan``, first doses only on days from which their later
    doses are due inside the campaign, and only from the stock left once the booked next doses
    and today's starters' next doses are kept back.
-4. Next doses go to the site of the previous dose (:mod:`vaxsim.optimize.follow_ups`) and
+4. Next doses go to the site of the previous dose (:mod:`vaxsim.optimize.realise.follow_ups`) and
    fill its sessions first; with ``follow_up_in_plan`` a first dose is given only where its
-   next dose has room booked at its site (:mod:`vaxsim.optimize.return_room`). The other
+   next dose has room booked at its site (:mod:`vaxsim.optimize.realise.return_room`). The other
    granted doses fill the district's session cells (site × session) in order, largest sites
    first and the others taking turns by day, product after product, so each session opens
    vials of as few products as possible. Each (session,
@@ -33,11 +33,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vaxsim.optimize.context import Context
-from vaxsim.optimize.follow_ups import FollowUps
-from vaxsim.optimize.ledger import Ledger
-from vaxsim.optimize.ordered import clip_in_order, pour
-from vaxsim.optimize.return_room import ReturnRoom
+from vaxsim.optimize.realise.follow_ups import FollowUps
+from vaxsim.optimize.realise.ledger import Ledger
+from vaxsim.optimize.realise.ordered import clip_in_order, pour
+from vaxsim.optimize.realise.return_room import ReturnRoom
+from vaxsim.optimize.setup.context import Context
 
 
 @dataclass(frozen=True)
@@ -324,7 +324,7 @@ def vaccinate(
     entry_product = kinds.product[entry_kind]
     if follow_ups.room is not None:
         # A first dose only where its next dose has room at its site inside its interval
-        # window (vaxsim.optimize.return_room); the room is booked with the doses given, in
+        # window (vaxsim.optimize.realise.return_room); the room is booked with the doses given, in
         # FollowUps.enter, once the stock has had its say.
         slot = kinds.slot[entry_kind]
         next_step = np.where(slot >= 0, follow_ups.step_after[np.maximum(slot, 0)], -1)

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from vaxsim.coldchain.temperature import CLASS_NAMES
-from vaxsim.optimize.extract import SubSolution
-from vaxsim.optimize.problem import SubProblem
+from vaxsim.optimize.lp.extract import SubSolution
+from vaxsim.optimize.lp.problem import SubProblem
 
 #: Relative tolerance for calling a constraint binding.
 BINDING = 1e-3

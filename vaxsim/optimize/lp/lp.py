@@ -1,11 +1,11 @@
 """A linear program as sparse arrays, and a builder that fills it block by block with numpy.
 
-The formulation (:mod:`vaxsim.optimize.build`) declares *blocks* of variables over index grids
+The formulation (:mod:`vaxsim.optimize.lp.build`) declares *blocks* of variables over index grids
 (``ship[node, lot class, period]``) with a mask of the entries that exist, and adds constraint
 rows as broadcast arrays of (row, column, coefficient) triplets. Nothing loops over single
 variables in Python, so building stays a small fraction of solving. The same
 :class:`LinearProgram` is handed to HiGHS as matrices or to CBC through PuLP
-(:mod:`vaxsim.optimize.solvers`).
+(:mod:`vaxsim.optimize.lp.solvers`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ The national sub-problem is the tree above the province nodes, with province nod
 leaves (*units*); each province's sub-problem is its province node with its district nodes as
 units. Each node's *offset* is the transport lead time from its root, in days: planning periods
 of a node start that many days after the root's, so shipments arrive exactly when the receiving
-node's period starts (see :mod:`vaxsim.optimize.problem`).
+node's period starts (see :mod:`vaxsim.optimize.lp.problem`).
 
 A store whose capacity is zero in every temperature class has no capacity stated in the
 scenario and is treated as unlimited; a zero in one class with room in another means no room in
@@ -24,7 +24,7 @@ import numpy as np
 
 from vaxsim.coldchain.temperature import CLASSES
 from vaxsim.model import Model
-from vaxsim.optimize.sites import SiteCalendar
+from vaxsim.optimize.setup.sites import SiteCalendar
 
 
 class HierarchyError(ValueError):

@@ -3,7 +3,7 @@
 - ``capacity``: one row per site, date, session, product, dose number and priority group,
   with the appointments the plan opens; every one is booked for an approved registrant (the
   plan only opens what it fills), so ``booked = capacity``. A next dose's priority group is
-  that of the person it is for (:mod:`vaxsim.optimize.series`).
+  that of the person it is for (:mod:`vaxsim.optimize.tables.series`).
 - ``registrant_allocations``: the hierarchy's allocations of people, province → district
   (what each district is to vaccinate per day) and district → site (per site and day).
 """
@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 
 from vaxsim.model import Model
-from vaxsim.optimize.ids import keyed_ids
-from vaxsim.optimize.key_sums import sum_by_keys
-from vaxsim.optimize.plan_reference import SiteIds
-from vaxsim.optimize.plan_stock import _dates
-from vaxsim.optimize.series import Pieces
-from vaxsim.optimize.sites import SiteCalendar
-from vaxsim.optimize.vaccination_day import DoseKinds, Records
+from vaxsim.optimize.realise.key_sums import sum_by_keys
+from vaxsim.optimize.realise.vaccination_day import DoseKinds, Records
+from vaxsim.optimize.setup.site_ids import SiteIds
+from vaxsim.optimize.setup.sites import SiteCalendar
+from vaxsim.optimize.tables.ids import keyed_ids
+from vaxsim.optimize.tables.plan_stock import _dates
+from vaxsim.optimize.tables.series import Pieces
 from vaxsim.plan.tables import TABLES
 
 
