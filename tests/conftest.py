@@ -11,6 +11,11 @@ import vaxsim
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 DEMO = SCENARIOS / "demo-district.yaml"
+#: The demo with district and province stores far too small for its supply (2–8 °C litres).
+SMALL_STORES = (
+    "cold_chain.district_store.capacity_litres.cold_2_8=1",
+    "cold_chain.provincial_store.capacity_litres.cold_2_8=5",
+)
 VIETNAM = SCENARIOS / "vietnam-2021.yaml"
 SHARED = ROOT.parent / "shared"
 

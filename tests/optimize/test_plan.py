@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import vaxsim
-from tests.conftest import DEMO
+from tests.conftest import DEMO, SMALL_STORES
 from vaxsim.optimize.options import default_solver
 from vaxsim.plan import TABLES
 
@@ -147,13 +147,7 @@ def test_findings_name_what_limits_the_plan(demo):
 def test_the_supply_waterfall_accounts_for_every_dose_delivered():
     """Delivered = every loss step + planned, nationally and per province; with stores too
     small for the supply the doses left upstream show as such, not as doses planned."""
-    small = vaxsim.load(
-        DEMO,
-        overrides=[
-            "cold_chain.district_store.capacity_litres.cold_2_8=1",
-            "cold_chain.provincial_store.capacity_litres.cold_2_8=5",
-        ],
-    )
+    small = vaxsim.load(DEMO, overrides=list(SMALL_STORES))
     plan = vaxsim.optimize(small, appointments=False)
     waterfall = plan.summary["supply_waterfall"]
     national = waterfall["national"]

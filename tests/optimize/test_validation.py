@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import vaxsim
-from tests.conftest import DEMO
+from tests.conftest import DEMO, SMALL_STORES
 from vaxsim.optimize import OptimizeError, PlanningOptions, Weights
 
 
@@ -97,13 +97,7 @@ def test_a_demand_table_replaces_the_forecast(model):
 
 
 def test_storage_too_small_is_slack_and_a_finding_not_an_error():
-    scenario = vaxsim.load(
-        DEMO,
-        overrides=[
-            "cold_chain.district_store.capacity_litres.cold_2_8=1",
-            "cold_chain.provincial_store.capacity_litres.cold_2_8=5",
-        ],
-    )
+    scenario = vaxsim.load(DEMO, overrides=list(SMALL_STORES))
     plan = vaxsim.optimize(scenario, appointments=False)
     kinds = set(plan.findings.kind)
     assert {"storage_full"} <= kinds or {"storage_overflow"} <= kinds
