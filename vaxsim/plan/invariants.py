@@ -701,11 +701,11 @@ def invariant_8(tables: Tables, rules: Rules) -> list[Violation]:
     first, to the earliest free follow-up capacity in their window (optimal when all windows
     have the same length); a row whose free slots cannot all be matched is reported.
     """
+    if not rules.follow_ups_reserved:
+        return []  # first doses first: no follow-up is promised, and a row without free slots publishes none
     capacity = tables["capacity"]
     series = dict(zip(tables["products"].product_id, tables["products"].series_doses, strict=True))
     found = []
-    if not rules.follow_ups_reserved:
-        series = {}  # first doses first: no follow-up is promised, so none is checked
     free = capacity.assign(free=capacity.capacity - capacity.booked)
     keys = ["site_id", "product_id", "dose_number"]
     offered = free[free.free > 0]

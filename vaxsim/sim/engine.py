@@ -235,22 +235,21 @@ class Campaign:
         # ``from_day``'s appointments were settled the evening before (next-dose slots opened
         # to anyone, extra ones for surplus vaccine): the new slots apply from the day after.
         later = slice(from_day + 1, None)
+        old = self.plan
         booked = self.slots[:, later] - self.capacity_left[:, later] - self.next_left[:, later]
-        kept_for_next = (
-            np.minimum(self.plan.next_appointments[:, later], self.slots[:, later])
-            if self.plan is not None
-            else 0
-        )
-        booked_next = kept_for_next - self.next_left[:, later]
+        # What the old plan's kept slots already took: next doses, and first doses by product.
+        booked_next = booked_first = 0
+        if old is not None:
+            kept_before = np.minimum(old.next_appointments[:, later], self.slots[:, later])
+            booked_next = kept_before - self.next_left[:, later]
+            booked_first = old.first_appointments[:, later] - self.first_left[:, later]
+        else:
+            self.first_left = plan.first_appointments.copy()
         self.slots[:, later] = np.minimum(self.site_slots[:, later], plan.appointments[:, later])
         left = np.maximum(self.slots[:, later] - booked, 0)
         kept_for_next = np.minimum(plan.next_appointments[:, later], self.slots[:, later])
         self.next_left[:, later] = np.clip(kept_for_next - booked_next, 0, left)
         self.capacity_left[:, later] = left - self.next_left[:, later]
-        booked_first = 0
-        if self.plan is not None and self.first_left is not None:
-            booked_first = self.plan.first_appointments[:, later] - self.first_left[:, later]
-        self.first_left = self.first_left if self.first_left is not None else plan.first_appointments.copy()
         self.first_left[:, later] = np.maximum(plan.first_appointments[:, later] - booked_first, 0)
         self.plan = plan
         self.hold_back = 0.0
@@ -319,14 +318,7 @@ class Campaign:
             have = have + self.plan.requests.get(ask_on, 0)
         short = np.maximum(due - have, 0)
         # Only stock the plan will not ask for: its later shipments beyond later deliveries.
-        lots = self.model.lots
-        later = np.bincount(
-            lots["product"][lots.arrival_day > day],
-            weights=lots.doses[lots.arrival_day > day],
-            minlength=self.products,
-        )
-        needed = np.maximum(self.plan.still_to_send(day + 1) - later, 0)
-        spare = np.maximum(self.vaccine.chain.free_stock(day) - needed, 0)
+        spare = np.maximum(self.vaccine.chain.free_stock(day) - self.plan.needed_from_stock[day], 0)
         wanted = short.sum(axis=0)
         scale = np.divide(spare, wanted, out=np.zeros(self.products), where=wanted > 0)
         short = np.floor(short * np.minimum(scale, 1.0)).astype(np.int64)
@@ -353,8 +345,9 @@ class Campaign:
         self.stock = self.vaccine.bookable(day, day, wanted + self._promised())
         walk_ins = self._walk_ins(day, wanted.sum(axis=1))
         coming += [("walk_in", key, counts) for key, counts in walk_ins.items()]
-        people = self._draw_vaccine(day, coming)
-        self._site_visits(day, people)
+        site_weight = self._site_weight(day)
+        people = self._draw_vaccine(day, coming, site_weight)
+        self._site_visits(day, people, site_weight)
 
     @staticmethod
     def _product_of(kind: str, key: tuple[int, int]) -> int:
@@ -371,10 +364,13 @@ class Campaign:
         """Doses ``[district, product]`` promised to appointments of the coming days."""
         return sum(self.promised_on.values(), np.zeros((self.districts, self.products), dtype=np.int64))
 
-    def _draw_vaccine(self, day: int, coming: list[tuple[str, tuple[int, int], np.ndarray]]) -> np.ndarray:
-        """Give ``coming`` people their doses from the cold chain; those the district's stock
-        cannot serve today go back to the queue. Returns the people vaccinated per district."""
-        given = self.vaccine.vaccinate(day, self._doses_wanted(coming), self._site_weight(day))
+    def _draw_vaccine(
+        self, day: int, coming: list[tuple[str, tuple[int, int], np.ndarray]], site_weight: np.ndarray
+    ) -> np.ndarray:
+        """Give ``coming`` people their doses from the cold chain at the sites of the day (shared
+        by ``site_weight``); those the district's stock cannot serve today go back to the queue.
+        Returns the people vaccinated per district."""
+        given = self.vaccine.vaccinate(day, self._doses_wanted(coming), site_weight)
         doses: Booked = {}
         walk_ins = np.zeros(self.districts, dtype=np.int64)
         for kind, key, counts in coming:
@@ -466,10 +462,10 @@ class Campaign:
             return self.site_capacity[day]
         return self.plan.site_weight(day, self.site_district, self.site_capacity[day])
 
-    def _site_visits(self, day: int, people_by_district: np.ndarray) -> None:
-        """Share each district's people among its open sites in proportion to their capacity,
+    def _site_visits(self, day: int, people_by_district: np.ndarray, site_weight: np.ndarray) -> None:
+        """Share each district's people among its open sites in proportion to ``site_weight``,
         then queue them through the sessions of those sites."""
-        visits = split_by_group(people_by_district, self.site_district, self._site_weight(day))
+        visits = split_by_group(people_by_district, self.site_district, site_weight)
         self.record.site_visits[day] = visits
         if self.site_queues is not None and visits.any():
             main_product = self.given_today.argmax(axis=1)[self.site_district]

@@ -68,8 +68,9 @@ class PlanDirectives:
     district books into them (the slots over the expected show-up), of which
     ``next_appointments[district, day]`` are kept for next doses and
     ``first_appointments[district, day, product]`` are first doses of that product;
-    ``site_slots[day, site]``:
-    the plan's slots per site (its people go where the plan opens sessions); ``planned``: the plan's
+    ``site_slots[day, site]``: the plan's slots per site (its people go where the plan opens
+    sessions); ``needed_from_stock[day, product]``: doses of the free stock on ``day`` that the
+    plan's later shipments still need (what top-ups may not take); ``planned``: the plan's
     slots (its planned doses) per date, province, product and dose number (the yardstick for
     what was realised).
     """
@@ -80,12 +81,8 @@ class PlanDirectives:
     next_appointments: np.ndarray
     first_appointments: np.ndarray
     site_slots: np.ndarray
+    needed_from_stock: np.ndarray
     planned: pd.DataFrame
-
-    def still_to_send(self, day: int) -> np.ndarray:
-        """Doses per product the plan asks for from ``day`` on."""
-        wanted = [doses.sum(axis=0) for ask_on, doses in self.requests.items() if ask_on >= day]
-        return sum(wanted, np.zeros(self.first_appointments.shape[2], dtype=np.int64))
 
     def site_weight(self, day: int, site_district: np.ndarray, site_capacity: np.ndarray) -> np.ndarray:
         """How a district's people of ``day`` are shared among its sites: as the plan's slots
@@ -132,14 +129,12 @@ class PlanDirectives:
                 requests[int(day)] = wanted
 
         # Slots per district and day, and the doses the plan books (per province).
-        capacity = np.zeros((districts, days), dtype=np.int64)
         slots = plan.capacity
         site_district = slots.site_id.map(dict(zip(model.sites.id, model.sites.district, strict=True)))
         district = site_district.to_numpy(dtype=np.int64)
         day = day_of(slots.service_date)
         inside = (day >= 0) & (day < days)
         slots_open = slots.capacity.to_numpy(dtype=np.int64)
-        np.add.at(capacity, (district[inside], day[inside]), slots_open[inside])
         site_slots = np.zeros((days, len(model.sites)), dtype=np.int64)
         site = slots.site_id.map({sid: k for k, sid in enumerate(model.sites.id)}).to_numpy(dtype=np.int64)
         np.add.at(site_slots, (day[inside], site[inside]), slots_open[inside])
@@ -149,9 +144,22 @@ class PlanDirectives:
         np.add.at(
             first_slots, (district[is_first], day[is_first], slot_product[is_first]), slots_open[is_first]
         )
-        next_slots = np.zeros_like(capacity)
+        next_slots = np.zeros((districts, days), dtype=np.int64)
         is_next = inside & (slots.dose_number.to_numpy(dtype=np.int64) > 1)
         np.add.at(next_slots, (district[is_next], day[is_next]), slots_open[is_next])
+        capacity = first_slots.sum(axis=2) + next_slots
+
+        # Doses of the free stock on each day that the plan's later shipments still need: what
+        # it asks for from the next day on beyond what deliveries bring after that day.
+        asked = np.zeros((days + 1, len(products)), dtype=np.int64)
+        for ask_on, doses in requests.items():
+            asked[ask_on] = doses.sum(axis=0)
+        asked_later = np.cumsum(asked[::-1], axis=0)[::-1][1:]  # [day]: asked on day + 1 or later
+        lots = model.lots[(model.lots.arrival_day >= 0) & (model.lots.arrival_day < days)]
+        arriving = np.zeros((days + 1, len(products)), dtype=np.int64)
+        np.add.at(arriving, (lots.arrival_day.to_numpy(), lots["product"].to_numpy()), lots.doses.to_numpy())
+        arriving_later = np.cumsum(arriving[::-1], axis=0)[::-1][1:]  # [day]: arriving after day
+        needed_from_stock = np.maximum(asked_later - arriving_later, 0)
         province = model.districts.province.to_numpy()[district]
         planned = (
             slots.assign(province=model.provinces.id.to_numpy()[province])
@@ -169,9 +177,10 @@ class PlanDirectives:
             requests=requests,
             capacity=capacity,
             appointments=booked_for(capacity),
-            next_appointments=np.minimum(booked_for(next_slots), booked_for(capacity)),
+            next_appointments=booked_for(next_slots),
             first_appointments=booked_for(first_slots),
             site_slots=site_slots,
+            needed_from_stock=needed_from_stock,
             planned=planned,
         )
 
