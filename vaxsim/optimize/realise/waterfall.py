@@ -90,9 +90,9 @@ def supply_waterfall(ctx: Context, ledger: Ledger, people: Districts) -> pd.Data
     waiting = people.backlog.sum(axis=1) > 0
     held_p = by_province(district_province, held)
     capacity_p = by_province(district_province, np.where(waiting, rest, 0))
-    # A province store's own stock at the end waits for its districts: counted as nobody waiting
-    # unless one of its districts still has people waiting.
     nobody_p = by_province(district_province, np.where(waiting, 0, rest))
+    # A province store's own stock at the end waits for its districts: limited by site capacity
+    # if one of its districts still has people waiting, else nobody waiting.
     store_p = by_province(h.province_of, in_province_stores)
     province_waiting = by_province(district_province, waiting.astype(np.int64)) > 0
     capacity_p += np.where(province_waiting, store_p, 0)
