@@ -10,6 +10,9 @@ default 10; vietnam-2021 on seeds 1..M, default 3) and each policy:
 - ``static plan``: :func:`vaxsim.optimize` (HiGHS) once per scenario (a plan does not depend on
   the simulation seed), re-simulated on every seed with ``vaxsim.simulate(model, seed,
   plan=plan)``;
+- ``plan, follow-ups reserved``: the static plan with
+  ``PlanningOptions(follow_up_in_plan=True)`` (every first dose's next dose reserved), to
+  measure that policy's price against the default plan (first doses first);
 - ``re-planned twin``: :func:`vaxsim.sim.twin.digital_twin` with the static plan as the first
   plan, re-planned every 14 days (demo scenarios) or 28 days (vietnam-2021), HiGHS;
 
@@ -47,6 +50,7 @@ from scipy import stats
 
 import vaxsim
 from vaxsim.model import Model
+from vaxsim.optimize.options import PlanningOptions
 from vaxsim.plan import Plan
 from vaxsim.results.results import Results
 from vaxsim.sim.twin import digital_twin
@@ -62,8 +66,12 @@ KPI_VERSION = 1
 
 RULES = ("pro_rata", "priority_first")
 STATIC, TWIN = "static plan", "re-planned twin"
+#: The static plan under the follow-up guarantee (``PlanningOptions(follow_up_in_plan=True)``):
+#: not a target, run to measure the guarantee's price against the default plan.
+RESERVED = "plan, follow-ups reserved"
+#: The plan policies the issue's targets are about.
 PLANS = (STATIC, TWIN)
-POLICIES = (*RULES, *PLANS)
+POLICIES = (*RULES, STATIC, RESERVED, TWIN)
 WASTE_CAUSES = ("open_vial", "expiry", "thaw_clock", "excursion", "breakage")
 
 #: Reference figures of issue 13's target (c), doses on vietnam-2021.
@@ -177,6 +185,7 @@ class ScenarioRuns:
     _model: Model | None = None
     _rule_models: dict[str, Model] = field(default_factory=dict)
     _plan: Plan | None = None
+    _reserved_plan: Plan | None = None
     plan_info: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -215,12 +224,27 @@ class ScenarioRuns:
             )
         return self._plan
 
+    @property
+    def reserved_plan(self) -> Plan:
+        """The static plan under the follow-up guarantee (:data:`RESERVED`), once per scenario."""
+        if self._reserved_plan is None:
+            planning = PlanningOptions(follow_up_in_plan=True)
+            self._reserved_plan = vaxsim.optimize(
+                self.model, solver="highs", threads=self.threads, planning=planning
+            )
+            self.plan_info["doses_planned_follow_ups_reserved"] = int(
+                self._reserved_plan.summary["doses_planned"]
+            )
+        return self._reserved_plan
+
     def run(self, policy: str, seed: int) -> Results:
         """Simulate ``policy`` on ``seed`` (site queues off)."""
         if policy in RULES:
             return vaxsim.simulate(self.rule_model(policy), seed, site_queues=False)
         if policy == STATIC:
             return vaxsim.simulate(self.model, seed, plan=self.plan, site_queues=False)
+        if policy == RESERVED:
+            return vaxsim.simulate(self.model, seed, plan=self.reserved_plan, site_queues=False)
         return digital_twin(
             self.model,
             seed,
@@ -280,8 +304,10 @@ def run_scenario(spec: Spec, seeds: list[int], threads: int, code: str) -> dict[
                 )
                 continue
             try:
-                if policy in PLANS:
+                if policy not in RULES:
                     runs.plan  # noqa: B018 - optimized once, outside the run's seconds
+                if policy == RESERVED:
+                    runs.reserved_plan  # noqa: B018
                 begun = time.perf_counter()
                 results = runs.run(policy, seed)
                 row = kpis(results)
@@ -300,8 +326,9 @@ def run_scenario(spec: Spec, seeds: list[int], threads: int, code: str) -> dict[
                 f"{row['doses_given']:,} doses"
             )
         if runs.plan_info:
-            plan_cache.write_text(json.dumps(runs.plan_info))
-    plan_info = runs.plan_info or (json.loads(plan_cache.read_text()) if plan_cache.exists() else {})
+            cached = json.loads(plan_cache.read_text()) if plan_cache.exists() else {}
+            plan_cache.write_text(json.dumps({**cached, **runs.plan_info}))
+    plan_info = json.loads(plan_cache.read_text()) if plan_cache.exists() else runs.plan_info
     bound = upper_bound(runs.model, spec.bound_level, spec.bound_period_days, threads=threads)
     progress(f"[{spec.name}] upper bound LP: {bound.seconds:.1f} s, {bound.doses_given:,.0f} doses")
     return {
@@ -351,6 +378,7 @@ def analyse(name: str, data: dict[str, Any]) -> dict[str, Any]:
     best = max(rule_doses, key=lambda r: rule_doses[r]) if rule_doses else None
     comparisons = {}
     pairs = [(STATIC, best), (TWIN, best), (TWIN, STATIC)] if best else [(TWIN, STATIC)]
+    pairs.append((RESERVED, STATIC))  # the follow-up guarantee's price
     for a, b in pairs:
         comparisons[f"{a} - {b}"] = {
             "a": a,
@@ -591,6 +619,11 @@ def markdown(
         plan_text = (
             f"static plan: {plan['doses_planned']:,} doses planned "
             f"(LP {plan['doses_planned_by_lp']:,.0f}), optimize {plan['optimize_seconds']:.1f} s"
+            + (
+                f"; with follow-ups reserved: {plan['doses_planned_follow_ups_reserved']:,} doses planned"
+                if "doses_planned_follow_ups_reserved" in plan
+                else ""
+            )
             if plan
             else "static plan: –"
         )

@@ -167,12 +167,12 @@ def _slots_without_follow_up(plan) -> int:
 def test_every_first_dose_slot_has_its_follow_up_even_when_nobody_is_booked(demo_plan):
     """Invariant 8 counted on every first-dose slot as if free (national plans publish
     ``booked = 0``). The demo's supply is short (63,000 doses for 68,800 people): with
-    follow-ups held, first doses stop where their next doses could not be given; without, a
-    large share of the slots has none."""
+    follow-ups held, first doses stop where their next doses could not be given; without,
+    some slots have none (few: the completion reward already favours finishing series)."""
     first = int(demo_plan.capacity.capacity[demo_plan.capacity.dose_number == 1].sum())
     assert _slots_without_follow_up(demo_plan) == 0
     anyway = vaxsim.optimize(DEMO, planning=PlanningOptions(follow_up_in_plan=False))
-    assert _slots_without_follow_up(anyway) > 0.1 * first
+    assert 0 < _slots_without_follow_up(anyway) < 0.1 * first
 
 
 def test_a_first_doses_first_plan_says_so_and_is_checked_for_what_it_promises(demo_plan, tmp_path):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
-from tests.optimize.tiny import solved, two_dose
+from tests.optimize.tiny import PLAIN, solved, two_dose
 
 
 def test_next_dose_capacity_is_reserved():
@@ -53,3 +55,20 @@ def test_doses_given_before_the_window_come_due_inside_it():
     sub = two_dose(periods=4, min_periods=2, max_periods=2, approvals0=0.0, history=history)
     result = solved(sub)
     assert result.dosek[0, 0, 0] == pytest.approx([0, 8, 0, 0])
+
+
+def test_the_completion_reward_finishes_series_before_starting_late_ones():
+    # 20 doses for 20 people, capacity 20 a period, the second dose due from 2 periods on (and
+    # not overdue inside the horizon). Counting person-periods only, 20 first doses now (20
+    # person-periods in the pool at the end) beat 10 first and 10 second doses (10 people wait
+    # 3 periods); a reward of 50 per next dose turns it round: 30 - 10 * 50.
+    def plan(completion: float):
+        weights = replace(PLAIN, completion=completion)
+        sub = two_dose(3, 2, 9, stock0=20.0, approvals0=20.0, capacity=20.0, weights=weights)
+        return solved(sub)
+
+    plain, rewarded = plan(0.0), plan(50.0)
+    assert (plain.dose1.sum(), plain.dosek.sum()) == pytest.approx((20, 0))
+    assert plain.objective == pytest.approx(20)
+    assert (rewarded.dose1.sum(), rewarded.dosek.sum()) == pytest.approx((10, 10))
+    assert rewarded.objective == pytest.approx(30 - 10 * 50)

@@ -17,8 +17,11 @@ from vaxsim.optimize.lp.solvers import solve
 from vaxsim.optimize.options import SolverOptions, Weights
 
 #: Weights with only the terms a hand calculation needs: waiting (1 per person-period),
-#: next-dose wait and overdue, expiry; no transport, FEFO tie-break, open vials or equity.
-PLAIN = Weights(priority=(1.0,), transport=0.0, fefo=0.0, open_vial=0.0, equity=0.0, reserve=0.0)
+#: next-dose wait and overdue, expiry; no transport, FEFO tie-break, open vials, equity or
+#: completion reward.
+PLAIN = Weights(
+    priority=(1.0,), transport=0.0, fefo=0.0, open_vial=0.0, equity=0.0, reserve=0.0, completion=0.0
+)
 
 
 def tiny(

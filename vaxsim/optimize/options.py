@@ -45,6 +45,11 @@ class Weights:
       district) by 1 % of its people is worth ``0.01 * equity * eligible people``.
     - ``fefo``: per dose used, per year of shelf life it still had (a tie-break that prefers
       the earlier expiry when nothing else differs).
+    - ``completion``: reward (a negative cost) per next dose given inside the planning window.
+      Waiting is counted in person-days, which alone prefers a late first dose (it saves the
+      rest of the horizon) to a next dose near the horizon's end (it saves a few days), and so
+      leaves series unfinished when the supply is short; 50 makes a next dose worth seven
+      weeks of first-dose waiting in the lowest group (measured: ``benchmarks/plan_quality.md``).
     """
 
     priority: tuple[float, ...] | None = None
@@ -58,6 +63,7 @@ class Weights:
     reserve: float = 2.0
     equity: float = 1.0
     fefo: float = 0.001
+    completion: float = 50.0
 
     def priority_weights(self, groups: int) -> tuple[float, ...]:
         """Cost per person-day waiting, per priority group (highest priority first)."""
@@ -81,6 +87,7 @@ class Weights:
             "reserve",
             "equity",
             "fefo",
+            "completion",
         ):
             value = getattr(self, name)
             if not value >= 0 or value == float("inf"):

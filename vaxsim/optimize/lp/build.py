@@ -396,3 +396,5 @@ class _Formulation:
         middle = sub.period_first_day(sub.unit_node[:, None], self.b[None, :]) + (P - 1) / 2  # [u, b]
         shelf = np.clip(sub.class_expiry[None, :, None] - middle[:, None, :], 0, None) / 365.0
         lp.cost("fefo", self.use, w.fefo * shelf)
+        # A reward per next dose: person-days alone favour late first doses over finishing series.
+        lp.cost("completion", self.dosek, -w.completion)
