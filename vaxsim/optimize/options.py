@@ -48,8 +48,9 @@ class Weights:
     - ``completion``: reward (a negative cost) per next dose given inside the planning window.
       Waiting is counted in person-days, which alone prefers a late first dose (it saves the
       rest of the horizon) to a next dose near the horizon's end (it saves a few days), and so
-      leaves series unfinished when the supply is short; 50 makes a next dose worth seven
-      weeks of first-dose waiting in the lowest group (measured: ``benchmarks/plan_quality.md``).
+      leaves series unfinished when the supply is short; 100 makes a next dose worth 100
+      days of first-dose waiting in the lowest group (50 and 150 did worse on the demo
+      scenarios: ``benchmarks/plan_quality.md``).
     """
 
     priority: tuple[float, ...] | None = None
@@ -63,7 +64,7 @@ class Weights:
     reserve: float = 2.0
     equity: float = 1.0
     fefo: float = 0.001
-    completion: float = 50.0
+    completion: float = 100.0
 
     def priority_weights(self, groups: int) -> tuple[float, ...]:
         """Cost per person-day waiting, per priority group (highest priority first)."""

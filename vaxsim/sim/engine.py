@@ -550,15 +550,22 @@ class Campaign:
             pool.coarsen(day, COARSEN_AFTER_DAYS)
 
     def _book_next_doses(self, day: int, target: int) -> Booked:
-        """Book people due a next dose (same product, or a mixing partner) before first doses."""
+        """Book people due a next dose (same product, or a mixing partner) before first doses.
+
+        Under a plan, people due whose district has the vaccine also get sessions the plan did
+        not open (up to what the sites serve): the plan expected them elsewhere or later, and
+        keeping them waiting beside the vaccine only lets it pass its thaw clock."""
         booked: Booked = {}
+        room = 0
+        if self.plan is not None:
+            room = np.maximum(self.site_slots[:, target] - self.slots[:, target], 0)
         for first_product, product in self.dose_pairs:
             for k in range(1, int(self.series[first_product])):
                 pool = self.due[(k, first_product)]
                 if k >= self.series[product] or not pool.total.any():
                     continue
                 capacity = np.minimum(
-                    self.capacity_left[:, target] + self.next_left[:, target], self.stock[:, product]
+                    self.capacity_left[:, target] + self.next_left[:, target] + room, self.stock[:, product]
                 )
                 if not capacity.any():
                     continue
@@ -569,7 +576,10 @@ class Campaign:
                 per_district = self.by_district.totals(taken)
                 kept = np.minimum(per_district, self.next_left[:, target])
                 self.next_left[:, target] -= kept
-                self.capacity_left[:, target] -= per_district - kept
+                opened = np.maximum(per_district - kept - self.capacity_left[:, target], 0)
+                self.slots[:, target] += opened
+                room = np.maximum(room - opened, 0)
+                self.capacity_left[:, target] -= per_district - kept - opened
                 self.stock[:, product] -= per_district
                 self._promise(target, product, per_district)
                 if product != first_product:
