@@ -107,9 +107,12 @@ def test_sessions_ordered_by_people_skip_padding_with_the_same_result():
         service=columns.service[:, :, order],
         observation=columns.observation[:, order],
         preparation=columns.preparation[:, order],
+        walking=columns.walking[:, :, order],
+        replacement=columns.replacement[:, order],
         **{
             name: getattr(columns, name)[order]
-            for name in ("count", "servers", "injection", "walking", "preparers", "doses_per_vial")
+            for name in ("count", "servers", "injection", "preparers", "doses_per_vial", "ahead",
+                         "lead_minutes", "batch_vials", "in_use_minutes")
         },
     )
     full, skipped = queue_order(columns), queue_order(ordered)
