@@ -29,3 +29,10 @@ def minutes_of_day(clock: str) -> int:
     """Minutes since local midnight of a ``HH:MM`` clock time."""
     hours, minutes = clock.split(":")
     return int(hours) * 60 + int(minutes)
+
+
+def clock_time(minutes: float) -> str:
+    """``HH:MM`` of an instant in minutes since local midnight (rounded to the minute; past
+    midnight reads ``24:10``, ``25:00``, …)."""
+    whole = int(round(minutes))
+    return f"{whole // 60:02d}:{whole % 60:02d}"

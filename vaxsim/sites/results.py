@@ -159,6 +159,43 @@ class SiteDayResult:
             "utilisation_working_span": np.where(has & (last > staff_start), span, np.nan),
         })
 
+    def day_utilisation(self) -> pd.DataFrame:
+        """Utilisation per station over every session of the batch (busy minutes summed over
+        staff minutes summed), in walking order, then a ``preparers`` row when there are any.
+
+        Columns: ``station``, ``servers`` (first session's), ``busy_minutes``,
+        ``utilisation_open_hours``, ``utilisation_working_span`` (both at most 1).
+        """
+        inp = self.input
+        names = [str(name) for name in inp.station_names[0] if name]
+        k = len(names)
+        last_end = np.nanmax(np.where(np.isnan(self.end), -np.inf, self.end), axis=1, initial=-np.inf)
+        used = np.isfinite(last_end[:, :k])
+        span = np.where(used, inp.servers[:, :k] * (last_end[:, :k] - inp.session_start[:, None]), 0.0)
+        opening = (inp.servers[:, :k] * inp.session_minutes[:, None]).sum(axis=0)
+        rows = {
+            "station": names,
+            "servers": inp.servers[0, :k].tolist(),
+            "busy_minutes": self.busy_server_minutes[:, :k].sum(axis=0).tolist(),
+            "utilisation_open_hours": (self.busy_in_opening_hours[:, :k].sum(axis=0) / opening).tolist(),
+            "utilisation_working_span": (
+                self.busy_server_minutes[:, :k].sum(axis=0) / np.maximum(span.sum(axis=0), 1e-12)
+            ).tolist(),
+        }
+        prep = self.preparers
+        if int(inp.preparers.max(initial=0)) > 0:
+            close = inp.session_end[:, None]
+            inside = np.nansum(np.minimum(self.task_end, close) - np.minimum(self.task_start, close))
+            window = (inp.preparers * (inp.session_end - prep.start)).sum()
+            worked = np.nansum(inp.preparers * (prep.last_task_end - prep.start))
+            busy = float(prep.busy_minutes.sum())
+            rows["station"].append("preparers")
+            rows["servers"].append(int(inp.preparers[0]))
+            rows["busy_minutes"].append(busy)
+            rows["utilisation_open_hours"].append(inside / window if window > 0 else np.nan)
+            rows["utilisation_working_span"].append(busy / worked if worked > 0 else np.nan)
+        return pd.DataFrame(rows)
+
     @cached_property
     def occupancy(self) -> Occupancy:
         """Crowding figures per session (see :class:`vaxsim.sites.crowding.Occupancy`)."""

@@ -105,3 +105,30 @@ def simulate_site_day(
         site=site, in_use_minutes=in_use_minutes,
     )
     return simulate_sessions(draw_session_input(plans, rng), engine)
+
+
+def replicate_site_day(
+    site_type: SiteType,
+    booked_per_slot: Booking | Sequence[Booking],
+    slot_minutes: float,
+    doses_per_vial: int,
+    replications: int,
+    show_up: float = 1.0,
+    walk_in_share: float = 0.0,
+    seed: int = 0,
+    site: str = "site",
+    in_use_minutes: float = np.inf,
+) -> SessionInput:
+    """Every session of ``replications`` independent days of one site, drawn at once from one
+    generator seeded by ``seed`` (arguments as :func:`simulate_site_day`). The draws do not
+    depend on the staff, so changing ``servers`` gives common random numbers."""
+    if replications < 1:
+        raise ValueError(f"replications must be >= 1 (got {replications})")
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    plans = []
+    for replication in range(replications):
+        plans += plan_site_day(
+            site_type, booked_per_slot, slot_minutes, doses_per_vial, show_up, walk_in_share, rng,
+            site=f"{site}#{replication}", in_use_minutes=in_use_minutes,
+        )
+    return draw_session_input(plans, rng)
