@@ -193,9 +193,9 @@ def _station_table(result: SiteDayResult, title: str) -> Table:
     )
     use = result.day_utilisation().set_index("station")
     table = Table(title=f"{title}: waits per station (minutes) and utilisation")
-    for column in ("station", "staff", "people", "mean", "p50", "p90 (max)", "p99 (max)",
-                   "busy, opening hours", "busy, working span"):
-        table.add_column(column, justify="left" if column == "station" else "right")
+    table.add_column("station", no_wrap=True, min_width=max(len(str(name)) for name in use.index))
+    for column in ("staff", "people", "mean", "p50", "p90 (max)", "p99 (max)", "busy open", "busy span"):
+        table.add_column(column, justify="right")
     for name, row in use.iterrows():
         waits = stations.loc[name] if name in stations.index else None
         numbers = ["-"] * 5 if waits is None else [
@@ -204,15 +204,17 @@ def _station_table(result: SiteDayResult, title: str) -> Table:
         ]
         table.add_row(str(name), str(int(row.servers)), *numbers, _percent(row.utilisation_open_hours),
                       _percent(row.utilisation_working_span))
-    table.caption = ("opening hours: busy time inside the sessions' hours; working span: from the staff's "
-                     "start (preparers ahead: lead time before opening) to the last person they served")
+    table.caption = ("busy open: share of staff time busy over the opening hours; busy span: over the "
+                     "working span, from the staff's start (preparers ahead: the lead time before "
+                     "opening) to the last person they served")
     return table
 
 
 def _session_table(result: SiteDayResult, site_type: SiteType) -> Table:
-    table = Table(title="sessions: time in clinic (minutes), crowding and vials")
-    for column in ("session", "people", "median in clinic", "p90 in clinic", "peak on site", "limit",
-                   "minutes above limit", "last leaves", "vials", "doses unused", "of which expired"):
+    limit = site_type.crowding_limit
+    table = Table(title=f"sessions: time in clinic, people on site (crowding limit {limit}), vials")
+    table.add_column("session", no_wrap=True, min_width=11)
+    for column in ("came", "p50 min", "p90 min", "peak", "min over", "last out", "vials", "unused"):
         table.add_column(column, justify="right")
     people = result.people
     for row in result.sessions.itertuples():
@@ -222,10 +224,13 @@ def _session_table(result: SiteDayResult, site_type: SiteType) -> Table:
             f"{session.start}-{session.end}", str(row.people),
             "-" if times.empty else f"{times.median():.1f}",
             "-" if times.empty else f"{times.quantile(0.9):.1f}",
-            str(row.peak_on_site), str(row.crowding_limit), f"{row.minutes_above_limit:.0f}",
+            str(row.peak_on_site), f"{row.minutes_above_limit:.0f}",
             "-" if np.isnan(row.last_leave) else clock_time(row.last_leave),
-            str(row.vials_opened), str(row.doses_unused), str(row.doses_expired),
+            str(row.vials_opened), f"{row.doses_unused} ({row.doses_expired})",
         )
+    table.caption = ("p50/p90 min: minutes in clinic, arrival to leaving; peak: most people on site at "
+                     "once; came: people who came; min over: minutes above the crowding limit; unused: doses opened but not "
+                     "injected (in brackets: expired, past their in-use time)")
     return table
 
 

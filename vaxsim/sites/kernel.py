@@ -216,7 +216,8 @@ def simulate_kernel(site_input: SessionInput) -> SiteDayResult:
     out = {name: np.empty((stations, people, sessions)) for name in ("join", "seized", "start", "end")}
     flat_column = np.arange(sessions)
     replaced = np.zeros((people, sessions), dtype=bool)  # in person order
-    task_start = task_end = np.full((sessions, inp.preparation.shape[1]), np.nan)
+    task_start = np.full((sessions, inp.preparation.shape[1]), np.nan)
+    task_end = task_start.copy()
 
     arrival = np.ascontiguousarray(inp.arrival.T)
     end = arrival  # the step "before" the first station
@@ -244,10 +245,13 @@ def simulate_kernel(site_input: SessionInput) -> SiteDayResult:
             seized, start, end_k = fifo_servers(
                 queue_join, queue_service, servers, doses.ready, expires=doses.expires, replace=replace
             )
-            task_start, task_end = doses.task_start.T, doses.task_end.T
+            here = inp.injection == k  # other sessions' preparation belongs to another station
+            task_start[here], task_end[here] = doses.task_start.T[here], doses.task_end.T[here]
             if doses.expires is not None:
-                found = np.maximum(seized, doses.ready) > doses.expires
-                np.put(replaced, (order * sessions + flat_column).ravel(), found)
+                found = (np.maximum(seized, doses.ready) > doses.expires) & here[None, :]
+                in_person_order = np.zeros_like(replaced)
+                np.put(in_person_order, (order * sessions + flat_column).ravel(), found)
+                replaced |= in_person_order
         out["join"][k] = join
         if k == 0:
             out["seized"][k], out["start"][k], out["end"][k] = seized, start, end_k
