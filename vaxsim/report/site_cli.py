@@ -228,9 +228,9 @@ def _session_table(result: SiteDayResult, site_type: SiteType) -> Table:
             "-" if np.isnan(row.last_leave) else clock_time(row.last_leave),
             str(row.vials_opened), f"{row.doses_unused} ({row.doses_expired})",
         )
-    table.caption = ("p50/p90 min: minutes in clinic, arrival to leaving; peak: most people on site at "
-                     "once; came: people who came; min over: minutes above the crowding limit; unused: doses opened but not "
-                     "injected (in brackets: expired, past their in-use time)")
+    table.caption = ("came: people who came; p50/p90 min: minutes in clinic, arrival to leaving; peak: "
+                     "most people on site at once; min over: minutes above the crowding limit; unused: "
+                     "doses opened but not injected (in brackets: expired, past their in-use time)")
     return table
 
 
