@@ -144,3 +144,12 @@ def test_scenario_hash_is_stable_and_sensitive():
     first = vaxsim.scenario_hash(vaxsim.load(DEMO))
     assert first == vaxsim.scenario_hash(vaxsim.load(DEMO))
     assert first != vaxsim.scenario_hash(vaxsim.load(DEMO, overrides=["campaign.seed=1"]))
+
+
+def test_block_sizes_must_match_the_slots_of_each_session():
+    clinic = DEMO.parent / "clinic-hub.yaml"
+    with pytest.raises(ScenarioError) as caught:
+        vaxsim.load(clinic, overrides=["site_types.hub.booked_per_slot[1]=[1, 2]"])
+    (problem,) = caught.value.problems
+    assert problem.path == "site_types.hub.booked_per_slot[1]"
+    assert "2 numbers for the 4 slots of 60 minutes of session 13:00-17:00" in problem.message

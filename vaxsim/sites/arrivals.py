@@ -26,6 +26,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from vaxsim.scenario.base import slot_count
+
 #: The patterns of :func:`offset_in_slot` (the scenario's ``arrival_in_slot``).
 ARRIVAL_IN_SLOT = ("start", "uniform", "even", "bailey_welch")
 
@@ -55,13 +57,6 @@ def offset_in_slot(
         return np.maximum(rank - 1.0, 0.0) * spacing
     choices = ", ".join(ARRIVAL_IN_SLOT)
     raise ValueError(f"unknown arrival_in_slot {arrival_in_slot!r}; choose one of {choices}")
-
-
-def slot_count(start: float, end: float, slot_minutes: float) -> int:
-    """Number of appointment slots in a session ``[start, end)`` (the last one may be short)."""
-    if slot_minutes <= 0:
-        raise ValueError(f"slot_minutes must be positive (got {slot_minutes})")
-    return max(1, int(np.ceil((end - start) / slot_minutes - 1e-9)))
 
 
 def booked_arrivals(
