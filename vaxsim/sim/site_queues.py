@@ -275,10 +275,14 @@ class SiteDay:
         slot_minutes = site_type.slot_minutes(self.slot_minutes)
         slots = np.maximum(np.ceil((end - start) / slot_minutes - 1e-9), 1)
         weights = booking_weights(site_type, session, slots)
-        slot, rank, size = spread_over_slots(counts, int(counts.max()), slots, weights)
+        pattern = site_type.arrival_in_slot
+        ranked = pattern in ("even", "bailey_welch")
+        slot, rank, size = spread_over_slots(counts, int(counts.max()), slots, weights, ranked)
         slot_start = start[None, :] + slot * slot_minutes
         length = np.minimum(slot_start + slot_minutes, end[None, :]) - slot_start
-        arrival = slot_start + offset_in_slot(site_type.arrival_in_slot, rank, size, length, rng)
+        if not ranked:
+            rank = size = slot  # only their shape is read
+        arrival = slot_start + offset_in_slot(pattern, rank, size, length, rng)
         arrival += rng.normal(
             site_type.punctuality_mean_minutes, site_type.punctuality_sd_minutes, arrival.shape
         )

@@ -115,15 +115,20 @@ def booked_arrivals(
 
 
 def spread_over_slots(
-    counts: np.ndarray, people: int, slots: np.ndarray, weights: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    counts: np.ndarray,
+    people: int,
+    slots: np.ndarray,
+    weights: np.ndarray | None = None,
+    ranks: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Book ``counts[s]`` people over the ``slots[s]`` slots of each session, in order.
 
     Person ``j`` of ``n`` takes slot ``floor(j · slots / n)`` (evenly), or with ``weights``
     ``(W, S)`` (relative block sizes per slot, zero past a session's slots) the slot where the
     cumulative share of weights first exceeds ``j / n``. Returns ``(slot, rank, size)``, each
     ``(people, S)``: the slot, the person's place in it and the people in it (positions past
-    ``counts[s]`` are padding with meaningless values).
+    ``counts[s]`` are padding with meaningless values); ``rank`` and ``size`` are ``None``
+    unless ``ranks`` (only ``even`` and ``bailey_welch`` need them).
     """
     position = np.arange(people)[:, None]
     if weights is None:
@@ -133,6 +138,8 @@ def spread_over_slots(
         target = position / np.maximum(counts, 1)[None, :]
         slot = (share[None, :, :] <= target[:, None, :]).sum(axis=1).astype(float)
         slot = np.minimum(slot, slots[None, :] - 1)
+    if not ranks:
+        return slot, None, None
     real = position < counts[None, :]
     first = np.where(np.diff(slot, axis=0, prepend=-1.0) != 0, position, 0)
     first = np.maximum.accumulate(first, axis=0)

@@ -320,6 +320,8 @@ def observation_minutes(site_type: SiteType, rng: np.random.Generator, size: tup
     they are distributions (a plain number draws nothing)."""
     watch = site_type.observation
     adverse = rng.random(size) < watch.adverse_reaction_share
-    base = sample(watch.minutes, rng, size)
-    extra = sample(watch.adverse_reaction_extra_minutes, rng, size)
+    base, extra = (
+        float(minutes) if isinstance(minutes, int | float) else sample(minutes, rng, size)
+        for minutes in (watch.minutes, watch.adverse_reaction_extra_minutes)
+    )  # plain numbers stay scalars: national days hold millions of people
     return base + extra * adverse
