@@ -181,11 +181,10 @@ def dose_ready(
     task_count = -(-prep.count // per_task)
     position = np.arange(tasks)[:, None] * per_task[None, :]
     rows = np.minimum(position, people - 1)
-    request = np.where(
-        ahead[None, :],
-        np.maximum(np.take_along_axis(arrival, rows, axis=0) - prep.lead_minutes[None, :], 0.0),
-        np.take_along_axis(queue_join, rows, axis=0),
-    )
+    request = np.take_along_axis(queue_join, rows, axis=0)
+    if ahead.any():
+        released = np.maximum(np.take_along_axis(arrival, rows, axis=0) - prep.lead_minutes[None, :], 0.0)
+        request = np.where(ahead[None, :], released, request)
     request[position >= prep.count[None, :]] = np.inf
     task_start, _, task_end = fifo_servers(
         request, prep.task_minutes, np.maximum(prep.preparers, 1),
@@ -232,7 +231,8 @@ def simulate_kernel(site_input: SessionInput) -> SiteDayResult:
             order = np.broadcast_to(np.arange(people)[:, None], (people, sessions))
             queue_join, queue_service = join, np.ascontiguousarray(service)
         else:
-            join = end + np.where(missing[None, :], 0.0, inp.walking[:, :, k - 1].T)
+            walk = inp.walking[:, :, k - 1].T
+            join = end + (np.where(missing[None, :], 0.0, walk) if missing.any() else walk)
             order = np.argsort(join, axis=0, kind="stable")
             queue_join = np.take_along_axis(join, order, axis=0)
             queue_service = np.take_along_axis(service, order, axis=0)
@@ -241,7 +241,9 @@ def simulate_kernel(site_input: SessionInput) -> SiteDayResult:
         if doses is None:
             seized, start, end_k = fifo_servers(queue_join, queue_service, servers)
         else:
-            replace = np.take_along_axis(np.nan_to_num(inp.replacement.T, nan=0.0), order, axis=0)
+            replace = None
+            if doses.expires is not None:
+                replace = np.take_along_axis(np.nan_to_num(inp.replacement.T, nan=0.0), order, axis=0)
             seized, start, end_k = fifo_servers(
                 queue_join, queue_service, servers, doses.ready, expires=doses.expires, replace=replace
             )

@@ -71,7 +71,7 @@ class SessionColumns:
             count=inp.count,
             servers=inp.servers,
             injection=inp.injection,
-            walking=np.nan_to_num(inp.walking.transpose(2, 1, 0), nan=0.0),
+            walking=_compact(np.nan_to_num(inp.walking.transpose(2, 1, 0), nan=0.0), inp.count),
             preparers=inp.preparers,
             doses_per_vial=inp.doses_per_vial,
             ahead=inp.ahead,
@@ -105,6 +105,19 @@ class SessionColumns:
     def real(self) -> np.ndarray:
         """``(N, S)``: True where a queue position holds a person."""
         return np.arange(self.arrival.shape[0])[:, None] < self.count[None, :]
+
+
+def _compact(walking: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """``walking`` ``(K, N, S)`` as ``(K, 1, S)`` when everyone of a session walks alike (fixed
+    walks: the queue recursion then adds a row, not a matrix)."""
+    people = walking.shape[1]
+    if people == 0:
+        return np.zeros((walking.shape[0], 1, walking.shape[2]))
+    real = np.arange(people)[None, :, None] < count[None, None, :]
+    first = walking[:, :1, :]
+    if np.all((walking == first) | ~real):
+        return np.ascontiguousarray(first)
+    return walking
 
 
 @dataclass(frozen=True, eq=False)
@@ -144,7 +157,8 @@ def queue_order(columns: SessionColumns) -> QueueOrderResult:
         if k == 0:
             join = end  # arrivals are sorted
         else:
-            join = end + np.where(missing[None, :], 0.0, c.walking[k - 1])
+            walk = c.walking[k - 1]
+            join = end + (np.where(missing[None, :], 0.0, walk) if missing.any() else walk)
             join.sort(axis=0)
         if missing.any():
             service = np.where(missing[None, :], 0.0, service)
