@@ -88,10 +88,10 @@ def site(
     """
     try:
         scenario = vaxsim.load(scenario_path, overrides=list(set_ or []))
-    except ScenarioError as error:
-        errors.print(str(error), markup=False)
+    except ScenarioError as error:  # as every vaxsim command reports them
         count = len(error.problems)
-        _fail(f"{count} problem{'s' if count != 1 else ''} found.")
+        errors.print(f"{error}\n{count} problem{'s' if count != 1 else ''} found.", markup=False)
+        raise typer.Exit(1) from None
     except VaxsimError as error:
         _fail(str(error))
     site_type = _site_type(scenario, scenario_path, site_id)
