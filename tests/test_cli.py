@@ -107,11 +107,13 @@ def test_site_command_reports_stations_and_crowding(tmp_path: Path):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "screening" in result.stdout and "peak on" in result.stdout
+    assert "screening" in result.stdout and "peak" in result.stdout
     assert {p.name for p in out.iterdir()} == {
         "visits.csv",
         "stations.csv",
         "sessions.csv",
+        "preparers.csv",
+        "utilisation.csv",
         "people_on_site.csv",
     }
 
@@ -126,3 +128,38 @@ def test_site_command_unknown_site():
     result = runner.invoke(app, ["site", str(DEMO), "--site", "nowhere", "--date", "2021-08-10"])
     assert result.exit_code == 1
     assert "no site 'nowhere'" in result.stderr
+
+
+CLINIC_GP = ROOT / "scenarios" / "clinic-gp.yaml"
+
+
+def test_site_command_clock_times_booking_per_slot_and_picture(tmp_path: Path):
+    picture = tmp_path / "gp.png"
+    booked = ",".join(["3"] * 18 + ["2"] * 18)  # 18 ten-minute slots per session
+    result = runner.invoke(app, ["site", str(CLINIC_GP), "--site", "gp-duc-xuan", "--booked", booked,
+                                 "--engine", "kernel", "--plot", str(picture)])
+    assert result.exit_code == 0, result.output
+    assert "09:00-12:00" in result.stdout and "14:00-17:00" in result.stdout
+    assert "busy open" in result.stdout and "busy span" in result.stdout and "preparers" in result.stdout
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_site_command_booking_of_the_wrong_length_is_refused():
+    result = runner.invoke(app, ["site", str(CLINIC_GP), "--site", "gp-duc-xuan", "--booked", "3,2"])
+    assert result.exit_code == 2
+    assert "--booked: 2 numbers for 36 slots (18 + 18 per session of 10 minutes)" in result.stderr
+
+
+def test_site_command_staffing_answer():
+    result = runner.invoke(app, ["site", str(CLINIC_GP), "--site", "gp-duc-xuan", "--engine", "kernel",
+                                 "--staff-for", "p90_wait<=5", "--replications", "5"])
+    assert result.exit_code == 0, result.output
+    assert "fewest staff found meeting p90_wait<=5: reception" in result.stdout
+
+
+def test_site_command_bad_staffing_target():
+    result = runner.invoke(
+        app, ["site", str(CLINIC_GP), "--site", "gp-duc-xuan", "--staff-for", "p90_wait_bar<=5"]
+    )
+    assert result.exit_code == 2
+    assert "no station 'bar'" in result.stderr

@@ -86,11 +86,30 @@ def test_bad_set_override_names_the_option():
     )
 
 
+def test_set_addresses_list_items_with_brackets_or_dots():
+    for path in ("site_types.mass_site.stations[2].servers", "site_types.mass_site.stations.2.servers"):
+        scenario = vaxsim.load(DEMO, overrides=[f"{path}=7"])
+        assert scenario.site_types["mass_site"].stations[2].servers == 7
+    scenario = vaxsim.load(DEMO, overrides=["sites[-1].type=commune_station"])
+    assert scenario.sites[-1].type == "commune_station"
+
+
+def test_unknown_set_path_is_an_override_error_not_a_line_of_the_file():
+    override = "site_types.mass_site.stationz[2].servers=3"
+    with pytest.raises(ScenarioError) as caught:
+        vaxsim.load(DEMO, overrides=[override])
+    (problem,) = caught.value.problems
+    assert problem.file == f"--set {override}" and problem.line is None
+    assert problem.path == "site_types.mass_site.stationz" and "unknown field" in problem.message
+
+
 @pytest.mark.parametrize(
     ("override", "message"),
     [
         ("campaign.seed", "expected --set path.to.field=value"),
         ("sites.99.type=mass_site", "no list item '99'"),
+        ("sites[99].type=mass_site", "no list item '99'"),
+        ("sites[x].type=mass_site", "expected a path like"),
         ("campaign.name.first=x", "cannot set a field inside a plain value"),
     ],
 )
@@ -125,3 +144,12 @@ def test_scenario_hash_is_stable_and_sensitive():
     first = vaxsim.scenario_hash(vaxsim.load(DEMO))
     assert first == vaxsim.scenario_hash(vaxsim.load(DEMO))
     assert first != vaxsim.scenario_hash(vaxsim.load(DEMO, overrides=["campaign.seed=1"]))
+
+
+def test_block_sizes_must_match_the_slots_of_each_session():
+    clinic = DEMO.parent / "clinic-hub.yaml"
+    with pytest.raises(ScenarioError) as caught:
+        vaxsim.load(clinic, overrides=["site_types.hub.booked_per_slot[1]=[1, 2]"])
+    (problem,) = caught.value.problems
+    assert problem.path == "site_types.hub.booked_per_slot[1]"
+    assert "2 numbers for the 4 slots of 60 minutes of session 13:00-17:00" in problem.message

@@ -22,6 +22,7 @@ import vaxsim
 from vaxsim.coldchain.errors import ColdChainWarning
 from vaxsim.errors import ScenarioError, VaxsimError
 from vaxsim.plan.cli import plan_app
+from vaxsim.report.site_cli import site
 
 app = typer.Typer(
     name="vaxsim",
@@ -38,6 +39,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(plan_app, name="plan")
+app.command()(site)
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -341,138 +343,6 @@ def _print_summary(summary: dict, seconds: float) -> None:
         table.add_row(f"mean delay {stage.replace('_', ' ')}", "-" if days is None else f"{days:.1f} days")
     table.add_row("simulated in", f"{seconds:.1f} s")
     console.print(table)
-
-
-@app.command()
-def site(
-    scenario_path: Annotated[Path, typer.Argument(metavar="SCENARIO", help="Scenario file.")],
-    site_id: Annotated[str, typer.Option("--site", help="Site id (see the scenario's sites).")],
-    date: Annotated[
-        dt.datetime, typer.Option("--date", formats=["%Y-%m-%d"], help="Day to simulate (YYYY-MM-DD).")
-    ],
-    booked: Annotated[
-        int | None,
-        typer.Option(help="People booked per appointment slot (default: the site's planning capacity)."),
-    ] = None,
-    product: Annotated[str | None, typer.Option(help="Product used (default: the first).")] = None,
-    show_up: Annotated[float, typer.Option(help="Share of booked people who come.")] = 1.0,
-    walk_ins: Annotated[float, typer.Option(help="Walk-ins as a share of booked people.")] = 0.0,
-    engine: Annotated[str, typer.Option(help="reference (SimPy, per person) or kernel.")] = "reference",
-    seed: Annotated[int | None, typer.Option(help="Seed (default: campaign.seed).")] = None,
-    set_: SetOption = None,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write per-person and per-station CSVs here.")
-    ] = None,
-) -> None:
-    """Simulate one site for one day, person by person: waits per station, utilisation, crowding.
-
-    Example: vaxsim site scenarios/demo-district.yaml --site bk-city-hospital --date 2021-08-10 --booked 40
-    """
-    from vaxsim.io.atomic import atomic_directory
-    from vaxsim.scenario.sites import WEEKDAYS
-    from vaxsim.sim.capacity import session_capacity
-    from vaxsim.sites import simulate_site_day
-
-    try:
-        scenario = vaxsim.load(scenario_path, overrides=list(set_ or []))
-    except VaxsimError as error:
-        _report(error)
-    model = vaxsim.compile_model(scenario)
-    day = date.date()
-    sites = model.sites.set_index("id")
-    if site_id not in sites.index:
-        errors.print(f"error: no site {site_id!r} in {scenario_path} (e.g. {', '.join(sites.index[:3])})")
-        raise typer.Exit(1)
-    if not scenario.campaign.start_date <= day <= scenario.campaign.end_date:
-        errors.print(
-            f"error: {day} is outside the campaign "
-            f"({scenario.campaign.start_date} to {scenario.campaign.end_date})"
-        )
-        raise typer.Exit(1)
-    site_type = scenario.site_types[sites.loc[site_id, "type"]]
-    if WEEKDAYS[day.weekday()] not in site_type.open_days:
-        errors.print(f"error: site {site_id} is closed on {day} ({WEEKDAYS[day.weekday()]})")
-        raise typer.Exit(1)
-    product_id = product or next(iter(scenario.products))
-    if product_id not in scenario.products:
-        errors.print(f"error: unknown product {product_id!r} (one of {', '.join(scenario.products)})")
-        raise typer.Exit(1)
-    if engine not in ("reference", "kernel"):
-        errors.print(f"error: --engine must be reference or kernel (got {engine!r})")
-        raise typer.Exit(2)
-    slot = scenario.policies.appointment_slot_minutes
-    if booked is None:
-        booked_per_slot = [
-            session_capacity(site_type, s.minutes) // max(1, -(-s.minutes // slot))
-            for s in site_type.sessions
-        ]
-    else:
-        booked_per_slot = booked
-    result = simulate_site_day(
-        site_type,
-        booked_per_slot,
-        slot,
-        scenario.products[product_id].doses_per_vial,
-        show_up=show_up,
-        walk_in_share=walk_ins,
-        seed=scenario.campaign.seed if seed is None else seed,
-        engine=engine,
-        site=site_id,
-    )
-    stations = result.stations.groupby("station", sort=False).agg(
-        servers=("servers", "first"),
-        people=("people", "sum"),
-        wait_mean=("wait_mean", "mean"),
-        wait_p50=("wait_p50", "mean"),
-        wait_p90=("wait_p90", "max"),
-        wait_p99=("wait_p99", "max"),
-        utilisation=("utilisation", "mean"),
-    )
-    table = Table(title=f"{site_id} on {day} ({engine} engine): waits per station, minutes")
-    for column in ("station", "servers", "people", "mean", "p50", "p90 (max)", "p99 (max)", "utilisation"):
-        table.add_column(column, justify="left" if column == "station" else "right")
-    for name, row in stations.iterrows():
-        table.add_row(
-            str(name),
-            str(int(row.servers)),
-            str(int(row.people)),
-            f"{row.wait_mean:.1f}",
-            f"{row.wait_p50:.1f}",
-            f"{row.wait_p90:.1f}",
-            f"{row.wait_p99:.1f}",
-            f"{100 * row.utilisation:.0f} %",
-        )
-    console.print(table)
-    sessions = Table(title="sessions: crowding and vials")
-    for column in (
-        "session",
-        "people",
-        "peak on site",
-        "limit",
-        "minutes above limit",
-        "vials",
-        "doses unused",
-    ):
-        sessions.add_column(column, justify="right")
-    for row in result.sessions.itertuples():
-        start, end = site_type.sessions[row.session].start, site_type.sessions[row.session].end
-        sessions.add_row(
-            f"{start}-{end}",
-            str(row.people),
-            str(row.peak_on_site),
-            str(row.crowding_limit),
-            f"{row.minutes_above_limit:.0f}",
-            str(row.vials_opened),
-            str(row.doses_unused),
-        )
-    console.print(sessions)
-    if output is not None:
-        with atomic_directory(output) as folder:
-            result.visits.to_csv(folder / "visits.csv", index=False)
-            result.stations.to_csv(folder / "stations.csv", index=False)
-            result.sessions.to_csv(folder / "sessions.csv", index=False)
-            result.people_on_site(1.0).to_csv(folder / "people_on_site.csv", index=False)
-        console.print(f"wrote {output}/", markup=False)
 
 
 @app.command()

@@ -25,7 +25,7 @@ from vaxsim.sites import (
 )
 from vaxsim.sites.examples import commune_station
 
-TIMES = ("join", "seized", "start", "end", "leave")
+TIMES = ("join", "seized", "start", "end", "leave", "task_start", "task_end")
 
 
 def assert_same_times(reference, kernel) -> None:
@@ -34,6 +34,7 @@ def assert_same_times(reference, kernel) -> None:
             getattr(kernel, name), getattr(reference, name), rtol=1e-12, atol=1e-9,
             err_msg=f"{name} differs between reference and kernel",
         )
+    np.testing.assert_array_equal(kernel.replaced, reference.replaced)
 
 
 DISTRIBUTIONS = [
@@ -61,14 +62,26 @@ def site_types(draw) -> SiteType:
             }
             for k in range(stations)
         ],
-        "walking_minutes": draw(st.sampled_from([0.0, 0.5, 2.0])),
-        "observation": {"minutes": draw(st.sampled_from([0.0, 15.0, 30.0])),
-                        "adverse_reaction_share": 0.2, "adverse_reaction_extra_minutes": 30},
-        "preparation": {"preparers": draw(st.integers(0, 3)),
-                        "minutes_per_vial": draw(st.sampled_from(DISTRIBUTIONS))},
+        "walking_minutes": draw(st.sampled_from([0.0, 0.5, 2.0, *DISTRIBUTIONS])),
+        "observation": {"minutes": draw(st.sampled_from([0.0, 15.0, 30.0, *DISTRIBUTIONS])),
+                        "adverse_reaction_share": 0.2,
+                        "adverse_reaction_extra_minutes": draw(st.sampled_from([30.0, *DISTRIBUTIONS]))},
+        "preparation": preparation(draw),
+        "arrival_in_slot": draw(st.sampled_from(["start", "uniform", "even", "bailey_welch"])),
+        "punctuality_mean_minutes": draw(st.sampled_from([-5.0, 0.0, 3.0])),
         "punctuality_sd_minutes": draw(st.sampled_from([0.0, 5.0, 20.0])),
         "crowding_limit": draw(st.integers(1, 30)),
     })
+
+
+def preparation(draw) -> dict:
+    """Just in time or ahead of demand (ahead needs a preparer), batches of 1-3 vials."""
+    preparers = draw(st.integers(0, 3))
+    ahead = preparers > 0 and draw(st.booleans())
+    return {"preparers": preparers, "minutes_per_vial": draw(st.sampled_from(DISTRIBUTIONS)),
+            "mode": "ahead" if ahead else "just_in_time",
+            "lead_minutes": draw(st.sampled_from([0.0, 10.0, 45.0])),
+            "batch_vials": draw(st.integers(1, 3))}
 
 
 @st.composite
@@ -83,13 +96,15 @@ def session_batches(draw):
             booked = draw(st.integers(0, 4))
             start, end = (420.0, 540.0) if session == 0 else (780.0, 870.0)
             arrivals = booked_arrivals(start, end, booked, 10.0, 0.9, 0.1,
-                                       site_type.punctuality_sd_minutes, rng)
+                                       site_type.punctuality_sd_minutes, rng,
+                                       site_type.arrival_in_slot, site_type.punctuality_mean_minutes)
+            # short in-use times make drawn-up doses expire and be replaced
             plans.append(SessionPlan(f"site_{site}", site_type, session, arrivals,
-                                     draw(st.integers(1, 10))))
+                                     draw(st.integers(1, 10)), draw(st.sampled_from([np.inf, 4.0, 20.0]))))
     return draw_session_input(plans, rng)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
+@settings(max_examples=60, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(session_batches())
 def test_identical_times_on_random_batches(site_input):

@@ -7,11 +7,12 @@ busy times and departures as multisets per session; with random times, the same 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from vaxsim.scenario.sites import SiteType
+from vaxsim.scenario.sites import Preparation, SiteType
 from vaxsim.sites import draw_session_input, plan_site_day, simulate_kernel
 from vaxsim.sites.crowding import occupancy, peak_on_site
 from vaxsim.sites.examples import commune_station
@@ -64,8 +65,19 @@ def sorted_rows(values: np.ndarray) -> np.ndarray:
     return np.sort(values, axis=-1)
 
 
-def test_fixed_times_give_identical_multisets():
-    inp = batch(fixed_site(), seed=3)
+PREPARATION_AHEAD = {"preparers": 2, "mode": "ahead", "lead_minutes": 20, "batch_vials": 2,
+                     "minutes_per_vial": {"kind": "fixed", "value": 6.0}}
+
+
+@pytest.mark.parametrize("ahead", [False, True])
+def test_fixed_times_give_identical_multisets(ahead):
+    site_type = fixed_site()
+    if ahead:  # preparers working ahead of the arrivals, block-start bookings
+        site_type = site_type.model_copy(update={
+            "preparation": Preparation.model_validate(PREPARATION_AHEAD), "arrival_in_slot": "start",
+        })
+    inp = batch(site_type, seed=3)
+    assert inp.ahead.all() == ahead
     person = simulate_kernel(inp)
     queue = simulate_queue_order(inp)
     for k in range(inp.max_stations):
@@ -107,9 +119,12 @@ def test_sessions_ordered_by_people_skip_padding_with_the_same_result():
         service=columns.service[:, :, order],
         observation=columns.observation[:, order],
         preparation=columns.preparation[:, order],
+        walking=columns.walking[:, :, order],
+        replacement=columns.replacement[:, order],
         **{
             name: getattr(columns, name)[order]
-            for name in ("count", "servers", "injection", "walking", "preparers", "doses_per_vial")
+            for name in ("count", "servers", "injection", "preparers", "doses_per_vial", "ahead",
+                         "lead_minutes", "batch_vials", "in_use_minutes")
         },
     )
     full, skipped = queue_order(columns), queue_order(ordered)

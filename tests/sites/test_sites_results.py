@@ -57,10 +57,12 @@ def test_station_summary(hand_day):
     assert check_in.wait_p50 == 2.0
     assert check_in.wait_p90 == pytest.approx(2.8)  # numpy linear: 2 + 0.8 × (3 - 2)
     assert check_in.busy_server_minutes == 6.0
-    assert check_in.utilisation == pytest.approx(6.0 / 10.0)
+    assert check_in.utilisation_open_hours == pytest.approx(6.0 / 10.0)
+    assert check_in.utilisation_working_span == pytest.approx(6.0 / 6.0)  # 480 to 486
     assert np.isnan(check_in.dose_wait_mean)
     injection = hand_day.stations.iloc[1]
-    assert injection.utilisation == pytest.approx(0.3)
+    assert injection.utilisation_open_hours == pytest.approx(0.3)
+    assert injection.utilisation_working_span == pytest.approx(3.0 / 8.0)  # 480 to 488
     assert injection.dose_wait_mean == 0.0
 
 
@@ -88,12 +90,15 @@ def test_departures_before_arrivals_at_the_same_instant():
         assert result.sessions.peak_on_site[0] == 1
 
 
-def test_overtime_and_utilisation_above_one():
+def test_overtime_keeps_utilisation_at_most_one():
     plan = SessionPlan("clinic", two_desks(), 0, np.full(8, 480.0), 10)
     result = simulate_sessions(draw_session_input([plan], np.random.default_rng(0)), "kernel")
     # 8 check-ins of 2 min end at 496; the last injection ends at 498 (session closed at 490)
     assert result.sessions.overtime_minutes[0] == 8.0
-    assert result.stations.utilisation[0] == pytest.approx(16 / 10)
+    check_in = result.stations.iloc[0]
+    assert check_in.utilisation_open_hours == 1.0  # busy all of 480-490; 6 minutes after
+    assert check_in.busy_after_close_minutes == 6.0
+    assert check_in.utilisation_working_span == 1.0  # 16 busy minutes over 480-496
 
 
 @pytest.mark.parametrize("engine", ENGINES)

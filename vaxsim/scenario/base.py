@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -29,3 +30,18 @@ def minutes_of_day(clock: str) -> int:
     """Minutes since local midnight of a ``HH:MM`` clock time."""
     hours, minutes = clock.split(":")
     return int(hours) * 60 + int(minutes)
+
+
+def clock_time(minutes: float) -> str:
+    """``HH:MM`` of an instant in minutes since local midnight (rounded to the minute; past
+    midnight reads ``24:10``, ``25:00``, …)."""
+    whole = int(round(minutes))
+    return f"{whole // 60:02d}:{whole % 60:02d}"
+
+
+def slot_count(start: float, end: float, slot_minutes: float) -> int:
+    """Number of appointment slots in a session ``[start, end)`` (minutes; the last slot may be
+    short)."""
+    if slot_minutes <= 0:
+        raise ValueError(f"slot_minutes must be positive (got {slot_minutes})")
+    return max(1, math.ceil((end - start) / slot_minutes - 1e-9))

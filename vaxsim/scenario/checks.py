@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterator
 
 from vaxsim.errors import Path
+from vaxsim.scenario.base import minutes_of_day, slot_count
 from vaxsim.scenario.cold_chain import StoreLevel
 from vaxsim.scenario.ids import district_store_id, generated_site_id, provincial_store_id
 from vaxsim.scenario.products import StorageClass
@@ -28,6 +29,7 @@ def check(scenario: Scenario) -> list[Finding]:
         _stores,
         _supply,
         _sites,
+        _site_type_bookings,
         _policies,
     ):
         findings.extend(rule(scenario))
@@ -237,6 +239,22 @@ def _sites(scenario: Scenario) -> Iterator[Finding]:
     yield from _duplicates(site_ids, site_paths, "site")
     if not site_ids:
         yield ("sites",), "the scenario has no vaccination site (list sites or use generated_sites)"
+
+
+def _site_type_bookings(scenario: Scenario) -> Iterator[Finding]:
+    """A site type's block sizes per slot give one number per slot of each session."""
+    default = scenario.policies.appointment_slot_minutes
+    for name, site_type in scenario.site_types.items():
+        booked = site_type.booked_per_slot
+        if not isinstance(booked, list):
+            continue
+        slot = site_type.slot_minutes(default)
+        for index, (session, entry) in enumerate(zip(site_type.sessions, booked, strict=True)):
+            slots = slot_count(minutes_of_day(session.start), minutes_of_day(session.end), slot)
+            if isinstance(entry, list) and len(entry) != slots:
+                yield (("site_types", name, "booked_per_slot", index),
+                       f"{len(entry)} numbers for the {slots} slots of {slot:g} minutes of session "
+                       f"{session.start}-{session.end} (give one per slot, or one number)")
 
 
 def _policies(scenario: Scenario) -> Iterator[Finding]:

@@ -84,3 +84,7 @@ ServiceTime = Annotated[
     Fixed | Exponential | ShiftedExponential | Normal | LogNormal | Empirical,
     Field(discriminator="kind"),
 ]
+
+#: A duration given either as a plain number of minutes (always that long) or as one of the
+#: distributions above; a plain number draws no random numbers, so it keeps results unchanged.
+Duration = Minutes | ServiceTime

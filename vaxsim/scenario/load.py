@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path as FilePath
 from typing import Any
@@ -86,8 +87,21 @@ def merge(base: Located, override: Located) -> Located:
     return Located(merged(base.data, override.data), locations)
 
 
+def override_keys(name: str) -> list[str]:
+    """``site_types.hub.stations[2].servers`` → ``['site_types', 'hub', 'stations', '2',
+    'servers']``: list items by ``.2`` or ``[2]``; raises ``ValueError`` for a malformed path."""
+    text = name.strip()
+    if not re.fullmatch(r"[^.\[\]]+(\[-?\d+\]|\.[^.\[\]]+)*", text):
+        raise ValueError("expected a path like section.field, list.2.field or list[2].field")
+    return [part.strip("[]") for part in re.findall(r"[^.\[\]]+|\[-?\d+\]", text)]
+
+
 def apply_override(located: Located, override: str) -> None:
-    """Apply one ``dotted.path=value`` override to ``located`` in place."""
+    """Apply one ``dotted.path=value`` override to ``located`` in place.
+
+    Keys the file does not have are created; they are remembered as coming from the override,
+    so a misspelt path is reported against ``--set …``, not against a line of the file.
+    """
     source = f"--set {override}"
     name, sep, text = override.partition("=")
     if not sep or not name.strip():
@@ -98,7 +112,11 @@ def apply_override(located: Located, override: str) -> None:
         raise ScenarioError([Problem(source, None, name, f"value is not valid YAML: {error}")]) from None
     parts: list[str | int] = []
     node: Any = located.data
-    keys = name.strip().split(".")
+    try:
+        keys = override_keys(name)
+    except ValueError as error:
+        raise ScenarioError([Problem(source, None, name.strip(), str(error))]) from None
+    created: tuple[str | int, ...] | None = None
     for position, key in enumerate(keys):
         last = position == len(keys) - 1
         if isinstance(node, list):
@@ -112,6 +130,8 @@ def apply_override(located: Located, override: str) -> None:
             else:
                 node = node[index]
         elif isinstance(node, dict):
+            if key not in node and created is None:
+                created = (*parts, key)
             parts.append(key)
             if last:
                 node[key] = value
@@ -124,6 +144,8 @@ def apply_override(located: Located, override: str) -> None:
     for existing in [p for p in located.locations if p[: len(path)] == path]:
         del located.locations[existing]
     located.locations[path] = (source, None)
+    if created is not None:
+        located.locations[created] = (source, None)
 
 
 def validate(located: Located) -> Scenario:

@@ -15,7 +15,7 @@ from pydantic import Field, model_validator
 
 from vaxsim.scenario.base import ClockTime, Id, ScenarioModel, Share, minutes_of_day
 from vaxsim.scenario.cold_chain import Capacity
-from vaxsim.scenario.distributions import Fixed, ServiceTime
+from vaxsim.scenario.distributions import Duration, Fixed, ServiceTime
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -54,18 +54,50 @@ class Station(ScenarioModel):
 
 
 class Observation(ScenarioModel):
-    """Waiting on site after the injection (Decision 3588/QD-BYT: at least 30 minutes)."""
+    """Waiting on site after the injection (Decision 3588/QD-BYT: at least 30 minutes).
 
-    minutes: Annotated[float, Field(ge=0)] = 30.0
+    ``minutes`` and ``adverse_reaction_extra_minutes`` are a number of minutes or a
+    distribution (``{kind: normal, mean: 16, sd: 2}``), drawn per person.
+    """
+
+    minutes: Duration = 30.0
     adverse_reaction_share: Share = 0.01
-    adverse_reaction_extra_minutes: Annotated[float, Field(ge=0)] = 30.0
+    adverse_reaction_extra_minutes: Duration = 30.0
 
 
 class Preparation(ScenarioModel):
-    """Drawing up doses from vials; the injection station waits for a prepared dose."""
+    """Drawing up doses from vials; the injection station waits for a prepared dose.
+
+    ``mode``: ``just_in_time`` draws up a vial when its first person joins the injection
+    queue; ``ahead`` draws up batches of ``batch_vials`` vials for the people in arrival order,
+    each batch released ``lead_minutes`` before its first person arrives (so from
+    ``lead_minutes`` before the first appointment), into a stock the vaccinators take from.
+    A drawn-up dose not injected within the product's in-use time is wasted and replaced.
+    """
 
     preparers: Annotated[int, Field(ge=0, le=100)] = 1
     minutes_per_vial: ServiceTime = Field(default_factory=lambda: Fixed(value=2.0))
+    mode: Literal["just_in_time", "ahead"] = "just_in_time"
+    lead_minutes: Annotated[float, Field(ge=0, le=720)] = 30.0
+    batch_vials: Annotated[int, Field(ge=1, le=100)] = 1
+
+    @model_validator(mode="after")
+    def _preparers_for_ahead(self) -> Preparation:
+        if self.mode == "ahead" and self.preparers == 0:
+            raise ValueError("preparation mode 'ahead' needs at least one preparer")
+        return self
+
+
+#: Where people booked into an appointment slot aim to arrive within it: ``start`` (block
+#: appointments: everyone is booked for the slot's start), ``uniform`` (a random instant of the
+#: slot), ``even`` (individual appointments evenly spaced over the slot) or ``bailey_welch``
+#: (as ``even``, with two people booked at the slot's start: the Bailey-Welch rule).
+ArrivalInSlot = Literal["start", "uniform", "even", "bailey_welch"]
+
+#: People booked per slot: one number for every slot, or per session a list with one number
+#: per slot (or one number for every slot of that session).
+People = Annotated[int, Field(ge=0)]
+BookedPerSlot = People | list[People | list[People]]
 
 
 class SiteType(ScenarioModel):
@@ -75,10 +107,22 @@ class SiteType(ScenarioModel):
     open_days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS))
     sessions: Annotated[list[Session], Field(min_length=1)]
     stations: Annotated[list[Station], Field(min_length=1)]
-    walking_minutes: Annotated[float, Field(ge=0)] = 1.0
+    walking_minutes: Duration = Field(
+        default=1.0, description="Minutes per move (between stations, to observation), drawn per move."
+    )
     observation: Observation = Field(default_factory=Observation)
     preparation: Preparation = Field(default_factory=Preparation)
+    punctuality_mean_minutes: float = Field(
+        default=0.0, ge=-240, le=240, description="Mean minutes late (negative: early) against the aim."
+    )
     punctuality_sd_minutes: Annotated[float, Field(ge=0)] = 10.0
+    appointment_slot_minutes: Annotated[int, Field(ge=1, le=720)] | None = Field(
+        default=None, description="Slot length (default: policies.appointment_slot_minutes)."
+    )
+    arrival_in_slot: ArrivalInSlot = "uniform"
+    booked_per_slot: BookedPerSlot | None = Field(
+        default=None, description="Block sizes of a typical day (default: the planning capacity)."
+    )
     crowding_limit: Annotated[int, Field(ge=1)] = 100
     max_doses_per_day: Annotated[int, Field(ge=1)] | None = Field(
         default=None, description="Planning cap (default: derived from the injection station)."
@@ -95,7 +139,17 @@ class SiteType(ScenarioModel):
         names = [station.name for station in self.stations]
         if len(set(names)) != len(names):
             raise ValueError("station names must be unique")
+        booked = self.booked_per_slot
+        if isinstance(booked, list) and len(booked) != len(self.sessions):
+            raise ValueError(
+                f"booked_per_slot has {len(booked)} entries for {len(self.sessions)} sessions "
+                "(give one entry per session, or one number for every slot)"
+            )
         return self
+
+    def slot_minutes(self, default: float) -> float:
+        """This type's appointment slot length in minutes, or ``default`` (the scenario's)."""
+        return float(default if self.appointment_slot_minutes is None else self.appointment_slot_minutes)
 
 
 class Site(ScenarioModel):

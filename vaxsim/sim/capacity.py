@@ -8,6 +8,7 @@ import numpy as np
 
 from vaxsim.numeric import largest_remainder
 from vaxsim.scenario.sites import WEEKDAYS, SiteType
+from vaxsim.sites.service_times import mean_of
 
 #: Share of the bottleneck station's throughput that is booked. Booking a queue at 100 % of
 #: its capacity makes waits grow without bound; 85 % keeps them bounded and is a common
@@ -27,10 +28,10 @@ def session_capacity(site_type: SiteType, session_minutes: float) -> int:
 def time_on_site_minutes(site_type: SiteType) -> float:
     """Mean minutes a person spends on site without queueing (services, walks, observation)."""
     services = sum(station.service_minutes.mean for station in site_type.stations)
-    walks = site_type.walking_minutes * len(site_type.stations)
+    walks = mean_of(site_type.walking_minutes) * len(site_type.stations)
     observation = site_type.observation
-    watched = (
-        observation.minutes + observation.adverse_reaction_share * observation.adverse_reaction_extra_minutes
+    watched = mean_of(observation.minutes) + observation.adverse_reaction_share * mean_of(
+        observation.adverse_reaction_extra_minutes
     )
     return services + walks + watched
 

@@ -469,8 +469,10 @@ class Campaign:
         self.record.site_visits[day] = visits
         if self.site_queues is not None and visits.any():
             main_product = self.given_today.argmax(axis=1)[self.site_district]
-            doses_per_vial = self.model.products.doses_per_vial.to_numpy()[main_product]
-            self.site_queues.run_day(day, visits, doses_per_vial)
+            products = self.model.products
+            doses_per_vial = products.doses_per_vial.to_numpy()[main_product]
+            in_use_minutes = products.in_use_hours.to_numpy(dtype=float)[main_product] * 60.0
+            self.site_queues.run_day(day, visits, doses_per_vial, in_use_minutes)
 
     # ------------------------------------------------------------------ steps 1-2: register, approve
 

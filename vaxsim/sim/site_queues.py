@@ -29,9 +29,11 @@ from vaxsim.scenario.base import minutes_of_day
 from vaxsim.scenario.sites import SiteType
 from vaxsim.sim.capacity import session_capacity
 from vaxsim.sim.random import stream
+from vaxsim.sites.arrivals import offset_in_slot, spread_over_slots
 from vaxsim.sites.crowding import occupancy, peak_on_site
 from vaxsim.sites.queue_order import SessionColumns, queue_order
 from vaxsim.sites.service_times import sample
+from vaxsim.sites.session_input import observation_minutes
 
 #: Wait histograms: bin 0 holds waits of exactly zero (served on arrival); bin ``b >= 1`` holds
 #: waits in ``((b-1)·w, b·w]`` with ``w`` = 0.1 minute, up to 12 hours; the last bin overflows.
@@ -52,6 +54,7 @@ class _SessionTemplates:
 
     site: np.ndarray
     site_type: np.ndarray  # index into SiteQueues.type_names
+    session: np.ndarray  # index into the site type's sessions
     start: np.ndarray
     end: np.ndarray
     weight: np.ndarray  # capacity, used to split a site's visitors among its sessions
@@ -77,24 +80,34 @@ class SiteDay:
         self.slot_minutes = slot_minutes
         self.type_names = list(model.site_types)
         type_of_site = np.array([self.type_names.index(t) for t in model.sites.type], dtype=np.int64)
-        site, kind, start, end, weight = [], [], [], [], []
+        site, kind, index, start, end, weight = [], [], [], [], [], []
         for t, name in enumerate(self.type_names):
             site_type = model.site_types[name]
             sites = np.flatnonzero(type_of_site == t)
-            for session in site_type.sessions:
+            for number, session in enumerate(site_type.sessions):
                 site.append(sites)
                 kind.append(np.full(sites.size, t))
+                index.append(np.full(sites.size, number))
                 start.append(np.full(sites.size, float(minutes_of_day(session.start))))
                 end.append(np.full(sites.size, float(minutes_of_day(session.end))))
                 weight.append(np.full(sites.size, max(session_capacity(site_type, session.minutes), 1)))
         order = np.lexsort((np.concatenate(start), np.concatenate(site)))
         self.sessions = _SessionTemplates(
-            *(np.concatenate(parts)[order] for parts in (site, kind, start, end, weight))
+            *(np.concatenate(parts)[order] for parts in (site, kind, index, start, end, weight))
         )
 
-    def __call__(self, day: int, visits: np.ndarray, doses_per_vial: np.ndarray) -> DayQueues:
-        """Simulate ``day``: ``visits`` people per site, ``doses_per_vial`` of the product each
-        site mostly uses that day."""
+    def __call__(
+        self,
+        day: int,
+        visits: np.ndarray,
+        doses_per_vial: np.ndarray,
+        in_use_minutes: np.ndarray | None = None,
+    ) -> DayQueues:
+        """Simulate ``day``: ``visits`` people per site, ``doses_per_vial`` and
+        ``in_use_minutes`` (a drawn-up dose's life; default: unlimited) of the product each site
+        mostly uses that day."""
+        if in_use_minutes is None:
+            in_use_minutes = np.full(len(visits), np.inf)
         rng = stream(self.seed, f"site_queues/day-{day}")
         templates = self.sessions
         open_sessions = np.flatnonzero(visits[templates.site] > 0)
@@ -110,7 +123,8 @@ class SiteDay:
             for chunk in _chunks_by_size(counts):
                 parts.append(
                     self._run_sessions(
-                        rng, name, mine[chunk], counts[chunk], doses_per_vial, histograms, wait_sums
+                        rng, name, mine[chunk], counts[chunk], (doses_per_vial, in_use_minutes),
+                        histograms, wait_sums,
                     )
                 )
         # Per site: the largest peak of its sessions, and sums of the rest (numpy, not a
@@ -147,7 +161,7 @@ class SiteDay:
         type_name: str,
         rows: np.ndarray,
         counts: np.ndarray,
-        doses_per_vial: np.ndarray,
+        product: tuple[np.ndarray, np.ndarray],
         histograms: dict[tuple[str, str], np.ndarray],
         wait_sums: dict[tuple[str, str], float],
     ) -> tuple[np.ndarray, ...]:
@@ -157,7 +171,10 @@ class SiteDay:
         templates = self.sessions
         site = templates.site[rows]
         start, end = templates.start[rows], templates.end[rows]
-        columns = self._session_columns(rng, site_type, start, end, counts, doses_per_vial[site])
+        doses_per_vial, in_use_minutes = (values[site] for values in product)
+        columns = self._session_columns(
+            rng, site_type, templates.session[rows], start, end, counts, doses_per_vial, in_use_minutes
+        )
         result = queue_order(columns)
         real = columns.real  # every session of one site type has all its stations
         waited = np.zeros(len(rows))
@@ -195,24 +212,20 @@ class SiteDay:
         self,
         rng: np.random.Generator,
         site_type: SiteType,
+        session: np.ndarray,
         start: np.ndarray,
         end: np.ndarray,
         counts: np.ndarray,
         doses_per_vial: np.ndarray,
+        in_use_minutes: np.ndarray,
     ) -> SessionColumns:
         """Arrivals from appointment slots, then every random draw, for sessions of one type,
-        drawn straight into the kernel's layout (queue position × session)."""
+        drawn straight into the kernel's layout (queue position × session). The draws follow
+        :func:`vaxsim.sites.session_input.draw_session_input` in kind and order."""
         sessions, people = len(counts), int(counts.max())
         stations = site_type.stations
-        position = np.arange(people)[:, None]
-        real = position < counts[None, :]
-        slots = np.maximum(np.ceil((end - start) / self.slot_minutes), 1)
-        # Person j of n books slot floor(j * slots / n): appointments spread evenly.
-        arrival = np.floor(position * (slots / np.maximum(counts, 1))[None, :])
-        arrival *= self.slot_minutes
-        arrival += start[None, :]
-        arrival += rng.normal(0.0, site_type.punctuality_sd_minutes, (people, sessions))
-        np.clip(arrival, start[None, :], end[None, :], out=arrival)
+        real = np.arange(people)[:, None] < counts[None, :]
+        arrival = self._arrivals(rng, site_type, session, start, end, counts)
         arrival[~real] = np.inf
         arrival.sort(axis=0)
 
@@ -221,20 +234,75 @@ class SiteDay:
             service[k] = sample(station.service_minutes, rng, (people, sessions))
         vials = int((-(-counts // doses_per_vial)).max())
         preparation = sample(site_type.preparation.minutes_per_vial, rng, (vials, sessions))
-        watch = site_type.observation
-        adverse = rng.random((people, sessions)) < watch.adverse_reaction_share
+        observation = observation_minutes(site_type, rng, (people, sessions))
+        walk = site_type.walking_minutes
+        moves = (len(stations), 1 if isinstance(walk, int | float) else people, sessions)
+        ahead = site_type.preparation.mode == "ahead"
         return SessionColumns(
             arrival=arrival,
             service=service,
-            observation=watch.minutes + watch.adverse_reaction_extra_minutes * adverse,
+            observation=observation,
             preparation=preparation,
             count=counts.astype(np.int64),
             servers=np.tile([s.servers for s in stations], (sessions, 1)).astype(np.int64),
             injection=np.full(sessions, [s.role for s in stations].index("injection")),
-            walking=np.full(sessions, site_type.walking_minutes),
+            walking=sample(walk, rng, moves),
             preparers=np.full(sessions, site_type.preparation.preparers, dtype=np.int64),
             doses_per_vial=doses_per_vial.astype(np.int64),
+            ahead=np.full(sessions, ahead),
+            lead_minutes=np.full(sessions, site_type.preparation.lead_minutes),
+            batch_vials=np.full(sessions, site_type.preparation.batch_vials, dtype=np.int64),
+            in_use_minutes=in_use_minutes.astype(float),
+            replacement=(
+                sample(site_type.preparation.minutes_per_vial, rng, (people, sessions))
+                if ahead else np.zeros((1, sessions))
+            ),
         )
+
+    def _arrivals(
+        self,
+        rng: np.random.Generator,
+        site_type: SiteType,
+        session: np.ndarray,
+        start: np.ndarray,
+        end: np.ndarray,
+        counts: np.ndarray,
+    ) -> np.ndarray:
+        """Arrival instants ``(N, S)`` (unsorted, padding included): the session's people are
+        booked over its slots in order (:func:`spread_over_slots`, weighted by the type's
+        ``booked_per_slot`` when given), aim within the slot by ``arrival_in_slot`` and miss by
+        the punctuality error, clipped to the opening hours."""
+        slot_minutes = site_type.slot_minutes(self.slot_minutes)
+        slots = np.maximum(np.ceil((end - start) / slot_minutes - 1e-9), 1)
+        weights = booking_weights(site_type, session, slots)
+        pattern = site_type.arrival_in_slot
+        ranked = pattern in ("even", "bailey_welch")
+        slot, rank, size = spread_over_slots(counts, int(counts.max()), slots, weights, ranked)
+        slot_start = start[None, :] + slot * slot_minutes
+        length = np.minimum(slot_start + slot_minutes, end[None, :]) - slot_start
+        if not ranked:
+            rank = size = slot  # only their shape is read
+        arrival = slot_start + offset_in_slot(pattern, rank, size, length, rng)
+        arrival += rng.normal(
+            site_type.punctuality_mean_minutes, site_type.punctuality_sd_minutes, arrival.shape
+        )
+        np.clip(arrival, start[None, :], end[None, :], out=arrival)
+        return arrival
+
+
+def booking_weights(site_type: SiteType, session: np.ndarray, slots: np.ndarray) -> np.ndarray | None:
+    """Relative block sizes per slot ``(W, S)`` from the type's ``booked_per_slot`` (zero past a
+    session's slots), or ``None`` when every slot of a session books alike."""
+    booked = site_type.booked_per_slot
+    if not isinstance(booked, list) or all(not isinstance(entry, list) for entry in booked):
+        return None
+    width = int(slots.max())
+    weights = np.zeros((width, len(session)))
+    for s, (index, count) in enumerate(zip(session.tolist(), slots.astype(int).tolist(), strict=True)):
+        entry = booked[index]
+        values = np.full(count, float(entry)) if not isinstance(entry, list) else np.asarray(entry, float)
+        weights[: min(count, values.size), s] = values[:count]
+    return weights
 
 
 def _chunks_by_size(counts: np.ndarray) -> list[np.ndarray]:
@@ -263,9 +331,9 @@ def _start_worker(site_day: SiteDay) -> None:
     _worker_site_day = site_day
 
 
-def _run_in_worker(day: int, visits: np.ndarray, doses_per_vial: np.ndarray) -> DayQueues:
+def _run_in_worker(day: int, visits: np.ndarray, *product: np.ndarray) -> DayQueues:
     assert _worker_site_day is not None
-    return _worker_site_day(day, visits, doses_per_vial)
+    return _worker_site_day(day, visits, *product)
 
 
 class SiteQueues:
@@ -288,12 +356,13 @@ class SiteQueues:
             )
         self.days: list[DayQueues | Future] = []
 
-    def run_day(self, day: int, visits: np.ndarray, doses_per_vial: np.ndarray) -> None:
-        """Queue the sessions of ``day`` (runs now when serial, in a worker otherwise)."""
+    def run_day(self, day: int, visits: np.ndarray, *product: np.ndarray) -> None:
+        """Queue the sessions of ``day`` (runs now when serial, in a worker otherwise);
+        ``product``: doses per vial and (optionally) in-use minutes per site."""
         if self.executor is None:
-            self.days.append(self.site_day(day, visits, doses_per_vial))
+            self.days.append(self.site_day(day, visits, *product))
         else:
-            self.days.append(self.executor.submit(_run_in_worker, day, visits, doses_per_vial))
+            self.days.append(self.executor.submit(_run_in_worker, day, visits, *product))
 
     def close(self) -> None:
         if self.executor is not None:

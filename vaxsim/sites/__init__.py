@@ -14,31 +14,39 @@ The flow (both engines implement exactly this)
    of one session never share a queue with another session's people (overrunning the morning
    does not delay the afternoon).
 2. Person ``j`` of a session (``j``-th arrival) arrives at ``arrival[j]`` and joins the first
-   station's queue then.
+   station's queue then. Arrivals come from the appointment book (:mod:`vaxsim.sites.arrivals`:
+   slots of the site type's length, an aim within the slot by ``arrival_in_slot``, punctuality
+   with a mean and a spread).
 3. Stations are visited in the order of the site type. Each is a first-come-first-served queue
    with ``servers`` identical servers; a free server takes the person who joined earliest,
-   ties broken by person order. After a station, the person walks ``walking_minutes`` and joins
-   the next station's queue (no walk before the first station).
-4. Preparation: at the injection station, doses come from vials of ``doses_per_vial`` doses.
-   People are numbered in the order they join the injection queue (``q = 0, 1, ...``); vial
-   ``v`` serves people ``v·d … v·d + d − 1`` and is requested when person ``v·d`` joins the
-   injection queue. Requests wait in a FIFO queue for one of ``preparers`` preparers, who
-   takes ``minutes_per_vial`` (drawn per vial) to draw it up; the person's dose is ready when
-   their vial is. With ``preparers = 0`` doses are ready at once.
+   ties broken by person order. After station ``k`` the person walks ``walking[j, k]`` minutes
+   (drawn per person and move) and joins the next station's queue (no walk before the first).
+4. Preparation: at the injection station, doses come from vials of ``doses_per_vial`` doses,
+   drawn up by ``preparers`` preparers who take preparation tasks in FIFO order (with
+   ``preparers = 0`` doses are ready at once). People are numbered in the order they join the
+   injection queue (``q = 0, 1, ...``) and person ``q`` takes dose ``q``.
+
+   - Just in time: a task is one vial; vial ``v`` serves people ``v·d … v·d + d − 1`` and is
+     requested when person ``v·d`` joins the injection queue; it takes ``minutes_per_vial``.
+   - Ahead of demand: a task is a batch of ``batch_vials`` vials (``b·B·d`` doses from dose
+     ``b·B·d``), released ``lead_minutes`` before the ``b·B·d``-th arrival (never before
+     midnight); it takes the sum of its vials' minutes. A dose expires ``in_use_minutes``
+     after its batch was started: a vaccinator who finds it expired discards it and draws up
+     a fresh one from a new vial (``replacement`` minutes, drawn per person).
 5. At the injection station a person takes (seizes) a nurse by the queue rule, then the nurse
-   waits with them for the dose: service starts at ``max(seized, dose ready)`` and the nurse
-   is held until service ends.
-6. After the last station (the injection station in the usual layout) the person walks
-   ``walking_minutes`` to the observation area (unlimited chairs), stays their observation
-   minutes (``minutes``, plus ``adverse_reaction_extra_minutes`` for a share
-   ``adverse_reaction_share`` of people), then leaves.
+   waits with them for the dose: service starts at ``max(seized, dose ready)`` (plus the
+   replacement when the dose has expired) and the nurse is held until service ends.
+6. After the last station the person walks to the observation area (unlimited chairs), stays
+   their observation minutes (the base time, plus the adverse-reaction extra for a share
+   ``adverse_reaction_share`` of people; both drawn per person), then leaves.
 7. Everyone who arrives is vaccinated (no one balks or gives up). Vials opened in a session are
-   ``ceil(people / doses_per_vial)``; doses drawn up but unused at the session end are
-   ``vials × doses_per_vial − people``.
+   ``ceil(people / doses_per_vial)`` plus one per replaced dose; doses opened but unused at the
+   session end are ``vials × doses_per_vial − people``.
 
 Outputs per person: arrival; per station the queue-join, seize, service start and end; leave.
 Per station: waits (start − join: mean, p50, p90, p99), busy server-minutes (seize to end) and
-utilisation = busy server-minutes / (servers × session minutes). Per session: people on site
+utilisation two ways, both at most 1: over the opening hours (busy time inside them) and over the
+staff's working span (to the last person served); preparers likewise. Per session: people on site
 over time, the peak, minutes above the crowding limit, vials opened and doses unused.
 """
 

@@ -21,6 +21,8 @@ the recursion reads and writes contiguous rows.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from vaxsim.sites.results import SiteDayResult
@@ -33,6 +35,8 @@ def fifo_servers(
     servers: np.ndarray,
     ready: np.ndarray | None = None,
     active: np.ndarray | None = None,
+    expires: np.ndarray | None = None,
+    replace: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """FIFO multi-server queues of all sessions at once.
 
@@ -43,7 +47,9 @@ def fifo_servers(
     ``active`` ``(N,)`` optionally says that only the first ``active[i]`` sessions have anyone
     in queue position ``i`` (sessions ordered by people, most first, see
     :func:`leading_sessions`): the rest of each row is padding, skipped, with ``end = +inf``
-    there and ``seized``, ``start`` undefined.
+    there and ``seized``, ``start`` undefined. ``expires`` and ``replace`` ``(N, S)`` (with
+    ``ready``): a dose found after its ``expires`` instant is discarded and a fresh one drawn
+    up in ``replace`` minutes before service starts.
     Returns ``(seized, start, end)``, each ``(N, S)``, in minutes.
     """
     people, sessions = join.shape
@@ -63,9 +69,7 @@ def fifo_servers(
                 j, s, sz, e, free = j[:n], s[:n], sz[:n], e[:n], free[:n]
             maximum(j, free, out=sz)
             if ready is not None:
-                st = start[i, :n]
-                maximum(sz, ready[i, :n], out=st)
-                sz = st
+                sz = _dose_in_hand(sz, ready, start, expires, replace, i, n)
             add(sz, s, out=e)
             free = e
         return seized, start, end
@@ -90,13 +94,20 @@ def fifo_servers(
             j, s, sz, e = j[:n], s[:n], sz[:n], e[:n]
         maximum(j, earliest, out=sz)
         if ready is not None:
-            st = start[i, :n]
-            maximum(sz, ready[i, :n], out=st)
-            sz = st
+            sz = _dose_in_hand(sz, ready, start, expires, replace, i, n)
         add(sz, s, out=e)
         maximum(current, e, out=scratch)
         minimum(scratch, following, out=new)
     return seized, start, end
+
+
+def _dose_in_hand(seized, ready, start, expires, replace, i: int, n: int) -> np.ndarray:
+    """Row ``i`` of ``start``: when the server holds the person's usable dose (written in place)."""
+    st = start[i, :n]
+    np.maximum(seized, ready[i, :n], out=st)
+    if expires is not None:
+        st += np.where(st > expires[i, :n], replace[i, :n], 0.0)
+    return st
 
 
 def _widths(active: np.ndarray, sessions: int) -> list[int]:
@@ -116,38 +127,78 @@ def leading_sessions(count: np.ndarray, positions: int) -> np.ndarray | None:
     return np.searchsorted(-count, -np.arange(positions), side="left")
 
 
-def dose_ready(
-    queue_join: np.ndarray,
-    count: np.ndarray,
-    doses_per_vial: np.ndarray,
-    preparation: np.ndarray,
-    preparers: np.ndarray,
-    at_station: np.ndarray,
-) -> np.ndarray | None:
-    """When each person's dose is drawn up, ``(N, S)`` in injection-queue order.
+@dataclass(frozen=True, eq=False)
+class Doses:
+    """When doses are ready at the injection station of a batch of sessions (minutes).
 
-    Vial ``v`` of a session is requested when person ``v × doses_per_vial`` of the injection
-    queue joins it, and drawn up by the preparers' FIFO queue; ``preparation`` ``(V, S)``
-    holds the minutes to draw up each vial (finite). ``-inf`` where no wait applies (no
-    preparers, or the station is not the session's injection station).
+    ``ready`` ``(N, S)`` in injection-queue order (``-inf``: no wait); ``expires`` ``(N, S)``
+    (``+inf``: never, or ``None`` when no session prepares ahead); ``task_start`` and
+    ``task_end`` ``(V, S)``: when each preparation task (a vial just in time, a batch ahead of
+    demand) was started and finished by a preparer (undefined beyond the session's tasks).
     """
-    preparing = at_station & (preparers > 0)
+
+    ready: np.ndarray
+    expires: np.ndarray | None
+    task_start: np.ndarray
+    task_end: np.ndarray
+
+
+@dataclass(frozen=True, eq=False)
+class Preparing:
+    """How doses are prepared, per session ``(S,)`` (see :class:`SessionInput`), with the
+    minutes of each preparation task ``task_minutes`` ``(V, S)`` (finite)."""
+
+    count: np.ndarray
+    doses_per_vial: np.ndarray
+    preparers: np.ndarray
+    ahead: np.ndarray
+    lead_minutes: np.ndarray
+    batch_vials: np.ndarray
+    in_use_minutes: np.ndarray
+    task_minutes: np.ndarray
+
+
+def dose_ready(
+    queue_join: np.ndarray, arrival: np.ndarray, prep: Preparing, at_station: np.ndarray
+) -> Doses | None:
+    """When each person's dose is drawn up, in injection-queue order (``queue_join`` ``(N, S)``).
+
+    Just in time: vial ``v`` is requested when person ``v × doses_per_vial`` of the injection
+    queue joins it. Ahead of demand: batch ``b`` (``batch_vials`` vials) is released
+    ``lead_minutes`` before the arrival of person ``b × batch_vials × doses_per_vial`` in
+    arrival order (``arrival`` ``(N, S)`` sorted; never before midnight) and the ``q``-th person
+    of the injection queue takes the ``q``-th dose, which expires ``in_use_minutes`` after its
+    batch was started. Tasks queue FIFO for the preparers. ``None`` when no session at
+    ``at_station`` has preparers.
+    """
+    preparing = at_station & (prep.preparers > 0)
     people, sessions = queue_join.shape
     if not preparing.any() or people == 0:
         return None
-    vials = preparation.shape[0]
-    position = np.arange(vials)[:, None] * doses_per_vial[None, :]
-    request = np.take_along_axis(queue_join, np.minimum(position, people - 1), axis=0)
-    request[position >= count[None, :]] = np.inf
-    vials_needed = -(-count // doses_per_vial)
-    _, _, vial_ready = fifo_servers(
-        request, preparation, np.maximum(preparers, 1), active=leading_sessions(vials_needed, vials)
+    tasks = prep.task_minutes.shape[0]
+    ahead = preparing & prep.ahead
+    per_task = np.where(ahead, prep.batch_vials, 1) * prep.doses_per_vial
+    task_count = -(-prep.count // per_task)
+    position = np.arange(tasks)[:, None] * per_task[None, :]
+    rows = np.minimum(position, people - 1)
+    request = np.take_along_axis(queue_join, rows, axis=0)
+    if ahead.any():
+        released = np.maximum(np.take_along_axis(arrival, rows, axis=0) - prep.lead_minutes[None, :], 0.0)
+        request = np.where(ahead[None, :], released, request)
+    request[position >= prep.count[None, :]] = np.inf
+    task_start, _, task_end = fifo_servers(
+        request, prep.task_minutes, np.maximum(prep.preparers, 1),
+        active=leading_sessions(task_count, tasks),
     )
-    vial_of = np.minimum(np.arange(people)[:, None] // doses_per_vial[None, :], max(vials - 1, 0))
-    ready = np.take_along_axis(vial_ready, vial_of, axis=0)
+    task_of = np.minimum(np.arange(people)[:, None] // per_task[None, :], max(tasks - 1, 0))
+    ready = np.take_along_axis(task_end, task_of, axis=0)
     if not preparing.all():
         ready[:, ~preparing] = -np.inf
-    return ready
+    expires = None
+    if ahead.any():
+        expires = np.take_along_axis(task_start, task_of, axis=0) + prep.in_use_minutes[None, :]
+        expires[:, ~ahead] = np.inf
+    return Doses(ready, expires, task_start, task_end)
 
 
 def simulate_kernel(site_input: SessionInput) -> SiteDayResult:
@@ -163,9 +214,13 @@ def simulate_kernel(site_input: SessionInput) -> SiteDayResult:
     # outputs laid out (K, N, S): each station's block is contiguous; the result sees (S, N, K)
     out = {name: np.empty((stations, people, sessions)) for name in ("join", "seized", "start", "end")}
     flat_column = np.arange(sessions)
+    replaced = np.zeros((people, sessions), dtype=bool)  # in person order
+    task_start = np.full((sessions, inp.preparation.shape[1]), np.nan)
+    task_end = task_start.copy()
 
-    end = np.ascontiguousarray(inp.arrival.T)  # the step "before" the first station
-    preparation = np.nan_to_num(inp.preparation.T, nan=0.0)
+    arrival = np.ascontiguousarray(inp.arrival.T)
+    end = arrival  # the step "before" the first station
+    prep = preparing(inp)
     for k in range(stations):
         missing = ~present[:, k]
         service = inp.service[:, :, k].T
@@ -173,20 +228,34 @@ def simulate_kernel(site_input: SessionInput) -> SiteDayResult:
             service = np.where(missing[None, :], 0.0, service)
         if k == 0:
             join = end
-            order = None  # arrivals are sorted: person order is queue order
+            order = np.broadcast_to(np.arange(people)[:, None], (people, sessions))
             queue_join, queue_service = join, np.ascontiguousarray(service)
         else:
-            join = end + np.where(missing, 0.0, inp.walking)[None, :]
+            walk = inp.walking[:, :, k - 1].T
+            join = end + (np.where(missing[None, :], 0.0, walk) if missing.any() else walk)
             order = np.argsort(join, axis=0, kind="stable")
             queue_join = np.take_along_axis(join, order, axis=0)
             queue_service = np.take_along_axis(service, order, axis=0)
-        ready = dose_ready(
-            queue_join, inp.count, inp.doses_per_vial, preparation, inp.preparers, inp.injection == k
-        )
+        doses = dose_ready(queue_join, arrival, prep, inp.injection == k)
         servers = np.where(missing, 1, inp.servers[:, k])
-        seized, start, end_k = fifo_servers(queue_join, queue_service, servers, ready)
+        if doses is None:
+            seized, start, end_k = fifo_servers(queue_join, queue_service, servers)
+        else:
+            replace = None
+            if doses.expires is not None:
+                replace = np.take_along_axis(np.nan_to_num(inp.replacement.T, nan=0.0), order, axis=0)
+            seized, start, end_k = fifo_servers(
+                queue_join, queue_service, servers, doses.ready, expires=doses.expires, replace=replace
+            )
+            here = inp.injection == k  # other sessions' preparation belongs to another station
+            task_start[here], task_end[here] = doses.task_start.T[here], doses.task_end.T[here]
+            if doses.expires is not None:
+                found = (np.maximum(seized, doses.ready) > doses.expires) & here[None, :]
+                in_person_order = np.zeros_like(replaced)
+                np.put(in_person_order, (order * sessions + flat_column).ravel(), found)
+                replaced |= in_person_order
         out["join"][k] = join
-        if order is None:
+        if k == 0:
             out["seized"][k], out["start"][k], out["end"][k] = seized, start, end_k
         else:
             flat = (order * sessions + flat_column).ravel()
@@ -198,9 +267,29 @@ def simulate_kernel(site_input: SessionInput) -> SiteDayResult:
                 np.put(out["start"][k], flat, start)
         end = out["end"][k]
 
-    leave = (end + inp.walking[None, :]) + inp.observation.T
+    leave = (end + inp.walk_to_observation.T) + inp.observation.T
     for k in np.flatnonzero(~present.all(axis=0)):  # sites without station k: no times there
         for values in out.values():
             values[k][:, ~present[:, k]] = np.nan
     result = {name: values.transpose(2, 1, 0) for name, values in out.items()}
-    return SiteDayResult(input=inp, engine="kernel", leave=leave.T, **result)
+    no_task = np.arange(task_start.shape[1])[None, :] >= inp.preparation_batches[:, None]
+    no_task |= (inp.preparers == 0)[:, None]
+    return SiteDayResult(
+        input=inp, engine="kernel", leave=leave.T, replaced=replaced.T,
+        task_start=np.where(no_task, np.nan, task_start), task_end=np.where(no_task, np.nan, task_end),
+        **result,
+    )
+
+
+def preparing(inp: SessionInput) -> Preparing:
+    """The preparation side of ``inp`` in the kernel's layout (sessions across the columns)."""
+    return Preparing(
+        count=inp.count,
+        doses_per_vial=inp.doses_per_vial,
+        preparers=inp.preparers,
+        ahead=inp.ahead,
+        lead_minutes=inp.lead_minutes,
+        batch_vials=inp.batch_vials,
+        in_use_minutes=inp.in_use_minutes,
+        task_minutes=np.nan_to_num(inp.batch_preparation.T, nan=0.0),
+    )

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vaxsim.sites.kernel import dose_ready, fifo_servers, leading_sessions
-from vaxsim.sites.session_input import SessionInput
+from vaxsim.sites.kernel import Preparing, dose_ready, fifo_servers, leading_sessions
+from vaxsim.sites.session_input import SessionInput, task_minutes
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,6 +52,11 @@ class SessionColumns:
     walking: np.ndarray
     preparers: np.ndarray
     doses_per_vial: np.ndarray
+    ahead: np.ndarray
+    lead_minutes: np.ndarray
+    batch_vials: np.ndarray
+    in_use_minutes: np.ndarray
+    replacement: np.ndarray
 
     @classmethod
     def from_input(cls, inp: SessionInput) -> SessionColumns:
@@ -66,15 +71,53 @@ class SessionColumns:
             count=inp.count,
             servers=inp.servers,
             injection=inp.injection,
-            walking=inp.walking,
+            walking=_compact(np.nan_to_num(inp.walking.transpose(2, 1, 0), nan=0.0), inp.count),
             preparers=inp.preparers,
             doses_per_vial=inp.doses_per_vial,
+            ahead=inp.ahead,
+            lead_minutes=inp.lead_minutes,
+            batch_vials=inp.batch_vials,
+            in_use_minutes=inp.in_use_minutes,
+            replacement=np.nan_to_num(inp.replacement.T, nan=0.0),
+        )
+
+    @property
+    def walk_to_observation(self) -> np.ndarray:
+        """Minutes walked from the last station to observation, ``(N, S)`` or ``(1, S)``."""
+        last = np.maximum((self.servers > 0).sum(axis=1) - 1, 0)
+        return np.take_along_axis(self.walking, last[None, None, :], axis=0)[0]
+
+    def preparing(self) -> Preparing:
+        """The preparation side, as :func:`vaxsim.sites.kernel.dose_ready` reads it."""
+        vials_needed = -(-self.count // self.doses_per_vial)
+        return Preparing(
+            count=self.count,
+            doses_per_vial=self.doses_per_vial,
+            preparers=self.preparers,
+            ahead=self.ahead,
+            lead_minutes=self.lead_minutes,
+            batch_vials=self.batch_vials,
+            in_use_minutes=self.in_use_minutes,
+            task_minutes=task_minutes(self.preparation, vials_needed, self.batch_vials, self.ahead),
         )
 
     @property
     def real(self) -> np.ndarray:
         """``(N, S)``: True where a queue position holds a person."""
         return np.arange(self.arrival.shape[0])[:, None] < self.count[None, :]
+
+
+def _compact(walking: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """``walking`` ``(K, N, S)`` as ``(K, 1, S)`` when everyone of a session walks alike (fixed
+    walks: the queue recursion then adds a row, not a matrix)."""
+    people = walking.shape[1]
+    if people == 0:
+        return np.zeros((walking.shape[0], 1, walking.shape[2]))
+    real = np.arange(people)[None, :, None] < count[None, None, :]
+    first = walking[:, :1, :]
+    if np.all((walking == first) | ~real):
+        return np.ascontiguousarray(first)
+    return walking
 
 
 @dataclass(frozen=True, eq=False)
@@ -106,6 +149,7 @@ def queue_order(columns: SessionColumns) -> QueueOrderResult:
     active = leading_sessions(c.count, people)
     wait = np.full((stations, people, sessions), np.nan)
     busy = np.zeros((stations, sessions))
+    prep = c.preparing()
     end = c.arrival
     for k in range(stations):
         missing = ~present[:, k]
@@ -113,15 +157,21 @@ def queue_order(columns: SessionColumns) -> QueueOrderResult:
         if k == 0:
             join = end  # arrivals are sorted
         else:
-            join = end + np.where(missing, 0.0, c.walking)[None, :]
+            walk = c.walking[k - 1]
+            join = end + (np.where(missing[None, :], 0.0, walk) if missing.any() else walk)
             join.sort(axis=0)
         if missing.any():
             service = np.where(missing[None, :], 0.0, service)
-        ready = dose_ready(join, c.count, c.doses_per_vial, c.preparation, c.preparers, c.injection == k)
+        doses = dose_ready(join, c.arrival, prep, c.injection == k)
         servers = np.where(missing, 1, c.servers[:, k])
-        seized, start, end = fifo_servers(join, service, servers, ready, active)
+        if doses is None:
+            seized, start, end = fifo_servers(join, service, servers, active=active)
+        else:
+            seized, start, end = fifo_servers(
+                join, service, servers, doses.ready, active, doses.expires, c.replacement
+            )
         np.subtract(start, join, out=wait[k], where=real & present[None, :, k])
         with np.errstate(invalid="ignore"):  # padding may hold inf - inf
             busy[k] = np.where(real, end - seized, 0.0).sum(axis=0)
-    leave = end + c.walking[None, :] + c.observation
+    leave = end + c.walk_to_observation + c.observation
     return QueueOrderResult(wait=wait, busy=busy, leave=np.where(real, leave, np.nan))

@@ -1,7 +1,8 @@
 """The per-person SimPy site model: the reference, and a clinic-design tool.
 
 One :class:`simpy.Environment` per session, one :class:`simpy.Resource` per station, one
-``simpy.Resource`` of preparers, one process per person and one per vial. It implements the flow
+``simpy.Resource`` of preparers, one process per person and one per preparation task (a vial
+just in time, a batch ahead of demand). It implements the flow
 described in :mod:`vaxsim.sites` exactly, and reads every random number from a
 :class:`~vaxsim.sites.session_input.SessionInput`, so :mod:`vaxsim.sites.kernel` must give the
 same per-person times on the same input.
@@ -43,47 +44,62 @@ def _simulate_session(inp: SessionInput, s: int, out: dict[str, np.ndarray]) -> 
     stations = int(inp.station_count[s])
     desks = [simpy.Resource(env, capacity=int(inp.servers[s, k])) for k in range(stations)]
     injection = int(inp.injection[s])
-    walking = float(inp.walking[s])
-    per_vial = int(inp.doses_per_vial[s])
+    walking = inp.walking[s]
+    to_observation = inp.walk_to_observation[s]
     preparers = int(inp.preparers[s])
     prep_desk = simpy.Resource(env, capacity=preparers) if preparers > 0 else None
-    vials_ready: list[Event] = []
+    ahead = bool(inp.ahead[s]) and prep_desk is not None
+    per_task = int(inp.doses_per_vial[s]) * (int(inp.batch_vials[s]) if ahead else 1)
+    tasks_ready: list[Event] = []
     injection_queue = [0]  # people who have joined the injection queue so far
     arrival = inp.arrival[s]
     service = inp.service[s]
     observation = inp.observation[s]
-    preparation = inp.preparation[s]
+    task_minutes = inp.batch_preparation[s]
 
-    def vial(v: int, ready: Event):
+    def task(t: int, ready: Event, release: float = 0.0):
+        if release > 0.0:
+            yield env.timeout(release)  # from time 0, so exactly the release instant
         with prep_desk.request() as request:
             yield request
-            yield env.timeout(float(preparation[v]))
+            out["task_start"][s, t] = env.now
+            yield env.timeout(float(task_minutes[t]))
+        out["task_end"][s, t] = env.now
         ready.succeed()
+
+    if ahead:  # batches are released on the arrivals, before anyone comes
+        lead = float(inp.lead_minutes[s])
+        for t in range(int(inp.preparation_batches[s])):
+            tasks_ready.append(env.event())
+            env.process(task(t, tasks_ready[-1], max(float(arrival[t * per_task]) - lead, 0.0)))
 
     def person(j: int):
         rank = (j + 1) / (n + 2)
         yield _Join(env, float(arrival[j]), rank)  # from time 0, so exactly arrival[j]
         for k in range(stations):
             if k > 0:
-                yield _Join(env, walking, rank)
+                yield _Join(env, float(walking[j, k - 1]), rank)
             out["join"][s, j, k] = env.now
-            dose = None
+            place = None
             if k == injection and prep_desk is not None:
                 place = injection_queue[0]
                 injection_queue[0] += 1
-                if place % per_vial == 0:
-                    vials_ready.append(env.event())
-                    env.process(vial(place // per_vial, vials_ready[-1]))
-                dose = vials_ready[place // per_vial]
+                if not ahead and place % per_task == 0:
+                    tasks_ready.append(env.event())
+                    env.process(task(place // per_task, tasks_ready[-1]))
             with desks[k].request() as request:
                 yield request
                 out["seized"][s, j, k] = env.now
-                if dose is not None:
-                    yield dose
+                if place is not None:  # the nurse waits for the dose; replaces it if expired
+                    yield tasks_ready[place // per_task]
+                    expires = out["task_start"][s, place // per_task] + float(inp.in_use_minutes[s])
+                    if ahead and env.now > expires:
+                        out["replaced"][s, j] = True
+                        yield env.timeout(float(inp.replacement[s, j]))
                 out["start"][s, j, k] = env.now
                 yield env.timeout(float(service[j, k]))
                 out["end"][s, j, k] = env.now
-        yield env.timeout(walking)
+        yield env.timeout(float(to_observation[j]))
         yield env.timeout(float(observation[j]))
         out["leave"][s, j] = env.now
 
@@ -101,6 +117,9 @@ def simulate_reference(site_input: SessionInput) -> SiteDayResult:
     shape = (site_input.sessions, site_input.max_people, site_input.max_stations)
     out = {name: np.full(shape, np.nan) for name in ("join", "seized", "start", "end")}
     out["leave"] = np.full(shape[:2], np.nan)
+    out["replaced"] = np.zeros(shape[:2], dtype=bool)
+    tasks = (site_input.sessions, site_input.preparation.shape[1])
+    out["task_start"], out["task_end"] = np.full(tasks, np.nan), np.full(tasks, np.nan)
     for s in range(site_input.sessions):
         _simulate_session(site_input, s, out)
     return SiteDayResult(input=site_input, engine="reference", **out)

@@ -53,7 +53,16 @@ class SiteDayResult:
     ``join``, ``seized``, ``start``, ``end`` have shape ``(S, N, K)``: when a person joins the
     queue of a station, takes a server, starts being served and is done. ``seized == start``
     except at the injection station, where the server is held while the dose is prepared.
-    ``leave`` ``(S, N)`` is when the person leaves the site after observation.
+    ``leave`` ``(S, N)`` is when the person leaves the site after observation; ``replaced``
+    ``(S, N)`` whether their drawn-up dose had passed its in-use time and was replaced.
+    ``task_start`` and ``task_end`` ``(S, V)``: when each preparation task (a vial just in
+    time, a batch ahead of demand) was started and finished by a preparer (NaN: no task).
+
+    Utilisation is reported two ways, both at most 1: over the **opening hours** (busy time
+    inside the session's hours over staff × session minutes; work after closing is counted
+    separately as ``busy_after_close_minutes``) and over the **working span** (all busy time
+    over staff × minutes from the staff's start to the last person they served). Staff start
+    at the session start; preparers working ahead start ``lead_minutes`` before it.
     """
 
     input: SessionInput
@@ -63,6 +72,9 @@ class SiteDayResult:
     start: np.ndarray
     end: np.ndarray
     leave: np.ndarray
+    replaced: np.ndarray
+    task_start: np.ndarray
+    task_end: np.ndarray
 
     # ---- per-person derived arrays -------------------------------------------------------
 
@@ -95,14 +107,94 @@ class SiteDayResult:
         return np.nansum(self.end - self.seized, axis=1)
 
     @cached_property
-    def utilisation(self) -> np.ndarray:
-        """Busy server-minutes / (servers × session minutes) per station, ``(S, K)``.
+    def busy_in_opening_hours(self) -> np.ndarray:
+        """Server-minutes held inside the session's opening hours per station, ``(S, K)``."""
+        close = self.input.session_end[:, None, None]
+        inside = np.minimum(self.end, close) - np.minimum(self.seized, close)
+        return np.nansum(inside, axis=1)
 
-        Above 1 when the work runs past the end of the session. NaN for missing stations.
-        """
+    @cached_property
+    def utilisation_open_hours(self) -> np.ndarray:
+        """Busy server-minutes inside opening hours / (servers × session minutes), ``(S, K)``."""
         capacity = self.input.servers * self.input.session_minutes[:, None]
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.input.servers > 0, self.busy_server_minutes / capacity, np.nan)
+            return np.where(self.input.servers > 0, self.busy_in_opening_hours / capacity, np.nan)
+
+    @cached_property
+    def utilisation_working_span(self) -> np.ndarray:
+        """Busy server-minutes / (servers × minutes from the session start to the station's
+        last service end), ``(S, K)``; NaN for missing stations and empty sessions."""
+        last_end = np.nanmax(np.where(np.isnan(self.end), -np.inf, self.end), axis=1, initial=-np.inf)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            span = self.input.servers * (last_end - self.input.session_start[:, None])
+            value = self.busy_server_minutes / span
+        return np.where((self.input.servers > 0) & (span > 0), value, np.nan)
+
+    @cached_property
+    def preparers(self) -> pd.DataFrame:
+        """Preparers per session: ``preparers``, ``busy_minutes``, ``start`` (when they start:
+        the session start, or ``lead_minutes`` before it ahead of demand; minutes since
+        midnight), ``last_task_end``, ``utilisation_open_hours`` (busy time between their start
+        and the session end over preparers × those minutes) and ``utilisation_working_span``
+        (busy time over preparers × minutes from their start to their last task's end)."""
+        inp = self.input
+        staff_start = inp.session_start - np.where(inp.ahead, inp.lead_minutes, 0.0)
+        busy = np.nansum(self.task_end - self.task_start, axis=1)
+        close = inp.session_end[:, None]
+        inside = np.nansum(np.minimum(self.task_end, close) - np.minimum(self.task_start, close), axis=1)
+        last = np.nanmax(np.where(np.isnan(self.task_end), -np.inf, self.task_end), axis=1, initial=-np.inf)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            open_hours = inside / (inp.preparers * (inp.session_end - staff_start))
+            span = busy / (inp.preparers * (last - staff_start))
+        has = (inp.preparers > 0) & np.isfinite(last)
+        return pd.DataFrame({
+            "site": inp.site,
+            "session": inp.session,
+            "preparers": inp.preparers,
+            "mode": np.where(inp.ahead, "ahead", "just_in_time"),
+            "start": staff_start,
+            "busy_minutes": busy,
+            "last_task_end": np.where(has, last, np.nan),
+            "utilisation_open_hours": np.where(has, open_hours, np.nan),
+            "utilisation_working_span": np.where(has & (last > staff_start), span, np.nan),
+        })
+
+    def day_utilisation(self) -> pd.DataFrame:
+        """Utilisation per station over every session of the batch (busy minutes summed over
+        staff minutes summed), in walking order, then a ``preparers`` row when there are any.
+
+        Columns: ``station``, ``servers`` (first session's), ``busy_minutes``,
+        ``utilisation_open_hours``, ``utilisation_working_span`` (both at most 1).
+        """
+        inp = self.input
+        names = [str(name) for name in inp.station_names[0] if name]
+        k = len(names)
+        last_end = np.nanmax(np.where(np.isnan(self.end), -np.inf, self.end), axis=1, initial=-np.inf)
+        used = np.isfinite(last_end[:, :k])
+        span = np.where(used, inp.servers[:, :k] * (last_end[:, :k] - inp.session_start[:, None]), 0.0)
+        opening = (inp.servers[:, :k] * inp.session_minutes[:, None]).sum(axis=0)
+        rows = {
+            "station": names,
+            "servers": inp.servers[0, :k].tolist(),
+            "busy_minutes": self.busy_server_minutes[:, :k].sum(axis=0).tolist(),
+            "utilisation_open_hours": (self.busy_in_opening_hours[:, :k].sum(axis=0) / opening).tolist(),
+            "utilisation_working_span": (
+                self.busy_server_minutes[:, :k].sum(axis=0) / np.maximum(span.sum(axis=0), 1e-12)
+            ).tolist(),
+        }
+        prep = self.preparers
+        if int(inp.preparers.max(initial=0)) > 0:
+            close = inp.session_end[:, None]
+            inside = np.nansum(np.minimum(self.task_end, close) - np.minimum(self.task_start, close))
+            window = (inp.preparers * (inp.session_end - prep.start)).sum()
+            worked = np.nansum(inp.preparers * (prep.last_task_end - prep.start))
+            busy = float(prep.busy_minutes.sum())
+            rows["station"].append("preparers")
+            rows["servers"].append(int(inp.preparers[0]))
+            rows["busy_minutes"].append(busy)
+            rows["utilisation_open_hours"].append(inside / window if window > 0 else np.nan)
+            rows["utilisation_working_span"].append(busy / worked if worked > 0 else np.nan)
+        return pd.DataFrame(rows)
 
     @cached_property
     def occupancy(self) -> Occupancy:
@@ -113,13 +205,19 @@ class SiteDayResult:
         )
 
     @property
+    def doses_expired(self) -> np.ndarray:
+        """Drawn-up doses that passed their in-use time before use and were replaced, ``(S,)``."""
+        return self.replaced.sum(axis=1)
+
+    @property
     def vials_opened(self) -> np.ndarray:
-        """Vials opened per session, ``(S,)``."""
-        return self.input.vials_needed
+        """Vials opened per session, ``(S,)``: those the people need, plus a fresh vial for
+        each replaced dose."""
+        return self.input.vials_needed + self.doses_expired
 
     @property
     def doses_unused(self) -> np.ndarray:
-        """Doses drawn up but not injected at session end (open-vial leftovers), ``(S,)``."""
+        """Doses opened but not injected (open-vial leftovers and expired doses), ``(S,)``."""
         return self.vials_opened * self.input.doses_per_vial - self.input.count
 
     # ---- tidy tables ----------------------------------------------------------------------
@@ -131,7 +229,8 @@ class SiteDayResult:
         Columns: ``site``, ``session``, ``station``, ``role``, ``servers``, ``people``,
         ``wait_mean``, ``wait_p50``, ``wait_p90``, ``wait_p99`` (minutes from joining the
         queue to the start of service, including the wait for a dose), ``dose_wait_mean``
-        (injection only), ``busy_server_minutes``, ``utilisation``.
+        (injection only), ``busy_server_minutes``, ``busy_after_close_minutes``,
+        ``utilisation_open_hours``, ``utilisation_working_span`` (see the class docstring).
         """
         inp = self.input
         counts = inp.count
@@ -148,7 +247,9 @@ class SiteDayResult:
         columns["dose_wait_mean"] = np.where(is_injection & (counts[:, None] > 0),
                                              dose[:, None], np.nan)
         columns["busy_server_minutes"] = self.busy_server_minutes
-        columns["utilisation"] = self.utilisation
+        columns["busy_after_close_minutes"] = self.busy_server_minutes - self.busy_in_opening_hours
+        columns["utilisation_open_hours"] = self.utilisation_open_hours
+        columns["utilisation_working_span"] = self.utilisation_working_span
         present = inp.servers > 0
         rows, ks = np.nonzero(present)
         table = pd.DataFrame({
@@ -171,7 +272,8 @@ class SiteDayResult:
         ``people``, ``time_on_site_mean`` (minutes), ``peak_on_site``, ``mean_on_site``
         (time-average people between ``window_start`` and ``window_end``),
         ``minutes_above_limit``, ``crowding_limit``, ``last_leave``, ``overtime_minutes``
-        (last service end after the session end), ``vials_opened``, ``doses_unused``.
+        (last service end after the session end), ``vials_opened``, ``doses_unused``,
+        ``doses_expired``.
         """
         inp = self.input
         occ = self.occupancy
@@ -199,6 +301,7 @@ class SiteDayResult:
             "overtime_minutes": np.maximum(last_end - inp.session_end, 0.0),
             "vials_opened": self.vials_opened,
             "doses_unused": self.doses_unused,
+            "doses_expired": self.doses_expired,
         })
 
     @cached_property

@@ -24,12 +24,12 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from vaxsim.scenario.distributions import (
+    Duration,
     Empirical,
     Exponential,
     Fixed,
     LogNormal,
     Normal,
-    ServiceTime,
     ShiftedExponential,
 )
 
@@ -42,11 +42,15 @@ def lognormal_log_parameters(mean: float, sd: float) -> tuple[float, float]:
     return math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)
 
 
-def sample(dist: ServiceTime, rng: np.random.Generator, size: Size) -> np.ndarray:
+def sample(dist: Duration, rng: np.random.Generator, size: Size) -> np.ndarray:
     """Draw durations in minutes from ``dist``; returns a float array of shape ``size``.
 
     All values are ``>= 0``. See the module docstring for the truncation and parameter rules.
+    A plain number of minutes (a scenario :data:`~vaxsim.scenario.distributions.Duration`)
+    is fixed and draws nothing from ``rng``.
     """
+    if isinstance(dist, int | float):
+        return np.full(size, float(dist))
     if isinstance(dist, Fixed):
         return np.full(size, float(dist.value))
     if isinstance(dist, Exponential):
@@ -67,8 +71,10 @@ def sample(dist: ServiceTime, rng: np.random.Generator, size: Size) -> np.ndarra
     raise TypeError(f"unknown service-time distribution {dist!r}")
 
 
-def mean_of(dist: ServiceTime) -> float:
+def mean_of(dist: Duration) -> float:
     """The mean in minutes of the distribution :func:`sample` draws from (normal: truncated)."""
+    if isinstance(dist, int | float):
+        return float(dist)
     if isinstance(dist, Fixed):
         return float(dist.value)
     if isinstance(dist, Exponential | LogNormal):
