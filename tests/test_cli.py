@@ -154,7 +154,8 @@ def test_site_command_staffing_answer():
     result = runner.invoke(app, ["site", str(CLINIC_GP), "--site", "gp-duc-xuan", "--engine", "kernel",
                                  "--staff-for", "p90_wait<=5", "--replications", "5"])
     assert result.exit_code == 0, result.output
-    assert "fewest staff found meeting p90_wait<=5: reception" in result.stdout
+    assert "fewest staff meeting p90_wait<=5: reception" in result.stdout
+    assert "every staffing of each total" in result.stdout and "proven on these draws" in result.stdout
 
 
 def test_site_command_bad_staffing_target():
