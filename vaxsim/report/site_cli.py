@@ -19,6 +19,7 @@ from rich.table import Table
 import vaxsim
 from vaxsim.errors import ScenarioError, VaxsimError
 from vaxsim.io.atomic import atomic_directory
+from vaxsim.report.site_csv import write_site_csvs
 from vaxsim.scenario.base import clock_time, minutes_of_day
 from vaxsim.scenario.scenario import Scenario
 from vaxsim.scenario.sites import WEEKDAYS, SiteType
@@ -246,12 +247,7 @@ def _session_table(result: SiteDayResult, site_type: SiteType) -> Table:
 def _write_csvs(result: SiteDayResult, output: Path) -> None:
     try:
         with atomic_directory(output) as folder:
-            result.visits.to_csv(folder / "visits.csv", index=False)
-            result.stations.to_csv(folder / "stations.csv", index=False)
-            result.sessions.to_csv(folder / "sessions.csv", index=False)
-            result.preparers.to_csv(folder / "preparers.csv", index=False)
-            result.day_utilisation().to_csv(folder / "utilisation.csv", index=False)
-            result.people_on_site(1.0).to_csv(folder / "people_on_site.csv", index=False)
+            write_site_csvs(result, folder)
     except FileExistsError as error:
         _fail(f"--output: {error}")
     console.print(f"wrote {output}/", markup=False)
