@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 from typer.testing import CliRunner
 
 import vaxsim
@@ -116,6 +117,17 @@ def test_site_command_reports_stations_and_crowding(tmp_path: Path):
         "utilisation.csv",
         "people_on_site.csv",
     }
+    visits = pd.read_csv(out / "visits.csv")
+    assert {"join_minutes_since_midnight", "join_clock", "end_clock", "wait_minutes",
+            "service_minutes"} <= set(visits.columns) and "join" not in visits.columns
+    first = visits.iloc[0]
+    minutes = round(first.join_minutes_since_midnight)
+    assert first.join_clock == f"{minutes // 60:02d}:{minutes % 60:02d}"
+    sessions = pd.read_csv(out / "sessions.csv", keep_default_na=False)
+    assert sessions.start_clock.str.fullmatch(r"\d\d:\d\d").all()
+    assert "time_on_site_mean_minutes" in sessions.columns
+    on_site = pd.read_csv(out / "people_on_site.csv")
+    assert on_site.time_clock.str.fullmatch(r"\d\d:\d\d").all()
 
 
 def test_site_command_refuses_a_closed_day():
@@ -154,7 +166,8 @@ def test_site_command_staffing_answer():
     result = runner.invoke(app, ["site", str(CLINIC_GP), "--site", "gp-duc-xuan", "--engine", "kernel",
                                  "--staff-for", "p90_wait<=5", "--replications", "5"])
     assert result.exit_code == 0, result.output
-    assert "fewest staff found meeting p90_wait<=5: reception" in result.stdout
+    assert "fewest staff meeting p90_wait<=5: reception" in result.stdout
+    assert "every staffing of each total" in result.stdout and "proven on these draws" in result.stdout
 
 
 def test_site_command_bad_staffing_target():

@@ -188,7 +188,12 @@ def test_site_queue_kpis_are_present(demo_results):
     sites = demo_results.sites.dropna(subset=["peak_on_site"])
     assert len(sites) > 0
     assert (sites.peak_on_site <= sites.visits).all()
-    assert (sites.injection_utilisation > 0).all()
+    open_hours = sites.injection_utilisation_open_hours
+    span = sites.injection_utilisation_working_span
+    assert (open_hours > 0).all() and (open_hours <= 1 + 1e-12).all()
+    assert (span > 0).all() and (span <= 1 + 1e-12).all()
+    assert (sites.injection_busy_after_close_minutes >= 0).all()
+    assert "injection_utilisation" not in sites.columns
     waits = demo_results.waits
     assert set(waits.station) == {"check_in", "screening", "injection"}
     assert (waits.wait_p50 <= waits.wait_p90).all() and (waits.wait_p90 <= waits.wait_p99).all()

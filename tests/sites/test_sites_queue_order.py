@@ -87,6 +87,13 @@ def test_fixed_times_give_identical_multisets(ahead):
         np.testing.assert_allclose(
             queue.busy[k], np.nansum(person.end - person.seized, axis=1)[:, k], atol=1e-9
         )
+        np.testing.assert_allclose(
+            queue.busy_after_close[k],
+            (person.busy_server_minutes - person.busy_in_opening_hours)[:, k], atol=1e-9
+        )
+        last = np.nanmax(np.where(np.isnan(person.end), -np.inf, person.end), axis=1, initial=-np.inf)
+        np.testing.assert_allclose(queue.last_end[k], last[:, k], atol=1e-9)
+    assert (queue.busy_after_close > 0).any()  # late arrivals clipped to closing are served after it
     np.testing.assert_allclose(
         sorted_rows(queue.leave.T), sorted_rows(person.leave), atol=1e-9, equal_nan=True
     )
@@ -124,12 +131,14 @@ def test_sessions_ordered_by_people_skip_padding_with_the_same_result():
         **{
             name: getattr(columns, name)[order]
             for name in ("count", "servers", "injection", "preparers", "doses_per_vial", "ahead",
-                         "lead_minutes", "batch_vials", "in_use_minutes")
+                         "lead_minutes", "batch_vials", "in_use_minutes", "session_end")
         },
     )
     full, skipped = queue_order(columns), queue_order(ordered)
     np.testing.assert_array_equal(skipped.wait, full.wait[:, :, order])
     np.testing.assert_array_equal(skipped.busy, full.busy[:, order])
+    np.testing.assert_array_equal(skipped.busy_after_close, full.busy_after_close[:, order])
+    np.testing.assert_array_equal(skipped.last_end, full.last_end[:, order])
     np.testing.assert_array_equal(skipped.leave, full.leave[:, order])
 
 

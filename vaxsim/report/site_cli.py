@@ -19,6 +19,7 @@ from rich.table import Table
 import vaxsim
 from vaxsim.errors import ScenarioError, VaxsimError
 from vaxsim.io.atomic import atomic_directory
+from vaxsim.report.site_csv import write_site_csvs
 from vaxsim.scenario.base import clock_time, minutes_of_day
 from vaxsim.scenario.scenario import Scenario
 from vaxsim.scenario.sites import WEEKDAYS, SiteType
@@ -26,7 +27,16 @@ from vaxsim.sim.capacity import session_capacity
 from vaxsim.sites.arrivals import slot_count
 from vaxsim.sites.results import SiteDayResult
 from vaxsim.sites.site_day import replicate_site_day, simulate_site_day
-from vaxsim.sites.staffing import MOST_SERVERS, Staffing, Target, parse_target, service_means, staff_for
+from vaxsim.sites.staffing import (
+    MOST_SERVERS,
+    MOST_TRIED,
+    Staffing,
+    Target,
+    Trial,
+    parse_target,
+    service_means,
+    staff_for,
+)
 
 console = Console(soft_wrap=True, highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -237,12 +247,7 @@ def _session_table(result: SiteDayResult, site_type: SiteType) -> Table:
 def _write_csvs(result: SiteDayResult, output: Path) -> None:
     try:
         with atomic_directory(output) as folder:
-            result.visits.to_csv(folder / "visits.csv", index=False)
-            result.stations.to_csv(folder / "stations.csv", index=False)
-            result.sessions.to_csv(folder / "sessions.csv", index=False)
-            result.preparers.to_csv(folder / "preparers.csv", index=False)
-            result.day_utilisation().to_csv(folder / "utilisation.csv", index=False)
-            result.people_on_site(1.0).to_csv(folder / "people_on_site.csv", index=False)
+            write_site_csvs(result, folder)
     except FileExistsError as error:
         _fail(f"--output: {error}")
     console.print(f"wrote {output}/", markup=False)
@@ -250,19 +255,41 @@ def _write_csvs(result: SiteDayResult, output: Path) -> None:
 
 def _print_staffing(search: Staffing, target: Target, site_type: SiteType, replications: int) -> None:
     names = [station.name for station in site_type.stations]
-    table = Table(title=f"staff against {target}: {replications} days on common random numbers, "
-                        f"{search.tried} staffings simulated")
-    table.add_column("step", justify="left")
+    title = (f"staff against {target}: {replications} days on common random numbers, "
+             f"{search.tried} staffings simulated")
+    greedy = _staffing_table(f"{title}; greedy pass (upper bound)", names, target, "step")
+    for trial in search.path:
+        greedy.add_row(trial.step, *_trial_cells(trial))
+    console.print(greedy)
+    if search.levels:
+        levels = _staffing_table("every staffing of each total (best of each by the tie rule: lowest "
+                                 f"{target.metric}, then fewest servers in walking order)", names, target,
+                                 "total (tried)")
+        for level in search.levels:
+            levels.add_row(f"{level.total} ({level.tried})", *_trial_cells(level.best))
+        console.print(levels)
+    answer = search.answer
+    if answer is None:
+        console.print(f"no staffing up to {MOST_SERVERS} servers per station meets {target}", markup=False)
+        return
+    staff = ", ".join(f"{name} {count}" for name, count in zip(names, answer.servers, strict=True))
+    if search.proven:
+        console.print(f"fewest staff meeting {target}: {staff} ({answer.total} in all; proven on these "
+                      "draws among staffings that carry each station's offered load)", markup=False)
+    else:
+        console.print(f"staff meeting {target}: {staff} ({answer.total} in all; greedy, NOT proven the "
+                      f"fewest: the exhaustive step would pass {MOST_TRIED} staffings)", markup=False)
+
+
+def _staffing_table(title: str, names: list[str], target: Target, first: str) -> Table:
+    table = Table(title=title)
+    table.add_column(first, justify="left")
     for name in names:
         table.add_column(name, justify="right")
     table.add_column(target.metric, justify="right")
     table.add_column("meets target", justify="center")
-    for trial in search.path:
-        met = "yes" if trial.met else "no"
-        table.add_row(trial.step, *map(str, trial.servers), f"{trial.value:.1f}", met)
-    console.print(table)
-    if search.answer is not None:
-        staff = ", ".join(f"{name} {count}" for name, count in zip(names, search.answer.servers, strict=True))
-        console.print(f"fewest staff found meeting {target}: {staff}", markup=False)
-    else:
-        console.print(f"no staffing up to {MOST_SERVERS} servers per station meets {target}", markup=False)
+    return table
+
+
+def _trial_cells(trial: Trial) -> list[str]:
+    return [*map(str, trial.servers), f"{trial.value:.1f}", "yes" if trial.met else "no"]

@@ -54,7 +54,10 @@ class Results:
       the districts: national, regional, provincial), district_stock (at district stores),
       in_transit, wasted (doses, at the end of the day).
     - ``sites``: date, site, visits, capacity, utilisation (visits / capacity), and site-queue
-      KPIs where the site model ran (peak_on_site, minutes_above_crowding_limit).
+      KPIs where the site model ran (peak_on_site, minutes_above_crowding_limit,
+      injection_utilisation_open_hours, injection_busy_after_close_minutes,
+      injection_utilisation_working_span, mean_wait_minutes; see
+      :meth:`vaxsim.sim.site_queues.SiteQueues.site_table`).
     - ``waits``: per station and site type, people and waiting minutes (mean, p50, p90, p99).
 
     Cold chain (:class:`vaxsim.coldchain.ColdChainResults`, doses and litres):

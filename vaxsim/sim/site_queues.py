@@ -6,7 +6,9 @@ preparation and observation time, runs the vectorised site kernel in queue order
 (:func:`vaxsim.sites.queue_order.queue_order`: the same waits in distribution as the
 person-order kernel, several times faster) over all sessions at once, and keeps what the
 results need: waits per station as histograms, and per site-day the peak on site, minutes above the
-crowding limit and the injection station's utilisation.
+crowding limit and the injection station's utilisation, reported the two ways ``vaxsim site``
+reports it (:class:`vaxsim.sites.results.SiteDayResult`): over the opening hours (at most 1 by
+construction; work after closing counted apart) and over the working span.
 
 Each day draws from its own stream (``site_queues/day-<n>`` of the run's seed), so days are
 independent: they may run in worker processes, in any order, and the merged results (always
@@ -131,10 +133,10 @@ class SiteDay:
         # pandas groupby per day: this runs once per simulated day).
         if parts:
             columns = (np.concatenate(column) for column in zip(*parts, strict=True))
-            site, peak, minutes_above, busy, server_minutes, wait = columns
+            site, peak, minutes_above, busy, after_close, server_minutes, span_minutes, wait = columns
         else:
             site, peak = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-            minutes_above = busy = server_minutes = wait = np.zeros(0)
+            minutes_above = busy = after_close = server_minutes = span_minutes = wait = np.zeros(0)
         sites, index = np.unique(site, return_inverse=True)
         peak_on_site = np.zeros(len(sites), dtype=peak.dtype)
         np.maximum.at(peak_on_site, index, peak)
@@ -149,7 +151,9 @@ class SiteDay:
                 "peak_on_site": peak_on_site,
                 "minutes_above_crowding_limit": total(minutes_above),
                 "injection_busy_minutes": total(busy),
+                "injection_busy_after_close_minutes": total(after_close),
                 "injection_server_minutes": total(server_minutes),
+                "injection_span_server_minutes": total(span_minutes),
                 "wait_minutes": total(wait),
             }
         )
@@ -166,7 +170,9 @@ class SiteDay:
         wait_sums: dict[tuple[str, str], float],
     ) -> tuple[np.ndarray, ...]:
         """Simulate sessions of one site type; per session: site, peak on site, minutes above
-        the crowding limit, injection busy minutes, injection server minutes, summed waits."""
+        the crowding limit, injection busy server-minutes (all, and after closing), injection
+        server-minutes over the opening hours and over the working span (session start to the
+        last injection; zero when nobody came), summed waits."""
         site_type = self.model.site_types[type_name]
         templates = self.sessions
         site = templates.site[rows]
@@ -199,12 +205,16 @@ class SiteDay:
                 arrival, leave[crowded], start[crowded], end[crowded], limit[crowded]
             ).minutes_above
         injection = int(columns.injection[0])
+        servers = columns.servers[:, injection]
+        last_end = result.last_end[injection]
         return (
             site,
             peak,
             minutes_above,
             result.busy[injection],
-            columns.servers[:, injection] * (end - start),
+            result.busy_after_close[injection],
+            servers * (end - start),
+            np.where(np.isfinite(last_end), servers * (last_end - start), 0.0),
             waited,
         )
 
@@ -257,6 +267,7 @@ class SiteDay:
                 sample(site_type.preparation.minutes_per_vial, rng, (people, sessions))
                 if ahead else np.zeros((1, sessions))
             ),
+            session_end=end,
         )
 
     def _arrivals(
@@ -421,19 +432,32 @@ class SiteQueues:
 
     @staticmethod
     def site_table(site_rows: list[pd.DataFrame]) -> pd.DataFrame:
-        """Per site and day: peak on site, minutes above the crowding limit, injection use."""
+        """Per site and day: peak on site, minutes above the crowding limit, and the injection
+        station's use, named as ``vaxsim site`` names it: ``injection_utilisation_open_hours``
+        (busy server-minutes inside the opening hours over servers × opening minutes: at most
+        1), ``injection_busy_after_close_minutes`` (server-minutes of injections after
+        closing, reported apart) and ``injection_utilisation_working_span`` (all busy
+        server-minutes over servers × minutes from the session start to the last injection:
+        at most 1); sessions of a site-day are summed before dividing."""
         columns = [
             "day",
             "site",
             "peak_on_site",
             "minutes_above_crowding_limit",
-            "injection_utilisation",
+            "injection_utilisation_open_hours",
+            "injection_busy_after_close_minutes",
+            "injection_utilisation_working_span",
             "mean_wait_minutes",
         ]
         if not site_rows:
             return pd.DataFrame(columns=columns)
         table = pd.concat(site_rows, ignore_index=True)
-        table["injection_utilisation"] = table.injection_busy_minutes / table.injection_server_minutes
+        inside = table.injection_busy_minutes - table.injection_busy_after_close_minutes
+        table["injection_utilisation_open_hours"] = inside / table.injection_server_minutes
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table["injection_utilisation_working_span"] = (
+                table.injection_busy_minutes / table.injection_span_server_minutes
+            )
         table["mean_wait_minutes"] = table.wait_minutes
         return table[columns]
 

@@ -38,8 +38,8 @@ class SessionColumns:
     ``+inf`` below ``count[s]``) and ``observation``. ``service`` ``(K, N, S)`` per station;
     ``preparation`` ``(V, S)`` per vial. Values below a session's people (or vials) are never
     used but must be finite. Per session ``(S,)``: ``count``, ``injection`` (station index),
-    ``walking``, ``preparers``, ``doses_per_vial``; ``servers`` ``(S, K)`` (0 = no station;
-    each session's stations come first).
+    ``walking``, ``preparers``, ``doses_per_vial``, ``session_end`` (closing instant, minutes
+    since midnight); ``servers`` ``(S, K)`` (0 = no station; each session's stations come first).
     """
 
     arrival: np.ndarray
@@ -57,6 +57,7 @@ class SessionColumns:
     batch_vials: np.ndarray
     in_use_minutes: np.ndarray
     replacement: np.ndarray
+    session_end: np.ndarray
 
     @classmethod
     def from_input(cls, inp: SessionInput) -> SessionColumns:
@@ -79,6 +80,7 @@ class SessionColumns:
             batch_vials=inp.batch_vials,
             in_use_minutes=inp.in_use_minutes,
             replacement=np.nan_to_num(inp.replacement.T, nan=0.0),
+            session_end=inp.session_end,
         )
 
     @property
@@ -126,12 +128,18 @@ class QueueOrderResult:
 
     ``wait`` ``(K, N, S)``: minutes from joining the queue to the start of service (including
     the wait for a dose at the injection station), NaN for padding and missing stations.
-    ``busy`` ``(K, S)``: server-minutes held (seized to end). ``leave`` ``(N, S)``: departure
-    instants after observation, in no particular order (NaN padding).
+    ``busy`` ``(K, S)``: server-minutes held (seized to end); ``busy_after_close`` ``(K, S)``:
+    the part of them after the session's closing instant (as
+    :attr:`vaxsim.sites.results.SiteDayResult.busy_in_opening_hours` splits them);
+    ``last_end`` ``(K, S)``: when the station's last service ended (``-inf``: nobody came).
+    ``leave`` ``(N, S)``: departure instants after observation, in no particular order (NaN
+    padding).
     """
 
     wait: np.ndarray
     busy: np.ndarray
+    busy_after_close: np.ndarray
+    last_end: np.ndarray
     leave: np.ndarray
 
 
@@ -149,6 +157,8 @@ def queue_order(columns: SessionColumns) -> QueueOrderResult:
     active = leading_sessions(c.count, people)
     wait = np.full((stations, people, sessions), np.nan)
     busy = np.zeros((stations, sessions))
+    after_close = np.zeros((stations, sessions))
+    last_end = np.full((stations, sessions), -np.inf)
     prep = c.preparing()
     end = c.arrival
     for k in range(stations):
@@ -173,5 +183,18 @@ def queue_order(columns: SessionColumns) -> QueueOrderResult:
         np.subtract(start, join, out=wait[k], where=real & present[None, :, k])
         with np.errstate(invalid="ignore"):  # padding may hold inf - inf
             busy[k] = np.where(real, end - seized, 0.0).sum(axis=0)
+        np.max(end, axis=0, out=last_end[k], where=real, initial=-np.inf)
+        late = np.flatnonzero(last_end[k] > c.session_end)
+        if late.size:  # only sessions whose work ran past closing
+            after_close[k, late] = _after_close(seized[:, late], end[:, late], real[:, late],
+                                                c.session_end[late])
     leave = end + c.walk_to_observation + c.observation
-    return QueueOrderResult(wait=wait, busy=busy, leave=np.where(real, leave, np.nan))
+    return QueueOrderResult(wait=wait, busy=busy, busy_after_close=after_close, last_end=last_end,
+                            leave=np.where(real, leave, np.nan))
+
+
+def _after_close(seized: np.ndarray, end: np.ndarray, real: np.ndarray, close: np.ndarray) -> np.ndarray:
+    """Server-minutes held after ``close`` ``(S,)`` by each session's people ``(N, S)``."""
+    with np.errstate(invalid="ignore"):
+        held = np.maximum(end, close[None, :]) - np.maximum(seized, close[None, :])
+    return np.where(real, held, 0.0).sum(axis=0)

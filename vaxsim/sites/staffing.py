@@ -11,17 +11,36 @@ A target is ``METRIC<=VALUE`` (minutes, or people for ``peak_on_site``), for exa
 
 The search uses common random numbers: the day is drawn once per replication (arrivals,
 service, preparation, walks, observation; none depends on the staff) and every staffing is
-simulated on those same draws with the vectorised kernel. Starting from the fewest servers
-that can carry each station's offered load over the opening hours (at least one), it adds one
-server at a time where it improves the metric most until the target is met, then tries to take
-one back from each station while the target still holds (greedy with a pruning pass, so the
-answer is small but not proven the global minimum).
+simulated on those same draws with the vectorised kernel (:func:`simulate_kernel`), so every
+value compared below is a function of the staffing alone.
+
+**What is exact.** Over those draws, among the staffings that give every station at least
+the servers that carry its offered load over the opening hours (:func:`least_servers`: fewer
+would leave more work than staff time, so a station would run past closing by construction),
+the answer has the fewest servers in total that meet the target. Ties at that total are
+broken by the lowest value of the metric, then by the servers per station compared in
+walking order (smallest first). The search:
+
+1. a greedy pass from the offered-load staffing (add the server that improves the metric
+   most until the target is met, then give back what the target does not need) gives an
+   upper bound ``T`` on the total (or no answer up to :data:`MOST_SERVERS` per station);
+2. every staffing of each total from the offered-load total upwards is simulated, and the
+   search stops at the first total where some staffing meets the target (at most ``T``).
+
+Step 2 assumes nothing about how the metric moves with staff (adding a server upstream can
+lengthen a queue downstream, so no monotonicity is used to skip staffings). It simulates
+C(n + K - 1, K - 1) staffings for ``n`` servers above the offered load at ``K`` stations;
+when the next total would take the search past ``most_tried`` staffings it stops, and the
+greedy answer is returned marked as not proven the fewest (:attr:`Staffing.proven`).
+Exact means exact on these draws: more replications give a different sample of days.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +55,8 @@ _TARGET = re.compile(r"^\s*([a-z0-9_.\-]+)\s*<=\s*([0-9]+(?:\.[0-9]*)?)\s*$")
 _STAT = re.compile(r"^(mean|p50|p90|p95|p99)_(time_in_clinic|wait(?:_(.+))?)$")
 #: The most servers the search gives one station (the scenario format's own limit is 1000).
 MOST_SERVERS = 200
+#: The most distinct staffings the exhaustive step simulates before it gives up proving minimality.
+MOST_TRIED = 3000
 
 
 @dataclass(frozen=True)
@@ -93,26 +114,46 @@ def measure(result: SiteDayResult, metric: str) -> float:
 
 @dataclass(frozen=True)
 class Trial:
-    """One step of the search: servers per station after it and the metric's value there
-    (units of the target)."""
+    """One staffing tried: servers per station, the metric's value there (units of the
+    target), whether it meets the target, and how the search came to it."""
 
     servers: tuple[int, ...]
     value: float
     met: bool
     step: str
 
+    @property
+    def total(self) -> int:
+        """Servers over all stations."""
+        return sum(self.servers)
+
+
+@dataclass(frozen=True)
+class Level:
+    """Every staffing of one total simulated (step 2 of the search): how many, and the best
+    of them by the tie rule (lowest metric, then fewest servers in walking order)."""
+
+    total: int
+    tried: int
+    best: Trial
+
 
 @dataclass(frozen=True)
 class Staffing:
-    """The search's path (the staffing it started from, then each server it added or took
-    back), how many staffings it simulated, and whether the last step meets the target."""
+    """The search: the greedy path (the staffing it started from, then each server it added
+    or gave back), the exhaustive levels of step 2, how many distinct staffings were simulated,
+    and whether the answer is proven the fewest (see the module docstring)."""
 
     path: list[Trial]
+    levels: list[Level]
     tried: int
+    proven: bool
 
     @property
     def answer(self) -> Trial | None:
-        """The fewest staff found meeting the target (``None``: none up to the limit)."""
+        """The fewest staff meeting the target (``None``: none up to :data:`MOST_SERVERS`)."""
+        if self.levels and self.levels[-1].best.met:
+            return self.levels[-1].best
         return self.path[-1] if self.path[-1].met else None
 
 
@@ -127,45 +168,87 @@ def least_servers(site_input: SessionInput, service_means: list[float]) -> np.nd
     return np.maximum(np.ceil(load - 1e-9), 1).astype(np.int64)
 
 
-def staff_for(site_input: SessionInput, target: Target, service_means: list[float]) -> Staffing:
-    """Search the fewest servers per station meeting ``target`` on ``site_input`` (every
-    session of every replication, drawn once); see the module docstring."""
-    seen: dict[tuple[int, ...], float] = {}
-    names = [str(name) for name in site_input.station_names[0] if name]
+class _Trials:
+    """Simulates staffings on the fixed draws of ``site_input``, each once."""
 
-    def evaluate(servers: np.ndarray) -> float:
+    def __init__(self, site_input: SessionInput, target: Target):
+        self.site_input = site_input
+        self.target = target
+        self.seen: dict[tuple[int, ...], float] = {}
+
+    def value(self, servers: tuple[int, ...]) -> float:
+        if servers not in self.seen:
+            inp = self.site_input
+            staffed = np.where(inp.servers > 0, np.asarray(servers)[None, :], 0)
+            result = simulate_kernel(dataclasses.replace(inp, servers=staffed))
+            self.seen[servers] = measure(result, self.target.metric)
+        return self.seen[servers]
+
+    def trial(self, servers: np.ndarray | tuple[int, ...], step: str) -> Trial:
         key = tuple(int(c) for c in servers)
-        if key not in seen:
-            staffed = np.where(site_input.servers > 0, servers[None, :], 0)
-            result = simulate_kernel(dataclasses.replace(site_input, servers=staffed))
-            seen[key] = measure(result, target.metric)
-        return seen[key]
+        value = self.value(key)
+        return Trial(key, value, value <= self.target.limit, step)
 
-    def step(servers: np.ndarray, label: str) -> Trial:
-        value = evaluate(servers)
-        return Trial(tuple(int(c) for c in servers), value, value <= target.limit, label)
 
-    servers = least_servers(site_input, service_means)
-    path = [step(servers, "offered load")]
+def staff_for(
+    site_input: SessionInput, target: Target, service_means: list[float], most_tried: int = MOST_TRIED
+) -> Staffing:
+    """The fewest servers per station meeting ``target`` on ``site_input`` (every session of
+    every replication, drawn once): greedy upper bound, then every staffing of each total
+    upwards until one meets the target; see the module docstring for what is exact."""
+    trials = _Trials(site_input, target)
+    lowest = least_servers(site_input, service_means)
+    path = _greedy(trials, lowest, [str(name) for name in site_input.station_names[0] if name])
+    if not path[-1].met:
+        return Staffing(path, [], len(trials.seen), proven=False)
+    levels: list[Level] = []
+    for total in range(int(lowest.sum()), path[-1].total + 1):
+        staffings = list(_staffings_of_total(lowest, total))
+        if len(trials.seen | dict.fromkeys(staffings)) > most_tried:
+            return Staffing(path, levels, len(trials.seen), proven=False)
+        tried = [trials.trial(servers, f"all of {total}") for servers in staffings]
+        levels.append(Level(total, len(tried), min(tried, key=lambda t: (t.value, t.servers))))
+        if levels[-1].best.met:
+            break
+    return Staffing(path, levels, len(trials.seen), proven=True)
+
+
+def _greedy(trials: _Trials, lowest: np.ndarray, names: list[str]) -> list[Trial]:
+    """From ``lowest``, add the server that lowers the metric most until the target is met,
+    then give back, station by station, servers the target does not need (never below
+    ``lowest``)."""
+    servers = lowest.copy()
+    path = [trials.trial(servers, "offered load")]
     while not path[-1].met and servers.max() < MOST_SERVERS:
         options = []
         for k in range(servers.size):
             more = servers.copy()
             more[k] += 1
-            options.append((evaluate(more), k))
+            options.append((trials.trial(more, "").value, k))
         best = min(options)[1]
         servers[best] += 1
-        path.append(step(servers, f"+1 {names[best]}"))
+        path.append(trials.trial(servers, f"+1 {names[best]}"))
     if path[-1].met:
-        for k in range(servers.size):  # pruning pass: give back what the target does not need
-            while servers[k] > 1:
+        for k in range(servers.size):
+            while servers[k] > lowest[k]:
                 fewer = servers.copy()
                 fewer[k] -= 1
-                if evaluate(fewer) > target.limit:
+                if not trials.trial(fewer, "").met:
                     break
                 servers = fewer
-                path.append(step(servers, f"-1 {names[k]}"))
-    return Staffing(path, len(seen))
+                path.append(trials.trial(servers, f"-1 {names[k]}"))
+    return path
+
+
+def _staffings_of_total(lowest: np.ndarray, total: int) -> Iterator[tuple[int, ...]]:
+    """Every staffing with ``lowest[k] <= servers[k] <= MOST_SERVERS`` summing to ``total``,
+    (stars and bars over the servers above ``lowest``)."""
+    extra, stations = total - int(lowest.sum()), lowest.size
+    for bars in itertools.combinations(range(extra + stations - 1), stations - 1):
+        edges = (-1, *bars, extra + stations - 1)
+        servers = tuple(int(lowest[k]) + edges[k + 1] - edges[k] - 1 for k in range(stations))
+        if max(servers) <= MOST_SERVERS:
+            yield servers
 
 
 def service_means(site_type: SiteType) -> list[float]:
