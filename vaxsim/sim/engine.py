@@ -422,8 +422,10 @@ class Campaign:
             if k > 0:
                 self.owed[:, product] -= self.by_district.totals(counts)
             if k + 1 < series:
+                # Released the day before their minimum interval ends: that evening's booking
+                # (for the next day and later) can give them the day it ends, as the plan does.
                 due_day = day + int(self.min_interval[product, k + 1])
-                self.released_on[due_day].append((k + 1, product, counts))
+                self.released_on[due_day - 1].append((k + 1, product, counts))
         return self.by_district.totals(people)
 
     def _no_shows(self, day: int, booked: Appointments) -> None:
