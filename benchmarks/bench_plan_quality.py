@@ -10,7 +10,7 @@ default 10; vietnam-2021 on seeds 1..M, default 3) and each policy:
 - ``static plan``: :func:`vaxsim.optimize` (HiGHS) once per scenario (a plan does not depend on
   the simulation seed), re-simulated on every seed with ``vaxsim.simulate(model, seed,
   plan=plan)``;
-- ``re-planned twin``: :func:`vaxsim.sim.twin.digital_twin` with the static plan as the first
+- ``re-planned twin``: :func:`vaxsim.run.twin.digital_twin` with the static plan as the first
   plan, re-planned every 14 days (demo scenarios) or 28 days (vietnam-2021), HiGHS;
 
 always with ``site_queues=False``. Every run's KPIs (:func:`kpis`) are cached as JSON under
@@ -49,7 +49,7 @@ import vaxsim
 from vaxsim.model import Model
 from vaxsim.plan import Plan
 from vaxsim.results.results import Results
-from vaxsim.sim.twin import digital_twin
+from vaxsim.run.twin import digital_twin
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -533,7 +533,7 @@ def markdown(
         "with `vaxsim.simulate(model, seed, plan=plan)` on every seed."
     )
     add(
-        "- `re-planned twin`: `vaxsim.sim.twin.digital_twin` starting from the static plan and "
+        "- `re-planned twin`: `vaxsim.run.twin.digital_twin` starting from the static plan and "
         "re-optimized (HiGHS) from the simulated state every 14 days (demo scenarios) or 28 days "
         "(vietnam-2021).\n"
     )

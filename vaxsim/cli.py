@@ -184,7 +184,7 @@ def run(
     from vaxsim.model import compile_model
     from vaxsim.report.plots import save_plots
     from vaxsim.results.manifest import run_folder_name, run_manifest, write_manifest
-    from vaxsim.sim.simulate import simulate
+    from vaxsim.run.simulate import simulate
 
     overrides = list(set_ or [])
     timings: dict[str, float] = {}
@@ -265,8 +265,8 @@ def _digital_twin(
     """The re-planned run and its comparison with the static plan and the rule-based policies."""
     from vaxsim.optimize import optimize
     from vaxsim.plan import read
-    from vaxsim.sim.simulate import simulate
-    from vaxsim.sim.twin import compare_policies, replanner
+    from vaxsim.run.simulate import simulate
+    from vaxsim.run.twin import compare_policies, replanner
 
     if replan_every < 1:
         raise VaxsimError(f"--replan-every must be at least 1 day (got {replan_every})")
@@ -528,7 +528,7 @@ def optimize(
                 progress=on_progress,
             )
         if verify > 0:
-            from vaxsim.sim.robustness import verify_plan
+            from vaxsim.run.robustness import verify_plan
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ColdChainWarning)

@@ -10,7 +10,7 @@ import vaxsim
 from tests.conftest import DEMO
 from vaxsim.sim.curves import cumulative_share
 from vaxsim.sim.engine import Campaign
-from vaxsim.sim.simulate import simulate
+from vaxsim.run.simulate import simulate
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import vaxsim
 from tests.conftest import DEMO
 from vaxsim.errors import VaxsimError
 from vaxsim.optimize import optimize
-from vaxsim.sim.simulate import simulate
+from vaxsim.run.simulate import simulate
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_a_plan_bundle_on_disk_drives_the_run(demo_model, demo_plan, tmp_path):
 
 
 def test_robustness_over_replications(demo_model, demo_plan):
-    from vaxsim.sim.robustness import verify_plan
+    from vaxsim.run.robustness import verify_plan
 
     report = verify_plan(demo_model, demo_plan, replications=3, seed=10)
     assert report["seeds"] == [10, 11, 12]

@@ -14,14 +14,15 @@ from vaxsim.model import Model, compile_model
 from vaxsim.plan import Plan
 from vaxsim.plan import read as read_plan
 from vaxsim.results.results import Results, build_results
-from vaxsim.scenario import Scenario
+from vaxsim.scenario import Scenario, load
+from vaxsim.scenario.changes import with_changes
 from vaxsim.sim.engine import Campaign
 from vaxsim.sim.plan_directives import PlanDirectives
 from vaxsim.sim.state import CampaignState, snapshot
 
 
 def simulate(
-    scenario: Scenario | Model,
+    scenario: Scenario | Model | str | os.PathLike[str],
     seed: int | None = None,
     *,
     site_queues: bool = True,
@@ -31,7 +32,12 @@ def simulate(
     replan: Callable[[CampaignState], Plan] | None = None,
     replan_every: int | None = None,
 ) -> Results:
-    """Simulate the campaign of ``scenario`` (a loaded scenario or a compiled model).
+    """Simulate the campaign of ``scenario`` (a scenario file's path, a loaded scenario or a
+    compiled model).
+
+    A scenario object is validated again first (:func:`vaxsim.with_changes` with no changes),
+    so one edited around validation raises :class:`~vaxsim.errors.ScenarioError` instead of
+    running nonsense.
 
     ``seed`` defaults to ``campaign.seed``; the same scenario and seed give identical results.
     ``site_queues`` runs the per-person site kernel on every session (waits, crowding); without
@@ -48,9 +54,9 @@ def simulate(
     ``replan`` with ``replan_every`` (days) is the digital-twin mode: every ``replan_every``
     days the campaign's state (:class:`~vaxsim.sim.state.CampaignState`) is handed to
     ``replan``, and the plan it returns is followed from that day on (see
-    :mod:`vaxsim.sim.twin`). Planned doses are then those of the plan in force each day.
+    :mod:`vaxsim.run.twin`). Planned doses are then those of the plan in force each day.
     """
-    model = scenario if isinstance(scenario, Model) else compile_model(scenario)
+    model = as_model(scenario)
     policies = model.scenario.policies
     if plan is None and policies.allocation == "plan":
         plan = policies.plan
@@ -96,6 +102,16 @@ def simulate(
     if followed:
         _compare_with_plans(results, model, followed)
     return results
+
+
+def as_model(scenario: Scenario | Model | str | os.PathLike[str]) -> Model:
+    """The compiled model of a scenario file, a scenario (validated again) or a model."""
+    return scenario if isinstance(scenario, Model) else compile_model(as_scenario(scenario))
+
+
+def as_scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
+    """A scenario file loaded, or a scenario object validated again (both checked)."""
+    return with_changes(scenario) if isinstance(scenario, Scenario) else load(scenario)
 
 
 def _compare_with_plans(
