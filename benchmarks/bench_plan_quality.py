@@ -104,7 +104,7 @@ KPIS = (
     ("doses_wasted", "doses wasted", "int"),
     *((f"wasted_{cause}", f"  wasted: {cause.replace('_', ' ')}", "int") for cause in WASTE_CAUSES),
     ("missed_for_lack_of_vaccine", "people missed for lack of vaccine", "int"),
-    ("unbooked_for_lack_of_vaccine", "people left unbooked for lack of vaccine", "int"),
+    ("unbooked_person_days", "person-days left unbooked for lack of vaccine", "int"),
     ("days_registration_to_first_dose", "days from registration to first dose (see below)", "float"),
     ("planned_doses", "planned doses (plan in force each day)", "int"),
     ("realised_share", "realised share of planned doses", "pct"),
@@ -149,7 +149,7 @@ def kpis(results: Results) -> dict[str, Any]:
         **{f"wasted_{cause}": int(by_cause.get(cause, 0)) for cause in WASTE_CAUSES},
         "wasted_other": int(sum(v for k, v in by_cause.items() if k not in WASTE_CAUSES)),
         "missed_for_lack_of_vaccine": int(summary["missed_for_lack_of_vaccine"]),
-        "unbooked_for_lack_of_vaccine": int(summary["unbooked_for_lack_of_vaccine"]),
+        "unbooked_person_days": int(summary["unbooked_person_days"]),
         "people_registered": int(registered.iloc[-1]) if len(registered) else 0,
         "people_approved": int(results.backlog.approvals.sum()),
         "days_registration_to_first_dose": float(waiting.sum() / registered.iloc[-1])

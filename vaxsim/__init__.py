@@ -7,7 +7,7 @@
 >>> ensemble = vaxsim.sweep(scenario, {"policies.second_dose_reserve.rule": ["none", "hold_back"]},
 ...                         seeds=2, executor=1, site_queues=False, progress=False)
 >>> ensemble.labels
-['policies.second_dose_reserve.rule=none', 'policies.second_dose_reserve.rule=hold_back']
+['rule=none', 'rule=hold_back']
 """
 
 __version__ = "0.1.0"

@@ -20,6 +20,7 @@ from rich.table import Table
 
 import vaxsim
 from vaxsim.coldchain.errors import ColdChainWarning
+from vaxsim.ensemble.cli import register as register_ensemble_commands
 from vaxsim.errors import ScenarioError, VaxsimError
 from vaxsim.plan.cli import plan_app
 
@@ -38,6 +39,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(plan_app, name="plan")
+register_ensemble_commands(app)
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 

@@ -8,9 +8,9 @@ import pytest
 
 import vaxsim
 from tests.conftest import DEMO
+from vaxsim.run.simulate import simulate
 from vaxsim.sim.curves import cumulative_share
 from vaxsim.sim.engine import Campaign
-from vaxsim.run.simulate import simulate
 
 
 @pytest.fixture(scope="module")

@@ -94,6 +94,7 @@ def _description(
     what_ifs: Mapping[str, Scenario], hashes: Mapping[str, str], seeds: Sequence[int], site_queues: bool
 ) -> dict[str, Any]:
     return {
+        "labels": list(what_ifs),
         "scenarios": {
             label: {"sha256": hashes[label], "scenario": scenario.model_dump(mode="json", by_alias=True)}
             for label, scenario in what_ifs.items()

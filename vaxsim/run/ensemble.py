@@ -115,7 +115,8 @@ class Ensemble:
         store = SweepStore(folder)
         asked = store.description()
         outcomes, missing = {}, 0
-        for label, what_if in asked["scenarios"].items():
+        for label in asked.get("labels", list(asked["scenarios"])):
+            what_if = asked["scenarios"][label]
             for seed in asked["seeds"]:
                 key = replication_key(what_if["sha256"], seed, asked["site_queues"])
                 if store.has(key):

@@ -128,7 +128,7 @@ def _compare_with_plans(
         pieces.append(planned[(day >= from_day) & (day < until)])
     planned = pd.concat(pieces, ignore_index=True)
     plan = followed[-1][1]
-    realised = results.daily.rename(columns={"doses": "realised"})
+    realised = results.daily.groupby(keys, as_index=False).doses.sum().rename(columns={"doses": "realised"})
     table = planned.merge(realised, on=keys, how="outer").fillna({"planned": 0, "realised": 0})
     table = table.astype({"planned": "int64", "realised": "int64"}).sort_values(keys, ignore_index=True)
     results.plan_vs_realised = table
@@ -151,7 +151,7 @@ def _site_table(model: Model, campaign: Campaign) -> tuple[pd.DataFrame, np.ndar
     day, site = np.nonzero((visits > 0) | (capacity > 0))
     table = pd.DataFrame(
         {
-            "date": model.dates.date[day],
+            "date": model.dates[day],
             "site": labels(model.sites.id.to_numpy(), site),
             "visits": visits[day, site],
             "capacity": capacity[day, site],

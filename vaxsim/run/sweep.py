@@ -3,7 +3,7 @@
 >>> import vaxsim
 >>> what_ifs("scenarios/demo-district.yaml",
 ...          {"policies.second_dose_reserve.rule": ["none", "hold_back"]}).keys()
-dict_keys(['policies.second_dose_reserve.rule=none', 'policies.second_dose_reserve.rule=hold_back'])
+dict_keys(['rule=none', 'rule=hold_back'])
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ def what_ifs(scenario: Scenario | str | os.PathLike[str], changes: Changes) -> d
     """The validated what-ifs of ``scenario``, by label.
 
     ``changes`` is a grid (``{"dotted.path": [value, ...], ...}``: every combination,
-    labelled ``path=value, ...``) or named what-ifs (``{"name": {"dotted.path": value}}``).
+    labelled ``field=value, ...`` by the last field name) or named what-ifs
+    (``{"name": {"dotted.path": value}}``).
     """
     base = as_scenario(scenario)
     if not changes:
@@ -38,12 +39,19 @@ def what_ifs(scenario: Scenario | str | os.PathLike[str], changes: Changes) -> d
         if isinstance(values, str | bytes) or not isinstance(values, Sequence) or not values:
             raise ValueError(f"sweep values of {path!r} must be a non-empty list (got {values!r})")
     paths = list(changes)
+    names = _short_names(paths)
     combos = itertools.product(*(changes[path] for path in paths))
     result = {}
     for combo in combos:
-        label = ", ".join(f"{path}={value}" for path, value in zip(paths, combo, strict=True))
+        label = ", ".join(f"{name}={value}" for name, value in zip(names, combo, strict=True))
         result[label] = with_changes(base, dict(zip(paths, combo, strict=True)))
     return result
+
+
+def _short_names(paths: list[str]) -> list[str]:
+    """Each path's last field name, or the whole path where two last names are the same."""
+    last = [path.rsplit(".", 1)[-1] for path in paths]
+    return [name if last.count(name) == 1 else path for name, path in zip(last, paths, strict=True)]
 
 
 def sweep(
