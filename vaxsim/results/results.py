@@ -10,9 +10,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from vaxsim.coldchain import ColdChainResults
 from vaxsim.model import Model
+from vaxsim.results.figures import FIGURES, coverage_figure
 from vaxsim.sim.recorder import CHANNELS, STAGES, Recorder
 
 #: Table names, in the order they are written; each is ``<name>.parquet`` in a run folder.
@@ -140,6 +142,14 @@ class Results:
             },
             **self.info,
         }
+
+    def plot(self, what: str = "coverage", *, by: str | None = None) -> Figure:
+        """A figure of the run: ``"coverage"`` (``by`` None, ``"province"`` or
+        ``"district"``), ``"doses"`` (per day, against supply) or ``"waits"`` (at site
+        stations). Shows in Jupyter; ``.savefig(path)`` writes it."""
+        if what not in FIGURES:
+            raise ValueError(f"what must be one of {sorted(FIGURES)} (got {what!r})")
+        return coverage_figure(self, by) if what == "coverage" else FIGURES[what](self)
 
     def save(self, folder: str | Path) -> list[Path]:
         """Write every table as Parquet and the summary as ``results.json`` into ``folder``."""

@@ -1,10 +1,10 @@
 """``Ensemble``: many replications of one or more scenarios, as tidy stacked tables.
 
-Every table of a run that an ensemble keeps (``daily``, ``coverage``, ``backlog``, ``supply``,
-``sites``, ``waits``, ``wastage``, ``stock_outs``, ``cold_chain``) is stacked with a
-``scenario`` and a ``seed`` column first, so ``ensemble.coverage.groupby(["scenario",
-"date"])`` works as on one run. ``kpis`` has one row per scenario and seed with the headline
-figures of :meth:`vaxsim.Results.summary` flattened to numbers.
+Every table of a run that an ensemble keeps (``daily``, ``coverage``, ``district_coverage``,
+``backlog``, ``supply``, ``sites``, ``waits``, ``wastage``, ``stock_outs``, ``cold_chain``) is
+stacked with a ``scenario`` and a ``seed`` column first, so
+``ensemble.coverage.groupby(["scenario", "date"])`` works as on one run. ``kpis`` has one row
+per scenario and seed with the headline figures of :meth:`vaxsim.Results.summary` flattened to numbers.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ class Ensemble:
         raise ValueError(f"what must be 'coverage' or 'doses' (got {what!r})")
 
     def _final_coverage(self, level: str) -> pd.DataFrame:
-        coverage = self.coverage
+        coverage = self.district_coverage if level == "district" else self.coverage
         if level not in coverage.columns:
             raise VaxsimError(f"these results have no {level} column in their coverage table")
         last = coverage[coverage.date == coverage.groupby(KEYS).date.transform("max")]

@@ -23,6 +23,7 @@ from vaxsim.scenario import Scenario, scenario_hash
 KEPT_TABLES = (
     "daily",
     "coverage",
+    "district_coverage",
     "backlog",
     "supply",
     "sites",
