@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from vaxsim.errors import VaxsimError
 from vaxsim.run.ensemble import Ensemble
 
 #: The headline figures, in the order a planner reads them, with their labels.
@@ -40,9 +41,10 @@ def headline(ensemble: Ensemble) -> pd.DataFrame:
 
 def coverage_ranked(ensemble: Ensemble, level: str) -> pd.DataFrame:
     """Final full-series coverage per ``level`` (province or district), lowest first."""
-    if level not in ensemble.coverage.columns:
+    try:
+        table = ensemble.summary(by=level)
+    except VaxsimError:  # results saved before vaxsim kept this level
         return pd.DataFrame(columns=["scenario", level, "n", "mean", "ci95_low", "ci95_high"])
-    table = ensemble.summary(by=level)
     table = table[table.kpi == "coverage_full_series"].drop(columns=["kpi", "sd"])
     return table.sort_values(["scenario", "mean"], kind="stable").reset_index(drop=True)
 
@@ -85,7 +87,7 @@ def worst_sites(ensemble: Ensemble, rows: int = 10) -> pd.DataFrame:
 def differences(ensemble: Ensemble) -> pd.DataFrame:
     """The scenario fields whose values differ between the scenarios compared (one column
     per scenario); empty when they do not differ or their inputs are unknown."""
-    flat = {label: _flatten(info.get("scenario")) for label, info in ensemble.scenarios.items()}
+    flat = {label: _flatten(ensemble.scenarios.get(label, {}).get("scenario")) for label in ensemble.labels}
     known = {label: values for label, values in flat.items() if values}
     if len(known) < 2:
         return pd.DataFrame(columns=["field"])
