@@ -3,8 +3,8 @@
 >>> import vaxsim
 >>> ensemble = vaxsim.replicate("scenarios/demo-district.yaml", seeds=2, executor=1,
 ...                             site_queues=False, progress=False)
->>> sorted(ensemble.kpis.seed)
-[1, 2]
+>>> sorted(ensemble.kpis.seed)                  # campaign.seed is 42
+[42, 43]
 >>> list(ensemble.summary().columns)
 ['scenario', 'kpi', 'n', 'mean', 'sd', 'ci95_low', 'ci95_high']
 """
