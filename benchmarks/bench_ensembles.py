@@ -31,6 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from distributed import Client, LocalCluster
 from measure import MemorySampler, machine, report  # benchmarks/measure.py, beside this script
 
 import vaxsim
@@ -47,8 +48,6 @@ def run_mode(mode: str, scenario: Path, replications: int, workers: int, folder:
     sampler.start()
     started = time.perf_counter()
     if mode == "dask":
-        from distributed import Client, LocalCluster  # only this mode needs dask
-
         with (
             LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster,
             Client(cluster) as client,
@@ -77,7 +76,8 @@ def digests(folder: Path) -> dict[str, str]:
     root = folder / "replications"
     return {
         str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(root.rglob("*.*"))
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
     }
 
 

@@ -90,19 +90,17 @@ def validate(
 
     Example: vaxsim validate scenarios/vietnam-2021.yaml
     """
-    from vaxsim.coldchain import capacity_warnings
-    from vaxsim.model import compile_model
+    from vaxsim.coldchain import capacity_warnings, checked_model
 
     failed = False
     for path in scenarios:
         try:
-            scenario = vaxsim.load(path, overrides=set_ or [])
+            model = checked_model(vaxsim.load(path, overrides=set_ or []))
         except ScenarioError as error:
             for problem in error.problems:
                 errors.print(str(problem), markup=False)
             failed = True
             continue
-        model = compile_model(scenario)
         for message in capacity_warnings(model):
             errors.print(f"{path}: warning: {message}", markup=False)
         summary = model.summary()
@@ -182,8 +180,8 @@ def run(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from vaxsim.coldchain import checked_model
     from vaxsim.io.atomic import atomic_directory
-    from vaxsim.model import compile_model
     from vaxsim.report.plots import save_plots
     from vaxsim.results.manifest import run_folder_name, run_manifest, write_manifest
     from vaxsim.run.simulate import simulate
@@ -193,11 +191,11 @@ def run(
     started = time.perf_counter()
     try:
         scenario = vaxsim.load(scenario_path, overrides=overrides)
+        timings["load"] = time.perf_counter() - started
+        started = time.perf_counter()
+        model = checked_model(scenario)
     except VaxsimError as error:
         _report(error)
-    timings["load"] = time.perf_counter() - started
-    started = time.perf_counter()
-    model = compile_model(scenario)
     timings["compile"] = time.perf_counter() - started
     campaign = scenario.campaign
     seed = campaign.seed if seed is None else seed

@@ -8,9 +8,10 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from vaxsim.coldchain.checks import checked_model
 from vaxsim.columns import labels
 from vaxsim.errors import VaxsimError
-from vaxsim.model import Model, compile_model
+from vaxsim.model import Model
 from vaxsim.plan import Plan
 from vaxsim.plan import read as read_plan
 from vaxsim.results.results import Results, build_results
@@ -105,8 +106,9 @@ def simulate(
 
 
 def as_model(scenario: Scenario | Model | str | os.PathLike[str]) -> Model:
-    """The compiled model of a scenario file, a scenario (validated again) or a model."""
-    return scenario if isinstance(scenario, Model) else compile_model(as_scenario(scenario))
+    """The compiled (and checked) model of a scenario file, a scenario (validated again) or a
+    model."""
+    return scenario if isinstance(scenario, Model) else checked_model(as_scenario(scenario))
 
 
 def as_scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
