@@ -111,3 +111,15 @@ def test_bad_input_is_one_clear_line(arguments, message):
     assert result.exit_code == 1
     assert message in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_a_single_run_folder_gets_a_report(tmp_path):
+    runner = CliRunner()
+    ran = runner.invoke(app, ["run", str(DEMO), "--no-plots", "--no-site-queues", "-o", str(tmp_path)])
+    assert ran.exit_code == 0, ran.output
+    (folder,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    written = runner.invoke(app, ["report", str(folder)])
+    assert written.exit_code == 0, written.output
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert "demo-district (n=1)" in page
+    assert (folder / "report.xlsx").is_file()
