@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy.special import stdtrit
 
 #: Columns of :func:`describe`'s result, after the group keys.
 COLUMNS = ("n", "mean", "sd", "ci95_low", "ci95_high")
@@ -21,7 +21,8 @@ def half_width(sd: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Half the width of the 95 % t interval of a mean (0 where ``n < 2``)."""
     n = np.asarray(n, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        width = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * np.asarray(sd, dtype=float) / np.sqrt(n)
+        # stdtrit: Student's t quantile (scipy.stats gives the same, but takes ~0.5 s to import)
+        width = stdtrit(np.maximum(n - 1, 1), 0.975) * np.asarray(sd, dtype=float) / np.sqrt(n)
     return np.where(n >= 2, np.nan_to_num(width), 0.0)
 
 
