@@ -83,6 +83,9 @@ def sweep(
         except KeyboardInterrupt:
             errors.print(f"interrupted: finished replications are kept in {folder}/; re-run to resume")
             raise typer.Exit(130) from None
+        finally:
+            if dask:
+                executor.close()
     info = ensemble.info
     _print_headline(ensemble)
     console.print(
