@@ -83,7 +83,7 @@ def test_no_next_dose_before_minimum_interval(demo_results, demo_model):
         doses = daily[daily["product"] == product.id].pivot_table(
             index="date", columns="dose_number", values="doses", aggfunc="sum"
         )
-        doses = doses.reindex(pd.Index(demo_model.dates.date), fill_value=0).fillna(0).cumsum()
+        doses = doses.reindex(demo_model.dates, fill_value=0).fillna(0).cumsum()
         if 2 not in doses:
             continue
         first_shifted = doses[1].shift(minimum, fill_value=0)
