@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow lint schema vietnam baseline clean
+.PHONY: demo test test-slow lint schema vietnam baseline clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,8 +16,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/vaxsim run scenarios/demo-district.yaml
 
+## Headless Chromium for the report's browser test (installed with apt-get when missing).
+chromium:
+	bash tools/services/chromium.sh
+
 ## Set up if needed, then run the whole default test suite (what CI runs).
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/ruff check vaxsim tests benchmarks tools notebooks
 	$(BIN)/python -m pytest
 

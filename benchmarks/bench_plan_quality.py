@@ -13,7 +13,7 @@ default 10; vietnam-2021 on seeds 1..M, default 3) and each policy:
 - ``plan, follow-ups reserved``: the static plan with
   ``PlanningOptions(follow_up_in_plan=True)`` (every first dose's next dose reserved), to
   measure that policy's price against the default plan (first doses first);
-- ``re-planned twin``: :func:`vaxsim.sim.twin.digital_twin` with the static plan as the first
+- ``re-planned twin``: :func:`vaxsim.run.twin.digital_twin` with the static plan as the first
   plan, re-planned every 14 days (demo scenarios) or 28 days (vietnam-2021), HiGHS;
 
 always with ``site_queues=False``. Every run's KPIs (:func:`kpis`) are cached as JSON under
@@ -53,7 +53,7 @@ from vaxsim.model import Model
 from vaxsim.optimize.options import PlanningOptions
 from vaxsim.plan import Plan
 from vaxsim.results.results import Results
-from vaxsim.sim.twin import digital_twin
+from vaxsim.run.twin import digital_twin
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -112,7 +112,7 @@ KPIS = (
     ("doses_wasted", "doses wasted", "int"),
     *((f"wasted_{cause}", f"  wasted: {cause.replace('_', ' ')}", "int") for cause in WASTE_CAUSES),
     ("missed_for_lack_of_vaccine", "people missed for lack of vaccine", "int"),
-    ("unbooked_for_lack_of_vaccine", "people left unbooked for lack of vaccine", "int"),
+    ("unbooked_person_days", "person-days left unbooked for lack of vaccine", "int"),
     ("days_registration_to_first_dose", "days from registration to first dose (see below)", "float"),
     ("planned_doses", "planned doses (plan in force each day)", "int"),
     ("realised_share", "realised share of planned doses", "pct"),
@@ -157,7 +157,7 @@ def kpis(results: Results) -> dict[str, Any]:
         **{f"wasted_{cause}": int(by_cause.get(cause, 0)) for cause in WASTE_CAUSES},
         "wasted_other": int(sum(v for k, v in by_cause.items() if k not in WASTE_CAUSES)),
         "missed_for_lack_of_vaccine": int(summary["missed_for_lack_of_vaccine"]),
-        "unbooked_for_lack_of_vaccine": int(summary["unbooked_for_lack_of_vaccine"]),
+        "unbooked_person_days": int(summary["unbooked_person_days"]),
         "people_registered": int(registered.iloc[-1]) if len(registered) else 0,
         "people_approved": int(results.backlog.approvals.sum()),
         "days_registration_to_first_dose": float(waiting.sum() / registered.iloc[-1])
@@ -561,7 +561,7 @@ def markdown(
         "with `vaxsim.simulate(model, seed, plan=plan)` on every seed."
     )
     add(
-        "- `re-planned twin`: `vaxsim.sim.twin.digital_twin` starting from the static plan and "
+        "- `re-planned twin`: `vaxsim.run.twin.digital_twin` starting from the static plan and "
         "re-optimized (HiGHS) from the simulated state every 14 days (demo scenarios) or 28 days "
         "(vietnam-2021).\n"
     )

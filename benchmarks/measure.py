@@ -13,11 +13,13 @@ from pathlib import Path
 class MemorySampler(threading.Thread):
     """Samples the proportional set size (PSS, shared pages split between the processes that
     share them) of this process and its worker processes every 0.1 s; ``peak_mib`` is the
-    largest total seen. Forked workers share the parent's pages, so RSS would count them twice."""
+    largest total seen, ``peak_process_mib`` the largest single process seen (a worker's peak).
+    Forked workers share the parent's pages, so RSS would count them twice."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.peak_mib = 0.0
+        self.peak_process_mib = 0.0
         self.stopped = threading.Event()
 
     @staticmethod
@@ -42,10 +44,11 @@ class MemorySampler(threading.Thread):
     def run(self) -> None:
         while not self.stopped.wait(0.1):
             try:
-                total = sum(self._pss_kib(pid) for pid in self._family(os.getpid()))
+                each = [self._pss_kib(pid) for pid in self._family(os.getpid())]
             except OSError:
                 continue
-            self.peak_mib = max(self.peak_mib, total / 1024)
+            self.peak_mib = max(self.peak_mib, sum(each) / 1024)
+            self.peak_process_mib = max(self.peak_process_mib, max(each) / 1024)
 
 
 def cpu_seconds() -> float:

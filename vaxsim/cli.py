@@ -20,6 +20,7 @@ from rich.table import Table
 
 import vaxsim
 from vaxsim.coldchain.errors import ColdChainWarning
+from vaxsim.ensemble.cli import register as register_ensemble_commands
 from vaxsim.errors import ScenarioError, VaxsimError
 from vaxsim.plan.cli import plan_app
 from vaxsim.report.site_cli import site
@@ -40,6 +41,7 @@ app = typer.Typer(
 )
 app.add_typer(plan_app, name="plan")
 app.command()(site)
+register_ensemble_commands(app)
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -90,19 +92,17 @@ def validate(
 
     Example: vaxsim validate scenarios/vietnam-2021.yaml
     """
-    from vaxsim.coldchain import capacity_warnings
-    from vaxsim.model import compile_model
+    from vaxsim.coldchain import capacity_warnings, checked_model
 
     failed = False
     for path in scenarios:
         try:
-            scenario = vaxsim.load(path, overrides=set_ or [])
+            model = checked_model(vaxsim.load(path, overrides=set_ or []))
         except ScenarioError as error:
             for problem in error.problems:
                 errors.print(str(problem), markup=False)
             failed = True
             continue
-        model = compile_model(scenario)
         for message in capacity_warnings(model):
             errors.print(f"{path}: warning: {message}", markup=False)
         summary = model.summary()
@@ -182,22 +182,22 @@ def run(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from vaxsim.coldchain import checked_model
     from vaxsim.io.atomic import atomic_directory
-    from vaxsim.model import compile_model
     from vaxsim.report.plots import save_plots
     from vaxsim.results.manifest import run_folder_name, run_manifest, write_manifest
-    from vaxsim.sim.simulate import simulate
+    from vaxsim.run.simulate import simulate
 
     overrides = list(set_ or [])
     timings: dict[str, float] = {}
     started = time.perf_counter()
     try:
         scenario = vaxsim.load(scenario_path, overrides=overrides)
+        timings["load"] = time.perf_counter() - started
+        started = time.perf_counter()
+        model = checked_model(scenario)
     except VaxsimError as error:
         _report(error)
-    timings["load"] = time.perf_counter() - started
-    started = time.perf_counter()
-    model = compile_model(scenario)
     timings["compile"] = time.perf_counter() - started
     campaign = scenario.campaign
     seed = campaign.seed if seed is None else seed
@@ -267,8 +267,8 @@ def _digital_twin(
     """The re-planned run and its comparison with the static plan and the rule-based policies."""
     from vaxsim.optimize import optimize
     from vaxsim.plan import read
-    from vaxsim.sim.simulate import simulate
-    from vaxsim.sim.twin import compare_policies, replanner
+    from vaxsim.run.simulate import simulate
+    from vaxsim.run.twin import compare_policies, replanner
 
     if replan_every < 1:
         raise VaxsimError(f"--replan-every must be at least 1 day (got {replan_every})")
@@ -398,7 +398,7 @@ def optimize(
                 progress=on_progress,
             )
         if verify > 0:
-            from vaxsim.sim.robustness import verify_plan
+            from vaxsim.run.robustness import verify_plan
 
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ColdChainWarning)

@@ -192,7 +192,7 @@ def test_a_state_with_unknown_ids_or_negative_doses_is_refused(model, state):
 
 
 def test_the_digital_twin_follows_one_plan_per_replan(model):
-    from vaxsim.sim.twin import digital_twin
+    from vaxsim.run.twin import digital_twin
 
     results = digital_twin(model, SEED, replan_every=14)
     replans = len(range(14, len(model.dates), 14))

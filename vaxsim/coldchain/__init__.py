@@ -25,7 +25,7 @@ part: :mod:`~vaxsim.coldchain.network` (stores, capacities, links, routes),
 """
 
 from vaxsim.coldchain.chain import ColdChain, Orders, SessionOutcome
-from vaxsim.coldchain.checks import capacity_warnings, findings, model_problems
+from vaxsim.coldchain.checks import capacity_warnings, checked_model, findings, model_problems
 from vaxsim.coldchain.errors import (
     ColdChainInputError,
     ColdChainOrderError,
@@ -54,6 +54,7 @@ __all__ = [
     "Sessions",
     "capacity_warnings",
     "expected_open_vial_wastage",
+    "checked_model",
     "findings",
     "model_problems",
     "open_vials",

@@ -8,9 +8,9 @@ Two kinds:
   built or edited in code. :class:`~vaxsim.coldchain.ColdChain` raises
   :class:`~vaxsim.coldchain.errors.ColdChainInputError` listing them all.
 - :func:`findings` — problems the scenario checks do not catch yet, as ``(path, message)``
-  pairs in the format of :mod:`vaxsim.scenario.checks`, so the loader can name file and line.
-  They need the compiled store network (routes), so they run on the model of a scenario that
-  passed the other checks.
+  pairs in the format of :mod:`vaxsim.scenario.checks`. They need the compiled store network
+  (routes), so they run when the model is compiled: :func:`checked_model` compiles a loaded
+  scenario once and raises :class:`~vaxsim.errors.ScenarioError` naming file and line.
 - :func:`capacity_warnings` — what will simulate but overflow (a lot larger than the room of
   its arrival store): warnings, not errors.
 """
@@ -21,8 +21,10 @@ import numpy as np
 
 from vaxsim.coldchain.network import Network
 from vaxsim.coldchain.temperature import CLASSES, COLD
-from vaxsim.errors import Path
-from vaxsim.model import Model
+from vaxsim.errors import Path, ScenarioError
+from vaxsim.model import Model, compile_model
+from vaxsim.scenario import Scenario
+from vaxsim.scenario.load import located_problems, source_of
 
 Finding = tuple[Path, str]
 
@@ -109,6 +111,18 @@ def _link_path(model: Model, link: int) -> Path:
         if (listed.from_store, listed.to_store) == pair:
             return ("cold_chain", "links", i)
     return ("cold_chain", "link_defaults")
+
+
+def checked_model(scenario: Scenario) -> Model:
+    """Compile ``scenario`` and check what needs its compiled store network (:func:`findings`).
+
+    Raises :class:`~vaxsim.errors.ScenarioError` with the file and line of each problem.
+    """
+    model = compile_model(scenario)
+    found = findings(model)
+    if found:
+        raise ScenarioError(located_problems(source_of(scenario), found))
+    return model
 
 
 def findings(model: Model) -> list[Finding]:

@@ -89,7 +89,7 @@ class ColdChainResults:
         self.network = chain.network
         self.lots = chain.lots
         self.days = chain.record.last_day + 1
-        self.dates = chain.model.dates.date[: self.days]
+        self.dates = chain.model.dates[: self.days]
         self.district_ids = chain.model.districts.id.to_numpy(dtype=object)
         self.province_ids = chain.model.provinces.id.to_numpy(dtype=object)
         self._ledger: pd.DataFrame | None = None  # built once: verify() and the tables share it
@@ -108,7 +108,7 @@ class ColdChainResults:
         e = self.chain.ledger.events()
         day, node, lot, event, cause, partner, doses = e.T
         return pd.DataFrame({
-            "date": self.chain.model.dates.date[day],
+            "date": self.chain.model.dates[day],
             "day": day,
             "store": labels(self.network.ids, node),
             "level": labels(self.network.level, node),

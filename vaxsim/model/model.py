@@ -81,7 +81,8 @@ def compile_model(scenario: Scenario) -> Model:
     """Compile a validated scenario into a :class:`Model`."""
     campaign = scenario.campaign
     start = pd.Timestamp(campaign.start_date)
-    dates = pd.date_range(start, periods=campaign.horizon_days, freq="D")
+    # nanoseconds: the unit Parquet keeps, so saved tables read back with the same dtype
+    dates = pd.date_range(start, periods=campaign.horizon_days, freq="D", unit="ns")
     people = scenario.people
 
     age_bands = pd.DataFrame(

@@ -1,8 +1,10 @@
 """The optimizer: lots and appointment capacity down the hierarchy, over a rolling horizon.
 
 >>> import vaxsim
->>> plan = vaxsim.optimize("scenarios/demo-district.yaml")      # doctest: +SKIP
->>> plan.capacity.groupby("site_id").capacity.sum()             # doctest: +SKIP
+>>> plan = vaxsim.optimize("scenarios/demo-district.yaml")
+>>> per_site = plan.capacity.groupby("site_id").capacity.sum()
+>>> bool((per_site > 0).any())
+True
 
 The formulation (sets, variables, constraints, objective, decomposition, rounding and repair)
 is in FORMULATION.md beside this file.

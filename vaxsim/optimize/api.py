@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from vaxsim.model import Model, compile_model
+from vaxsim.coldchain.checks import checked_model
+from vaxsim.model import Model
 from vaxsim.optimize.options import (
     Method,
     Options,
@@ -118,7 +119,7 @@ def _model(scenario: Scenario | Model | str | Path) -> Model:
         raise OptimizeError(
             [f"expected a Scenario, a Model or a scenario path, got {type(scenario).__name__}"]
         )
-    return compile_model(scenario)
+    return checked_model(scenario)
 
 
 __all__ = ["OptimizeError", "optimize"]

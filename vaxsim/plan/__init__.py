@@ -1,9 +1,13 @@
 """Plans: the optimizer's output as tables (:class:`Plan`), as a checksummed bundle, its
 independent checker and its exports.
 
->>> path = plan.write("plans/vn-2021")            # plans/vn-2021/plan-<id>-r<revision>/
+>>> import tempfile, vaxsim
+>>> plan = vaxsim.optimize("scenarios/demo-district.yaml")
+>>> path = plan.write(tempfile.mkdtemp())         # <folder>/plan-<id>-r<revision>/
 >>> same = vaxsim.plan.read(path)                 # equal to plan.normalised()
->>> problems = vaxsim.plan.check(path)            # [] when the bundle and its invariants hold
+>>> same.plan_id == plan.plan_id
+True
+>>> problems = vaxsim.plan.check(path)            # doctest: +SKIP
 
 See PLAN_FORMAT.md for the bundle, :mod:`vaxsim.plan.tables` for every column and README.md
 beside this file for how the format is read.

@@ -10,15 +10,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from vaxsim.coldchain import ColdChainResults
 from vaxsim.model import Model
+from vaxsim.results.figures import FIGURES, coverage_figure
 from vaxsim.sim.recorder import CHANNELS, STAGES, Recorder
 
 #: Table names, in the order they are written; each is ``<name>.parquet`` in a run folder.
 TABLES = (
     "daily",
     "coverage",
+    "district_coverage",
     "delays",
     "backlog",
     "registrations",
@@ -41,14 +44,17 @@ TABLES = (
 class Results:
     """What a campaign run produced, as pandas DataFrames (one row per observation).
 
-    - ``daily``: date, province, product, dose_number, doses (rows with doses only).
+    - ``daily``: date, province, district, product, dose_number, doses (rows with doses only).
     - ``coverage``: date, province, priority_group, age_band, population, at_least_one,
       full_series (people, cumulative at the end of the day).
+    - ``district_coverage``: date, province, district, population, at_least_one, full_series.
     - ``delays``: date, province, stage, people, mean_days (waits between the five steps).
-    - ``backlog``: date, province, registrations, approvals, bookings, registered_waiting,
-      approved_waiting, due_waiting, no_shows, walk_ins, dropped, unbooked_no_vaccine (could
-      have been booked but for vaccine), missed_no_vaccine (came, got no dose: stock-out or
-      turned away late by the open-vial rule; they are booked again).
+    - ``backlog``: date, province, district, registrations, approvals, bookings,
+      registered_waiting, approved_waiting, due_waiting, no_shows, walk_ins, dropped,
+      unbooked_no_vaccine (people who could have been booked that day but for vaccine; the
+      same people count again each day they wait, so the sum over days is person-days:
+      ``summary()["unbooked_person_days"]``), missed_no_vaccine (came, got no dose: stock-out
+      or turned away late by the open-vial rule; they are booked again).
     - ``registrations``: date, channel, registrations.
     - ``supply``: date, product, delivered, doses_given, national_stock (doses in stores above
       the districts: national, regional, provincial), district_stock (at district stores),
@@ -85,6 +91,7 @@ class Results:
     seed: int
     daily: pd.DataFrame
     coverage: pd.DataFrame
+    district_coverage: pd.DataFrame
     delays: pd.DataFrame
     backlog: pd.DataFrame
     registrations: pd.DataFrame
@@ -126,7 +133,7 @@ class Results:
             "coverage_full_series": float(last.full_series.sum() / population) if population else 0.0,
             "no_shows": int(self.backlog.no_shows.sum()),
             "walk_ins": int(self.backlog.walk_ins.sum()),
-            "unbooked_for_lack_of_vaccine": int(self.backlog.unbooked_no_vaccine.sum()),
+            "unbooked_person_days": int(self.backlog.unbooked_no_vaccine.sum()),
             "missed_for_lack_of_vaccine": int(self.backlog.missed_no_vaccine.sum()),
             "doses_wasted": int(self.wastage.doses.sum()),
             "wasted_by_cause": {
@@ -138,6 +145,14 @@ class Results:
             },
             **self.info,
         }
+
+    def plot(self, what: str = "coverage", *, by: str | None = None) -> Figure:
+        """A figure of the run: ``"coverage"`` (``by`` None, ``"province"`` or
+        ``"district"``), ``"doses"`` (per day, against supply) or ``"waits"`` (at site
+        stations). Shows in Jupyter; ``.savefig(path)`` writes it."""
+        if what not in FIGURES:
+            raise ValueError(f"what must be one of {sorted(FIGURES)} (got {what!r})")
+        return coverage_figure(self, by) if what == "coverage" else FIGURES[what](self)
 
     def save(self, folder: str | Path) -> list[Path]:
         """Write every table as Parquet and the summary as ``results.json`` into ``folder``."""
@@ -174,19 +189,33 @@ def build_results(
     cold_chain: ColdChainResults,
 ) -> Results:
     """Turn the recorder's arrays and the cold chain's tables into tidy tables."""
-    dates = pd.Index(model.dates.date, name="date")
+    dates = pd.Index(model.dates, name="date")
     provinces = model.provinces.id.to_numpy()
+    districts = model.districts.id.to_numpy()
+    district_province = provinces[model.districts.province.to_numpy()]
     products = model.products.id.to_numpy()
-    t, v, p, k = record.doses.shape
+    t, d, p, k = record.doses.shape
+    v = len(provinces)
 
-    day, province, product, dose = np.nonzero(record.doses)
+    day, district, product, dose = np.nonzero(record.doses)
     daily = pd.DataFrame(
         {
             "date": dates[day],
-            "province": provinces[province],
+            "province": district_province[district],
+            "district": districts[district],
             "product": products[product],
             "dose_number": dose + 1,
-            "doses": record.doses[day, province, product, dose],
+            "doses": record.doses[day, district, product, dose],
+        }
+    )
+    district_coverage = pd.DataFrame(
+        {
+            "date": np.repeat(dates, d),
+            "province": np.tile(district_province, t),
+            "district": np.tile(districts, t),
+            "population": np.tile(model.population.reshape(d, -1).sum(axis=1), t),
+            "at_least_one": record.district_at_least_one.ravel(),
+            "full_series": record.district_full_series.ravel(),
         }
     )
 
@@ -224,9 +253,10 @@ def build_results(
 
     backlog = pd.DataFrame(
         {
-            "date": np.repeat(dates, v),
-            "province": np.tile(provinces, t),
-            "registrations": record.registrations.sum(axis=2).ravel(),
+            "date": np.repeat(dates, d),
+            "province": np.tile(district_province, t),
+            "district": np.tile(districts, t),
+            "registrations": record.registered.ravel(),
             "approvals": record.approvals.ravel(),
             "bookings": record.bookings.ravel(),
             "registered_waiting": record.backlog[:, :, 0].ravel(),
@@ -263,6 +293,7 @@ def build_results(
         seed=seed,
         daily=daily,
         coverage=coverage,
+        district_coverage=district_coverage,
         delays=delays,
         backlog=backlog,
         registrations=registrations,

@@ -156,20 +156,24 @@ def validate(located: Located) -> Scenario:
         problems = [_problem(located, err["loc"], message_for(err)) for err in error.errors()]
         raise ScenarioError(_sorted(problems)) from None
     findings = check(scenario)
-    if not findings:
-        findings = _cold_chain_findings(scenario)
     if findings:
-        raise ScenarioError(_sorted(_problem(located, path, message) for path, message in findings))
+        raise ScenarioError(located_problems(located, findings))
+    # Checks that need the compiled store network run when the model is compiled
+    # (vaxsim.coldchain.checks.checked_model); they name file and line from here.
+    scenario._source = located
     return scenario
 
 
-def _cold_chain_findings(scenario: Scenario) -> list[tuple[Any, str]]:
-    """Checks that need the compiled store network (routes from arrival stores to districts,
-    link and store capacities against the products), run once the scenario itself is sound."""
-    from vaxsim.coldchain.checks import findings  # the cold chain reads compiled models
-    from vaxsim.model import compile_model
+def located_problems(located: Located, findings: Sequence[tuple[Any, str]]) -> list[Problem]:
+    """``(data path, message)`` findings as problems with the file and line of each path."""
+    return _sorted(_problem(located, path, message) for path, message in findings)
 
-    return findings(compile_model(scenario))
+
+def source_of(scenario: Scenario) -> Located:
+    """Where ``scenario``'s values came from (no lines for a scenario built in code)."""
+    if scenario._source is not None:
+        return scenario._source
+    return Located(scenario.model_dump(mode="json", by_alias=True), {})
 
 
 def _problem(located: Located, loc: tuple[Any, ...], message: str) -> Problem:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
+
+from pydantic import Field, PrivateAttr
 
 from vaxsim.scenario.base import Id, ScenarioModel
 from vaxsim.scenario.campaign import Campaign
@@ -35,3 +37,6 @@ class Scenario(ScenarioModel):
     site_types: dict[Id, SiteType] = Field(min_length=1)
     sites: list[Site] = Field(default_factory=list)
     policies: Policies = Field(default_factory=Policies)
+    #: Where each value came from (a ``Located`` tree, set by the loader), so that checks on
+    #: the compiled model can name file and line; not part of the scenario's data or hash.
+    _source: Any = PrivateAttr(default=None)

@@ -178,6 +178,7 @@ class Campaign:
         self.record = Recorder(
             days=self.days,
             provinces=self.provinces,
+            districts=self.districts,
             products=self.products,
             doses_in_series=self.doses_in_series,
             coverage_cells=self.coverage_cells,
@@ -385,9 +386,7 @@ class Campaign:
             missed = counts - served
             if missed.any():
                 self._missed_for_lack_of_vaccine(day, kind, key, missed)
-        self.record.walk_ins[day] += np.bincount(
-            self.model.districts.province.to_numpy(), weights=walk_ins, minlength=self.provinces
-        ).astype(np.int64)
+        self.record.walk_ins[day] += walk_ins
         return self._administer(day, doses)
 
     def _missed_for_lack_of_vaccine(
@@ -395,7 +394,7 @@ class Campaign:
     ) -> None:
         """People who came but got no dose (stock-out, or turned away late by the open-vial
         rule): first doses wait to be booked again, next doses stay due."""
-        self.record.missed_no_vaccine[day] += self.by_province.totals(missed)
+        self.record.missed_no_vaccine[day] += self.by_district.totals(missed)
         if kind == "next":
             self.due[key[::-1]].add(day, missed)
             return
@@ -414,7 +413,7 @@ class Campaign:
             people += counts
             self.given_today[:, product] += self.by_district.totals(counts)
             series = int(self.series[product])
-            self.record.doses[day, :, product, k] += self.by_province.totals(counts)
+            self.record.doses[day, :, product, k] += self.by_district.totals(counts)
             if k == 0:
                 self.at_least_one += counts
             if k == series - 1:
@@ -434,13 +433,13 @@ class Campaign:
         for (attempt, product), missed in booked.first_no_shows.items():
             per_district = self.by_district.totals(missed)
             self.owed[:, product] -= per_district * (int(self.series[product]) - 1)
-            self.record.no_shows[day] += self.by_province.totals(missed)
+            self.record.no_shows[day] += per_district
             if reschedule and attempt + 1 < self.attempts:
                 self.approved[attempt + 1].add(day, missed)
             else:
-                self.record.dropped[day] += self.by_province.totals(missed)
+                self.record.dropped[day] += per_district
         for (product, k), missed in booked.next_no_shows.items():
-            self.record.no_shows[day] += self.by_province.totals(missed)
+            self.record.no_shows[day] += self.by_district.totals(missed)
             # Series are completed later rather than dropped: the person stays due, for the
             # product they were booked with (a mixing partner continues the series).
             self.due[(k, product)].add(day, missed)
@@ -484,6 +483,7 @@ class Campaign:
         new = self.random["registration"].binomial(self.to_register, hazard)
         self.to_register -= new
         self.registered.add(day, new)
+        self.record.registered[day] += self.by_district.totals(new)
         mix = self.people.registration.channels
         shares = np.array([getattr(mix, channel) for channel in CHANNELS])
         per_province = np.bincount(c.province, weights=new, minlength=self.provinces).astype(np.int64)
@@ -494,7 +494,7 @@ class Campaign:
         served = self.by_province.serve(self.registered.total, capacity, self.rule)
         taken, waited = self.registered.take(served, day)
         self.registered.coarsen(day, COARSEN_AFTER_DAYS)
-        self.record.approvals[day] += self.by_province.totals(taken)
+        self.record.approvals[day] += self.by_district.totals(taken)
         self.record.wait(
             day, "registration_to_approval", self.by_province.totals(waited), self.by_province.totals(taken)
         )
@@ -541,7 +541,7 @@ class Campaign:
             shows, no_shows = self._notify(next_booked, ahead)
             appointments.add("next_shows", shows)
             appointments.add("next_no_shows", no_shows)
-            self.record.bookings[day] += self.by_province.totals(people)
+            self.record.bookings[day] += self.by_district.totals(people)
             self.record.wait(
                 day,
                 "booking_to_appointment",
@@ -675,10 +675,7 @@ class Campaign:
         """Approved people who could have had tomorrow's free capacity but for lack of vaccine."""
         waiting = sum((pool.total for pool in self.approved), np.zeros(self.cohorts.size, dtype=np.int64))
         unbooked = np.minimum(self.by_district.totals(waiting), self.capacity_left[:, target])
-        province = self.model.districts.province.to_numpy()
-        self.record.unbooked_no_vaccine[day] += np.bincount(
-            province, weights=unbooked, minlength=self.provinces
-        ).astype(np.int64)
+        self.record.unbooked_no_vaccine[day] += unbooked
 
     def _notify(self, booked: Booked, lead_days: int) -> tuple[Booked, Booked]:
         """SMS for ``booked`` people ``lead_days`` ahead; split into who will and won't show up."""
@@ -701,10 +698,12 @@ class Campaign:
 
     def _snapshot(self, day: int) -> None:
         record, c = self.record, self.cohorts
-        record.backlog[day, :, 0] = self.by_province.totals(self.registered.total)
-        record.backlog[day, :, 1] = self.by_province.totals(sum(pool.total for pool in self.approved))
+        record.backlog[day, :, 0] = self.by_district.totals(self.registered.total)
+        record.backlog[day, :, 1] = self.by_district.totals(sum(pool.total for pool in self.approved))
         due = sum((pool.total for pool in self.due.values()), np.zeros(c.size, dtype=np.int64))
-        record.backlog[day, :, 2] = self.by_province.totals(due)
+        record.backlog[day, :, 2] = self.by_district.totals(due)
+        record.district_at_least_one[day] = self.by_district.totals(self.at_least_one)
+        record.district_full_series[day] = self.by_district.totals(self.full_series)
         record.at_least_one[day] = np.bincount(
             self.coverage_cell, weights=self.at_least_one, minlength=self.coverage_cells
         )

@@ -167,7 +167,7 @@ class PlanDirectives:
             .capacity.sum()
             .rename(columns={"service_date": "date", "product_id": "product", "capacity": "planned"})
         )
-        planned["date"] = pd.to_datetime(planned.date.astype(str)).dt.date
+        planned["date"] = pd.to_datetime(planned.date.astype(str))
         show_up = model.scenario.people.notification.expected_show_up(1)
 
         def booked_for(slots_open: np.ndarray) -> np.ndarray:

@@ -14,14 +14,18 @@ CHANNELS = ("app", "portal", "commune_list")
 
 @dataclass
 class Recorder:
-    """Counts per day (``T`` days), province (``V``), product (``P``), dose number (``K``)...
+    """Counts per day (``T`` days), district (``D``) or province (``V``), product (``P``), dose
+    number (``K``)...
 
-    Every array is indexed by campaign day first. ``waits_*`` hold summed days and people so
-    that means can be taken at any aggregation level.
+    Every array is indexed by campaign day first. Doses, the steps' flows, the backlog and
+    district coverage are per district (provinces are their sums); registrations by channel,
+    waits and stock per province. ``waits_*`` hold summed days and people so that means can be
+    taken at any aggregation level.
     """
 
     days: int
     provinces: int
+    districts: int
     products: int
     doses_in_series: int
     coverage_cells: int
@@ -36,6 +40,9 @@ class Recorder:
     unbooked_no_vaccine: np.ndarray = field(init=False)
     missed_no_vaccine: np.ndarray = field(init=False)
     backlog: np.ndarray = field(init=False)
+    registered: np.ndarray = field(init=False)
+    district_at_least_one: np.ndarray = field(init=False)
+    district_full_series: np.ndarray = field(init=False)
     wait_days: np.ndarray = field(init=False)
     wait_people: np.ndarray = field(init=False)
     at_least_one: np.ndarray = field(init=False)
@@ -46,17 +53,20 @@ class Recorder:
     site_visits: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
-        t, v, p, k = self.days, self.provinces, self.products, self.doses_in_series
-        self.doses = np.zeros((t, v, p, k), dtype=np.int64)
+        t, v, d, p, k = self.days, self.provinces, self.districts, self.products, self.doses_in_series
+        self.doses = np.zeros((t, d, p, k), dtype=np.int64)
         self.registrations = np.zeros((t, v, len(CHANNELS)), dtype=np.int64)
-        self.approvals = np.zeros((t, v), dtype=np.int64)
-        self.bookings = np.zeros((t, v), dtype=np.int64)
-        self.no_shows = np.zeros((t, v), dtype=np.int64)
-        self.walk_ins = np.zeros((t, v), dtype=np.int64)
-        self.dropped = np.zeros((t, v), dtype=np.int64)
-        self.unbooked_no_vaccine = np.zeros((t, v), dtype=np.int64)
-        self.missed_no_vaccine = np.zeros((t, v), dtype=np.int64)
-        self.backlog = np.zeros((t, v, 3), dtype=np.int64)  # registered, approved, due
+        self.registered = np.zeros((t, d), dtype=np.int64)
+        self.approvals = np.zeros((t, d), dtype=np.int64)
+        self.bookings = np.zeros((t, d), dtype=np.int64)
+        self.no_shows = np.zeros((t, d), dtype=np.int64)
+        self.walk_ins = np.zeros((t, d), dtype=np.int64)
+        self.dropped = np.zeros((t, d), dtype=np.int64)
+        self.unbooked_no_vaccine = np.zeros((t, d), dtype=np.int64)
+        self.missed_no_vaccine = np.zeros((t, d), dtype=np.int64)
+        self.backlog = np.zeros((t, d, 3), dtype=np.int64)  # registered, approved, due
+        self.district_at_least_one = np.zeros((t, d), dtype=np.int64)
+        self.district_full_series = np.zeros((t, d), dtype=np.int64)
         self.wait_days = np.zeros((t, v, len(STAGES)), dtype=np.int64)
         self.wait_people = np.zeros((t, v, len(STAGES)), dtype=np.int64)
         self.at_least_one = np.zeros((t, self.coverage_cells), dtype=np.int64)

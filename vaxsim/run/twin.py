@@ -18,17 +18,16 @@ from typing import Any
 import pandas as pd
 
 from vaxsim.model import Model, compile_model
+from vaxsim.optimize import optimize
 from vaxsim.plan import Plan
 from vaxsim.results.results import Results
+from vaxsim.run.simulate import simulate
 from vaxsim.scenario import Scenario
-from vaxsim.sim.simulate import simulate
 from vaxsim.sim.state import CampaignState
 
 
 def replanner(model: Model, **optimize_options: Any) -> Callable[[CampaignState], Plan]:
     """A function ``state -> Plan`` that re-optimizes ``model``'s campaign from ``state``."""
-    from vaxsim.optimize import optimize  # the optimizer is only needed in this mode
-
     def replan(state: CampaignState) -> Plan:
         return optimize(model, state=state, **optimize_options)
 
@@ -48,8 +47,6 @@ def digital_twin(
     """Simulate ``scenario`` following a plan that is re-optimized every ``replan_every`` days
     from the simulated state. ``plan`` is the first plan (default: optimized now);
     ``optimize_options`` go to :func:`vaxsim.optimize` (solver, time limit, ...)."""
-    from vaxsim.optimize import optimize
-
     model = scenario if isinstance(scenario, Model) else compile_model(scenario)
     first = plan if plan is not None else optimize(model, **optimize_options)
     return simulate(
@@ -78,8 +75,6 @@ def compare_policies(
     least one dose, full series), doses_wasted, wastage_share, missed_for_lack_of_vaccine,
     planned_doses, realised_share, seconds. ``static`` (the first plan) and ``twin`` (the
     re-planned run's results) are used as given when already computed."""
-    from vaxsim.optimize import optimize
-
     model = scenario if isinstance(scenario, Model) else compile_model(scenario)
     rows = []
 

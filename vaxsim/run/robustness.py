@@ -16,13 +16,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-from scipy import stats
-
 from vaxsim.model import Model, compile_model
 from vaxsim.plan import Plan
+from vaxsim.run.simulate import simulate
+from vaxsim.run.statistics import mean_and_interval
 from vaxsim.scenario import Scenario
-from vaxsim.sim.simulate import simulate
 
 
 def verify_plan(
@@ -49,14 +47,5 @@ def verify_plan(
         "seeds": seeds,
         "method": "plan-driven simulation under the scenario's disturbances; mean and 95 % "
         "Student-t confidence interval over replications",
-        **{name: _mean_and_interval(values) for name, values in measured.items()},
+        **{name: mean_and_interval(values) for name, values in measured.items()},
     }
-
-
-def _mean_and_interval(values: list[float]) -> dict[str, float | list[float]]:
-    sample = np.asarray(values, dtype=float)
-    mean = float(sample.mean())
-    if len(sample) < 2:
-        return {"mean": mean, "ci95": [mean, mean]}
-    half = float(stats.t.ppf(0.975, len(sample) - 1) * sample.std(ddof=1) / np.sqrt(len(sample)))
-    return {"mean": mean, "ci95": [mean - half, mean + half]}

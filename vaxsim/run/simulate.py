@@ -8,20 +8,22 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from vaxsim.coldchain.checks import checked_model
 from vaxsim.columns import labels
 from vaxsim.errors import VaxsimError
-from vaxsim.model import Model, compile_model
+from vaxsim.model import Model
 from vaxsim.plan import Plan
 from vaxsim.plan import read as read_plan
 from vaxsim.results.results import Results, build_results
-from vaxsim.scenario import Scenario
+from vaxsim.scenario import Scenario, load
+from vaxsim.scenario.changes import with_changes
 from vaxsim.sim.engine import Campaign
 from vaxsim.sim.plan_directives import PlanDirectives
 from vaxsim.sim.state import CampaignState, snapshot
 
 
 def simulate(
-    scenario: Scenario | Model,
+    scenario: Scenario | Model | str | os.PathLike[str],
     seed: int | None = None,
     *,
     site_queues: bool = True,
@@ -31,7 +33,12 @@ def simulate(
     replan: Callable[[CampaignState], Plan] | None = None,
     replan_every: int | None = None,
 ) -> Results:
-    """Simulate the campaign of ``scenario`` (a loaded scenario or a compiled model).
+    """Simulate the campaign of ``scenario`` (a scenario file's path, a loaded scenario or a
+    compiled model).
+
+    A scenario object is validated again first (:func:`vaxsim.with_changes` with no changes),
+    so one edited around validation raises :class:`~vaxsim.errors.ScenarioError` instead of
+    running nonsense.
 
     ``seed`` defaults to ``campaign.seed``; the same scenario and seed give identical results.
     ``site_queues`` runs the per-person site kernel on every session (waits, crowding); without
@@ -48,9 +55,9 @@ def simulate(
     ``replan`` with ``replan_every`` (days) is the digital-twin mode: every ``replan_every``
     days the campaign's state (:class:`~vaxsim.sim.state.CampaignState`) is handed to
     ``replan``, and the plan it returns is followed from that day on (see
-    :mod:`vaxsim.sim.twin`). Planned doses are then those of the plan in force each day.
+    :mod:`vaxsim.run.twin`). Planned doses are then those of the plan in force each day.
     """
-    model = scenario if isinstance(scenario, Model) else compile_model(scenario)
+    model = as_model(scenario)
     policies = model.scenario.policies
     if plan is None and policies.allocation == "plan":
         plan = policies.plan
@@ -98,6 +105,17 @@ def simulate(
     return results
 
 
+def as_model(scenario: Scenario | Model | str | os.PathLike[str]) -> Model:
+    """The compiled (and checked) model of a scenario file, a scenario (validated again) or a
+    model."""
+    return scenario if isinstance(scenario, Model) else checked_model(as_scenario(scenario))
+
+
+def as_scenario(scenario: Scenario | str | os.PathLike[str]) -> Scenario:
+    """A scenario file loaded, or a scenario object validated again (both checked)."""
+    return with_changes(scenario) if isinstance(scenario, Scenario) else load(scenario)
+
+
 def _compare_with_plans(
     results: Results, model: Model, followed: list[tuple[int, Plan, PlanDirectives]]
 ) -> None:
@@ -112,7 +130,7 @@ def _compare_with_plans(
         pieces.append(planned[(day >= from_day) & (day < until)])
     planned = pd.concat(pieces, ignore_index=True)
     plan = followed[-1][1]
-    realised = results.daily.rename(columns={"doses": "realised"})
+    realised = results.daily.groupby(keys, as_index=False).doses.sum().rename(columns={"doses": "realised"})
     table = planned.merge(realised, on=keys, how="outer").fillna({"planned": 0, "realised": 0})
     table = table.astype({"planned": "int64", "realised": "int64"}).sort_values(keys, ignore_index=True)
     results.plan_vs_realised = table
@@ -135,7 +153,7 @@ def _site_table(model: Model, campaign: Campaign) -> tuple[pd.DataFrame, np.ndar
     day, site = np.nonzero((visits > 0) | (capacity > 0))
     table = pd.DataFrame(
         {
-            "date": model.dates.date[day],
+            "date": model.dates[day],
             "site": labels(model.sites.id.to_numpy(), site),
             "visits": visits[day, site],
             "capacity": capacity[day, site],

@@ -1,0 +1,96 @@
+"""One seed, byte-identical results in this process, in local processes and on a real Dask
+cluster; sweeps store each replication and resume after a kill."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from distributed import Client, LocalCluster
+from typer.testing import CliRunner
+
+import vaxsim
+from tests.conftest import DEMO, ROOT
+from vaxsim.cli import app
+
+RULE = "policies.second_dose_reserve.rule"
+
+
+def digests(folder: Path) -> dict[str, str]:
+    """sha256 of every stored file, by path inside the sweep's replications."""
+    root = folder / "replications"
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in root.rglob("*")
+        if p.is_file()
+    }
+
+
+def finished(replications: Path) -> list[Path]:
+    """Stored replications (a hidden folder is one being written)."""
+    return [p for p in replications.iterdir() if not p.name.startswith(".")] if replications.is_dir() else []
+
+
+def test_same_seed_same_bytes_whatever_runs_it(tmp_path):
+    changes = {RULE: ["none", "hold_back"]}
+    serial = vaxsim.sweep(DEMO, changes, seeds=1, executor=1, folder=tmp_path / "serial", progress=False)
+    vaxsim.sweep(DEMO, changes, seeds=1, executor=2, folder=tmp_path / "processes", progress=False)
+    with (
+        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        on_dask = vaxsim.sweep(
+            DEMO, changes, seeds=1, executor=client, folder=tmp_path / "dask", progress=False
+        )
+    assert on_dask.info["executor"] == "dask (2 workers)"
+    reference = digests(tmp_path / "serial")
+    assert len(reference) == 2 * 11  # 10 tables and summary.json per replication
+    assert digests(tmp_path / "processes") == reference
+    assert digests(tmp_path / "dask") == reference
+    assert serial.sites.mean_wait_minutes.notna().any()  # site queues ran in every replication
+
+
+def test_a_sweep_reuses_what_it_stored(tmp_path):
+    folder = tmp_path / "sweep"
+    first = vaxsim.replicate(DEMO, seeds=2, executor=1, folder=folder, site_queues=False, progress=False)
+    assert (first.info["computed"], first.info["reused"]) == (2, 0)
+    stored = sorted(p.name for p in (folder / "replications").iterdir())
+    assert stored == [
+        f"{vaxsim.scenario_hash(vaxsim.load(DEMO))[:16]}-seed{s}-nq-v{vaxsim.__version__}" for s in (42, 43)
+    ]
+    again = vaxsim.replicate(DEMO, seeds=3, executor=1, folder=folder, site_queues=False, progress=False)
+    assert (again.info["computed"], again.info["reused"]) == (1, 2)
+    assert again.kpis.doses_given.iloc[:2].tolist() == first.kpis.doses_given.tolist()
+
+
+def test_a_killed_sweep_recomputes_only_what_is_missing(tmp_path):
+    folder = tmp_path / "sweep"
+    command = [
+        *(str(Path(sys.executable).parent / "vaxsim"), "sweep", str(DEMO)),
+        *("--vary", f"{RULE}=none,hold_back", "--seeds", "4", "--workers", "1", "--no-site-queues"),
+        *("-o", str(folder)),
+    ]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    replications = folder / "replications"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(finished(replications)) < 2:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    done = finished(replications)
+    assert 2 <= len(done) < 8, "the sweep was killed half-way"
+    result = CliRunner().invoke(app, command[1:])
+    assert result.exit_code == 0, result.output
+    assert f"{8 - len(done)} replications computed, {len(done)} reused" in result.output
+    assert len(finished(replications)) == 8
+
+
+def test_executors_refuse_nonsense():
+    with pytest.raises(TypeError, match="cannot run replications"):
+        vaxsim.replicate(DEMO, seeds=1, executor="fast")

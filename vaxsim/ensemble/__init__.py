@@ -1,0 +1,1 @@
+"""Command-line front of ensembles: ``vaxsim sweep``, ``vaxsim compare``, ``vaxsim report``."""
