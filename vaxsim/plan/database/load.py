@@ -1,0 +1,159 @@
+"""Load a checked plan bundle into a database: all of it in one transaction, or nothing.
+
+``load_into(bundle, db)`` refuses a bundle that fails :func:`vaxsim.plan.check` (with the
+checker's messages), creates the tables derived from the bundle's ``datapackage.json`` where
+missing, registers the revision in ``plan_revisions`` and bulk-loads every table in foreign-key
+order. Loading a revision that is already there with the same files changes nothing; the same
+revision with other files is refused (a written revision never changes: make the next one).
+An approved revision marks the approved revision before it superseded (:mod:`.lifecycle`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from vaxsim.plan.bundle import DATAPACKAGE
+from vaxsim.plan.checker import check
+from vaxsim.plan.checksums import sha256_bytes
+from vaxsim.plan.database.bulk import copy_csv, insert_rows
+from vaxsim.plan.database.engine import DEFAULT_DB, ensure_schema, lock, open_engine
+from vaxsim.plan.database.errors import PlanDatabaseError
+from vaxsim.plan.database.lifecycle import approve_in
+from vaxsim.plan.database.schema import REVISIONS, load_order, plan_metadata
+from vaxsim.plan.manifest import MANIFEST
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class LoadResult:
+    """What a load did: the revision, its status in the database, rows per table (empty when the
+    revision was already loaded: ``unchanged``), and the seconds spent checking and loading."""
+
+    plan_id: str
+    revision: int
+    status: str
+    unchanged: bool
+    rows: dict[str, int] = field(default_factory=dict)
+    check_seconds: float = 0.0
+    load_seconds: float = 0.0
+
+
+def bundle_sha256(manifest: dict[str, Any]) -> str:
+    """Identity of a bundle's contents: the SHA-256 of its manifest's file checksums (not of
+    ``generated_at``, so a re-written identical plan is the same bundle)."""
+    files = sorted((entry["path"], entry["sha256"]) for entry in manifest["files"])
+    return sha256_bytes(json.dumps(files).encode("utf-8"))
+
+
+def _read_json(bundle: Path, name: str) -> dict[str, Any]:
+    return json.loads((bundle / name).read_text(encoding="utf-8"))
+
+
+def _checked(bundle: Path, progress: Progress) -> None:
+    progress(f"checking {bundle}")
+    problems = check(bundle)
+    if problems:
+        count = len(problems)
+        raise PlanDatabaseError(
+            f"{bundle}: refused: the bundle fails `vaxsim plan check` ({count} violation"
+            f"{'s' if count != 1 else ''}); nothing was loaded",
+            [str(problem) for problem in problems],
+        )
+
+
+def load_into(
+    bundle: str | os.PathLike[str],
+    db: str | os.PathLike[str] = DEFAULT_DB,
+    *,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Load the bundle folder ``bundle`` into ``db`` (a SQLite file path or a SQLAlchemy URL such
+    as ``postgresql+psycopg://user@host/dbname``) and return what was done.
+
+    Raises :class:`~vaxsim.plan.database.errors.PlanDatabaseError` (nothing loaded) for a bundle
+    that fails the checker, a revision already loaded with other files, or a database error.
+    ``progress`` receives one line per step (``loading capacity``).
+    """
+    progress = progress or (lambda _message: None)
+    bundle = Path(bundle)
+    started = time.perf_counter()
+    _checked(bundle, progress)
+    checked = time.perf_counter()
+    manifest = _read_json(bundle, MANIFEST)
+    package = _read_json(bundle, DATAPACKAGE)
+    engine = open_engine(db)
+    try:
+        with engine.begin() as connection:
+            result = _load(connection, bundle, manifest, package, progress)
+    except SQLAlchemyError as error:
+        reason = f"{error.__class__.__name__}: {error}"
+        raise PlanDatabaseError(f"{bundle}: not loaded into {db}: {reason}") from None
+    finally:
+        engine.dispose()
+    result.check_seconds = checked - started
+    result.load_seconds = time.perf_counter() - checked
+    return result
+
+
+def _load(
+    connection: Connection,
+    bundle: Path,
+    manifest: dict[str, Any],
+    package: dict[str, Any],
+    progress: Progress,
+) -> LoadResult:
+    metadata = plan_metadata(package)
+    lock(connection)
+    ensure_schema(connection, metadata)
+    revisions = metadata.tables[REVISIONS]
+    plan_id, revision = str(manifest["plan_id"]), int(manifest["revision"])
+    contents = bundle_sha256(manifest)
+    known = connection.execute(
+        select(revisions.c.bundle_sha256, revisions.c.status).where(
+            revisions.c.plan_id == plan_id, revisions.c.revision == revision
+        )
+    ).first()
+    if known is not None:
+        if known.bundle_sha256 != contents:
+            raise PlanDatabaseError(
+                f"{bundle}: refused: plan {plan_id} revision {revision} is already loaded with other "
+                "contents (a revision never changes: write the next revision)"
+            )
+        progress(f"plan {plan_id} r{revision} is already loaded: nothing to do")
+        return LoadResult(plan_id, revision, known.status, unchanged=True)
+    status = str(manifest["status"])
+    connection.execute(
+        insert(revisions).values(
+            plan_id=plan_id,
+            revision=revision,
+            supersedes=manifest.get("supersedes"),
+            # An approved bundle is approved below, which also supersedes the one before it.
+            status="draft" if status == "approved" else status,
+            scenario_name=(manifest.get("scenario") or {}).get("name"),
+            scenario_sha256=(manifest.get("scenario") or {}).get("sha256"),
+            generated_at=str(manifest["generated_at"]),
+            bundle_sha256=contents,
+            loaded_at=dt.datetime.now(dt.UTC),
+        )
+    )
+    bulk = copy_csv if connection.dialect.name == "postgresql" else insert_rows
+    rows = {}
+    for resource in load_order(package):
+        path = next(r["path"] for r in package["resources"] if r["name"] == resource)
+        progress(f"loading {resource}")
+        rows[resource] = bulk(connection, metadata.tables[resource], bundle / path, plan_id, revision)
+    if status == "approved":
+        approve_in(connection, plan_id, revision)
+    progress(f"committing plan {plan_id} r{revision}")
+    return LoadResult(plan_id, revision, status, unchanged=False, rows=rows)
