@@ -71,6 +71,31 @@ def approve_in(connection: Connection, plan_id: str, revision: int) -> list[int]
     return earlier
 
 
+def approved_revision(connection: Connection, plan_id: str) -> int | None:
+    """The approved revision of ``plan_id`` (``None`` when none is)."""
+    table = _REVISIONS
+    return connection.execute(
+        select(table.c.revision).where(table.c.plan_id == plan_id, table.c.status == "approved")
+    ).scalar()
+
+
+def settle_loaded_approval(connection: Connection, plan_id: str, revision: int) -> str:
+    """The status of a just-loaded bundle that says ``approved``: approved (superseding the one
+    before) unless a later revision is approved already, in which case it arrived late and is
+    kept as superseded history. Returns the status given."""
+    current = approved_revision(connection, plan_id)
+    if current is not None and current > revision:
+        table = _REVISIONS
+        connection.execute(
+            update(table)
+            .where(and_(table.c.plan_id == plan_id, table.c.revision == revision))
+            .values(status="superseded")
+        )
+        return "superseded"
+    approve_in(connection, plan_id, revision)
+    return "approved"
+
+
 def _has_register(connection: Connection) -> bool:
     return REVISIONS in inspect(connection).get_table_names()
 

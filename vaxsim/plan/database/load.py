@@ -28,7 +28,7 @@ from vaxsim.plan.checksums import sha256_bytes
 from vaxsim.plan.database.bulk import copy_csv, insert_rows
 from vaxsim.plan.database.engine import DEFAULT_DB, ensure_schema, lock, open_engine
 from vaxsim.plan.database.errors import PlanDatabaseError
-from vaxsim.plan.database.lifecycle import approve_in
+from vaxsim.plan.database.lifecycle import settle_loaded_approval
 from vaxsim.plan.database.schema import REVISIONS, load_order, plan_metadata
 from vaxsim.plan.manifest import MANIFEST
 
@@ -154,6 +154,6 @@ def _load(
         progress(f"loading {resource}")
         rows[resource] = bulk(connection, metadata.tables[resource], bundle / path, plan_id, revision)
     if status == "approved":
-        approve_in(connection, plan_id, revision)
+        status = settle_loaded_approval(connection, plan_id, revision)
     progress(f"committing plan {plan_id} r{revision}")
     return LoadResult(plan_id, revision, status, unchanged=False, rows=rows)
