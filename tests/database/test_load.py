@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from tests.database.conftest import PLAN_ID, count
 from vaxsim.plan import TABLES, read
-from vaxsim.plan.database import PlanDatabaseError, database_url, load_into, read_tables
+from vaxsim.plan.database import PlanDatabaseError, checking, database_url, load_into, read_tables
 
 
 def test_round_trip_gives_the_same_tables(db, bundles):
@@ -73,3 +73,15 @@ def test_a_bundle_failing_the_checker_is_refused_with_its_messages(db, bundles, 
         assert "lots" not in sa.inspect(engine).get_table_names()  # nothing, not even tables
     finally:
         engine.dispose()
+
+
+def test_a_large_bundle_is_checked_in_its_own_process_while_it_loads(monkeypatch, bundles, tmp_path):
+    monkeypatch.setattr(checking, "BACKGROUND_BYTES", 0)  # every bundle counts as large
+    db = str(tmp_path / "plans.sqlite")
+    assert load_into(bundles["r1"], db).rows["capacity"] == len(read(bundles["r1"]).capacity)
+    broken = tmp_path / bundles["r2"].name
+    shutil.copytree(bundles["r2"], broken)
+    (broken / "tables" / "capacity.csv").write_text("capacity_id\n")
+    with pytest.raises(PlanDatabaseError, match="fails `vaxsim plan check`"):
+        load_into(broken, db)
+    assert count(db, "SELECT count(*) FROM plan_revisions") == 1  # r2's transaction rolled back

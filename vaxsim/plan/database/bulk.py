@@ -1,5 +1,5 @@
 """Bulk loading of one bundle table into its SQL table: PostgreSQL ``COPY`` straight from the
-bundle's CSV text, and ``executemany`` of typed rows on SQLite (and any other database).
+bundle's CSV text, and a streamed ``executemany`` of the CSV's rows on SQLite.
 
 Both run inside the caller's transaction, so a failed or killed load leaves nothing behind.
 """
@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-import pandas as pd
 import psycopg
 from sqlalchemy import Connection, Table
 
-from vaxsim.plan.csv_table import parse_table
 from vaxsim.plan.database.errors import PlanDatabaseError
-from vaxsim.plan.tables import TABLES
 
 _CHUNK = 1 << 22  # bytes per COPY write: bounded memory, few round trips
 
@@ -70,33 +66,30 @@ def _copy_lines(copy: psycopg.Copy, body: bytes, prefix: bytes) -> int:
     return rows
 
 
-def python_columns(name: str, csv_path: Path) -> list[list[Any]]:
-    """The columns of a bundle CSV as Python values (``None`` for missing), in schema order.
-
-    Dates stay ``YYYY-MM-DD`` text, which is how SQLAlchemy stores a ``Date`` in SQLite.
-    """
-    frame = parse_table(name, csv_path.read_text(encoding="utf-8"))
-    columns = []
-    for column in TABLES[name].columns:
-        series = frame[column.name]
-        if column.type == "number":
-            values = series.to_numpy(dtype="float64")
-            columns.append(np.where(np.isnan(values), None, values.astype(object)).tolist())
-        elif column.type == "integer" and series.hasnans:
-            columns.append([None if value is pd.NA else int(value) for value in series.tolist()])
-        else:
-            columns.append(series.tolist())
-    return columns
-
-
 def insert_rows(connection: Connection, table: Table, csv_path: Path, plan_id: str, revision: int) -> int:
-    """Insert a bundle CSV into ``table`` with one ``executemany``; returns the rows inserted."""
-    columns = python_columns(table.name, csv_path)
-    count = len(columns[0]) if columns else 0
-    if not count:
-        return 0
-    rows = list(zip([plan_id] * count, [revision] * count, *columns, strict=True))
+    """Insert a bundle CSV into ``table`` on SQLite with one streamed ``executemany``; returns
+    the rows inserted.
+
+    Cells go in as the CSV's text (empty = NULL) and SQLite's column affinity stores them typed,
+    as ``COPY`` does on PostgreSQL: ``BIGINT`` columns as integers, ``FLOAT`` as reals, ``DATE``
+    as ``YYYY-MM-DD`` text (how SQLAlchemy keeps a date in SQLite). The checker has already
+    verified every cell against its type.
+    """
     names = ", ".join(_quoted(column.name) for column in table.columns)
     marks = ", ".join("?" * len(table.columns))
-    connection.exec_driver_sql(f"INSERT INTO {_quoted(table.name)} ({names}) VALUES ({marks})", rows)
-    return count
+    counted = [0]
+
+    def rows():
+        with csv_path.open(newline="", encoding="utf-8") as stream:
+            reader = csv.reader(stream)
+            next(reader)  # the header
+            for row in reader:
+                counted[0] += 1
+                yield (plan_id, revision, *[value if value != "" else None for value in row])
+
+    sql = f"INSERT INTO {_quoted(table.name)} ({names}) VALUES ({marks})"
+    try:  # sqlite3 takes the rows as a stream; SQLAlchemy would want them all in a list first
+        connection.connection.driver_connection.executemany(sql, rows())
+    except sqlite3.Error as error:
+        raise PlanDatabaseError(f"{csv_path}: insert into {table.name} failed: {error}") from None
+    return counted[0]

@@ -65,7 +65,7 @@ def register(app: typer.Typer, *, console: Console, fail: Callable[[PlanError], 
         rows = sum(result.rows.values())
         console.print(
             f"{result.plan_id} r{result.revision} ({result.status}): {rows} rows in {len(result.rows)} "
-            f"tables loaded into {db} (check {result.check_seconds:.1f} s, load {result.load_seconds:.1f} s)",
+            f"tables loaded into {db} in {result.seconds:.1f} s (checked)",
             markup=False,
         )
 

@@ -21,6 +21,8 @@ DEFAULT_DB = "plans.sqlite"
 #: Key of PostgreSQL's advisory lock that serialises vaxsim's writes to the plan tables.
 _PG_LOCK = 0x76617873  # "vaxs"
 _SQLITE_BUSY_MS = 10 * 60 * 1000  # a national load holds the lock for up to a minute or so
+#: Page cache of a connection: a national load's indexes fit, so pages are written once, at commit.
+_SQLITE_CACHE_KIB = 1 << 20
 
 
 def database_url(db: str | os.PathLike[str]) -> str:
@@ -43,8 +45,11 @@ def _sqlite_events(engine: Engine) -> None:
         dbapi_connection.isolation_level = None  # vaxsim issues BEGIN itself (below)
         dbapi_connection.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
         dbapi_connection.execute("PRAGMA foreign_keys = ON")
-        # Readers keep reading the last committed state while a load writes.
-        dbapi_connection.execute("PRAGMA journal_mode = WAL")
+        # A rollback journal: a bulk load into new pages journals almost nothing (WAL would
+        # write every page twice); readers see the last committed state until the commit.
+        dbapi_connection.execute("PRAGMA journal_mode = DELETE")
+        dbapi_connection.execute("PRAGMA synchronous = NORMAL")
+        dbapi_connection.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
 
     @event.listens_for(engine, "begin")
     def begin(connection: Connection) -> None:
@@ -59,6 +64,9 @@ def open_engine(db: str | os.PathLike[str]) -> Engine:
         engine = create_engine(url)
     except (ArgumentError, NoSuchModuleError, ImportError) as error:
         raise PlanDatabaseError(f"--db {db}: not a usable database URL: {error}") from None
+    if engine.dialect.name not in ("sqlite", "postgresql"):
+        engine.dispose()
+        raise PlanDatabaseError(f"--db {db}: vaxsim loads plans into SQLite or PostgreSQL only")
     if engine.dialect.name == "sqlite":
         _sqlite_events(engine)
     return engine

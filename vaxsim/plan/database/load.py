@@ -23,9 +23,9 @@ from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from vaxsim.plan.bundle import DATAPACKAGE
-from vaxsim.plan.checker import check
 from vaxsim.plan.checksums import sha256_bytes
 from vaxsim.plan.database.bulk import copy_csv, insert_rows
+from vaxsim.plan.database.checking import Verdict
 from vaxsim.plan.database.engine import DEFAULT_DB, ensure_schema, lock, open_engine
 from vaxsim.plan.database.errors import PlanDatabaseError
 from vaxsim.plan.database.lifecycle import settle_loaded_approval
@@ -38,15 +38,14 @@ Progress = Callable[[str], None]
 @dataclass
 class LoadResult:
     """What a load did: the revision, its status in the database, rows per table (empty when the
-    revision was already loaded: ``unchanged``), and the seconds spent checking and loading."""
+    revision was already loaded: ``unchanged``), and the seconds it took, checking included."""
 
     plan_id: str
     revision: int
     status: str
     unchanged: bool
     rows: dict[str, int] = field(default_factory=dict)
-    check_seconds: float = 0.0
-    load_seconds: float = 0.0
+    seconds: float = 0.0
 
 
 def bundle_sha256(manifest: dict[str, Any]) -> str:
@@ -58,18 +57,6 @@ def bundle_sha256(manifest: dict[str, Any]) -> str:
 
 def _read_json(bundle: Path, name: str) -> dict[str, Any]:
     return json.loads((bundle / name).read_text(encoding="utf-8"))
-
-
-def _checked(bundle: Path, progress: Progress) -> None:
-    progress(f"checking {bundle}")
-    problems = check(bundle)
-    if problems:
-        count = len(problems)
-        raise PlanDatabaseError(
-            f"{bundle}: refused: the bundle fails `vaxsim plan check` ({count} violation"
-            f"{'s' if count != 1 else ''}); nothing was loaded",
-            [str(problem) for problem in problems],
-        )
 
 
 def load_into(
@@ -88,21 +75,44 @@ def load_into(
     progress = progress or (lambda _message: None)
     bundle = Path(bundle)
     started = time.perf_counter()
-    _checked(bundle, progress)
-    checked = time.perf_counter()
-    manifest = _read_json(bundle, MANIFEST)
-    package = _read_json(bundle, DATAPACKAGE)
-    engine = open_engine(db)
+    progress(f"checking {bundle}")
+    verdict = Verdict(bundle)
+    try:
+        result = _load_checked(bundle, db, verdict, progress)
+    finally:
+        verdict.stop()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _load_checked(
+    bundle: Path, db: str | os.PathLike[str], verdict: Verdict, progress: Progress
+) -> LoadResult:
+    """Load in one transaction that commits only when the checker has no objection."""
+    if verdict.ready:
+        verdict.raise_if_refused()  # known already: the database is not touched
+    try:
+        manifest = _read_json(bundle, MANIFEST)
+        package = _read_json(bundle, DATAPACKAGE)
+        engine = open_engine(db)
+    except (OSError, ValueError) as error:
+        verdict.raise_if_refused()  # a broken bundle: the checker says exactly what is wrong
+        raise PlanDatabaseError(f"{bundle}: cannot be read: {error}") from None
     try:
         with engine.begin() as connection:
-            result = _load(connection, bundle, manifest, package, progress)
+            try:
+                result = _load(connection, bundle, manifest, package, progress)
+            except (PlanDatabaseError, SQLAlchemyError, KeyError, TypeError, ValueError):
+                verdict.raise_if_refused()
+                raise
+            progress("waiting for the checker")
+            verdict.raise_if_refused()  # inside the transaction: a refusal rolls it back
+            progress(f"committing plan {result.plan_id} r{result.revision}")
     except SQLAlchemyError as error:
         reason = f"{error.__class__.__name__}: {error}"
         raise PlanDatabaseError(f"{bundle}: not loaded into {db}: {reason}") from None
     finally:
         engine.dispose()
-    result.check_seconds = checked - started
-    result.load_seconds = time.perf_counter() - checked
     return result
 
 
@@ -155,5 +165,4 @@ def _load(
         rows[resource] = bulk(connection, metadata.tables[resource], bundle / path, plan_id, revision)
     if status == "approved":
         status = settle_loaded_approval(connection, plan_id, revision)
-    progress(f"committing plan {plan_id} r{revision}")
     return LoadResult(plan_id, revision, status, unchanged=False, rows=rows)
