@@ -103,6 +103,10 @@ def export(
         typer.Option("--booking-url", help="Booking page of the sites (Location telecom, slot links)."),
     ] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite an existing export folder.")] = False,
+    org_units: Annotated[
+        Path | None,
+        typer.Option("--org-units", help="DHIS2 org-unit UID file: CSV org_unit,uid[,name] (dhis2 only)."),
+    ] = None,
 ) -> None:
     """Export a checked bundle: SMART Scheduling Links, FHIR R4 NDJSON or DHIS2 data value sets.
 
@@ -126,6 +130,7 @@ def export(
             base_url=base_url,
             booking_url=booking_url or BOOKING_URL,
             replace=replace,
+            org_units=org_units,
         )
     except ExportError as error:
         errors.print(f"error: {error}", markup=False)
