@@ -5,8 +5,8 @@ independent checker and its exports.
 >>> same = vaxsim.plan.read(path)                 # equal to plan.normalised()
 >>> problems = vaxsim.plan.check(path)            # [] when the bundle and its invariants hold
 
-See docs/PLAN_FORMAT.md in the repository for the bundle, :mod:`vaxsim.plan.tables` for every column and README.md
-beside this file for how the format is read.
+See docs/PLAN_FORMAT.md in the repository for the bundle, :mod:`vaxsim.plan.tables` for every
+column and README.md beside this file for how the format is read.
 """
 
 from __future__ import annotations
