@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow lint schema vietnam baseline clean
+.PHONY: demo test test-slow lint schema vietnam baseline clean services-postgres
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,9 +17,13 @@ demo: $(STAMP)
 	$(BIN)/vaxsim run scenarios/demo-district.yaml
 
 ## Set up if needed, then run the whole default test suite (what CI runs).
-test: $(STAMP)
+test: $(STAMP) services-postgres
 	$(BIN)/ruff check vaxsim tests benchmarks tools notebooks
 	$(BIN)/python -m pytest
+
+## PostgreSQL installed for the database tests (they start and stop their own server).
+services-postgres:
+	tools/services/postgres.sh
 
 ## Long checks (national scale), not part of the default suite.
 test-slow: $(STAMP)
