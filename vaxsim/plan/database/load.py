@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from vaxsim.plan.bundle import DATAPACKAGE
@@ -126,7 +126,26 @@ def _load(
     metadata = plan_metadata(package)
     lock(connection)
     ensure_schema(connection, metadata)
-    revisions = metadata.tables[REVISIONS]
+    plan_id, revision = str(manifest["plan_id"]), int(manifest["revision"])
+    known = _register(connection, metadata.tables[REVISIONS], bundle, manifest)
+    if known is not None:
+        progress(f"plan {plan_id} r{revision} is already loaded: nothing to do")
+        return LoadResult(plan_id, revision, known, unchanged=True)
+    bulk = copy_csv if connection.dialect.name == "postgresql" else insert_rows
+    rows = {}
+    for resource in load_order(package):
+        path = next(r["path"] for r in package["resources"] if r["name"] == resource)
+        progress(f"loading {resource}")
+        rows[resource] = bulk(connection, metadata.tables[resource], bundle / path, plan_id, revision)
+    status = str(manifest["status"])
+    if status == "approved":
+        status = settle_loaded_approval(connection, plan_id, revision)
+    return LoadResult(plan_id, revision, status, unchanged=False, rows=rows)
+
+
+def _register(connection: Connection, revisions: Table, bundle: Path, manifest: dict[str, Any]) -> str | None:
+    """Add the bundle's revision to ``plan_revisions``; return the status of the same revision
+    already loaded from the same files instead (``None`` when it was added)."""
     plan_id, revision = str(manifest["plan_id"]), int(manifest["revision"])
     contents = bundle_sha256(manifest)
     known = connection.execute(
@@ -140,29 +159,21 @@ def _load(
                 f"{bundle}: refused: plan {plan_id} revision {revision} is already loaded with other "
                 "contents (a revision never changes: write the next revision)"
             )
-        progress(f"plan {plan_id} r{revision} is already loaded: nothing to do")
-        return LoadResult(plan_id, revision, known.status, unchanged=True)
+        return str(known.status)
     status = str(manifest["status"])
+    scenario = manifest.get("scenario") or {}
     connection.execute(
         insert(revisions).values(
             plan_id=plan_id,
             revision=revision,
             supersedes=manifest.get("supersedes"),
-            # An approved bundle is approved below, which also supersedes the one before it.
+            # An approved bundle is approved after its rows are in, superseding the one before.
             status="draft" if status == "approved" else status,
-            scenario_name=(manifest.get("scenario") or {}).get("name"),
-            scenario_sha256=(manifest.get("scenario") or {}).get("sha256"),
+            scenario_name=scenario.get("name"),
+            scenario_sha256=scenario.get("sha256"),
             generated_at=str(manifest["generated_at"]),
             bundle_sha256=contents,
             loaded_at=dt.datetime.now(dt.UTC),
         )
     )
-    bulk = copy_csv if connection.dialect.name == "postgresql" else insert_rows
-    rows = {}
-    for resource in load_order(package):
-        path = next(r["path"] for r in package["resources"] if r["name"] == resource)
-        progress(f"loading {resource}")
-        rows[resource] = bulk(connection, metadata.tables[resource], bundle / path, plan_id, revision)
-    if status == "approved":
-        status = settle_loaded_approval(connection, plan_id, revision)
-    return LoadResult(plan_id, revision, status, unchanged=False, rows=rows)
+    return None
