@@ -86,14 +86,20 @@ def test_two_loads_at_the_same_time_leave_one_consistent_state(db, bundles):
     seen: set[int] = set()
     done = threading.Event()
 
+    failures: list[BaseException] = []
+
     def read_while_loading() -> None:
         engine = sa.create_engine(database_url(db))
-        with engine.connect() as connection:
-            while not done.is_set():
-                seen.add(int(connection.exec_driver_sql(CURRENT_CAPACITY).scalar()))
-                connection.rollback()  # the next read sees what is committed by then
-                time.sleep(0.01)
-        engine.dispose()
+        try:
+            with engine.connect() as connection:
+                while not done.is_set():
+                    seen.add(int(connection.exec_driver_sql(CURRENT_CAPACITY).scalar()))
+                    connection.rollback()  # the next read sees what is committed by then
+                    time.sleep(0.01)
+        except Exception as error:  # reported below, in the test's own thread
+            failures.append(error)
+        finally:
+            engine.dispose()
 
     reader = threading.Thread(target=read_while_loading)
     reader.start()
@@ -103,6 +109,7 @@ def test_two_loads_at_the_same_time_leave_one_consistent_state(db, bundles):
     finally:
         done.set()
         reader.join()
+    assert not failures, failures
     assert [load.returncode for load in loads] == [0, 0], outcomes
     assert _statuses(db) == {1: "superseded", 2: "approved"}
     r2_rows = count(db, CURRENT_CAPACITY)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, MetaData, Table, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from vaxsim.plan.bundle import DATAPACKAGE
@@ -28,6 +28,7 @@ from vaxsim.plan.database.bulk import copy_csv, insert_rows
 from vaxsim.plan.database.checking import Verdict
 from vaxsim.plan.database.engine import DEFAULT_DB, ensure_schema, lock, open_engine
 from vaxsim.plan.database.errors import PlanDatabaseError
+from vaxsim.plan.database.foreign_keys import checked_once, lock_all
 from vaxsim.plan.database.lifecycle import settle_loaded_approval
 from vaxsim.plan.database.schema import REVISIONS, load_order, plan_metadata
 from vaxsim.plan.manifest import MANIFEST
@@ -126,21 +127,42 @@ def _load(
     metadata = plan_metadata(package)
     lock(connection)
     ensure_schema(connection, metadata)
+    if connection.dialect.name == "postgresql":
+        lock_all(connection, metadata)  # before the foreign keys are dropped (foreign_keys.py)
     plan_id, revision = str(manifest["plan_id"]), int(manifest["revision"])
     known = _register(connection, metadata.tables[REVISIONS], bundle, manifest)
     if known is not None:
         progress(f"plan {plan_id} r{revision} is already loaded: nothing to do")
         return LoadResult(plan_id, revision, known, unchanged=True)
-    bulk = copy_csv if connection.dialect.name == "postgresql" else insert_rows
-    rows = {}
-    for resource in load_order(package):
-        path = next(r["path"] for r in package["resources"] if r["name"] == resource)
-        progress(f"loading {resource}")
-        rows[resource] = bulk(connection, metadata.tables[resource], bundle / path, plan_id, revision)
+    if connection.dialect.name == "postgresql":
+        with checked_once(connection, metadata, plan_id, revision):
+            rows = _bulk_load(connection, metadata, package, bundle, manifest, progress)
+            progress("checking foreign keys")
+    else:
+        rows = _bulk_load(connection, metadata, package, bundle, manifest, progress)
     status = str(manifest["status"])
     if status == "approved":
         status = settle_loaded_approval(connection, plan_id, revision)
     return LoadResult(plan_id, revision, status, unchanged=False, rows=rows)
+
+
+def _bulk_load(
+    connection: Connection,
+    metadata: MetaData,
+    package: dict[str, Any],
+    bundle: Path,
+    manifest: dict[str, Any],
+    progress: Progress,
+) -> dict[str, int]:
+    """Every table of the bundle in foreign-key order (PostgreSQL COPY, SQLite bulk insert)."""
+    bulk = copy_csv if connection.dialect.name == "postgresql" else insert_rows
+    paths = {resource["name"]: resource["path"] for resource in package["resources"]}
+    ids = (str(manifest["plan_id"]), int(manifest["revision"]))
+    rows = {}
+    for name in load_order(package):
+        progress(f"loading {name}")
+        rows[name] = bulk(connection, metadata.tables[name], bundle / paths[name], *ids)
+    return rows
 
 
 def _register(connection: Connection, revisions: Table, bundle: Path, manifest: dict[str, Any]) -> str | None:

@@ -103,7 +103,9 @@ def _resource_table(metadata: MetaData, resource: dict[str, Any]) -> Table:
         ForeignKeyConstraint(
             list(REVISION_KEY),
             [f"{REVISIONS}.{column}" for column in REVISION_KEY],
-            ondelete="CASCADE",
+            name=f"{name}_revision_fkey",
+            deferrable=True,
+            initially="DEFERRED",
         )
     )
     for fk in schema.get("foreignKeys", []):
@@ -112,6 +114,7 @@ def _resource_table(metadata: MetaData, resource: dict[str, Any]) -> Table:
             ForeignKeyConstraint(
                 [*REVISION_KEY, *fk["fields"]],
                 [f"{target}.{column}" for column in (*REVISION_KEY, *fk["reference"]["fields"])],
+                name=f"{name}_{'_'.join(fk['fields'])}_fkey",
                 # Checked at commit: rows of one table may refer to rows loaded later in it.
                 deferrable=True,
                 initially="DEFERRED",
