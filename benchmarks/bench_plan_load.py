@@ -82,33 +82,42 @@ def main() -> None:
     arguments = parser.parse_args()
     manifest = json.loads((arguments.bundle / "manifest.json").read_text())
     rows = {Path(f["path"]).stem: f["rows"] for f in manifest["files"] if f["rows"] is not None}
-    load_before = os.getloadavg()
-    figures = {}
+    _append(
+        [
+            f"## {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} (bundle {arguments.bundle.name})",
+            "",
+            f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+            f"- rows: {', '.join(f'{name} {count}' for name, count in rows.items())}",
+        ]
+    )
     with tempfile.TemporaryDirectory() as folder:
-        figures["SQLite"] = timed_load(arguments.bundle, str(Path(folder) / "plans.sqlite"))
+        _measure("SQLite", arguments.bundle, str(Path(folder) / "plans.sqlite"))
     server = start(fsync=True)
     try:
-        figures["PostgreSQL"] = timed_load(arguments.bundle, server.url)
+        _measure("PostgreSQL", arguments.bundle, server.url)
     finally:
         server.stop()
-    lines = [
-        f"## {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} (bundle {arguments.bundle.name})",
-        "",
-        f"- machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-        "- load average (1, 5, 15 min): {:.2f}, {:.2f}, {:.2f} before, {:.2f}, {:.2f}, {:.2f} after".format(
-            *load_before, *os.getloadavg()
-        ),
-        f"- rows: {', '.join(f'{name} {count}' for name, count in rows.items())}",
-    ]
-    for name, figure in figures.items():
-        lines.append(
+
+
+def _measure(name: str, bundle: Path, db: str) -> None:
+    """Load ``bundle`` into ``db`` and append the figures at once (a later failure keeps them)."""
+    before = os.getloadavg()
+    figure = timed_load(bundle, db)
+    _append(
+        [
             f"- {name}: {figure['seconds']:.1f} s wall, {figure['cpu_seconds']:.1f} s CPU (loader and "
-            f"checker), peak memory {figure['peak_gib']:.2f} GiB; `{figure['output']}`"
-        )
+            f"checker), peak memory {figure['peak_gib']:.2f} GiB; load average (1, 5, 15 min) "
+            "{:.2f}, {:.2f}, {:.2f} before, {:.2f}, {:.2f}, {:.2f} after; ".format(*before, *os.getloadavg())
+            + f"`{figure['output']}`"
+        ]
+    )
+
+
+def _append(lines: list[str]) -> None:
     text = "\n".join(lines) + "\n"
-    print(text)
+    print(text, flush=True)
     with RESULTS.open("a", encoding="utf-8") as stream:
-        stream.write("\n" + text)
+        stream.write(("\n" if lines[0].startswith("## ") else "") + text)
 
 
 if __name__ == "__main__":
