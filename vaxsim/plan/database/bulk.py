@@ -76,20 +76,22 @@ def insert_rows(connection: Connection, table: Table, csv_path: Path, plan_id: s
     verified every cell against its type.
     """
     names = ", ".join(_quoted(column.name) for column in table.columns)
-    marks = ", ".join("?" * len(table.columns))
-    counted = [0]
+    # The revision key is the same on every row: bound once in the statement, not per row. An
+    # empty cell is NULL (NULLIF), so the CSV reader's rows go to SQLite untouched.
+    key = {"plan_id": _literal(plan_id), "revision": str(int(revision))}
+    cells = ", ".join(key.get(column.name, "NULLIF(?, '')") for column in table.columns)
+    sql = f"INSERT INTO {_quoted(table.name)} ({names}) VALUES ({cells})"
+    with csv_path.open(newline="", encoding="utf-8") as stream:
+        reader = csv.reader(stream)
+        next(reader)  # the header
+        cursor = connection.connection.driver_connection.cursor()
+        try:  # sqlite3 takes the rows as a stream; SQLAlchemy would want them all in a list first
+            cursor.executemany(sql, reader)
+        except sqlite3.Error as error:
+            raise PlanDatabaseError(f"{csv_path}: insert into {table.name} failed: {error}") from None
+        return cursor.rowcount
 
-    def rows():
-        with csv_path.open(newline="", encoding="utf-8") as stream:
-            reader = csv.reader(stream)
-            next(reader)  # the header
-            for row in reader:
-                counted[0] += 1
-                yield (plan_id, revision, *[value if value != "" else None for value in row])
 
-    sql = f"INSERT INTO {_quoted(table.name)} ({names}) VALUES ({marks})"
-    try:  # sqlite3 takes the rows as a stream; SQLAlchemy would want them all in a list first
-        connection.connection.driver_connection.executemany(sql, rows())
-    except sqlite3.Error as error:
-        raise PlanDatabaseError(f"{csv_path}: insert into {table.name} failed: {error}") from None
-    return counted[0]
+def _literal(text: str) -> str:
+    """``text`` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
