@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow lint schema vietnam baseline clean chromium
+.PHONY: demo test test-slow lint schema vietnam baseline clean services
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,12 +16,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/vaxsim run scenarios/demo-district.yaml
 
-## Headless Chromium for the report's browser test (installed with apt-get when missing).
-chromium:
+## What the tests need from Debian, installed with apt-get when missing: PostgreSQL (the
+## database tests start and stop their own server) and headless Chromium (the report's test).
+services:
+	bash tools/services/postgres.sh
 	bash tools/services/chromium.sh
 
 ## Set up if needed, then run the whole default test suite (what CI runs).
-test: $(STAMP) chromium
+test: $(STAMP) services
 	$(BIN)/ruff check vaxsim tests benchmarks tools notebooks
 	$(BIN)/python -m pytest
 

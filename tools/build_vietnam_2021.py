@@ -152,7 +152,7 @@ def deliveries(facts: dict, products: dict) -> tuple[list[dict], list[str]]:
 def product_section(source: dict) -> dict:
     """Scenario products from vaccine_products.yaml; assumptions where the source has null."""
     p = source["products"]
-    return {
+    products = {
         "astrazeneca": {
             "name": p["astrazeneca"]["display_name"],
             "doses_per_vial": p["astrazeneca"]["doses_per_vial"],
@@ -236,6 +236,11 @@ def product_section(source: dict) -> dict:
             "min_age": 18,
         },
     }
+    for key, product in products.items():  # standard codes where the source has them (SOURCES.md, 9)
+        for code in ("cvx", "gtin"):
+            if p[key].get(code) is not None:
+                product[code] = str(p[key][code])
+    return products
 
 
 HEADER = """\

@@ -278,7 +278,7 @@ def _digital_twin(
         seed,
         site_queues=site_queues,
         plan=first,
-        replan=replanner(model, solver=solver),
+        replan=replanner(model, previous=first, solver=solver),
         replan_every=replan_every,
     )
     comparison = compare_policies(

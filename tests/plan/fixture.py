@@ -392,7 +392,7 @@ def fixture_plan() -> Plan:
             capacity_ids, CAPACITY, strict=True
         )
     ]
-    sites = [(*site[:9], TZ, *site[9:]) for site in SITES]
+    sites = [(*site[:9], "site" if site[7] is not None else None, TZ, *site[9:]) for site in SITES]
     return Plan(
         products=_frame("products", PRODUCTS),
         product_codes=_frame("product_codes", PRODUCT_CODES),

@@ -12,15 +12,21 @@ import io
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
+import vaxsim
+from tests.conftest import ROOT
 from tests.plan.conftest import reference
 from tests.plan.corrupt import line_of, set_cell
 from tests.plan.fixture import fixture_plan
 from tests.plan.validators import FhirSchema, SslProfiles, validate_ndjson, validate_ssl_folder
+from vaxsim.model import compile_model
 from vaxsim.plan.checker import check
-from vaxsim.plan.exports import ExportError, export
+from vaxsim.plan.exports import ExportError, dhis2, export
+from vaxsim.plan.exports.dhis2 import load_org_units
+from vaxsim.plan.ids import place_ids
 
 #: Known deviations of a publisher outside the US, allowed in vaxsim's output only (see
 #: vaxsim/plan/exports/ssl.py): no CDC VTrckS identifier, no street address line or postal
@@ -331,6 +337,32 @@ def test_dhis2_custom_mapping_by_province(exported, tmp_path):
     assert units == {"BK0001", "HCM0001"}
     total = sum(int(v["value"]) for v in document["dataValues"])
     assert total == fixture_plan().capacity.capacity.sum()
+
+
+def test_dhis2_org_units_by_uid_file(exported, tmp_path):
+    bundle, _ = exported
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("org_unit: province_code\nmetrics:\n  doses_planned: {data_element: DE_PLANNED}\n")
+    uids = tmp_path / "org_units.csv"
+    uids.write_text("org_unit,uid,name\n06,qhqAxPSTUXp,Bac Kan\n79,Rp268JB6Ne4,Ho Chi Minh City\n")
+    folder = export(bundle, "dhis2", tmp_path / "out", mapping=mapping, org_units=uids)
+    document = json.loads((folder / "dataValueSets.json").read_text())
+    assert document["orgUnitIdScheme"] == "UID" and document["dataElementIdScheme"] == "CODE"
+    assert {v["orgUnit"] for v in document["dataValues"]} == {"qhqAxPSTUXp", "Rp268JB6Ne4"}
+    uids.write_text("org_unit,uid\n06,qhqAxPSTUXp\n")  # 79 has no UID: DHIS2 would refuse its values
+    with pytest.raises(ExportError, match=r"no UID for 1 province_code value\(s\): 79"):
+        export(bundle, "dhis2", tmp_path / "out2", mapping=mapping, org_units=uids)
+    uids.write_text("org_unit,uid\n06,qhqAxPSTUXp\n79,HCM-0001\n")
+    with pytest.raises(ExportError, match=r"org_units.csv:3: uid: 'HCM-0001' is not a DHIS2 UID"):
+        export(bundle, "dhis2", tmp_path / "out3", mapping=mapping, org_units=uids)
+
+
+def test_the_example_org_unit_file_maps_every_demo_place():
+    scenario = vaxsim.load(ROOT / "scenarios" / "demo-district.yaml")
+    model = compile_model(scenario)
+    stores, sites = place_ids(list(model.stores.id), list(model.sites.id))
+    example = load_org_units(Path(dhis2.__file__).parent / "data" / "dhis2_org_units.example.csv")
+    assert set(example) == set(stores) | set(sites)
 
 
 def test_dhis2_bad_mapping_is_named(exported, tmp_path):

@@ -20,6 +20,7 @@ from vaxsim.optimize.options import Progress, ProgressCallback
 from vaxsim.optimize.realise.waterfall import STEPS
 from vaxsim.optimize.validate import OptimizeError
 from vaxsim.plan import Plan
+from vaxsim.plan.revisions import in_folder
 
 
 def read_demand(path: Path) -> pd.DataFrame:
@@ -33,8 +34,9 @@ def read_demand(path: Path) -> pd.DataFrame:
 
 def save_plan(plan: Plan, output: Path) -> Path:
     """Write ``plan``'s bundle under ``output`` (its ``plan.json`` carries the findings and the
-    per-sub-problem solve log); return the bundle's path."""
-    return Path(plan.write(output))
+    per-sub-problem solve log), numbered after the campaign's revisions already there
+    (:func:`vaxsim.plan.revisions.in_folder`); return the bundle's path."""
+    return Path(in_folder(plan, output).write(output))
 
 
 @contextmanager

@@ -9,8 +9,8 @@ independent checker and its exports.
 True
 >>> problems = vaxsim.plan.check(path)            # doctest: +SKIP
 
-See PLAN_FORMAT.md for the bundle, :mod:`vaxsim.plan.tables` for every column and README.md
-beside this file for how the format is read.
+See docs/PLAN_FORMAT.md in the repository for the bundle, :mod:`vaxsim.plan.tables` for every
+column and README.md beside this file for how the format is read.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from vaxsim.plan.violations import Violation
 
 if TYPE_CHECKING:
     from vaxsim.model import Model
+    from vaxsim.plan.database import LoadResult
     from vaxsim.scenario import Scenario
 
 
@@ -42,6 +43,20 @@ def check(
     from vaxsim.plan.checker import check as check_bundle
 
     return check_bundle(bundle_path, scenario)
+
+
+def load_into(
+    bundle_path: str | os.PathLike[str], db: str | os.PathLike[str] = "plans.sqlite", **options
+) -> LoadResult:
+    """Load a checked bundle into a database (a SQLite file or a SQLAlchemy URL such as
+    ``postgresql+psycopg://user@host/db``), all or nothing.
+
+    See :func:`vaxsim.plan.database.load_into` (imported on first use, like :func:`check`: the
+    database layer runs the checker).
+    """
+    from vaxsim.plan.database import load_into as load_bundle
+
+    return load_bundle(bundle_path, db, **options)
 
 
 # `from vaxsim.plan.check import check` (the checker module's name before it was renamed so as
@@ -63,6 +78,7 @@ __all__ = [
     "bundle_name",
     "check",
     "empty_table",
+    "load_into",
     "read",
     "write_bundle",
 ]

@@ -7,18 +7,25 @@ status is 1 when anything is wrong, 0 otherwise.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
+from vaxsim.plan.database.commands import register
+from vaxsim.plan.errors import PlanError
+
 plan_app = typer.Typer(
     name="plan",
     help=(
-        "Check and export plan bundles (PLAN_FORMAT.md).\n\n"
+        "Check, export, diff and load plan bundles into a database (the format: docs/PLAN_FORMAT.md "
+        "in the vaxsim repository).\n\n"
         "Examples:\n\n"
         "  vaxsim plan check plans/vn-2021/plan-<id>-r1 --scenario scenarios/vietnam-2021.yaml\n\n"
-        "  vaxsim plan export plans/vn-2021/plan-<id>-r1 --to ssl -o public/ssl"
+        "  vaxsim plan export plans/vn-2021/plan-<id>-r1 --to ssl -o public/ssl\n\n"
+        "  vaxsim plan load plans/vn-2021/plan-<id>-r2 --db plans.sqlite\n\n"
+        "  vaxsim plan diff plans/vn-2021/plan-<id>-r1 plans/vn-2021/plan-<id>-r2 --csv changes.csv\n\n"
+        "  vaxsim plan approve plans/vn-2021/plan-<id>-r2 --db plans.sqlite"
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -27,6 +34,14 @@ plan_app = typer.Typer(
 )
 console = Console(soft_wrap=True, highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _fail(error: PlanError) -> NoReturn:
+    """Print a plan error (and every problem it lists) without a traceback; exit 1."""
+    for problem in getattr(error, "problems", []):
+        console.print(problem, markup=False)
+    errors.print(f"error: {error}", markup=False)
+    raise typer.Exit(1)
 
 
 def _load_scenario(path: Path):
@@ -88,6 +103,10 @@ def export(
         typer.Option("--booking-url", help="Booking page of the sites (Location telecom, slot links)."),
     ] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Overwrite an existing export folder.")] = False,
+    org_units: Annotated[
+        Path | None,
+        typer.Option("--org-units", help="DHIS2 org-unit UID file: CSV org_unit,uid[,name] (dhis2 only)."),
+    ] = None,
 ) -> None:
     """Export a checked bundle: SMART Scheduling Links, FHIR R4 NDJSON or DHIS2 data value sets.
 
@@ -111,6 +130,7 @@ def export(
             base_url=base_url,
             booking_url=booking_url or BOOKING_URL,
             replace=replace,
+            org_units=org_units,
         )
     except ExportError as error:
         errors.print(f"error: {error}", markup=False)
@@ -137,3 +157,6 @@ def schema(
         PLAN_SCHEMA_PATH, schema_text(), write=write, check=check_only,
         regenerate="vaxsim plan schema --write", console=console, errors=errors,
     )
+
+
+register(plan_app, console=console, fail=_fail)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from vaxsim.plan.ids import ID_PATTERN
-from vaxsim.plan.tables import SHIPMENT_STATUSES, SITE_TYPES, TABLES, Column, TableSpec
+from vaxsim.plan.tables import LAT_LON_SOURCES, SHIPMENT_STATUSES, SITE_TYPES, TABLES, Column, TableSpec
 
 #: Ids that the plan makes itself must be valid FHIR ids, so a re-export updates resources
 #: instead of duplicating them (PLAN_FORMAT.md, "Conventions"). Ids that come from the scenario
@@ -66,6 +66,8 @@ def field_constraints(table: str, column: Column) -> dict[str, Any]:
         constraints["pattern"] = ID_PATTERN
     if key == ("sites", "site_type"):
         constraints["enum"] = list(SITE_TYPES)
+    if key == ("sites", "lat_lon_source"):
+        constraints["enum"] = list(LAT_LON_SOURCES)
     if key == ("shipments", "status"):
         constraints["enum"] = list(SHIPMENT_STATUSES)
     if key in {("capacity", "session_start"), ("capacity", "session_end")}:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from vaxsim.plan.tables import TABLES
 
-FORMAT = "vaxsim.plan/1.0.0"
+FORMAT = "vaxsim.plan/1.1.0"  # 1.1.0: sites.lat_lon_source
 STATUSES = ("draft", "proposed", "approved", "superseded")
 
 #: ``summary["follow_ups"]``: the plan's follow-up policy, which invariant 8 checks.

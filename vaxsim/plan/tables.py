@@ -62,6 +62,14 @@ SITE_TYPES = (
     "mobile_team",
 )
 SHIPMENT_STATUSES = ("planned", "in_transit", "delivered", "cancelled")
+#: What a site's ``lat``/``lon`` locate: the site itself, or (where the scenario has no position
+#: for it) the reference point of its district or province.
+LAT_LON_SOURCES = ("site", "district", "province")
+
+#: Code systems of ``product_codes``: CDC CVX, GS1 GTIN, and vaxsim's own product ids.
+CVX_SYSTEM = "http://hl7.org/fhir/sid/cvx"
+GTIN_SYSTEM = "https://www.gs1.org/gtin"
+LOCAL_PRODUCT_SYSTEM = "urn:vaxsim:product"
 
 TABLES: dict[str, TableSpec] = {
     spec.name: spec
@@ -109,6 +117,9 @@ TABLES: dict[str, TableSpec] = {
                 _c("district_code", "string", "District code.", required=False),
                 _c("lat", "number", "Latitude (WGS 84).", required=False, unit="degrees"),
                 _c("lon", "number", "Longitude (WGS 84).", required=False, unit="degrees"),
+                _c("lat_lon_source", "string",
+                   f"What lat/lon locate: one of {', '.join(LAT_LON_SOURCES)} (a site without a position "
+                   "of its own gets its district's or province's reference point).", required=False),
                 _c("timezone", "string", "IANA time zone."),
                 _c("cold_chain_litres_2_8c", "number", "+2..+8 °C storage.", required=False, unit="L"),
                 _c("cold_chain_litres_frozen", "number", "Frozen storage.", required=False, unit="L"),
@@ -125,7 +136,7 @@ TABLES: dict[str, TableSpec] = {
             (
                 _c("lot_id", "string", "Lot id (deterministic)."),
                 _c("product_id", "string", "Product."),
-                _c("gtin", "string", "GTIN of the pack (or the product id where unknown)."),
+                _c("gtin", "string", "GTIN of the pack (the product's GTIN; the product id where unknown)."),
                 _c("lot_number", "string", "Manufacturer's lot number."),
                 _c("expiry_date", "date", "Last day the lot may be used."),
                 _c("doses", "integer", "Doses in the lot.", unit="doses"),

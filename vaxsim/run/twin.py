@@ -20,16 +20,28 @@ import pandas as pd
 from vaxsim.model import Model, compile_model
 from vaxsim.optimize import optimize
 from vaxsim.plan import Plan
+from vaxsim.plan.revisions import revise
 from vaxsim.results.results import Results
 from vaxsim.run.simulate import simulate
 from vaxsim.scenario import Scenario
 from vaxsim.sim.state import CampaignState
 
 
-def replanner(model: Model, **optimize_options: Any) -> Callable[[CampaignState], Plan]:
-    """A function ``state -> Plan`` that re-optimizes ``model``'s campaign from ``state``."""
+def replanner(
+    model: Model, *, previous: Plan | None = None, **optimize_options: Any
+) -> Callable[[CampaignState], Plan]:
+    """A function ``state -> Plan`` that re-optimizes ``model``'s campaign from ``state``; each
+    re-plan is the next revision after ``previous`` (the plan being followed) or the re-plan
+    before it."""
+    # The plan id and revision of the plan the next re-plan replaces.
+    latest: list[tuple[str, int]] = [] if previous is None else [(previous.plan_id, previous.revision)]
+
     def replan(state: CampaignState) -> Plan:
-        return optimize(model, state=state, **optimize_options)
+        plan = optimize(model, state=state, **optimize_options)
+        if latest:  # each re-plan is the next revision of the campaign's plan (vaxsim.plan.revisions)
+            plan = revise(plan, *latest[-1])
+        latest.append((plan.plan_id, plan.revision))
+        return plan
 
     return replan
 
@@ -55,7 +67,7 @@ def digital_twin(
         site_queues=site_queues,
         workers=workers,
         plan=first,
-        replan=replanner(model, **optimize_options),
+        replan=replanner(model, previous=first, **optimize_options),
         replan_every=replan_every,
     )
 

@@ -10,6 +10,15 @@ from pydantic import Field, model_validator
 from vaxsim.scenario.base import ScenarioModel
 
 
+def gtin_is_valid(text: str) -> bool:
+    """A GS1 GTIN-8, -12, -13 or -14: digits only, the last one the GS1 check digit of the rest."""
+    if len(text) not in (8, 12, 13, 14) or not text.isdigit():
+        return False
+    digits = [int(c) for c in reversed(text[:-1])]
+    total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(digits))
+    return (10 - total % 10) % 10 == int(text[-1])
+
+
 class StorageClass(StrEnum):
     """Temperature classes of the cold chain; store capacities are given per class."""
 
@@ -65,6 +74,15 @@ class Product(ScenarioModel):
     packed_volume_cm3_per_dose: Annotated[float, Field(gt=0)] = 3.0
     min_age: Annotated[int, Field(ge=0, le=130)] = 18
     max_age: Annotated[int, Field(ge=0, le=130)] | None = None
+    cvx: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{1,3}$",
+        description="CDC CVX code (http://hl7.org/fhir/sid/cvx), e.g. '208'; null where none exists.",
+    )
+    gtin: str | None = Field(
+        default=None,
+        description="GS1 GTIN of the pack (8, 12, 13 or 14 digits, valid check digit); null if unknown.",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Product:
@@ -73,4 +91,6 @@ class Product(ScenarioModel):
             raise ValueError(f"storage_temperature_c low ({low:g}) is above high ({high:g})")
         if self.max_age is not None and self.max_age < self.min_age:
             raise ValueError(f"max_age ({self.max_age}) is below min_age ({self.min_age})")
+        if self.gtin is not None and not gtin_is_valid(self.gtin):
+            raise ValueError(f"gtin {self.gtin!r} is not 8, 12, 13 or 14 digits with a valid GS1 check digit")
         return self

@@ -15,10 +15,9 @@ from vaxsim.model import Model
 from vaxsim.optimize.setup.site_ids import SiteIds
 from vaxsim.optimize.setup.sites import SiteCalendar
 from vaxsim.optimize.tables.ids import plan_id, unique_ids
-from vaxsim.plan.tables import TABLES
+from vaxsim.plan.tables import CVX_SYSTEM, GTIN_SYSTEM, LOCAL_PRODUCT_SYSTEM, TABLES
 
 #: Code system of the products' local codes.
-LOCAL_PRODUCT_SYSTEM = "urn:vaxsim:product"
 
 _STORE_TYPES = {
     "national": "national_store",
@@ -58,17 +57,18 @@ def products_table(model: Model) -> pd.DataFrame:
 
 
 def product_codes_table(model: Model) -> pd.DataFrame:
-    """A local code per product (``urn:vaxsim:product``); standard codes are the exporters' job."""
-    names = [model.scenario.products[p].name or str(p) for p in model.products.id]
-    return pd.DataFrame(
-        {
-            "product_id": [str(p) for p in model.products.id],
-            "system": LOCAL_PRODUCT_SYSTEM,
-            "code": [str(p) for p in model.products.id],
-            "display": names,
-        },
-        columns=TABLES["product_codes"].column_names,
-    )
+    """Each product's codes: its vaxsim id (``urn:vaxsim:product``), and its CDC CVX code and
+    GS1 GTIN where the scenario states them (``products.<id>.cvx`` / ``.gtin``)."""
+    rows = []
+    for product_id in model.products.id:
+        spec = model.scenario.products[product_id]
+        name = spec.name or str(product_id)
+        rows.append((str(product_id), LOCAL_PRODUCT_SYSTEM, str(product_id), name))
+        if spec.cvx is not None:
+            rows.append((str(product_id), CVX_SYSTEM, spec.cvx, name))
+        if spec.gtin is not None:
+            rows.append((str(product_id), GTIN_SYSTEM, spec.gtin, name))
+    return pd.DataFrame(rows, columns=TABLES["product_codes"].column_names)
 
 
 def sites_table(model: Model, calendar: SiteCalendar, ids: SiteIds) -> pd.DataFrame:
@@ -88,6 +88,7 @@ def sites_table(model: Model, calendar: SiteCalendar, ids: SiteIds) -> pd.DataFr
     store_district = _store_district(model)
     parent = stores.parent.to_numpy()
     store_province = stores.province.to_numpy()
+    province_points = _province_points(model)
     store_rows = pd.DataFrame(
         {
             "site_id": ids.store,
@@ -105,8 +106,7 @@ def sites_table(model: Model, calendar: SiteCalendar, ids: SiteIds) -> pd.DataFr
             "district_code": np.where(
                 store_district >= 0, district_code[np.maximum(store_district, 0)], None
             ),
-            "lat": np.nan,
-            "lon": np.nan,
+            **_positions(store_province, [None] * len(stores), province_points),
             "timezone": timezone,
             "cold_chain_litres_2_8c": np.where(stated, litres.iloc[:, 0], np.nan),
             "cold_chain_litres_frozen": np.where(stated, litres.iloc[:, 1], np.nan),
@@ -114,7 +114,9 @@ def sites_table(model: Model, calendar: SiteCalendar, ids: SiteIds) -> pd.DataFr
             "max_doses_per_day": pd.array([None] * len(stores), dtype="Int64"),
         }
     )
-    positions = {s.id: (s.lat, s.lon) for s in model.scenario.sites}
+    positions = {
+        s.id: (s.lat, s.lon) for s in model.scenario.sites if s.lat is not None and s.lon is not None
+    }
     site_district = sites.district.to_numpy()
     kinds = sites.kind.astype(str).to_numpy()
     site_rows = pd.DataFrame(
@@ -126,8 +128,7 @@ def sites_table(model: Model, calendar: SiteCalendar, ids: SiteIds) -> pd.DataFr
             "admin_parent_id": district_code[site_district],
             "province_code": province_code[sites.province.to_numpy()],
             "district_code": district_code[site_district],
-            "lat": [_coordinate(positions, i, 0) for i in sites.id],
-            "lon": [_coordinate(positions, i, 1) for i in sites.id],
+            **_positions(sites.province.to_numpy(), [positions.get(i) for i in sites.id], province_points),
             "timezone": timezone,
             "cold_chain_litres_2_8c": calendar.cold_litres[:, 2],
             "cold_chain_litres_frozen": calendar.cold_litres[:, 1],
@@ -139,9 +140,24 @@ def sites_table(model: Model, calendar: SiteCalendar, ids: SiteIds) -> pd.DataFr
     return table[TABLES["sites"].column_names]
 
 
-def _coordinate(positions: dict, site_id: str, k: int) -> float:
-    value = positions.get(site_id, (None, None))[k]
-    return np.nan if value is None else float(value)
+def _province_points(model: Model) -> np.ndarray:
+    """``(lat, lon)`` of each province of the model (NaN where the scenario gives none)."""
+    provinces = model.scenario.geography.provinces
+    points = {p.id: (p.lat, p.lon) for p in provinces if p.lat is not None and p.lon is not None}
+    rows = [points.get(str(p), (np.nan, np.nan)) for p in model.provinces.id]
+    return np.array(rows, dtype=float).reshape(-1, 2)
+
+
+def _positions(province: np.ndarray, own: list, province_points: np.ndarray) -> dict[str, object]:
+    """``lat``, ``lon`` and ``lat_lon_source`` columns: a place's own position where known, else
+    its province's point (stated as ``province``), else empty. ``province`` -1 = none."""
+    known = np.array([o is not None for o in own], dtype=bool)
+    in_province = (province >= 0) & ~np.isnan(province_points[np.maximum(province, 0), 0])
+    fallback = province_points[np.maximum(province, 0)]
+    lat = np.where(known, [o[0] if o else np.nan for o in own], np.where(in_province, fallback[:, 0], np.nan))
+    lon = np.where(known, [o[1] if o else np.nan for o in own], np.where(in_province, fallback[:, 1], np.nan))
+    source = np.where(known, "site", np.where(in_province, "province", None))
+    return {"lat": lat.astype(float), "lon": lon.astype(float), "lat_lon_source": source.astype(object)}
 
 
 def _store_district(model: Model) -> np.ndarray:
@@ -163,7 +179,8 @@ def lot_ids(model: Model) -> np.ndarray:
 
 
 def lots_table(model: Model, ids: SiteIds, lot_id: np.ndarray) -> pd.DataFrame:
-    """Every lot of the scenario's supply; ``gtin`` is the product id (no GTIN in scenarios)."""
+    """Every lot of the scenario's supply; ``gtin`` is the product's GTIN, or its id where the
+    scenario states none."""
     lots = model.lots
     dates = model.dates[0] + pd.to_timedelta(lots.expiry_day.to_numpy(), unit="D")
     arrival = model.dates[0] + pd.to_timedelta(lots.arrival_day.to_numpy(), unit="D")
@@ -172,7 +189,7 @@ def lots_table(model: Model, ids: SiteIds, lot_id: np.ndarray) -> pd.DataFrame:
         {
             "lot_id": lot_id,
             "product_id": product,
-            "gtin": [plan_id(p) for p in product],
+            "gtin": [model.scenario.products[p].gtin or plan_id(p) for p in product],
             "lot_number": lots.id.astype(str).to_numpy(),
             "expiry_date": dates.strftime("%Y-%m-%d"),
             "doses": lots.doses.to_numpy(dtype=np.int64),

@@ -9,6 +9,7 @@ figures (``summary``), what limits the plan (``findings``) and the per-sub-probl
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -21,7 +22,6 @@ from vaxsim.optimize.setup.context import Context
 from vaxsim.optimize.setup.restart import prior_doses
 from vaxsim.optimize.setup.site_ids import SiteIds
 from vaxsim.optimize.tables.appointments import appointments_table
-from vaxsim.optimize.tables.ids import digest, plan_id
 from vaxsim.optimize.tables.plan_bookings import Bookings, allocations_table, capacity_table
 from vaxsim.optimize.tables.plan_reference import (
     lot_ids,
@@ -34,6 +34,7 @@ from vaxsim.optimize.tables.plan_stock import shipment_tables, stock_projection
 from vaxsim.optimize.tables.series import Pieces, split_by_person
 from vaxsim.plan import Plan, empty_table
 from vaxsim.plan.plan import FIRST_DOSES_FIRST, FOLLOW_UPS_RESERVED
+from vaxsim.plan.revisions import campaign_plan_id
 
 #: Above this many booked doses, ``appointments`` is left empty by default (one row per
 #: person would not be a useful file at national scale; capacity rows carry the bookings).
@@ -91,12 +92,13 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
         "seed": scenario.campaign.seed,
         "sha256": model.scenario_sha256,
     }
-    plan.plan_id = plan_id(
-        f"{scenario.campaign.name}-{digest(_options_key(ctx) + model.scenario_sha256, 10)}"
-    )
-    if ctx.restart is not None:  # a re-plan: its id names the state's day and content
-        key = _options_key(ctx) + model.scenario_sha256 + ctx.restart.digest
-        plan.plan_id = plan_id(f"{scenario.campaign.name}-d{ctx.restart.day}-{digest(key, 10)}")
+    # Every plan of a campaign shares its plan_id; what it was made from tells revisions apart
+    # (vaxsim.plan.revisions).
+    plan.plan_id = campaign_plan_id(scenario.campaign.name)
+    inputs = _options_key(ctx) + model.scenario_sha256
+    if ctx.restart is not None:  # a re-plan: made from the simulated state too
+        inputs += ctx.restart.digest
+    plan.scenario["inputs_sha256"] = hashlib.sha256(inputs.encode()).hexdigest()
     plan.solver = _solver(ctx, result)
     plan.summary = _summary(ctx, result, conservation, booked, fill)
     if ctx.restart is not None:

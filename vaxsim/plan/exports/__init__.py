@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from vaxsim.plan.exports.common import ExportError, default_output, load_checked, output_folder
-from vaxsim.plan.exports.dhis2 import load_mapping, write_dhis2
+from vaxsim.plan.exports.dhis2 import load_mapping, load_org_units, write_dhis2
 from vaxsim.plan.exports.fhir import BOOKING_URL, write_fhir
 from vaxsim.plan.exports.ssl import write_ssl
 
@@ -29,18 +29,22 @@ def export(
     base_url: str | None = None,
     booking_url: str = BOOKING_URL,
     replace: bool = False,
+    org_units: str | os.PathLike[str] | None = None,
 ) -> Path:
     """Export the bundle at ``bundle`` as ``kind`` (``ssl``, ``fhir`` or ``dhis2``) into
     ``output`` (default ``<bundle>-exports/<kind>/``); return the folder written.
 
     ``mapping``: DHIS2 mapping YAML (default: the shipped ``dhis2_mapping.yaml``). ``base_url``:
     where the SMART Scheduling Links files will be served (default: a placeholder under
-    ``https://vaxsim.invalid/``). ``booking_url``: the sites' booking page. Raises
+    ``https://vaxsim.invalid/``). ``booking_url``: the sites' booking page. ``org_units``: DHIS2
+    org-unit UID file (CSV ``org_unit,uid``, see :func:`~vaxsim.plan.exports.dhis2.load_org_units`).
+    Raises
     :class:`ExportError` when the bundle fails the checker or an option is wrong.
     """
     if kind not in KINDS:
         raise ExportError(f"unknown export {kind!r} (one of {', '.join(KINDS)})")
     dhis2_mapping = load_mapping(mapping) if kind == "dhis2" else None
+    uids = load_org_units(org_units) if kind == "dhis2" and org_units is not None else None
     plan, manifest = load_checked(bundle)
     target = Path(output) if output is not None else default_output(bundle, kind)
     with output_folder(target, replace=replace) as folder:
@@ -52,7 +56,7 @@ def export(
                 plan, folder, base_url=url, transaction_time=manifest["generated_at"], booking_url=booking_url
             )
         else:
-            write_dhis2(plan, folder, dhis2_mapping, completed=manifest["generated_at"])
+            write_dhis2(plan, folder, dhis2_mapping, completed=manifest["generated_at"], uids=uids)
     return target
 
 

@@ -1,5 +1,7 @@
 """DHIS2 ``dataValueSets`` of a plan (JSON and CSV), from a YAML mapping of plan metrics to data
-element codes (default: ``dhis2_mapping.yaml`` beside this module, which documents the format).
+element codes (default: ``dhis2_mapping.yaml`` beside this module, which documents the format)
+and, optionally, an org-unit UID file (``--org-units FILE``: CSV ``org_unit,uid[,name]``; the
+example ``data/dhis2_org_units.example.csv`` maps the demo scenario's sites).
 
 Values are whole numbers per organisation unit, day (period ``yyyyMMdd``) and category option
 combo; rows are sorted so the same plan and mapping give the same files.
@@ -11,6 +13,7 @@ import csv
 import io
 import json
 import os
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -44,6 +47,40 @@ CSV_HEADER = [
     "comment",
     "followup",
 ]
+
+
+#: A DHIS2 UID: eleven letters and digits, the first a letter (DHIS2's CodeGenerator rule).
+UID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]{10}$")
+ORG_UNIT_FILE_HEADER = ["org_unit", "uid"]
+
+
+def load_org_units(path: str | os.PathLike[str]) -> dict[str, str]:
+    """An org-unit UID mapping file: CSV with a header ``org_unit,uid`` (further columns, such as
+    ``name``, are kept for people and ignored), one row per plan org unit (a site id, district
+    code or province code, as the mapping's ``org_unit`` says) and its DHIS2 UID. Raises
+    :class:`ExportError` naming the file, line and field of a problem."""
+    source = Path(path)
+    try:
+        rows = list(csv.reader(io.StringIO(source.read_text(encoding="utf-8"), newline="")))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ExportError(f"{source}: cannot read the org-unit UID file: {error}") from None
+    if not rows or rows[0][:2] != ORG_UNIT_FILE_HEADER:
+        raise ExportError(f"{source}:1: header must start with {','.join(ORG_UNIT_FILE_HEADER)}")
+    units: dict[str, str] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        unit, uid = (row + ["", ""])[:2]
+        if not unit:
+            raise ExportError(f"{source}:{line}: org_unit: a value is required")
+        if not UID_PATTERN.match(uid):
+            raise ExportError(
+                f"{source}:{line}: uid: {uid!r} is not a DHIS2 UID (11 letters or digits, a letter first)"
+            )
+        if unit in units:
+            raise ExportError(f"{source}:{line}: org_unit: {unit!r} is listed twice")
+        units[unit] = uid
+    return units
 
 
 def load_mapping(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
@@ -85,10 +122,15 @@ def _combo(target: dict[str, Any], product: str, dose: int | None) -> str | None
     return str(template).replace("{product}", product).replace("{dose}", "" if dose is None else str(dose))
 
 
-def data_values(plan: Plan, mapping: dict[str, Any]) -> list[dict[str, str]]:
-    """DHIS2 data values (``dataElement, period, orgUnit, categoryOptionCombo, value``)."""
+def data_values(
+    plan: Plan, mapping: dict[str, Any], uids: dict[str, str] | None = None
+) -> list[dict[str, str]]:
+    """DHIS2 data values (``dataElement, period, orgUnit, categoryOptionCombo, value``).
+
+    ``uids`` (from :func:`load_org_units`) replaces every org unit by its DHIS2 UID; an org unit
+    it does not list is an :class:`ExportError` (DHIS2 would reject the value)."""
     level = mapping.get("org_unit", "site_id")
-    org_units = mapping.get("org_units") or {}
+    org_units = uids if uids is not None else (mapping.get("org_units") or {})
     unit_of = dict(zip(plan.sites.site_id, plan.sites[level], strict=True))
     product_of = dict(zip(plan.lots.lot_id, plan.lots.product_id, strict=True))
     totals: dict[tuple, int] = defaultdict(int)
@@ -112,6 +154,8 @@ def data_values(plan: Plan, mapping: dict[str, Any]) -> list[dict[str, str]]:
                 totals[(metric, unit_of.get(row.site_id), row.date, row.product_id, None)] += int(
                     getattr(row, column)
                 )
+    if uids is not None:
+        _all_have_uids({unit for (_, unit, *_rest) in totals}, uids, level)
     values = []
     attribute = mapping.get("attribute_option_combo")
     for (metric, unit, date, product, dose), value in totals.items():
@@ -134,17 +178,32 @@ def data_values(plan: Plan, mapping: dict[str, Any]) -> list[dict[str, str]]:
     return sorted(values, key=lambda entry: tuple(entry.get(key, "") for key in order))
 
 
-def write_dhis2(plan: Plan, folder: Path, mapping: dict[str, Any], *, completed: str) -> list[Path]:
+def _all_have_uids(units: set, uids: dict[str, str], level: str) -> None:
+    missing = sorted(str(u) for u in units if isinstance(u, str) and u not in uids)
+    if missing:
+        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        raise ExportError(f"the org-unit UID file lists no UID for {len(missing)} {level} value(s): {shown}")
+
+
+def write_dhis2(
+    plan: Plan,
+    folder: Path,
+    mapping: dict[str, Any],
+    *,
+    completed: str,
+    uids: dict[str, str] | None = None,
+) -> list[Path]:
     """Write ``dataValueSets.json`` and ``dataValueSets.csv`` into ``folder``.
 
     ``completed``: the bundle's ``generated_at`` instant; its day is the ``completeDate`` of the
-    data set when the mapping names one (``data_set``).
+    data set when the mapping names one (``data_set``). ``uids``: org unit → DHIS2 UID
+    (:func:`load_org_units`); the org units are then matched by UID.
     """
-    values = data_values(plan, mapping)
+    values = data_values(plan, mapping, uids)
     scheme = "CODE" if mapping.get("id_scheme", "code") == "code" else "UID"
     document: dict[str, Any] = {
         "dataElementIdScheme": scheme,
-        "orgUnitIdScheme": scheme,
+        "orgUnitIdScheme": "UID" if uids is not None else scheme,
         "categoryOptionComboIdScheme": scheme,
         "dataValues": values,
     }

@@ -25,6 +25,7 @@ from vaxsim.plan.exports.common import local_instant, ndjson
 from vaxsim.plan.exports.places import district_names, iso_subdivision, province_names
 from vaxsim.plan.ids import key_id
 from vaxsim.plan.plan import Plan
+from vaxsim.plan.tables import CVX_SYSTEM as CVX
 
 SSL = "http://fhir-registry.smarthealthit.org"
 EXT_PRODUCT = f"{SSL}/StructureDefinition/vaccine-product"
@@ -32,7 +33,6 @@ EXT_DOSE = f"{SSL}/StructureDefinition/vaccine-dose"
 EXT_CAPACITY = f"{SSL}/StructureDefinition/slot-capacity"
 EXT_DEEP_LINK = f"{SSL}/StructureDefinition/booking-deep-link"
 EXT_ORIGIN = "https://vaxsim.org/fhir/StructureDefinition/origin-location"
-CVX = "http://hl7.org/fhir/sid/cvx"
 SITE_IDS = "https://vaxsim.org/fhir/NamingSystem/site-id"
 PLAN_IDS = "https://vaxsim.org/fhir/NamingSystem/plan-id"
 PERSON_KEYS = "https://vaxsim.org/fhir/NamingSystem/person-key"
