@@ -3,16 +3,68 @@
 >>> import vaxsim
 >>> scenario = vaxsim.load("scenarios/demo-district.yaml")   # validated, or ScenarioError
 >>> model = vaxsim.compile_model(scenario)                     # tables and arrays
+
+The names below are imported on first use (PEP 562), so that ``import vaxsim.entry`` is quick
+and the ``vaxsim`` command can report Ctrl-C during its start-up without a traceback.
 """
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from vaxsim.errors import Problem, ScenarioError, VaxsimError  # noqa: E402
-from vaxsim.model import Model, compile_model  # noqa: E402
-from vaxsim.optimize import optimize  # noqa: E402
-from vaxsim.results.results import Results  # noqa: E402
-from vaxsim.scenario import Scenario, load, scenario_hash  # noqa: E402
-from vaxsim.sim.simulate import simulate  # noqa: E402
+_EXPORTS = {
+    "Problem": "vaxsim.errors",
+    "ScenarioError": "vaxsim.errors",
+    "VaxsimError": "vaxsim.errors",
+    "Model": "vaxsim.model",
+    "compile_model": "vaxsim.model",
+    "optimize": "vaxsim.optimize",
+    "Results": "vaxsim.results.results",
+    "Scenario": "vaxsim.scenario",
+    "load": "vaxsim.scenario",
+    "scenario_hash": "vaxsim.scenario",
+    "simulate": "vaxsim.sim.simulate",
+}
+
+if TYPE_CHECKING:
+    from vaxsim.errors import Problem, ScenarioError, VaxsimError
+    from vaxsim.model import Model, compile_model
+    from vaxsim.optimize import optimize
+    from vaxsim.results.results import Results
+    from vaxsim.scenario import Scenario, load, scenario_hash
+    from vaxsim.sim.simulate import simulate
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vaxsim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+class _Package(types.ModuleType):
+    """``vaxsim.optimize`` is the function (as it always was), not the subpackage the import
+    system would bind under that name once ``vaxsim.optimize.*`` is imported."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _EXPORTS and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "Model",

@@ -20,7 +20,10 @@ from rich.table import Table
 
 import vaxsim
 from vaxsim.coldchain.errors import ColdChainWarning
+from vaxsim.entry import IO_ERROR
+from vaxsim.entry import main as entry_main
 from vaxsim.errors import ScenarioError, VaxsimError
+from vaxsim.io.atomic import OutputError
 from vaxsim.plan.cli import plan_app
 
 app = typer.Typer(
@@ -68,7 +71,10 @@ def _main(
 
 
 def _report(error: VaxsimError) -> None:
-    """Print a user-facing error and exit 1."""
+    """Print a user-facing error and exit 1 (3 for an output folder that cannot be written)."""
+    if isinstance(error, OutputError):
+        errors.print(f"error: {error}", markup=False)
+        raise typer.Exit(IO_ERROR)
     if isinstance(error, ScenarioError):
         for problem in error.problems:
             errors.print(str(problem), markup=False)
@@ -180,7 +186,7 @@ def run(
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from vaxsim.io.atomic import atomic_directory
+    from vaxsim.io.atomic import Destination
     from vaxsim.model import compile_model
     from vaxsim.report.plots import save_plots
     from vaxsim.results.manifest import run_folder_name, run_manifest, write_manifest
@@ -194,13 +200,16 @@ def run(
     except VaxsimError as error:
         _report(error)
     timings["load"] = time.perf_counter() - started
-    started = time.perf_counter()
-    model = compile_model(scenario)
-    timings["compile"] = time.perf_counter() - started
     campaign = scenario.campaign
     seed = campaign.seed if seed is None else seed
     now = dt.datetime.now(zoneinfo.ZoneInfo(campaign.timezone))
-    target = output / run_folder_name(campaign.name, now)
+    try:
+        destination = Destination(output / run_folder_name(campaign.name, seed, now), unique=True)
+    except VaxsimError as error:
+        _report(error)
+    started = time.perf_counter()
+    model = compile_model(scenario)
+    timings["compile"] = time.perf_counter() - started
 
     started = time.perf_counter()
     with Progress(
@@ -231,7 +240,7 @@ def run(
     timings["simulate"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    with atomic_directory(target) as folder, ThreadPoolExecutor(1) as drawing:
+    with destination.writing() as folder, ThreadPoolExecutor(1) as drawing:
         # plots are drawn while the tables are written (Parquet encoding releases the GIL)
         drawn = drawing.submit(save_plots, results, folder) if plots else None
         files = results.save(folder)
@@ -256,7 +265,7 @@ def run(
     if comparison is not None:
         _print_comparison(comparison)
     _print_warnings(results.warnings)
-    console.print(f"wrote {target}/ ({len(files) + 1} files)", markup=False)
+    console.print(f"wrote {destination.path}/ ({len(files) + 1} files)", markup=False)
 
 
 def _digital_twin(
@@ -363,17 +372,21 @@ def site(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write per-person and per-station CSVs here.")
     ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace an output folder that vaxsim wrote (atomically).")
+    ] = False,
 ) -> None:
     """Simulate one site for one day, person by person: waits per station, utilisation, crowding.
 
     Example: vaxsim site scenarios/demo-district.yaml --site bk-city-hospital --date 2021-08-10 --booked 40
     """
-    from vaxsim.io.atomic import atomic_directory
+    from vaxsim.io.atomic import Destination
     from vaxsim.scenario.sites import WEEKDAYS
     from vaxsim.sim.capacity import session_capacity
     from vaxsim.sites import simulate_site_day
 
     try:
+        destination = None if output is None else Destination(output, replace=replace)
         scenario = vaxsim.load(scenario_path, overrides=list(set_ or []))
     except VaxsimError as error:
         _report(error)
@@ -466,8 +479,8 @@ def site(
             str(row.doses_unused),
         )
     console.print(sessions)
-    if output is not None:
-        with atomic_directory(output) as folder:
+    if destination is not None:
+        with destination.writing() as folder:
             result.visits.to_csv(folder / "visits.csv", index=False)
             result.stations.to_csv(folder / "stations.csv", index=False)
             result.sessions.to_csv(folder / "sessions.csv", index=False)
@@ -501,11 +514,15 @@ def optimize(
             "share of planned doses, wastage and stock-out days with 95 % confidence intervals.",
         ),
     ] = 0,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace a bundle of the same plan that vaxsim wrote.")
+    ] = False,
 ) -> None:
     """Plan lots and appointment capacity down the hierarchy and write plans/plan-<id>-r1/.
 
     Example: vaxsim optimize scenarios/demo-district.yaml --solver highs --threads 2 --verify 10
     """
+    from vaxsim.io.atomic import check_destination, check_writable_folder
     from vaxsim.optimize.output import (
         progress_display,
         read_demand,
@@ -513,8 +530,13 @@ def optimize(
         summary_table,
         waterfall_table,
     )
+    from vaxsim.plan.bundle import bundle_name
+
+    def check_bundle_destination(plan_id: str) -> None:
+        check_destination(output / bundle_name(plan_id, 1), replace=replace)
 
     try:
+        check_writable_folder(output)
         scenario = vaxsim.load(scenario_path, overrides=list(set_ or []))
         table = None if demand is None else read_demand(demand)
         with progress_display(errors) as on_progress:
@@ -526,6 +548,7 @@ def optimize(
                 threads=threads,
                 demand=table,
                 progress=on_progress,
+                before_solving=check_bundle_destination,
             )
         if verify > 0:
             from vaxsim.sim.robustness import verify_plan
@@ -541,7 +564,7 @@ def optimize(
         console.print(waterfall)
     if plan.robustness:
         _print_robustness(plan.robustness)
-    console.print(f"wrote {save_plan(plan, output)}/", markup=False)
+    console.print(f"wrote {save_plan(plan, output, replace=replace)}/", markup=False)
 
 
 def _print_robustness(report: dict) -> None:
@@ -562,5 +585,5 @@ def _print_model(model: vaxsim.Model) -> None:
 
 
 def main() -> None:
-    """Entry point of the ``vaxsim`` command."""
-    app()
+    """Entry point of the ``vaxsim`` command (exit statuses: :mod:`vaxsim.entry`)."""
+    entry_main()

@@ -19,6 +19,7 @@ from tests.plan.conftest import reference
 from tests.plan.corrupt import line_of, set_cell
 from tests.plan.fixture import fixture_plan
 from tests.plan.validators import FhirSchema, SslProfiles, validate_ndjson, validate_ssl_folder
+from vaxsim.io.atomic import OutputExistsError
 from vaxsim.plan.checker import check
 from vaxsim.plan.exports import ExportError, export
 
@@ -196,7 +197,7 @@ def test_exports_are_deterministic_and_leave_the_bundle_sound(exported, tmp_path
     again = export(bundle, "ssl", tmp_path / "ssl")
     for path in folders["ssl"].iterdir():
         assert (again / path.name).read_bytes() == path.read_bytes(), path.name
-    with pytest.raises(ExportError, match="already exists"):
+    with pytest.raises(OutputExistsError, match="already exists"):
         export(bundle, "ssl", tmp_path / "ssl")
     assert export(bundle, "ssl", tmp_path / "ssl", replace=True) == tmp_path / "ssl"
 

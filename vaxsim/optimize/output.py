@@ -31,10 +31,11 @@ def read_demand(path: Path) -> pd.DataFrame:
         raise OptimizeError([f"demand table {path}: {error}"]) from error
 
 
-def save_plan(plan: Plan, output: Path) -> Path:
+def save_plan(plan: Plan, output: Path, *, replace: bool = False) -> Path:
     """Write ``plan``'s bundle under ``output`` (its ``plan.json`` carries the findings and the
-    per-sub-problem solve log); return the bundle's path."""
-    return Path(plan.write(output))
+    per-sub-problem solve log); return the bundle's path. ``replace``: swap out an existing
+    bundle of the same revision that vaxsim wrote."""
+    return Path(plan.write(output, replace=replace))
 
 
 @contextmanager

@@ -13,7 +13,7 @@ import re
 import zoneinfo
 from pathlib import Path
 
-from vaxsim.io.atomic import atomic_directory
+from vaxsim.io.atomic import Destination
 from vaxsim.plan.checksums import sha256_bytes
 from vaxsim.plan.csv_table import table_csv_text
 from vaxsim.plan.datapackage import datapackage, table_path
@@ -50,14 +50,18 @@ def bundle_files(plan: Plan) -> dict[str, bytes]:
     return files
 
 
-def write_bundle(plan: Plan, folder: str | os.PathLike[str], *, now: dt.datetime | None = None) -> Path:
+def write_bundle(
+    plan: Plan, folder: str | os.PathLike[str], *, now: dt.datetime | None = None, replace: bool = False
+) -> Path:
     """Write ``plan`` into ``folder/plan-<plan_id>-r<revision>/`` and return that path.
 
     ``now`` (an aware datetime) is the manifest's ``generated_at``; default: the current time in
     the sites' time zone (UTC when the sites use several). Raises ``ValueError`` for a plan id
     that is not a FHIR-style id, an unknown status, columns that differ from the format, or a
     cell that does not fit its column's type (naming table, row and column), and
-    ``FileExistsError`` when that revision has already been written.
+    :class:`~vaxsim.io.atomic.OutputExistsError` (a ``FileExistsError``) when that revision has
+    already been written and ``replace`` is false (``replace`` swaps out only a bundle vaxsim
+    wrote, once the new one is complete).
     """
     if not _PLAN_ID.match(plan.plan_id or ""):
         raise ValueError(f"plan_id {plan.plan_id!r} must match [A-Za-z0-9-.]{{1,64}}")
@@ -79,7 +83,7 @@ def write_bundle(plan: Plan, folder: str | os.PathLike[str], *, now: dt.datetime
     ]
     generated_at = now or _local_now(canonical)
     target = Path(folder) / bundle_name(canonical.plan_id, canonical.revision)
-    with atomic_directory(target) as temporary:
+    with Destination(target, replace=replace).writing() as temporary:
         for path, data in files.items():
             (temporary / path).parent.mkdir(parents=True, exist_ok=True)
             (temporary / path).write_bytes(data)

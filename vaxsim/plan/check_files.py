@@ -11,6 +11,7 @@ from typing import Any
 
 import jsonschema
 
+from vaxsim.io.atomic import MARKER
 from vaxsim.plan.bundle import DATAPACKAGE, PLAN_JSON
 from vaxsim.plan.checksums import sha256_file
 from vaxsim.plan.csv_table import csv_rows
@@ -23,7 +24,9 @@ from vaxsim.plan.tables import TABLES
 from vaxsim.plan.violations import Violation, key_text
 
 #: Folders of a bundle that the manifest does not cover (exports are derived, written later).
-UNCOVERED = ("exports/",)
+#: Not covered by the checksums: exports written beside the tables, and the marker that says
+#: vaxsim wrote the folder (:data:`vaxsim.io.atomic.MARKER`).
+UNCOVERED = ("exports/", MARKER)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 

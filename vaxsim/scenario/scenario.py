@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from vaxsim.scenario.base import Id, ScenarioModel
 from vaxsim.scenario.campaign import Campaign
 from vaxsim.scenario.cold_chain import ColdChain
 from vaxsim.scenario.geography import Geography
+from vaxsim.scenario.limits import MAX_ITEMS
 from vaxsim.scenario.people import People
 from vaxsim.scenario.policies import Policies
 from vaxsim.scenario.products import Product
@@ -33,5 +36,5 @@ class Scenario(ScenarioModel):
     supply: Supply = Field(default_factory=Supply)
     cold_chain: ColdChain
     site_types: dict[Id, SiteType] = Field(min_length=1)
-    sites: list[Site] = Field(default_factory=list)
+    sites: Annotated[list[Site], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
     policies: Policies = Field(default_factory=Policies)

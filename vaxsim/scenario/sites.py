@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 from vaxsim.scenario.base import ClockTime, Id, ScenarioModel, Share, minutes_of_day
 from vaxsim.scenario.cold_chain import Capacity
 from vaxsim.scenario.distributions import Fixed, ServiceTime
+from vaxsim.scenario.limits import MAX_PER_DAY
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -79,8 +80,8 @@ class SiteType(ScenarioModel):
     observation: Observation = Field(default_factory=Observation)
     preparation: Preparation = Field(default_factory=Preparation)
     punctuality_sd_minutes: Annotated[float, Field(ge=0)] = 10.0
-    crowding_limit: Annotated[int, Field(ge=1)] = 100
-    max_doses_per_day: Annotated[int, Field(ge=1)] | None = Field(
+    crowding_limit: Annotated[int, Field(ge=1, le=MAX_PER_DAY)] = 100
+    max_doses_per_day: Annotated[int, Field(ge=1, le=MAX_PER_DAY)] | None = Field(
         default=None, description="Planning cap (default: derived from the injection station)."
     )
     cold_chain_litres: Capacity = Field(default_factory=lambda: Capacity(cold_2_8=20.0))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
 
 from vaxsim.errors import Path, Problem, ScenarioError, format_path
+from vaxsim.io.input_file import MAX_SCENARIO_BYTES, InputFileError, read_input_text
 
 MAX_DEPTH = 64
 MAX_NODES = 2_000_000
@@ -33,13 +33,15 @@ class Located:
 def read_yaml(path: str | os.PathLike[str], display_name: str | None = None) -> Located:
     """Parse one YAML file into :class:`Located` data.
 
-    Raises :class:`ScenarioError` for a missing, unreadable, empty or malformed file, duplicate
-    keys and alias bombs, each with the file (and line where there is one).
+    Raises :class:`ScenarioError` for a missing, unreadable, empty or malformed file, a file that
+    is not a regular file or is larger than :data:`MAX_SCENARIO_BYTES`, duplicate keys and alias
+    bombs, each with the file (and line where there is one).
     """
     name = display_name or str(path)
-    file_path = FilePath(path)
     try:
-        text = file_path.read_text(encoding="utf-8")
+        text = read_input_text(path, limit=MAX_SCENARIO_BYTES)
+    except InputFileError as error:
+        raise ScenarioError([Problem(name, None, "", str(error).removeprefix(f"{path}: "))]) from None
     except FileNotFoundError:
         raise ScenarioError([Problem(name, None, "", "file not found")]) from None
     except IsADirectoryError:

@@ -91,12 +91,7 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
         "seed": scenario.campaign.seed,
         "sha256": model.scenario_sha256,
     }
-    plan.plan_id = plan_id(
-        f"{scenario.campaign.name}-{digest(_options_key(ctx) + model.scenario_sha256, 10)}"
-    )
-    if ctx.restart is not None:  # a re-plan: its id names the state's day and content
-        key = _options_key(ctx) + model.scenario_sha256 + ctx.restart.digest
-        plan.plan_id = plan_id(f"{scenario.campaign.name}-d{ctx.restart.day}-{digest(key, 10)}")
+    plan.plan_id = context_plan_id(ctx)
     plan.solver = _solver(ctx, result)
     plan.summary = _summary(ctx, result, conservation, booked, fill)
     if ctx.restart is not None:
@@ -137,6 +132,17 @@ def _split_by_person(ctx: Context, bookings: Bookings, kinds) -> Pieces:
     pieces = split_by_person(*columns, kinds, ctx.steps, ctx.demand.size)
     real = pieces.booking < len(bookings.persons)
     return Pieces(pieces.booking[real], pieces.klass[real], pieces.first[real], pieces.persons[real])
+
+
+def context_plan_id(ctx: Context) -> str:
+    """The id of the plan ``ctx`` will give, known before solving (the destination is checked
+    then): the scenario's name and a digest of the options and the scenario's content."""
+    model = ctx.model
+    name = model.scenario.campaign.name
+    if ctx.restart is not None:  # a re-plan: its id names the state's day and content
+        key = _options_key(ctx) + model.scenario_sha256 + ctx.restart.digest
+        return plan_id(f"{name}-d{ctx.restart.day}-{digest(key, 10)}")
+    return plan_id(f"{name}-{digest(_options_key(ctx) + model.scenario_sha256, 10)}")
 
 
 def _options_key(ctx: Context) -> str:

@@ -5,14 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from vaxsim.io.atomic import atomic_directory
 from vaxsim.plan.errors import PlanError
 from vaxsim.plan.plan import Plan
 
@@ -55,19 +52,3 @@ def default_output(bundle: str | os.PathLike[str], kind: str) -> Path:
     of the bundle, whose manifest checksums would not cover them."""
     bundle = Path(bundle).resolve()
     return bundle.parent / f"{bundle.name}-exports" / kind
-
-
-@contextmanager
-def output_folder(target: str | os.PathLike[str], *, replace: bool = False) -> Iterator[Path]:
-    """A temporary folder renamed to ``target`` when complete; an existing ``target`` is replaced
-    only with ``replace=True`` (and only once the new export is complete)."""
-    final = Path(target)
-    if final.exists() and not replace:
-        raise ExportError(f"{final} already exists (use --replace to overwrite it)")
-    staging = final.with_name(f".{final.name}.new")
-    shutil.rmtree(staging, ignore_errors=True)
-    with atomic_directory(staging) as folder:
-        yield folder
-    if final.exists():
-        shutil.rmtree(final)
-    os.replace(staging, final)
