@@ -153,12 +153,21 @@ def validate(located: Located) -> Scenario:
     except ValidationError as error:
         problems = [_problem(located, err["loc"], message_for(err)) for err in error.errors()]
         raise ScenarioError(_sorted(problems)) from None
+    _resolve_plan_against(scenario, located)
     findings = check(scenario)
     if not findings:
         findings = _cold_chain_findings(scenario)
     if findings:
         raise ScenarioError(_sorted(_problem(located, path, message) for path, message in findings))
     return scenario
+
+
+def _resolve_plan_against(scenario: Scenario, located: Located) -> None:
+    """``policies.plan`` is relative to the folder of the file that states it."""
+    if scenario.policies.plan:
+        file, _ = located.where(("policies", "plan"))
+        from_file = not file.startswith(("--set", "<"))
+        scenario.policies.with_plan_folder(str(FilePath(file).parent) if from_file else None)
 
 
 def _cold_chain_findings(scenario: Scenario) -> list[tuple[Any, str]]:

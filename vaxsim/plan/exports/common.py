@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from vaxsim.plan.errors import PlanError
+from vaxsim.plan.errors import PlanError, PlanRefused
 from vaxsim.plan.plan import Plan
 
 
@@ -24,16 +24,14 @@ def load_checked(bundle: str | os.PathLike[str]) -> tuple[Plan, dict[str, Any]]:
     Raises :class:`ExportError` listing the violations otherwise: an export never publishes
     slots from a plan that is not sound.
     """
-    from vaxsim.plan.checker import check
-    from vaxsim.plan.reader import read
+    from vaxsim.plan.checked import read_checked
 
-    violations = check(bundle)
-    if violations:
-        listed = "\n".join(f"  {violation}" for violation in violations[:20])
-        more = f"\n  ... and {len(violations) - 20} more" if len(violations) > 20 else ""
-        raise ExportError(f"{bundle}: the plan fails `vaxsim plan check`; not exported:\n{listed}{more}")
+    try:
+        plan = read_checked(bundle)
+    except PlanRefused as refused:
+        raise ExportError(str(refused).replace("it is not used", "not exported")) from None
     manifest = json.loads((Path(bundle) / "manifest.json").read_text(encoding="utf-8"))
-    return read(bundle), manifest
+    return plan, manifest
 
 
 def local_instant(date: str, clock: str, zone: str) -> str:
