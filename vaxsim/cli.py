@@ -240,27 +240,30 @@ def run(
     timings["simulate"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    with destination.writing() as folder, ThreadPoolExecutor(1) as drawing:
-        # plots are drawn while the tables are written (Parquet encoding releases the GIL)
-        drawn = drawing.submit(save_plots, results, folder) if plots else None
-        files = results.save(folder)
-        if comparison is not None:
-            comparison.to_csv(folder / "comparison.csv", index=False)
-            files.append(folder / "comparison.csv")
-        if drawn is not None:
-            files += drawn.result()
-        timings["write"] = time.perf_counter() - started
-        manifest = run_manifest(
-            model,
-            scenario_path=str(scenario_path),
-            seed=seed,
-            overrides=overrides,
-            timings=timings,
-            status="complete",
-            files=files,
-            now=now,
-        )
-        write_manifest(folder, manifest)
+    try:
+        with destination.writing() as folder, ThreadPoolExecutor(1) as drawing:
+            # plots are drawn while the tables are written (Parquet encoding releases the GIL)
+            drawn = drawing.submit(save_plots, results, folder) if plots else None
+            files = results.save(folder)
+            if comparison is not None:
+                comparison.to_csv(folder / "comparison.csv", index=False)
+                files.append(folder / "comparison.csv")
+            if drawn is not None:
+                files += drawn.result()
+            timings["write"] = time.perf_counter() - started
+            manifest = run_manifest(
+                model,
+                scenario_path=str(scenario_path),
+                seed=seed,
+                overrides=overrides,
+                timings=timings,
+                status="complete",
+                files=files,
+                now=now,
+            )
+            write_manifest(folder, manifest)
+    except VaxsimError as error:  # a full disk, a folder that can no longer be written
+        _report(error)
     _print_summary(results.summary(), timings["simulate"])
     if comparison is not None:
         _print_comparison(comparison)
@@ -480,11 +483,14 @@ def site(
         )
     console.print(sessions)
     if destination is not None:
-        with destination.writing() as folder:
-            result.visits.to_csv(folder / "visits.csv", index=False)
-            result.stations.to_csv(folder / "stations.csv", index=False)
-            result.sessions.to_csv(folder / "sessions.csv", index=False)
-            result.people_on_site(1.0).to_csv(folder / "people_on_site.csv", index=False)
+        try:
+            with destination.writing() as folder:
+                result.visits.to_csv(folder / "visits.csv", index=False)
+                result.stations.to_csv(folder / "stations.csv", index=False)
+                result.sessions.to_csv(folder / "sessions.csv", index=False)
+                result.people_on_site(1.0).to_csv(folder / "people_on_site.csv", index=False)
+        except VaxsimError as error:
+            _report(error)
         console.print(f"wrote {output}/", markup=False)
 
 
@@ -564,7 +570,11 @@ def optimize(
         console.print(waterfall)
     if plan.robustness:
         _print_robustness(plan.robustness)
-    console.print(f"wrote {save_plan(plan, output, replace=replace)}/", markup=False)
+    try:
+        written = save_plan(plan, output, replace=replace)
+    except VaxsimError as error:
+        _report(error)
+    console.print(f"wrote {written}/", markup=False)
 
 
 def _print_robustness(report: dict) -> None:
