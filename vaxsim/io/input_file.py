@@ -54,6 +54,12 @@ def read_input_text(path: str | os.PathLike[str], *, limit: int) -> str:
     return read_input_bytes(path, limit=limit).decode("utf-8")
 
 
+def read_bundle_text(bundle: str | os.PathLike[str], relative: str) -> str:
+    """The UTF-8 text of the file ``relative`` inside ``bundle``: a relative path that stays in
+    the bundle (:func:`inside`), a regular file of at most :data:`MAX_BUNDLE_FILE_BYTES`."""
+    return read_input_text(inside(bundle, relative), limit=MAX_BUNDLE_FILE_BYTES)
+
+
 def inside(folder: str | os.PathLike[str], relative: str) -> Path:
     """``folder/relative`` for a path named inside a bundle, refused with
     :class:`InputFileError` unless it is a plain relative path (no ``..``, not absolute, no

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from vaxsim.io.input_file import read_bundle_text
 from vaxsim.plan.errors import PlanError, PlanRefused
 from vaxsim.plan.plan import Plan
 
@@ -30,7 +31,7 @@ def load_checked(bundle: str | os.PathLike[str]) -> tuple[Plan, dict[str, Any]]:
         plan = read_checked(bundle)
     except PlanRefused as refused:
         raise ExportError(str(refused).replace("it is not used", "not exported")) from None
-    manifest = json.loads((Path(bundle) / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads(read_bundle_text(bundle, "manifest.json"))
     return plan, manifest
 
 
