@@ -24,6 +24,7 @@ from vaxsim.entry import IO_ERROR
 from vaxsim.entry import main as entry_main
 from vaxsim.errors import ScenarioError, VaxsimError
 from vaxsim.io.atomic import OutputError
+from vaxsim.io.spreadsheet import neutralised
 from vaxsim.plan.cli import plan_app
 
 app = typer.Typer(
@@ -246,7 +247,7 @@ def run(
             drawn = drawing.submit(save_plots, results, folder) if plots else None
             files = results.save(folder)
             if comparison is not None:
-                comparison.to_csv(folder / "comparison.csv", index=False)
+                neutralised(comparison).to_csv(folder / "comparison.csv", index=False)
                 files.append(folder / "comparison.csv")
             if drawn is not None:
                 files += drawn.result()
@@ -485,10 +486,13 @@ def site(
     if destination is not None:
         try:
             with destination.writing() as folder:
-                result.visits.to_csv(folder / "visits.csv", index=False)
-                result.stations.to_csv(folder / "stations.csv", index=False)
-                result.sessions.to_csv(folder / "sessions.csv", index=False)
-                result.people_on_site(1.0).to_csv(folder / "people_on_site.csv", index=False)
+                for name, table in (
+                    ("visits", result.visits),
+                    ("stations", result.stations),
+                    ("sessions", result.sessions),
+                    ("people_on_site", result.people_on_site(1.0)),
+                ):
+                    neutralised(table).to_csv(folder / f"{name}.csv", index=False)
         except VaxsimError as error:
             _report(error)
         console.print(f"wrote {output}/", markup=False)

@@ -181,7 +181,12 @@ def test_ctrl_c_while_the_command_line_loads_ends_quietly(monkeypatch, capsys):
 
 def test_ctrl_c_during_a_real_start_up_ends_quietly():
     process = _vaxsim("validate", str(DEMO))
-    time.sleep(1.0)  # past the interpreter's own start-up, which no program can guard
+    # Wait until vaxsim's own imports run (numpy is loaded): the interpreter's start-up before
+    # that is Python's, which no program can guard.
+    maps = Path(f"/proc/{process.pid}/maps")
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline and "numpy" not in maps.read_text():
+        time.sleep(0.01)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
     assert "Traceback" not in stderr, stderr

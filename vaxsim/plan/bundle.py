@@ -16,7 +16,7 @@ from pathlib import Path
 from vaxsim.io.atomic import Destination
 from vaxsim.plan.checksums import sha256_bytes
 from vaxsim.plan.csv_table import table_csv_text
-from vaxsim.plan.datapackage import datapackage, table_path
+from vaxsim.plan.datapackage import datapackage, field_constraints, table_path
 from vaxsim.plan.document import json_text, plan_json_bytes
 from vaxsim.plan.manifest import MANIFEST, manifest
 from vaxsim.plan.plan import STATUSES, Plan
@@ -50,6 +50,26 @@ def bundle_files(plan: Plan) -> dict[str, bytes]:
     return files
 
 
+def _check_ids(plan: Plan) -> None:
+    """Raise ``ValueError`` naming table, row and column for an id with characters outside its
+    column's pattern (the checker refuses the same ids when the bundle is read)."""
+    for name, spec in TABLES.items():
+        table = getattr(plan, name)
+        for column in spec.columns:
+            pattern = field_constraints(name, column).get("pattern")
+            if pattern is None or not column.name.endswith("_id") or not len(table):
+                continue
+            values = table[column.name]
+            present = values.notna()
+            bad = present & ~values.astype(str).str.fullmatch(pattern.strip("^$"))
+            if bad.any():
+                row = int(bad.to_numpy().argmax())
+                raise ValueError(
+                    f"{name} row {row + 1}, column {column.name}: id {str(values.iloc[row])[:80]!r} "
+                    f"has characters outside {pattern}"
+                )
+
+
 def write_bundle(
     plan: Plan, folder: str | os.PathLike[str], *, now: dt.datetime | None = None, replace: bool = False
 ) -> Path:
@@ -59,7 +79,8 @@ def write_bundle(
     the sites' time zone (UTC when the sites use several). Raises ``ValueError`` for a plan id
     that is not a FHIR-style id, an unknown status, columns that differ from the format, or a
     cell that does not fit its column's type (naming table, row and column), and
-    :class:`~vaxsim.io.atomic.OutputExistsError` (a ``FileExistsError``) when that revision has
+    an id with characters outside its column's pattern (``REFERENCE_ID_PATTERN``),
+    and :class:`~vaxsim.io.atomic.OutputExistsError` (a ``FileExistsError``) when that revision has
     already been written and ``replace`` is false (``replace`` swaps out only a bundle vaxsim
     wrote, once the new one is complete).
     """
@@ -70,6 +91,7 @@ def write_bundle(
     if plan.status not in STATUSES:
         raise ValueError(f"status {plan.status!r} is not one of {', '.join(STATUSES)}")
     canonical = plan.normalised()
+    _check_ids(canonical)
     files = bundle_files(canonical)
     rows = {table_path(name): len(getattr(canonical, name)) for name in TABLES}
     entries = [

@@ -15,7 +15,14 @@ class Delivery(ScenarioModel):
 
     date: Date = Field(description="Arrival date at the store (local).")
     product: Id
-    lot: Annotated[str, Field(min_length=1, max_length=64)]
+    lot: Annotated[
+        str,
+        Field(
+            pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/ ]{0,63}$",
+            description="Lot number: letters, digits, '_ . - /' and spaces, starting with a letter or "
+            "digit (it reaches exports and spreadsheets).",
+        ),
+    ]
     doses: Doses
     expiry: Date = Field(description="Last day the lot may be used (at its storage class).")
     store: Id
