@@ -1,0 +1,116 @@
+"""Checks of what a bundle's own content allows, beyond the eight invariants: line numbering,
+dose numbers against each product's series, allocations against capacity and the places they
+name, appointment windows against their capacity's session.
+
+They catch a bundle edited consistently (CSV, plan.json and checksums all changed together).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from vaxsim.plan.invariants import Rules, Tables, path
+from vaxsim.plan.violations import Violation
+
+RULE = "content"
+SITE_TYPES = ("vaccination_site", "mobile_team")
+
+
+def _v(table: str, line: int, key: str, message: str) -> Violation:
+    return Violation(path(table), int(line), key, message, RULE)
+
+
+def shipment_line_numbers(tables: Tables, rules: Rules) -> list[Violation]:
+    """The lines of each shipment are numbered 1, 2, ..., n."""
+    lines = tables["shipment_lines"]
+    found = []
+    for shipment, rows in lines.groupby("shipment_id", sort=False):
+        numbers = sorted(int(n) for n in rows.line_no.dropna())
+        if numbers != list(range(1, len(rows) + 1)):
+            line = int(rows.csv_line.min())
+            message = f"lines numbered {numbers[:10]}, expected 1..{len(rows)}"
+            found.append(_v("shipment_lines", line, f"shipment_id={shipment}", message))
+    return found
+
+
+def dose_numbers(tables: Tables, rules: Rules) -> list[Violation]:
+    """No capacity or allocation names a dose beyond its product's series."""
+    series = dict(zip(tables["products"].product_id, tables["products"].series_doses, strict=True))
+    found = []
+    for name, key in (("capacity", "capacity_id"), ("registrant_allocations", "allocation_id")):
+        for row in tables[name].itertuples():
+            doses = series.get(row.product_id)
+            if doses is not None and not pd.isna(doses) and row.dose_number > doses:
+                message = f"dose {row.dose_number} of {row.product_id}, whose series has {doses} doses"
+                found.append(_v(name, row.csv_line, f"{key}={getattr(row, key)}", message))
+    return found
+
+
+def allocations(tables: Tables, rules: Rules) -> list[Violation]:
+    """Registrants allocated to a site come from its district, on a day and in a product, dose and
+    priority group the site has capacity for, and no more people than that capacity."""
+    sites, capacity = tables["sites"], tables["capacity"]
+    parent = dict(zip(sites.site_id, sites.admin_parent_id, strict=True))
+    is_site = set(sites.site_id[sites.site_type.isin(SITE_TYPES)])
+    keys = ["site_id", "service_date", "product_id", "dose_number", "priority_group"]
+    offered = capacity.groupby(keys).capacity.sum().to_dict()
+    to_sites = tables["registrant_allocations"]
+    to_sites = to_sites[to_sites.to_unit_id.isin(is_site)]
+    found = []
+    for row in to_sites.itertuples():
+        key = f"allocation_id={row.allocation_id}"
+        if row.from_unit_id != parent.get(row.to_unit_id):
+            message = f"from {row.from_unit_id}, but {row.to_unit_id} belongs to {parent.get(row.to_unit_id)}"
+            found.append(_v("registrant_allocations", row.csv_line, key, message))
+    by_key = to_sites.groupby(["to_unit_id", *keys[1:]])
+    sums = by_key.agg(persons=("persons", "sum"), line=("csv_line", "min"))
+    for group, row in sums.iterrows():
+        limit = offered.get(group, 0)
+        if row.persons > limit:
+            where = ", ".join(str(part) for part in group)
+            message = f"{row.persons} persons allocated to {where}, but its capacity is {limit}"
+            found.append(_v("registrant_allocations", row.line, "", message))
+    return found
+
+
+def appointment_windows(tables: Tables, rules: Rules) -> list[Violation]:
+    """Each appointment's window lies in its capacity row's session on its service date (local
+    time), and its notice goes out before the window opens."""
+    capacity = tables["capacity"].drop(columns="csv_line").set_index("capacity_id")
+    joined = tables["appointments"].join(capacity, on="capacity_id", how="inner")
+    if not len(joined):
+        return []
+    start = joined.window_start.astype(str)
+    end = joined.window_end.astype(str)
+    # The instants are local times with the site's offset: "YYYY-MM-DDTHH:MM..." compare as text.
+    wrong = (
+        (start.str[:10] != joined.service_date)
+        | (end.str[:10] != joined.service_date)
+        | (start.str[11:16] < joined.session_start)
+        | (end.str[11:16] > joined.session_end)
+        | (start.str[11:16] >= end.str[11:16])
+    )
+    notice = joined.notify_at.dropna()
+    if len(notice):
+        opens = pd.to_datetime(start[notice.index], utc=True, errors="coerce")
+        early = pd.to_datetime(notice.astype(str), utc=True, errors="coerce") < opens
+        wrong[notice.index] |= ~early.to_numpy()
+    found = []
+    for row in joined[wrong].itertuples():
+        message = (
+            f"window {row.window_start}..{row.window_end} (notice {row.notify_at}) is not inside the "
+            f"session {row.service_date} {row.session_start}-{row.session_end} of {row.capacity_id} "
+            "with an earlier notice"
+        )
+        found.append(_v("appointments", row.csv_line, f"appointment_id={row.appointment_id}", message))
+    return found
+
+
+CONTENT_CHECKS: tuple[Callable[[Tables, Rules], list[Violation]], ...] = (
+    shipment_line_numbers,
+    dose_numbers,
+    allocations,
+    appointment_windows,
+)
