@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from vaxsim.errors import VaxsimError
 
 #: A scenario file (and each file it extends): the national scenario is 0.2 MB.
-MAX_SCENARIO_BYTES = 32 * 2**20
+MAX_SCENARIO_BYTES = 16 * 2**20
 #: One file of a plan bundle: a national plan.json is about 1 GB.
 MAX_BUNDLE_FILE_BYTES = 4 * 2**30
 

@@ -49,29 +49,43 @@ def dose_numbers(tables: Tables, rules: Rules) -> list[Violation]:
 
 
 def allocations(tables: Tables, rules: Rules) -> list[Violation]:
-    """Registrants allocated to a site come from its district, on a day and in a product, dose and
-    priority group the site has capacity for, and no more people than that capacity."""
+    """Registrants flow province → district → site: each site's allocation per day, product, dose
+    and priority group equals its capacity, each district's equals what its sites receive, and
+    each comes from the site's district or the district's province."""
     sites, capacity = tables["sites"], tables["capacity"]
+    table = tables["registrant_allocations"]
+    is_site = table.to_unit_id.isin(set(sites.site_id[sites.site_type.isin(SITE_TYPES)]))
+    to_sites, to_districts = table[is_site], table[~is_site]
     parent = dict(zip(sites.site_id, sites.admin_parent_id, strict=True))
-    is_site = set(sites.site_id[sites.site_type.isin(SITE_TYPES)])
-    keys = ["site_id", "service_date", "product_id", "dose_number", "priority_group"]
-    offered = capacity.groupby(keys).capacity.sum().to_dict()
-    to_sites = tables["registrant_allocations"]
-    to_sites = to_sites[to_sites.to_unit_id.isin(is_site)]
+    places = sites.dropna(subset=["district_code"])
+    province_of = dict(zip(places.district_code, places.province_code, strict=False))
+    found = [
+        _v("registrant_allocations", row.csv_line, f"allocation_id={row.allocation_id}",
+           f"from {row.from_unit_id}, but {row.to_unit_id} belongs to {expected}")
+        for rows, belongs in ((to_sites, parent), (to_districts, province_of))
+        for row in rows.itertuples()
+        if row.from_unit_id != (expected := belongs.get(row.to_unit_id))
+    ]
+    keys = ["service_date", "product_id", "dose_number", "priority_group"]
+    offered = capacity.rename(columns={"site_id": "unit"}).groupby(["unit", *keys]).capacity.sum()
+    found += _equal_sums(to_sites.rename(columns={"to_unit_id": "unit"}), offered, keys, "capacity")
+    received = to_sites.rename(columns={"from_unit_id": "unit"}).groupby(["unit", *keys]).persons.sum()
+    districts = to_districts.rename(columns={"to_unit_id": "unit"})
+    found += _equal_sums(districts, received, keys, "its sites' allocations")
+    return found
+
+
+def _equal_sums(rows: pd.DataFrame, expected: pd.Series, keys: list[str], what: str) -> list[Violation]:
+    """Persons of ``rows`` per unit and key against ``expected`` (a missing side counts 0)."""
+    grouped = rows.groupby(["unit", *keys]).agg(persons=("persons", "sum"), line=("csv_line", "min"))
+    joined = grouped.join(expected.rename("expected"), how="outer")
+    joined = joined.fillna({"persons": 0, "expected": 0})
     found = []
-    for row in to_sites.itertuples():
-        key = f"allocation_id={row.allocation_id}"
-        if row.from_unit_id != parent.get(row.to_unit_id):
-            message = f"from {row.from_unit_id}, but {row.to_unit_id} belongs to {parent.get(row.to_unit_id)}"
-            found.append(_v("registrant_allocations", row.csv_line, key, message))
-    by_key = to_sites.groupby(["to_unit_id", *keys[1:]])
-    sums = by_key.agg(persons=("persons", "sum"), line=("csv_line", "min"))
-    for group, row in sums.iterrows():
-        limit = offered.get(group, 0)
-        if row.persons > limit:
-            where = ", ".join(str(part) for part in group)
-            message = f"{row.persons} persons allocated to {where}, but its capacity is {limit}"
-            found.append(_v("registrant_allocations", row.line, "", message))
+    for group, row in joined[joined.persons != joined.expected].iterrows():
+        where = ", ".join(str(part) for part in group)
+        message = f"{int(row.persons)} persons allocated to {where}, but {what} says {int(row.expected)}"
+        line = None if pd.isna(row.line) else int(row.line)
+        found.append(Violation(path("registrant_allocations"), line, "", message, RULE))
     return found
 
 
