@@ -24,7 +24,7 @@ EXAMPLES = {
     "scenario_text": (40, 4000),
     "scenario_mutant": (40, 4000),
     "override": (60, 4000),
-    "simulation": (4, 600),
+    "simulation": (4, 1100),
     "bundle_corruption": (8, 400),
     "file_system_fault": (20, 500),
 }

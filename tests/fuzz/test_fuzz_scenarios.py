@@ -135,12 +135,48 @@ def test_overrides_are_refused_or_applied(path, value, separator):
         count("override", "refused")
 
 
+def _leaf(path: tuple) -> Any:
+    node = DEMO_DATA
+    for key in path:
+        node = node[key]
+    return node
+
+
+NUMERIC = [
+    path for path in PATHS if isinstance(_leaf(path), int | float) and not isinstance(_leaf(path), bool)
+]
+#: Mild changes that often still load: the mutants a planner could write.
+SCALE = st.sampled_from([0, 0.1, 0.5, 0.9, 1.1, 2, 3, 10])
+
+
+def _scaled(path: tuple, factor: float) -> Any:
+    value = _leaf(path)
+    return round(value * factor) if isinstance(value, int) else value * factor
+
+
+def _shorten(data: dict, days: int) -> None:
+    """The campaign's first ``days`` days, with the deliveries that arrive in them."""
+    campaign, supply = data.get("campaign"), data.get("supply")
+    if not isinstance(campaign, dict) or not isinstance(campaign.get("start_date"), dt.date):
+        return
+    campaign["horizon_days"] = days
+    end = campaign["start_date"] + dt.timedelta(days=days)
+    if isinstance(supply, dict) and isinstance(supply.get("deliveries"), list):
+        supply["deliveries"] = [
+            item for item in supply["deliveries"]
+            if not isinstance(item, dict) or not isinstance(item.get("date"), dt.date) or item["date"] < end
+        ]
+
+
 @examples("simulation")
-@given(st.lists(MUTATION, min_size=1, max_size=2), st.integers(min_value=0, max_value=2**32))
-def test_short_simulations_of_loaded_mutants_end_in_results_or_a_message(mutations, seed):
-    data = _mutant(mutations)
-    if isinstance(data.get("campaign"), dict):
-        data["campaign"]["horizon_days"] = 10  # short: a campaign's first deliveries and sessions
+@given(
+    st.lists(st.tuples(st.sampled_from(NUMERIC), SCALE), min_size=1, max_size=3),
+    st.lists(MUTATION, max_size=1),
+    st.integers(min_value=0, max_value=2**32),
+)
+def test_short_simulations_of_loaded_mutants_end_in_results_or_a_message(scaled, hostile, seed):
+    data = _mutant([("set", path, _scaled(path, factor)) for path, factor in scaled] + hostile)
+    _shorten(data, days=14)
     try:
         scenario = _load_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     except ScenarioError:
