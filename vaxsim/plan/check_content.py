@@ -122,9 +122,61 @@ def appointment_windows(tables: Tables, rules: Rules) -> list[Violation]:
     return found
 
 
+def product_codes(tables: Tables, rules: Rules) -> list[Violation]:
+    """Every product has one code in each coding system the bundle uses, a code names one product,
+    and each lot's ``gtin`` is one of its product's codes."""
+    codes = tables["product_codes"]
+    found = []
+    systems = sorted(set(codes.system.dropna()))
+    have = codes.groupby(["product_id", "system"]).size().to_dict()
+    for product in tables["products"].itertuples():
+        for system in systems:
+            number = have.get((product.product_id, system), 0)
+            if number != 1:
+                message = f"{number} codes in {system} (every product has one in each system the bundle uses)"
+                found.append(_v("products", product.csv_line, f"product_id={product.product_id}", message))
+    named = codes.groupby(["system", "code"]).product_id.nunique()
+    for (system, code), products in named[named > 1].items():
+        line = int(codes.csv_line[(codes.system == system) & (codes.code == code)].min())
+        message = f"{system} code {code} names {products} products"
+        found.append(_v("product_codes", line, f"code={code}", message))
+    known = set(zip(codes.product_id, codes.code, strict=True))
+    for lot in tables["lots"].itertuples():
+        if codes.size and isinstance(lot.gtin, str) and (lot.product_id, lot.gtin) not in known:
+            message = f"gtin {lot.gtin} is not a code of {lot.product_id} in product_codes"
+            found.append(_v("lots", lot.csv_line, f"lot_id={lot.lot_id}", message))
+    return found
+
+
+def lot_conservation(tables: Tables, rules: Rules) -> list[Violation]:
+    """Each site's stock of a lot starts at 0 and each day opens with the last day's closing; and
+    every dose of a lot is accounted for: administered, wasted, expired or in stock at the end."""
+    stock = tables["stock_projection"].sort_values(["site_id", "lot_id", "date"], kind="stable")
+    series = stock.groupby(["site_id", "lot_id"], sort=False)
+    previous = series.closing.shift()
+    expected = previous.fillna(0)
+    found = [
+        _v("stock_projection", row.csv_line, f"site_id={row.site_id}, date={row.date}, lot_id={row.lot_id}",
+           f"opens with {row.opening} doses; the day before closed with {int(before)}")
+        for row, before in zip(stock[stock.opening != expected].itertuples(),
+                               expected[stock.opening != expected], strict=True)
+    ]
+    used = stock[["administered", "wasted", "expired"]].sum(axis=1).groupby(stock.lot_id).sum()
+    left = series.closing.last().groupby(level="lot_id").sum()
+    accounted = used.add(left, fill_value=0)
+    for lot in tables["lots"].itertuples():
+        total = int(accounted.get(lot.lot_id, 0))
+        if total != lot.doses:
+            message = f"{lot.doses} doses, but the stock projection accounts for {total}"
+            found.append(_v("lots", lot.csv_line, f"lot_id={lot.lot_id}", message))
+    return found
+
+
 CONTENT_CHECKS: tuple[Callable[[Tables, Rules], list[Violation]], ...] = (
     shipment_line_numbers,
     dose_numbers,
     allocations,
     appointment_windows,
+    product_codes,
+    lot_conservation,
 )
