@@ -49,6 +49,9 @@ def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs
 def die_with_parent(parent: int) -> None:
     """End this process when process ``parent`` ends; ignore Ctrl-C (the parent handles it)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits the command line's SIGTERM handler (vaxsim.entry), which unwinds
+    # with an exception; a worker just ends.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if not _ask_the_kernel():
         threading.Thread(target=_watch, args=(parent,), daemon=True, name="vaxsim-parent-watch").start()
     if os.getppid() != parent:  # the parent died before the request was made

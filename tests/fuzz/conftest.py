@@ -24,8 +24,8 @@ EXAMPLES = {
     "scenario_text": (40, 4000),
     "scenario_mutant": (40, 4000),
     "override": (60, 4000),
-    "simulation": (4, 1100),
-    "bundle_corruption": (8, 400),
+    "simulation": (4, 1000),
+    "bundle_corruption": (8, 100),
     "file_system_fault": (20, 500),
 }
 COUNTS: collections.Counter[str] = collections.Counter()
