@@ -107,7 +107,9 @@ def check(
         model = scenario if isinstance(scenario, Model) else compile_model(scenario)
         model = with_plan_ids(model)  # the plan names places by their plan ids (vaxsim.plan.ids)
     rules = scenario_rules(model) if model is not None else rules_from_products(tables)
-    rules = replace(rules, follow_ups_reserved=_follow_ups_reserved(document))
+    summary = document.get("summary") if isinstance(document, dict) else None
+    restart = isinstance(summary, dict) and "restart" in summary
+    rules = replace(rules, follow_ups_reserved=_follow_ups_reserved(document), restart=restart)
     for number, invariant in enumerate(INVARIANTS, start=1):
         try:
             found += invariant(tables, rules)
