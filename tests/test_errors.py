@@ -26,6 +26,7 @@ from vaxsim.entry import Terminated
 from vaxsim.errors import Problem, ScenarioError, VaxsimError
 from vaxsim.io.atomic import OutputError, OutputExistsError
 from vaxsim.io.input_file import InputFileError
+from vaxsim.io.person_key_secret import SecretError
 from vaxsim.optimize.lp.solvers import SolveError
 from vaxsim.optimize.setup.hierarchy import HierarchyError
 from vaxsim.optimize.tables.series import SeriesError
@@ -66,6 +67,7 @@ EXAMPLES: dict[type[BaseException], BaseException] = {
     HierarchyError: HierarchyError("two roots"),
     Terminated: Terminated(),
     ColdChainWarning: ColdChainWarning("store over capacity"),
+    SecretError: SecretError("the person-key secret is shorter than 32 characters"),
 }
 
 
