@@ -31,7 +31,8 @@ class Campaign(ScenarioModel):
     def _known_timezone(cls, value: str) -> str:
         try:
             zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as error:
+            # OSError: a name that is a folder of the zone database ("Asia"), found by fuzzing.
             raise ValueError(f"unknown IANA time zone {value!r}") from error
         return value
 
