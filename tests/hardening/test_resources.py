@@ -71,3 +71,8 @@ def test_a_model_too_large_for_the_machine_is_refused_with_an_estimate(demo_scen
     findings = list(size_findings(demo_scenario, available=10 * 2**20))
     assert len(findings) == 1 and "GiB" in findings[0][1] and "12 sites × 60 days" in findings[0][1]
     assert list(size_findings(demo_scenario)) == []
+
+
+def test_a_time_zone_that_is_a_folder_of_the_zone_database_is_refused():
+    # Found by the long fuzz run: zoneinfo raised IsADirectoryError for "Asia".
+    assert "unknown IANA time zone 'Asia'" in _refused(DEMO, "campaign.timezone=Asia")
