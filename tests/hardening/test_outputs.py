@@ -46,6 +46,11 @@ def test_two_runs_with_the_same_name_both_survive(tmp_path):
     assert [(path / "data.txt").read_text() for path in written] == ["first", "second"]
 
 
+def test_a_run_never_touches_a_folder_that_has_its_name(tmp_path):
+    (tmp_path / "demo-s1-20210801-080000").mkdir()  # not vaxsim's
+    assert _write(Destination(tmp_path / "demo-s1-20210801-080000", unique=True)).name.endswith("-2")
+
+
 def test_an_existing_folder_is_refused_before_any_work(tmp_path):
     (tmp_path / "out").mkdir()
     with pytest.raises(OutputExistsError, match="already exists"):

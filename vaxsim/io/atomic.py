@@ -109,9 +109,12 @@ class Destination:
     def __init__(self, target: str | os.PathLike[str], *, replace: bool = False, unique: bool = False):
         self.replace = replace
         self.unique = unique
-        self.path = check_destination(target, replace=replace or unique)
-        if unique and (self.path.exists() or self.path.is_symlink()):
+        if unique:  # an existing folder is never touched: the next free name is taken
+            self.path = Path(target)
+            check_writable_folder(self.path.parent)
             self.path = unique_target(self.path.parent, self.path.name)
+        else:
+            self.path = check_destination(target, replace=replace)
 
     @contextmanager
     def writing(self) -> Iterator[Path]:
