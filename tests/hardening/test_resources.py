@@ -76,3 +76,9 @@ def test_a_model_too_large_for_the_machine_is_refused_with_an_estimate(demo_scen
 def test_a_time_zone_that_is_a_folder_of_the_zone_database_is_refused():
     # Found by the long fuzz run: zoneinfo raised IsADirectoryError for "Asia".
     assert "unknown IANA time zone 'Asia'" in _refused(DEMO, "campaign.timezone=Asia")
+
+
+def test_a_station_that_takes_no_time_is_refused():
+    # Found by the long fuzz run: a zero mean service time divided by zero in the site capacity.
+    override = "site_types.mobile_team.stations.1.service_minutes.value=0"
+    assert "positive mean" in _refused(DEMO, override)

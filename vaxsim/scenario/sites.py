@@ -53,6 +53,13 @@ class Station(ScenarioModel):
     servers: Annotated[int, Field(ge=1, le=1000)] = 1
     service_minutes: ServiceTime
 
+    @model_validator(mode="after")
+    def _takes_time(self) -> Station:
+        # A station's throughput is servers × minutes / mean: a zero mean has none (found by fuzzing).
+        if self.service_minutes.mean <= 0:
+            raise ValueError("service_minutes must have a positive mean")
+        return self
+
 
 class Observation(ScenarioModel):
     """Waiting on site after the injection (Decision 3588/QD-BYT: at least 30 minutes)."""
