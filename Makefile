@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-slow lint schema vietnam baseline clean services
+.PHONY: demo test test-slow lint schema vietnam baseline clean services fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,3 +48,7 @@ baseline: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+## The long fuzz run (hypothesis, issue 17): counts go to benchmarks/fuzz.json (see fuzz.md).
+fuzz: $(STAMP)
+	VAXSIM_FUZZ=long $(BIN)/python -m pytest tests/fuzz -q

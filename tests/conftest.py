@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,9 @@ import pytest
 import vaxsim
 
 ROOT = Path(__file__).resolve().parents[1]
+#: A fixed person-key secret (vaxsim.io.person_key_secret): plans are the same on every machine
+#: and no test writes a key file into the home folder.
+os.environ.setdefault("VAXSIM_PERSON_KEY_SECRET", "test-secret-of-the-vaxsim-suite-0123456789abcdef")
 SCENARIOS = ROOT / "scenarios"
 DEMO = SCENARIOS / "demo-district.yaml"
 #: The demo with district and province stores far too small for its supply (2–8 °C litres).

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from vaxsim.cli import app
 from vaxsim.coldchain import checked_model
 from vaxsim.errors import ScenarioError
+from vaxsim.io import input_file
 from vaxsim.scenario import load
 
 BROKEN = Path(__file__).parent / "broken"
@@ -73,10 +74,10 @@ def test_unreadable_file_has_clear_message(tmp_path: Path, monkeypatch: pytest.M
     target = tmp_path / "locked.yaml"
     target.write_text("campaign: {}\n")
 
-    def refuse(self, *args, **kwargs):
+    def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "read_text", refuse)
+    monkeypatch.setattr(input_file.os, "open", refuse)
     with pytest.raises(ScenarioError) as caught:
         load(target)
     assert str(caught.value) == f"{target}: cannot read file (permission denied)"

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 import vaxsim
 from tests.conftest import DEMO, ROOT
 from vaxsim.cli import app
+from vaxsim.io.atomic import MARKER
 
 runner = CliRunner()
 
@@ -86,7 +87,7 @@ def test_run_writes_results_and_plots(tmp_path: Path):
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["status"] == "complete"
     listed = {entry["path"] for entry in manifest["files"]}
-    assert listed == names - {"manifest.json"}
+    assert listed == names - {"manifest.json", MARKER}
     assert "doses given" in result.stdout
 
 
@@ -110,6 +111,7 @@ def test_site_command_reports_stations_and_crowding(tmp_path: Path):
     assert result.exit_code == 0, result.output
     assert "screening" in result.stdout and "peak" in result.stdout
     assert {p.name for p in out.iterdir()} == {
+        MARKER,
         "visits.csv",
         "stations.csv",
         "sessions.csv",

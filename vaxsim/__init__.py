@@ -8,22 +8,80 @@
 ...                         seeds=2, executor=1, site_queues=False, progress=False)
 >>> ensemble.labels
 ['rule=none', 'rule=hold_back']
+
+The names below are imported on first use (PEP 562), so that ``import vaxsim.entry`` is quick
+and the ``vaxsim`` command can report Ctrl-C during its start-up without a traceback.
 """
+
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from vaxsim.errors import Problem, ScenarioError, VaxsimError  # noqa: E402
-from vaxsim.model import Model, compile_model  # noqa: E402
-from vaxsim.optimize import optimize  # noqa: E402
-from vaxsim.plan import Plan  # noqa: E402
-from vaxsim.results.results import Results  # noqa: E402
-from vaxsim.run.compare import compare  # noqa: E402
-from vaxsim.run.ensemble import Ensemble  # noqa: E402
-from vaxsim.run.replicate import replicate  # noqa: E402
-from vaxsim.run.simulate import simulate  # noqa: E402
-from vaxsim.run.sweep import sweep  # noqa: E402
-from vaxsim.scenario import Scenario, load, scenario_hash  # noqa: E402
-from vaxsim.scenario.changes import with_changes  # noqa: E402
+_EXPORTS = {
+    "Problem": "vaxsim.errors",
+    "ScenarioError": "vaxsim.errors",
+    "VaxsimError": "vaxsim.errors",
+    "Model": "vaxsim.model",
+    "compile_model": "vaxsim.model",
+    "optimize": "vaxsim.optimize",
+    "Plan": "vaxsim.plan",
+    "Results": "vaxsim.results.results",
+    "compare": "vaxsim.run.compare",
+    "Ensemble": "vaxsim.run.ensemble",
+    "replicate": "vaxsim.run.replicate",
+    "simulate": "vaxsim.run.simulate",
+    "sweep": "vaxsim.run.sweep",
+    "Scenario": "vaxsim.scenario",
+    "load": "vaxsim.scenario",
+    "scenario_hash": "vaxsim.scenario",
+    "with_changes": "vaxsim.scenario.changes",
+}
+
+if TYPE_CHECKING:
+    from vaxsim.errors import Problem, ScenarioError, VaxsimError
+    from vaxsim.model import Model, compile_model
+    from vaxsim.optimize import optimize
+    from vaxsim.plan import Plan
+    from vaxsim.results.results import Results
+    from vaxsim.run.compare import compare
+    from vaxsim.run.ensemble import Ensemble
+    from vaxsim.run.replicate import replicate
+    from vaxsim.run.simulate import simulate
+    from vaxsim.run.sweep import sweep
+    from vaxsim.scenario import Scenario, load, scenario_hash
+    from vaxsim.scenario.changes import with_changes
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'vaxsim' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+class _Package(types.ModuleType):
+    """``vaxsim.optimize`` is the function (as it always was), not the subpackage the import
+    system would bind under that name once ``vaxsim.optimize.*`` is imported."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _EXPORTS and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "Ensemble",

@@ -1,5 +1,5 @@
 """``python -m vaxsim`` is the ``vaxsim`` command."""
 
-from vaxsim.cli import main
+from vaxsim.entry import main
 
 main()

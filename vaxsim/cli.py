@@ -21,7 +21,11 @@ from rich.table import Table
 import vaxsim
 from vaxsim.coldchain.errors import ColdChainWarning
 from vaxsim.ensemble.cli import register as register_ensemble_commands
+from vaxsim.entry import IO_ERROR
+from vaxsim.entry import main as entry_main
 from vaxsim.errors import ScenarioError, VaxsimError
+from vaxsim.io.atomic import OutputError
+from vaxsim.io.spreadsheet import neutralised
 from vaxsim.plan.cli import plan_app
 from vaxsim.report.site_cli import site
 
@@ -72,7 +76,10 @@ def _main(
 
 
 def _report(error: VaxsimError) -> None:
-    """Print a user-facing error and exit 1."""
+    """Print a user-facing error and exit 1 (3 for an output folder that cannot be written)."""
+    if isinstance(error, OutputError):
+        errors.print(f"error: {error}", markup=False)
+        raise typer.Exit(IO_ERROR)
     if isinstance(error, ScenarioError):
         for problem in error.problems:
             errors.print(str(problem), markup=False)
@@ -183,7 +190,7 @@ def run(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from vaxsim.coldchain import checked_model
-    from vaxsim.io.atomic import atomic_directory
+    from vaxsim.io.atomic import Destination
     from vaxsim.report.plots import save_plots
     from vaxsim.results.manifest import run_folder_name, run_manifest, write_manifest
     from vaxsim.run.simulate import simulate
@@ -193,16 +200,19 @@ def run(
     started = time.perf_counter()
     try:
         scenario = vaxsim.load(scenario_path, overrides=overrides)
-        timings["load"] = time.perf_counter() - started
-        started = time.perf_counter()
-        model = checked_model(scenario)
     except VaxsimError as error:
         _report(error)
-    timings["compile"] = time.perf_counter() - started
+    timings["load"] = time.perf_counter() - started
     campaign = scenario.campaign
     seed = campaign.seed if seed is None else seed
     now = dt.datetime.now(zoneinfo.ZoneInfo(campaign.timezone))
-    target = output / run_folder_name(campaign.name, now)
+    try:  # the destination is checked before any work starts
+        destination = Destination(output / run_folder_name(campaign.name, seed, now), unique=True)
+        started = time.perf_counter()
+        model = checked_model(scenario)  # compiled once, with the checks that need the network
+    except VaxsimError as error:
+        _report(error)
+    timings["compile"] = time.perf_counter() - started
 
     started = time.perf_counter()
     with Progress(
@@ -233,32 +243,35 @@ def run(
     timings["simulate"] = time.perf_counter() - started
 
     started = time.perf_counter()
-    with atomic_directory(target) as folder, ThreadPoolExecutor(1) as drawing:
-        # plots are drawn while the tables are written (Parquet encoding releases the GIL)
-        drawn = drawing.submit(save_plots, results, folder) if plots else None
-        files = results.save(folder)
-        if comparison is not None:
-            comparison.to_csv(folder / "comparison.csv", index=False)
-            files.append(folder / "comparison.csv")
-        if drawn is not None:
-            files += drawn.result()
-        timings["write"] = time.perf_counter() - started
-        manifest = run_manifest(
-            model,
-            scenario_path=str(scenario_path),
-            seed=seed,
-            overrides=overrides,
-            timings=timings,
-            status="complete",
-            files=files,
-            now=now,
-        )
-        write_manifest(folder, manifest)
+    try:
+        with destination.writing() as folder, ThreadPoolExecutor(1) as drawing:
+            # plots are drawn while the tables are written (Parquet encoding releases the GIL)
+            drawn = drawing.submit(save_plots, results, folder) if plots else None
+            files = results.save(folder)
+            if comparison is not None:
+                neutralised(comparison).to_csv(folder / "comparison.csv", index=False)
+                files.append(folder / "comparison.csv")
+            if drawn is not None:
+                files += drawn.result()
+            timings["write"] = time.perf_counter() - started
+            manifest = run_manifest(
+                model,
+                scenario_path=str(scenario_path),
+                seed=seed,
+                overrides=overrides,
+                timings=timings,
+                status="complete",
+                files=files,
+                now=now,
+            )
+            write_manifest(folder, manifest)
+    except VaxsimError as error:  # a full disk, a folder that can no longer be written
+        _report(error)
     _print_summary(results.summary(), timings["simulate"])
     if comparison is not None:
         _print_comparison(comparison)
     _print_warnings(results.warnings)
-    console.print(f"wrote {target}/ ({len(files) + 1} files)", markup=False)
+    console.print(f"wrote {destination.path}/ ({len(files) + 1} files)", markup=False)
 
 
 def _digital_twin(
@@ -266,13 +279,13 @@ def _digital_twin(
 ):
     """The re-planned run and its comparison with the static plan and the rule-based policies."""
     from vaxsim.optimize import optimize
-    from vaxsim.plan import read
+    from vaxsim.plan.checked import read_checked
     from vaxsim.run.simulate import simulate
     from vaxsim.run.twin import compare_policies, replanner
 
     if replan_every < 1:
         raise VaxsimError(f"--replan-every must be at least 1 day (got {replan_every})")
-    first = read(plan) if plan is not None else optimize(model, solver=solver)
+    first = read_checked(plan, model) if plan is not None else optimize(model, solver=solver)
     results = simulate(
         model,
         seed,
@@ -371,11 +384,15 @@ def optimize(
             "share of planned doses, wastage and stock-out days with 95 % confidence intervals.",
         ),
     ] = 0,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace a bundle of the same plan that vaxsim wrote.")
+    ] = False,
 ) -> None:
     """Plan lots and appointment capacity down the hierarchy and write plans/plan-<id>-r1/.
 
     Example: vaxsim optimize scenarios/demo-district.yaml --solver highs --threads 2 --verify 10
     """
+    from vaxsim.io.atomic import check_destination, check_writable_folder
     from vaxsim.optimize.output import (
         progress_display,
         read_demand,
@@ -383,8 +400,15 @@ def optimize(
         summary_table,
         waterfall_table,
     )
+    from vaxsim.plan.bundle import bundle_name
+    from vaxsim.plan.revisions import revision_in_folder
+
+    def check_bundle_destination(plan_id: str, inputs_sha256: str) -> None:
+        revision = revision_in_folder(output, plan_id, inputs_sha256)
+        check_destination(output / bundle_name(plan_id, revision), replace=replace)
 
     try:
+        check_writable_folder(output)
         scenario = vaxsim.load(scenario_path, overrides=list(set_ or []))
         table = None if demand is None else read_demand(demand)
         with progress_display(errors) as on_progress:
@@ -396,6 +420,7 @@ def optimize(
                 threads=threads,
                 demand=table,
                 progress=on_progress,
+                before_solving=check_bundle_destination,
             )
         if verify > 0:
             from vaxsim.run.robustness import verify_plan
@@ -411,7 +436,11 @@ def optimize(
         console.print(waterfall)
     if plan.robustness:
         _print_robustness(plan.robustness)
-    console.print(f"wrote {save_plan(plan, output)}/", markup=False)
+    try:
+        written = save_plan(plan, output, replace=replace)
+    except VaxsimError as error:
+        _report(error)
+    console.print(f"wrote {written}/", markup=False)
 
 
 def _print_robustness(report: dict) -> None:
@@ -432,5 +461,5 @@ def _print_model(model: vaxsim.Model) -> None:
 
 
 def main() -> None:
-    """Entry point of the ``vaxsim`` command."""
-    app()
+    """Entry point of the ``vaxsim`` command (exit statuses: :mod:`vaxsim.entry`)."""
+    entry_main()

@@ -34,7 +34,12 @@ class Problem:
 
 
 class VaxsimError(Exception):
-    """Base class of errors vaxsim reports to users without a traceback."""
+    """Base class of errors vaxsim reports to users without a traceback.
+
+    Every subclass keeps its constructor's arguments in ``args`` (and its message in ``__str__``),
+    because SimPy re-raises a process's exception as ``type(exc)(*exc.args)`` and pickle (worker
+    processes, Dask) rebuilds it the same way: an error must survive both unchanged.
+    """
 
 
 class ScenarioError(VaxsimError):
@@ -42,4 +47,7 @@ class ScenarioError(VaxsimError):
 
     def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)
-        super().__init__("\n".join(str(problem) for problem in self.problems))
+        super().__init__(self.problems)
+
+    def __str__(self) -> str:
+        return "\n".join(str(problem) for problem in self.problems)

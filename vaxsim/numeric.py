@@ -45,3 +45,14 @@ def split_by_group(totals: np.ndarray, group: np.ndarray, weights: np.ndarray) -
     bonus = np.zeros(len(group), dtype=np.int64)
     bonus[order] = (rank < short[group[order]]).astype(np.int64)
     return whole + bonus
+
+
+def sum_by(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """Exact int64 sums of the whole numbers ``values`` per ``index`` (``size`` bins).
+
+    ``np.bincount(index, weights=values)`` sums in float64 and rounds counts above 2**53;
+    conservation of doses is checked on these sums, so they are kept in integers.
+    """
+    total = np.zeros(size, dtype=np.int64)
+    np.add.at(total, np.asarray(index, dtype=np.intp), np.asarray(values, dtype=np.int64))
+    return total

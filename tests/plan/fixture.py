@@ -149,7 +149,7 @@ SITES = [
         60.0,
         None,
         None,
-        800,
+        969,  # the scenario's mass_site throughput (daily_capacity)
     ),
     (
         "bk-duc-xuan",
@@ -194,7 +194,7 @@ SITES = [
         60.0,
         None,
         None,
-        800,
+        969,  # the scenario's mass_site throughput (daily_capacity)
     ),
 ]
 LOTS = [

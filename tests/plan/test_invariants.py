@@ -226,6 +226,9 @@ def test_scenario_crowding_and_throughput(tmp_path):
     messages = _messages(plan, tmp_path, crowded, rule="scenario")
     key = "site_id=bk-duc-xuan, service_date=2021-09-06"
     assert messages == [
+        # The crowding limit lowers the site type's daily capacity below the plan's.
+        "tables/sites.csv:8: site_id=bk-duc-xuan: max_doses_per_day 382 but the scenario says 361",
+        "tables/sites.csv:9: site_id=q1-ben-nghe: max_doses_per_day 382 but the scenario says 361",
         f"tables/capacity.csv:{line}: {key}, session_start=07:30: 300 appointments > session throughput 204",
         f"tables/capacity.csv:{line}: {key}, session_start=07:30: about 47 people on site (Little's law: "
         "300 people over 240 min, 37 min each) > crowding limit 30",

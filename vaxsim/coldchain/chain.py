@@ -67,7 +67,7 @@ from vaxsim.coldchain.temperature import CLASSES, COLD
 from vaxsim.coldchain.transport import InTransit, load_trips
 from vaxsim.coldchain.vials import open_vials, usable_doses_per_vial
 from vaxsim.model import Model
-from vaxsim.numeric import largest_remainder
+from vaxsim.numeric import largest_remainder, sum_by
 from vaxsim.scenario.cold_chain import Disruptions
 from vaxsim.scenario.policies import OpenVial
 
@@ -108,7 +108,7 @@ class SessionOutcome:
         """``field`` summed per ``[district, product]`` (int64)."""
         cell = self.district * products + self.product
         values = getattr(self, field)
-        total = np.bincount(cell, weights=values, minlength=districts * products)
+        total = sum_by(cell, values, districts * products)
         return total.astype(np.int64).reshape(districts, products)
 
 
@@ -220,7 +220,7 @@ class ColdChain:
         h = self.stock
         rows = h.select((h.owner < 0) & (self.lots.use_by(h.lot, h.thaw) >= day))
         product = self.lots.product[h.lot[rows]]
-        return np.bincount(product, weights=h.doses[rows], minlength=self.products).astype(np.int64)
+        return sum_by(product, h.doses[rows], self.products)
 
     def reachable_free_stock(self, day: int) -> np.ndarray:
         """Free usable doses ``[district, product]`` held at stores from which each district's
@@ -239,7 +239,7 @@ class ColdChain:
         waiting = self._by_owner(rows)
         t = self.transit
         cell = t.owner * self.products + self.lots.product[t.lot]
-        moving = np.bincount(cell, weights=t.doses, minlength=self.districts * self.products)
+        moving = sum_by(cell, t.doses, self.districts * self.products)
         return waiting + moving.astype(np.int64).reshape(self.districts, self.products)
 
     def on_hand(self) -> np.ndarray:
@@ -247,7 +247,7 @@ class ColdChain:
         h = self.stock
         cells = h.node * self.lots.count + h.lot
         size = self.network.nodes * self.lots.count
-        return np.bincount(cells, weights=h.doses, minlength=size).astype(np.int64).reshape(
+        return sum_by(cells, h.doses, size).reshape(
             self.network.nodes, self.lots.count
         )
 
@@ -256,7 +256,7 @@ class ColdChain:
         received = administered + wasted + shipped out + on hand, and every dose shipped has
         landed or is in transit."""
         self.ledger.check(self.on_hand(), day, self.network.ids, self.lots.ids)
-        in_transit = np.bincount(self.transit.lot, weights=self.transit.doses, minlength=self.lots.count)
+        in_transit = sum_by(self.transit.lot, self.transit.doses, self.lots.count)
         landed = self.ledger.received.sum(axis=0) - self.delivered
         off = self.ledger.shipped.sum(axis=0) - landed - in_transit.astype(np.int64)
         if np.any(off != 0):
@@ -377,7 +377,7 @@ class ColdChain:
     def _by_owner(self, rows: np.ndarray) -> np.ndarray:
         h = self.stock
         cell = h.owner[rows] * self.products + self.lots.product[h.lot[rows]]
-        total = np.bincount(cell, weights=h.doses[rows], minlength=self.districts * self.products)
+        total = sum_by(cell, h.doses[rows], self.districts * self.products)
         return total.astype(np.int64).reshape(self.districts, self.products)
 
     def _allocate(self, day: int, wanted: np.ndarray) -> np.ndarray:
@@ -508,7 +508,7 @@ class ColdChain:
         groups = int(group.max()) + 1 if n else 0
         last = np.zeros(groups, dtype=np.int64)
         last[group] = np.arange(n)  # the last session of each group (sessions are in order)
-        people = np.bincount(group, weights=sessions.people, minlength=groups).astype(np.int64)
+        people = sum_by(group, sessions.people, groups)
         late = np.zeros(groups, dtype=np.int64)
         late[group[last]] = sessions.late[last]
         if groups == n:  # every session its own group
@@ -533,7 +533,7 @@ class ColdChain:
         use_by = lots.use_by(h.lot[rows], h.thaw[rows])
         rows = rows[order_by(row_cell, use_by, h.lot[rows], thaw_key(h.thaw[rows]))]
         row_cell = h.owner[rows] * self.products + lots.product[h.lot[rows]]
-        on_hand = np.bincount(row_cell, weights=h.doses[rows], minlength=cells).astype(np.int64)
+        on_hand = sum_by(row_cell, h.doses[rows], cells)
         cell = g_district * self.products + g_product
         by_cell = order_by(cell, np.arange(groups))
         drawn = np.zeros(groups, dtype=np.int64)

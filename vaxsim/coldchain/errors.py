@@ -45,7 +45,10 @@ class ColdChainInputError(VaxsimError):
 
     def __init__(self, problems: Iterable[str]):
         self.problems = list(problems)
-        super().__init__("the cold chain cannot run this model:\n  " + "\n  ".join(self.problems))
+        super().__init__(self.problems)  # the arguments, so that type(exc)(*exc.args) rebuilds it
+
+    def __str__(self) -> str:
+        return "the cold chain cannot run this model:\n  " + "\n  ".join(self.problems)
 
 
 class ColdChainOrderError(VaxsimError):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from vaxsim.numeric import sum_by
+
 
 def group_starts(group: np.ndarray) -> np.ndarray:
     """For rows sorted by ``group``, the index of the first row of each row's group."""
@@ -78,7 +80,7 @@ def match(
     if not len(supply) or not len(demand):
         return empty, empty, empty, empty
     s_end = np.cumsum(supply)
-    group_total = np.bincount(supply_group, weights=supply, minlength=groups).astype(np.int64)
+    group_total = sum_by(supply_group, supply, groups)
     group_base = np.cumsum(group_total) - group_total
     d_cum = cumulative_before(demand_group, demand) + demand
     d_end = group_base[demand_group] + np.minimum(d_cum, group_total[demand_group])

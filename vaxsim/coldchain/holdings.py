@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vaxsim.coldchain.lots import NOT_THAWED
+from vaxsim.numeric import sum_by
 
 _COLUMNS = ("node", "owner", "lot", "thaw", "doses")
 
@@ -51,7 +52,7 @@ class Holdings:
 
     def remove(self, rows: np.ndarray, doses: np.ndarray) -> None:
         """Take ``doses`` from ``rows`` (a row may repeat); never below zero."""
-        taken = np.bincount(rows, weights=doses, minlength=len(self)).astype(np.int64)
+        taken = sum_by(rows, doses, len(self))
         if np.any(taken > self.doses):
             raise ValueError("taking more doses than a holding has")
         self.doses = self.doses - taken
@@ -75,4 +76,4 @@ class Holdings:
         key = ((node * (owners + 1) + owner + 1) * lots + lot) * thaw_codes + thaw_code
         unique, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         self.node, self.owner, self.lot, self.thaw = node[first], owner[first], lot[first], thaw[first]
-        self.doses = np.bincount(inverse, weights=doses, minlength=len(unique)).astype(np.int64)
+        self.doses = sum_by(inverse, doses, len(unique))

@@ -18,6 +18,7 @@ from vaxsim.coldchain.ledger import CAUSES, EVENTS, verify_table
 from vaxsim.coldchain.network import Network
 from vaxsim.coldchain.temperature import CLASSES
 from vaxsim.columns import labels
+from vaxsim.numeric import sum_by
 
 if TYPE_CHECKING:
     from vaxsim.coldchain.chain import ColdChain, SessionOutcome
@@ -76,7 +77,7 @@ class DailyRecord:
             cells, weights=lots.litres(h.lot, h.doses), minlength=net.nodes * len(CLASSES)
         ).reshape(net.nodes, len(CLASSES))
         t = chain.transit
-        self.in_transit[day] = np.bincount(lots.product[t.lot], weights=t.doses, minlength=products)
+        self.in_transit[day] = sum_by(lots.product[t.lot], t.doses, products)
         self.last_day = day
 
 

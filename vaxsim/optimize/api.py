@@ -9,6 +9,7 @@ realised run into a plan (:mod:`~vaxsim.optimize.tables.to_plan`). FORMULATION.m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -31,7 +32,7 @@ from vaxsim.optimize.setup.demand import demand_from_table, forecast_demand
 from vaxsim.optimize.setup.hierarchy import HierarchyError, build_hierarchy
 from vaxsim.optimize.setup.restart import check_state, restart_context
 from vaxsim.optimize.setup.sites import SiteCalendar
-from vaxsim.optimize.tables.to_plan import to_plan
+from vaxsim.optimize.tables.to_plan import context_inputs_sha256, context_plan_id, to_plan
 from vaxsim.optimize.validate import OptimizeError, check_inputs
 from vaxsim.plan import Plan
 from vaxsim.scenario import Scenario, load
@@ -52,6 +53,7 @@ def optimize(
     appointments: bool | None = None,
     progress: ProgressCallback | None = None,
     state: CampaignState | None = None,
+    before_solving: Callable[[str, str], None] | None = None,
 ) -> Plan:
     """Plan a campaign: lots down the store hierarchy and appointment capacity at every site.
 
@@ -71,6 +73,9 @@ def optimize(
     :class:`~vaxsim.sim.state.CampaignState`; the plan then covers campaign days from
     ``state.day`` on and starts from the state's stock, shipments, people and bookings
     (:mod:`~vaxsim.optimize.setup.restart`, FORMULATION.md "Restarting from a simulated state").
+    ``before_solving(plan_id, inputs_sha256)`` is called once the plan's id and inputs digest
+    (which fix its revision in an output folder) are known and before any solve (the command
+    line checks the bundle's destination there).
 
     Raises :class:`~vaxsim.optimize.validate.OptimizeError` listing every input problem before
     any model is built. Shortfalls are not errors: they are slack, reported in
@@ -106,6 +111,8 @@ def optimize(
         ctx = restart_context(model, options, forecast, state)
     else:
         ctx = make_context(model, options, forecast)
+    if before_solving is not None:
+        before_solving(context_plan_id(ctx), context_inputs_sha256(ctx))
     result = run(ctx, progress)
     return to_plan(ctx, result, appointments=appointments)
 

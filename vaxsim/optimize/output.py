@@ -32,11 +32,12 @@ def read_demand(path: Path) -> pd.DataFrame:
         raise OptimizeError([f"demand table {path}: {error}"]) from error
 
 
-def save_plan(plan: Plan, output: Path) -> Path:
+def save_plan(plan: Plan, output: Path, *, replace: bool = False) -> Path:
     """Write ``plan``'s bundle under ``output`` (its ``plan.json`` carries the findings and the
     per-sub-problem solve log), numbered after the campaign's revisions already there
-    (:func:`vaxsim.plan.revisions.in_folder`); return the bundle's path."""
-    return Path(in_folder(plan, output).write(output))
+    (:func:`vaxsim.plan.revisions.in_folder`); return the bundle's path. ``replace``: swap out
+    an existing bundle of the same revision that vaxsim wrote."""
+    return Path(in_folder(plan, output).write(output, replace=replace))
 
 
 @contextmanager

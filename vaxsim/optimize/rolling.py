@@ -9,7 +9,6 @@ Every sub-problem goes through the same three timed phases: build, solve, extrac
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -34,6 +33,7 @@ from vaxsim.optimize.realise.assemble import (
 )
 from vaxsim.optimize.realise.realise import Realiser
 from vaxsim.optimize.setup.context import Context
+from vaxsim.processes import worker_pool
 
 
 @dataclass
@@ -193,6 +193,5 @@ def _pool(threads: int) -> Iterator[ProcessPoolExecutor | None]:
         return
     # Fork is safe: every HiGHS solve shuts its thread pool down when it ends (solvers.py), so
     # no child inherits a pool whose threads it does not have.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=threads, mp_context=multiprocessing.get_context(method)) as pool:
+    with worker_pool(threads) as pool:
         yield pool

@@ -21,9 +21,12 @@ class OptimizeError(VaxsimError):
 
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
+        super().__init__(self.problems)  # the arguments, so that type(exc)(*exc.args) rebuilds it
+
+    def __str__(self) -> str:
         count = len(self.problems)
         head = f"cannot optimize: {count} problem{'s' if count != 1 else ''} found"
-        super().__init__("\n".join([head, *(f"  - {p}" for p in self.problems)]))
+        return "\n".join([head, *(f"  - {p}" for p in self.problems)])
 
 
 def model_problems(model: Model) -> list[str]:

@@ -13,10 +13,10 @@ import re
 import zoneinfo
 from pathlib import Path
 
-from vaxsim.io.atomic import atomic_directory
+from vaxsim.io.atomic import Destination
 from vaxsim.plan.checksums import sha256_bytes
 from vaxsim.plan.csv_table import table_csv_text
-from vaxsim.plan.datapackage import datapackage, table_path
+from vaxsim.plan.datapackage import datapackage, field_constraints, table_path
 from vaxsim.plan.document import json_text, plan_json_bytes
 from vaxsim.plan.manifest import MANIFEST, manifest
 from vaxsim.plan.plan import STATUSES, Plan
@@ -50,14 +50,39 @@ def bundle_files(plan: Plan) -> dict[str, bytes]:
     return files
 
 
-def write_bundle(plan: Plan, folder: str | os.PathLike[str], *, now: dt.datetime | None = None) -> Path:
+def _check_ids(plan: Plan) -> None:
+    """Raise ``ValueError`` naming table, row and column for an id with characters outside its
+    column's pattern (the checker refuses the same ids when the bundle is read)."""
+    for name, spec in TABLES.items():
+        table = getattr(plan, name)
+        for column in spec.columns:
+            pattern = field_constraints(name, column).get("pattern")
+            if pattern is None or not column.name.endswith("_id") or not len(table):
+                continue
+            values = table[column.name]
+            present = values.notna()
+            bad = present & ~values.astype(str).str.fullmatch(pattern.strip("^$"))
+            if bad.any():
+                row = int(bad.to_numpy().argmax())
+                raise ValueError(
+                    f"{name} row {row + 1}, column {column.name}: id {str(values.iloc[row])[:80]!r} "
+                    f"has characters outside {pattern}"
+                )
+
+
+def write_bundle(
+    plan: Plan, folder: str | os.PathLike[str], *, now: dt.datetime | None = None, replace: bool = False
+) -> Path:
     """Write ``plan`` into ``folder/plan-<plan_id>-r<revision>/`` and return that path.
 
     ``now`` (an aware datetime) is the manifest's ``generated_at``; default: the current time in
     the sites' time zone (UTC when the sites use several). Raises ``ValueError`` for a plan id
     that is not a FHIR-style id, an unknown status, columns that differ from the format, or a
     cell that does not fit its column's type (naming table, row and column), and
-    ``FileExistsError`` when that revision has already been written.
+    an id with characters outside its column's pattern (``REFERENCE_ID_PATTERN``),
+    and :class:`~vaxsim.io.atomic.OutputExistsError` (a ``FileExistsError``) when that revision has
+    already been written and ``replace`` is false (``replace`` swaps out only a bundle vaxsim
+    wrote, once the new one is complete).
     """
     if not _PLAN_ID.match(plan.plan_id or ""):
         raise ValueError(f"plan_id {plan.plan_id!r} must match [A-Za-z0-9-.]{{1,64}}")
@@ -66,6 +91,7 @@ def write_bundle(plan: Plan, folder: str | os.PathLike[str], *, now: dt.datetime
     if plan.status not in STATUSES:
         raise ValueError(f"status {plan.status!r} is not one of {', '.join(STATUSES)}")
     canonical = plan.normalised()
+    _check_ids(canonical)
     files = bundle_files(canonical)
     rows = {table_path(name): len(getattr(canonical, name)) for name in TABLES}
     entries = [
@@ -79,7 +105,7 @@ def write_bundle(plan: Plan, folder: str | os.PathLike[str], *, now: dt.datetime
     ]
     generated_at = now or _local_now(canonical)
     target = Path(folder) / bundle_name(canonical.plan_id, canonical.revision)
-    with atomic_directory(target) as temporary:
+    with Destination(target, replace=replace).writing() as temporary:
         for path, data in files.items():
             (temporary / path).parent.mkdir(parents=True, exist_ok=True)
             (temporary / path).write_bytes(data)

@@ -11,6 +11,8 @@ from typing import Any
 
 import jsonschema
 
+from vaxsim.io.atomic import MARKER
+from vaxsim.io.input_file import InputFileError, inside, read_bundle_text
 from vaxsim.plan.bundle import DATAPACKAGE, PLAN_JSON
 from vaxsim.plan.checksums import sha256_file
 from vaxsim.plan.csv_table import csv_rows
@@ -23,17 +25,20 @@ from vaxsim.plan.tables import TABLES
 from vaxsim.plan.violations import Violation, key_text
 
 #: Folders of a bundle that the manifest does not cover (exports are derived, written later).
-UNCOVERED = ("exports/",)
+#: Not covered by the checksums: exports written beside the tables, and the marker that says
+#: vaxsim wrote the folder (:data:`vaxsim.io.atomic.MARKER`).
+UNCOVERED = ("exports/", MARKER)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def load_json(bundle: Path, name: str, rule: str) -> tuple[Any, list[Violation]]:
     """A JSON file of the bundle, or ``None`` and the reason it cannot be read."""
-    path = bundle / name
     try:
-        return json.loads(path.read_text(encoding="utf-8")), []
+        return json.loads(read_bundle_text(bundle, name)), []
     except FileNotFoundError:
         return None, [Violation(name, None, "", "file is missing", rule)]
+    except RecursionError:
+        return None, [Violation(name, None, "", "not valid JSON: nested too deeply", rule)]
     except (OSError, UnicodeDecodeError) as error:
         return None, [Violation(name, None, "", f"cannot be read: {error}", rule)]
     except json.JSONDecodeError as error:
@@ -76,8 +81,18 @@ def check_manifest(bundle: Path, manifest: Any) -> list[Violation]:
             continue
         path = entry["path"]
         listed.add(path)
-        file = bundle / path
-        if ".." in Path(path).parts or not file.is_file():
+        try:
+            # Checked before anything is read or hashed: a path outside the bundle is never
+            # opened, so its checksum cannot tell whether an outside file has a given hash.
+            file = inside(bundle, path)
+        except InputFileError as error:
+            problems.append(Violation(MANIFEST, None, f"path={path[:80]}", str(error), "manifest"))
+            continue
+        if file.is_symlink() or (file.exists() and not file.is_file()):
+            message = "is a symlink or not a regular file: bundle files must be regular files"
+            problems.append(Violation(path, None, "", message, "manifest"))
+            continue
+        if not file.is_file():
             problems.append(Violation(path, None, "", "listed in manifest.json but missing", "manifest"))
             continue
         if not _HEX64.match(str(entry.get("sha256", ""))):
@@ -92,7 +107,7 @@ def check_manifest(bundle: Path, manifest: Any) -> list[Violation]:
             )
         if path.endswith(".csv"):
             try:
-                rows = csv_record_count(file.read_text(encoding="utf-8")) - 1
+                rows = csv_record_count(read_bundle_text(bundle, path)) - 1
             except (OSError, UnicodeDecodeError):
                 continue  # reported by the schema check
             if rows != entry.get("rows"):
@@ -170,7 +185,7 @@ def check_tables(bundle: Path, package: dict[str, Any]) -> tuple[dict[str, Parse
         name, path = resource["name"], resource["path"]
         schemas[name] = resource["schema"]
         try:
-            text = (bundle / path).read_text(encoding="utf-8")
+            text = read_bundle_text(bundle, path)
         except FileNotFoundError:
             problems.append(Violation(path, None, "", "file is missing", "schema"))
             text = ",".join(field["name"] for field in resource["schema"]["fields"]) + "\n"

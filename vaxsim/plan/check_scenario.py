@@ -14,6 +14,7 @@ import math
 import pandas as pd
 
 from vaxsim.model import Model
+from vaxsim.plan.check_site_details import check_site_details
 from vaxsim.plan.invariants import Rules, Tables, path
 from vaxsim.plan.violations import Violation, key_text
 from vaxsim.scenario.base import minutes_of_day
@@ -292,6 +293,7 @@ def check_shipments(tables: Tables, model: Model) -> list[Violation]:
 def check_against_scenario(tables: Tables, model: Model) -> list[Violation]:
     """Every scenario check (the invariants that need scenario rules run separately)."""
     found = []
-    for check in (check_products, check_sites, check_lots, check_shipments, check_capacity):
+    checks = (check_products, check_sites, check_site_details, check_lots, check_shipments, check_capacity)
+    for check in checks:
         found += check(tables, model)
     return found

@@ -3,8 +3,9 @@
 It reads the bundle's files itself (never the optimizer's code or objects) and verifies, in
 order: the manifest's checksums and row counts, ``datapackage.json``, each CSV against its
 schema (types, required, primary, unique and foreign keys), ``plan.json`` against the published
-JSON Schema and against the CSVs, the eight invariants of PLAN_FORMAT.md, and, given the
-scenario, the plan against it. An empty list means the bundle is sound.
+JSON Schema and against the CSVs, the eight invariants of PLAN_FORMAT.md, the content checks
+(:mod:`vaxsim.plan.check_content`), and, given the scenario, the plan against it. An empty
+list means the bundle is sound.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 
 from vaxsim.model import Model
 from vaxsim.plan.bundle import DATAPACKAGE, PLAN_JSON
+from vaxsim.plan.check_content import CONTENT_CHECKS
 from vaxsim.plan.check_files import (
     check_datapackage,
     check_manifest,
@@ -105,7 +107,9 @@ def check(
         model = scenario if isinstance(scenario, Model) else compile_model(scenario)
         model = with_plan_ids(model)  # the plan names places by their plan ids (vaxsim.plan.ids)
     rules = scenario_rules(model) if model is not None else rules_from_products(tables)
-    rules = replace(rules, follow_ups_reserved=_follow_ups_reserved(document))
+    summary = document.get("summary") if isinstance(document, dict) else None
+    restart = isinstance(summary, dict) and "restart" in summary
+    rules = replace(rules, follow_ups_reserved=_follow_ups_reserved(document), restart=restart)
     for number, invariant in enumerate(INVARIANTS, start=1):
         try:
             found += invariant(tables, rules)
@@ -113,6 +117,12 @@ def check(
             found.append(
                 Violation("", None, "", f"invariant {number} could not be checked: {error!r}", "checker")
             )
+    for content_check in CONTENT_CHECKS:
+        try:
+            found += content_check(tables, rules)
+        except Exception as error:  # a bundle this broken must still give a report, not a traceback
+            name = content_check.__name__
+            found.append(Violation("", None, "", f"{name} could not be checked: {error!r}", "checker"))
     if model is not None:
         try:
             found += check_against_scenario(tables, model)

@@ -102,7 +102,9 @@ def export(
         str | None,
         typer.Option("--booking-url", help="Booking page of the sites (Location telecom, slot links)."),
     ] = None,
-    replace: Annotated[bool, typer.Option("--replace", help="Overwrite an existing export folder.")] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace an export folder that vaxsim wrote (atomically).")
+    ] = False,
     org_units: Annotated[
         Path | None,
         typer.Option("--org-units", help="DHIS2 org-unit UID file: CSV org_unit,uid[,name] (dhis2 only)."),
@@ -114,7 +116,10 @@ def export(
 
     Example: vaxsim plan export plans/vn-2021/plan-vn-2021-s42-r1 --to fhir -o out/fhir
     """
-    from vaxsim.plan.exports import KINDS, ExportError
+    from vaxsim.entry import IO_ERROR
+    from vaxsim.errors import VaxsimError
+    from vaxsim.io.atomic import OutputError
+    from vaxsim.plan.exports import KINDS
     from vaxsim.plan.exports import export as export_bundle
     from vaxsim.plan.exports.fhir import BOOKING_URL
 
@@ -132,9 +137,9 @@ def export(
             replace=replace,
             org_units=org_units,
         )
-    except ExportError as error:
+    except VaxsimError as error:
         errors.print(f"error: {error}", markup=False)
-        raise typer.Exit(1) from None
+        raise typer.Exit(IO_ERROR if isinstance(error, OutputError) else 1) from None
     files = sorted(path.name for path in folder.iterdir())
     console.print(f"wrote {folder}/ ({len(files)} files)", markup=False)
 

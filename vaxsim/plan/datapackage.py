@@ -21,6 +21,10 @@ PLAN_MADE_IDS = {
     ("registrant_allocations", "allocation_id"),
     ("appointments", "appointment_id"),
 }
+#: Every other id column (places, products, lots, units): letters, digits, ``_ . -``, starting
+#: with a letter or digit, so that no id can be a spreadsheet formula (``=cmd|...``), a path or
+#: markup; checked when a bundle is written and when it is read.
+REFERENCE_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,127}$"
 #: A keyed hash in hexadecimal: at least 64 bits, and never a name or a phone number.
 PERSON_KEY_PATTERN = r"^[0-9a-f]{16,128}$"
 CLOCK_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -64,6 +68,8 @@ def field_constraints(table: str, column: Column) -> dict[str, Any]:
         constraints["minimum"] = NON_NEGATIVE[key]
     if key in PLAN_MADE_IDS:
         constraints["pattern"] = ID_PATTERN
+    elif column.name.endswith("_id"):
+        constraints["pattern"] = REFERENCE_ID_PATTERN
     if key == ("sites", "site_type"):
         constraints["enum"] = list(SITE_TYPES)
     if key == ("sites", "lat_lon_source"):

@@ -38,6 +38,8 @@ class Rules:
     ultra-cold or frozen product stays usable at +2..+8 °C once thawed (scenario only).
     ``follow_ups_reserved``: the plan promises every free first-dose slot its follow-up
     (``summary.follow_ups`` in plan.json; a plan that does not say so is held to it).
+    ``restart``: the plan starts from a simulated state (``summary.restart`` in plan.json), so
+    its stock opens with what the state carried over.
     """
 
     intervals: dict[tuple[str, int], tuple[int | None, int | None]] = field(default_factory=dict)
@@ -45,6 +47,7 @@ class Rules:
     mixing_pairs: frozenset[tuple[str, str]] = frozenset()
     thaw_days: dict[str, int] = field(default_factory=dict)
     follow_ups_reserved: bool = True
+    restart: bool = False
 
     def may_mix(self, first: str, second: str) -> bool:
         if first == second:

@@ -116,13 +116,16 @@ class Plan:
             log=_free_frame(self.log),
         )
 
-    def write(self, folder: str | os.PathLike[str], *, now: dt.datetime | None = None) -> Path:
+    def write(
+        self, folder: str | os.PathLike[str], *, now: dt.datetime | None = None, replace: bool = False
+    ) -> Path:
         """Write the plan as a checksummed bundle ``folder/plan-<plan_id>-r<revision>/``.
 
         Returns the bundle's path. ``now`` fixes the manifest's ``generated_at`` (default: the
-        current time). Example: ``plan.write("plans/vn-2021")``. See
+        current time). ``replace`` swaps out a bundle of the same revision that vaxsim wrote.
+        Example: ``plan.write("plans/vn-2021")``. See
         :func:`vaxsim.plan.bundle.write_bundle` for the errors.
         """
         from vaxsim.plan.bundle import write_bundle
 
-        return write_bundle(self, folder, now=now)
+        return write_bundle(self, folder, now=now, replace=replace)

@@ -11,6 +11,7 @@ import json
 import os
 from pathlib import Path
 
+from vaxsim.io.input_file import read_bundle_text
 from vaxsim.plan.bundle import PLAN_JSON
 from vaxsim.plan.csv_table import parse_table
 from vaxsim.plan.datapackage import table_path
@@ -34,16 +35,16 @@ def read(path: str | os.PathLike[str]) -> Plan:
     for name in TABLES:
         file = bundle / table_path(name)
         try:
-            tables[name] = parse_table(name, file.read_text(encoding="utf-8"))
+            tables[name] = parse_table(name, read_bundle_text(bundle, table_path(name)))
         except (OSError, UnicodeDecodeError) as error:
             raise PlanError(f"{file}: cannot be read: {error}") from None
         except ValueProblem as problem:
             raise PlanError(f"{file}: {problem}") from None
     file = bundle / PLAN_JSON
     try:
-        document = json.loads(file.read_text(encoding="utf-8"))
+        document = json.loads(read_bundle_text(bundle, PLAN_JSON))
         return plan_from_document(document, tables)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise PlanError(f"{file}: cannot be read: {error}") from None
     except (KeyError, TypeError, ValueError) as error:
         raise PlanError(f"{file}: not a vaxsim plan document: {error!r}") from None

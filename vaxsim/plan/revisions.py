@@ -86,6 +86,16 @@ def revise(plan: Plan, previous_plan_id: str, previous_revision: int) -> Plan:
     )
 
 
+def revision_in_folder(folder: str | os.PathLike[str], plan_id: str, inputs_sha256: str | None) -> int:
+    """The revision a plan of ``plan_id`` made from ``inputs_sha256`` gets in ``folder`` (see
+    :func:`in_folder`), known before the plan is made."""
+    written = written_revisions(folder, plan_id)
+    same = [w for w in written if inputs_sha256 is not None and w.inputs_sha256 == inputs_sha256]
+    if same:
+        return same[-1].revision
+    return written[-1].revision + 1 if written else 1
+
+
 def in_folder(plan: Plan, folder: str | os.PathLike[str]) -> Plan:
     """``plan`` numbered after the campaign's bundles in ``folder``: revision 1 when there are
     none, the same revision as a bundle made from the same inputs, else the next revision

@@ -17,8 +17,9 @@ from rich.console import Console
 from rich.table import Table
 
 import vaxsim
+from vaxsim.entry import IO_ERROR
 from vaxsim.errors import ScenarioError, VaxsimError
-from vaxsim.io.atomic import atomic_directory
+from vaxsim.io.atomic import Destination, OutputError
 from vaxsim.report.site_csv import write_site_csvs
 from vaxsim.scenario.base import clock_time, minutes_of_day
 from vaxsim.scenario.scenario import Scenario
@@ -75,6 +76,9 @@ def site(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write per-person and per-station CSVs here.")
     ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace an output folder that vaxsim wrote (atomically).")
+    ] = False,
     plot: Annotated[
         Path | None,
         typer.Option(help="Write a picture of the day (PNG): crowding, waits and utilisation per station."),
@@ -97,6 +101,7 @@ def site(
     Example: vaxsim site scenarios/clinic-hub.yaml --site hub --booked 120 --plot hub.png
     """
     try:
+        destination = None if output is None else Destination(output, replace=replace)
         scenario = vaxsim.load(scenario_path, overrides=list(set_ or []))
     except ScenarioError as error:  # as every vaxsim command reports them
         count = len(error.problems)
@@ -134,8 +139,8 @@ def site(
         _fail(str(error))
     console.print(_station_table(result, f"{site_id} on {day} ({engine} engine)"))
     console.print(_session_table(result, site_type))
-    if output is not None:
-        _write_csvs(result, output)
+    if destination is not None:
+        _write_csvs(result, destination)
     if plot is not None:
         from vaxsim.report.site_picture import draw_site_day  # matplotlib loads only for a picture
 
@@ -244,13 +249,13 @@ def _session_table(result: SiteDayResult, site_type: SiteType) -> Table:
     return table
 
 
-def _write_csvs(result: SiteDayResult, output: Path) -> None:
+def _write_csvs(result: SiteDayResult, destination: Destination) -> None:
     try:
-        with atomic_directory(output) as folder:
+        with destination.writing() as folder:
             write_site_csvs(result, folder)
-    except FileExistsError as error:
-        _fail(f"--output: {error}")
-    console.print(f"wrote {output}/", markup=False)
+    except OutputError as error:
+        _fail(f"--output: {error}", IO_ERROR)
+    console.print(f"wrote {destination.path}/", markup=False)
 
 
 def _print_staffing(search: Staffing, target: Target, site_type: SiteType, replications: int) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from vaxsim.io.spreadsheet import neutralised
 from vaxsim.scenario.base import clock_time
 from vaxsim.sites.results import SiteDayResult
 
@@ -42,7 +43,7 @@ def site_tables(result: SiteDayResult) -> dict[str, pd.DataFrame]:
 def write_site_csvs(result: SiteDayResult, folder: Path) -> None:
     """Write :func:`site_tables` of ``result`` as ``<stem>.csv`` into ``folder``."""
     for name, table in site_tables(result).items():
-        table.to_csv(folder / f"{name}.csv", index=False)
+        neutralised(table).to_csv(folder / f"{name}.csv", index=False)
 
 
 def with_units(table: pd.DataFrame, instants: tuple[str, ...], durations: tuple[str, ...]) -> pd.DataFrame:

@@ -14,9 +14,10 @@ import vaxsim
 from vaxsim.model import Model
 
 
-def run_folder_name(scenario_name: str, now: dt.datetime) -> str:
-    """``<scenario>-<YYYYmmdd-HHMMSS>``, in the scenario's local time."""
-    return f"{scenario_name}-{now:%Y%m%d-%H%M%S}"
+def run_folder_name(scenario_name: str, seed: int, now: dt.datetime) -> str:
+    """``<scenario>-s<seed>-<YYYYmmdd-HHMMSS>``, in the scenario's local time (two runs started
+    in the same second get suffixes ``-2``, ``-3``... from :class:`vaxsim.io.atomic.Destination`)."""
+    return f"{scenario_name}-s{seed}-{now:%Y%m%d-%H%M%S}"
 
 
 def run_manifest(

@@ -13,7 +13,7 @@ from vaxsim.columns import labels
 from vaxsim.errors import VaxsimError
 from vaxsim.model import Model
 from vaxsim.plan import Plan
-from vaxsim.plan import read as read_plan
+from vaxsim.plan.checked import read_checked
 from vaxsim.results.results import Results, build_results
 from vaxsim.scenario import Scenario, load
 from vaxsim.scenario.changes import with_changes
@@ -47,10 +47,14 @@ def simulate(
     called after each simulated day (for progress bars).
 
     ``plan`` (a :class:`~vaxsim.plan.Plan` or the path of a plan bundle; by default
-    ``policies.plan`` when ``policies.allocation`` is ``plan``) runs the campaign on the plan's
+    ``policies.plan``, relative to the scenario file, when ``policies.allocation`` is ``plan``)
+    runs the campaign on the plan's
     shipments and appointment slots instead of the rule-based policies
     (:mod:`vaxsim.sim.plan_directives`); the results then compare planned and realised doses
-    (``plan_vs_realised`` and ``results.summary()["plan"]``).
+    (``plan_vs_realised`` and ``results.summary()["plan"]``). A bundle is first checked against
+    the scenario (:func:`vaxsim.plan.checked.read_checked`) and refused with
+    :class:`~vaxsim.plan.errors.PlanRefused` when anything is wrong; a ``Plan`` object is the
+    caller's and is used as given.
 
     ``replan`` with ``replan_every`` (days) is the digital-twin mode: every ``replan_every``
     days the campaign's state (:class:`~vaxsim.sim.state.CampaignState`) is handed to
@@ -60,9 +64,9 @@ def simulate(
     model = as_model(scenario)
     policies = model.scenario.policies
     if plan is None and policies.allocation == "plan":
-        plan = policies.plan
+        plan = policies.plan_path()
     if plan is not None and not isinstance(plan, Plan):
-        plan = read_plan(plan)
+        plan = read_checked(plan, model)
     if replan is not None and (plan is None or not replan_every or replan_every < 1):
         raise VaxsimError("re-planning needs a first plan and replan_every >= 1 days")
     directives = PlanDirectives.from_plan(model, plan) if plan is not None else None

@@ -23,7 +23,8 @@ ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5]
 class ScenarioModel(BaseModel):
     """Base of every scenario section: unknown fields are errors, values are immutable."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    # Infinite and NaN numbers are never meaningful in a scenario (sd: .inf, mean: .nan).
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True, allow_inf_nan=False)
 
 
 def minutes_of_day(clock: str) -> int:

@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from vaxsim.scenario.base import Id, ScenarioModel
+from vaxsim.scenario.limits import Date
 
 
 class Campaign(ScenarioModel):
@@ -20,17 +21,18 @@ class Campaign(ScenarioModel):
 
     name: Id
     description: str = ""
-    start_date: dt.date
+    start_date: Date
     horizon_days: Annotated[int, Field(ge=1, le=3660)]
     timezone: str = "Asia/Ho_Chi_Minh"
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
 
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
         try:
             zoneinfo.ZoneInfo(value)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as error:
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as error:
+            # OSError: a name that is a folder of the zone database ("Asia"), found by fuzzing.
             raise ValueError(f"unknown IANA time zone {value!r}") from error
         return value
 

@@ -15,13 +15,19 @@ from vaxsim.scenario.cold_chain import StoreLevel
 from vaxsim.scenario.ids import district_store_id, generated_site_id, provincial_store_id
 from vaxsim.scenario.products import StorageClass
 from vaxsim.scenario.scenario import Scenario
+from vaxsim.scenario.size import size_findings
 
 Finding = tuple[Path, str]
 
 
 def check(scenario: Scenario) -> list[Finding]:
-    """Every semantic problem of ``scenario``, in file order within each check."""
-    findings: list[Finding] = []
+    """Every semantic problem of ``scenario``, in file order within each check.
+
+    A scenario too large for the format or the machine gets only those findings: the other
+    checks would enumerate its sites."""
+    findings: list[Finding] = list(size_findings(scenario))
+    if findings:
+        return findings
     for rule in (
         _people,
         _geography,

@@ -9,8 +9,9 @@ from pydantic import ConfigDict, Field
 
 from vaxsim.scenario.base import Id, ScenarioModel, Share
 from vaxsim.scenario.distributions import ServiceTime
+from vaxsim.scenario.limits import MAX_ITEMS, MAX_LITRES
 
-Litres = Annotated[float, Field(ge=0)]
+Litres = Annotated[float, Field(ge=0, le=MAX_LITRES)]
 
 
 class StoreLevel(StrEnum):
@@ -48,7 +49,7 @@ class StoreTemplate(ScenarioModel):
 class Link(ScenarioModel):
     """Transport between two stores (or a store and a site)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False)
 
     from_store: Id = Field(alias="from")
     to_store: Id = Field(alias="to")
@@ -85,9 +86,9 @@ class ColdChain(ScenarioModel):
     are generated from the templates unless a province or district names another store.
     """
 
-    stores: Annotated[list[Store], Field(min_length=1)]
+    stores: Annotated[list[Store], Field(min_length=1, max_length=MAX_ITEMS)]
     provincial_store: StoreTemplate | None = Field(default_factory=StoreTemplate)
     district_store: StoreTemplate | None = Field(default_factory=StoreTemplate)
-    links: list[Link] = Field(default_factory=list)
+    links: Annotated[list[Link], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
     link_defaults: LinkDefaults = Field(default_factory=LinkDefaults)
     disruptions: Disruptions = Field(default_factory=Disruptions)

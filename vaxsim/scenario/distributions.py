@@ -12,9 +12,11 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from vaxsim.scenario.base import ScenarioModel
+from vaxsim.scenario.limits import MAX_MINUTES
 
-Minutes = Annotated[float, Field(ge=0.0)]
-PositiveMinutes = Annotated[float, Field(gt=0.0)]
+Minutes = Annotated[float, Field(ge=0.0, le=MAX_MINUTES)]
+#: Scale parameters: at least a hundredth of a second, so a day holds a bounded number of events.
+PositiveMinutes = Annotated[float, Field(ge=1 / 6000, le=MAX_MINUTES)]
 
 
 class Fixed(ScenarioModel):

@@ -7,8 +7,10 @@ from typing import Annotated
 from pydantic import Field
 
 from vaxsim.scenario.base import Id, ScenarioModel
+from vaxsim.scenario.limits import MAX_GENERATED_SITES, MAX_ITEMS, People, PerDay
 
-Count = Annotated[int, Field(ge=0)]
+Count = People
+Generated = Annotated[int, Field(ge=0, le=MAX_GENERATED_SITES)]
 
 
 class District(ScenarioModel):
@@ -25,7 +27,7 @@ class District(ScenarioModel):
     name: str
     population: dict[Id, Count]
     priority_population: dict[Id, dict[Id, Count]] = Field(default_factory=dict)
-    generated_sites: dict[Id, Count] = Field(default_factory=dict)
+    generated_sites: dict[Id, Generated] = Field(default_factory=dict)
 
 
 class Province(ScenarioModel):
@@ -42,16 +44,16 @@ class Province(ScenarioModel):
         description="Store that supplies this province's store "
         "(default: the first national store in cold_chain.stores).",
     )
-    approval_capacity_per_day: Annotated[int, Field(ge=0)] | None = Field(
+    approval_capacity_per_day: PerDay | None = Field(
         default=None,
         description="Registrants the Department of Health approves per day "
         "(default: people.approval.capacity_per_day).",
     )
-    districts: Annotated[list[District], Field(min_length=1)]
+    districts: Annotated[list[District], Field(min_length=1, max_length=MAX_ITEMS)]
 
 
 class Geography(ScenarioModel):
     """The administrative tree: provinces → districts. Sites refer to districts by id."""
 
     country: str = "VN"
-    provinces: Annotated[list[Province], Field(min_length=1)]
+    provinces: Annotated[list[Province], Field(min_length=1, max_length=MAX_ITEMS)]

@@ -20,6 +20,8 @@ from vaxsim.scenario.scenario import Scenario
 from vaxsim.scenario.yaml_source import Located, read_yaml
 
 MAX_EXTENDS = 16
+#: ``extends`` names only YAML files: vaxsim never reads other files as a base.
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def load(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> Scenario:
@@ -52,13 +54,29 @@ def read_tree(path: str | os.PathLike[str], _chain: tuple[FilePath, ...] = ()) -
         file, line = located.where(("extends",))
         raise ScenarioError([Problem(file, line, "extends", "must be the path of a scenario file")])
     base_path = file_path.parent / base_name
+    if base_path.suffix.lower() not in YAML_SUFFIXES:
+        file, line = located.where(("extends",))
+        message = f"must name a scenario file ending in .yaml or .yml (got {base_name[:80]!r})"
+        raise ScenarioError([Problem(file, line, "extends", message)])
     try:
         base = read_tree(base_path, (*_chain, resolved))
+        _only_scenario_sections(base, base_path)
     except ScenarioError as error:
         file, line = located.where(("extends",))
         note = Problem(file, line, "extends", f"in the base scenario {base_name!r}:")
         raise ScenarioError([note, *error.problems]) from None
     return merge(base, located)
+
+
+def _only_scenario_sections(base: Located, path: FilePath) -> None:
+    """Refuse a base file whose top level is not scenario sections, quoting at most one of its
+    keys (a YAML file that is not a scenario is not listed field by field)."""
+    sections = set(Scenario.model_fields)
+    strangers = [key for key in base.data if key not in sections]
+    if strangers:
+        key = str(strangers[0])[:40]
+        message = f"not a scenario file (its top-level key {key!r} is not a scenario section)"
+        raise ScenarioError([Problem(str(path), None, "", message)])
 
 
 def merge(base: Located, override: Located) -> Located:
@@ -110,6 +128,8 @@ def apply_override(located: Located, override: str) -> None:
         value = yaml.safe_load(text) if text.strip() else None
     except yaml.YAMLError as error:
         raise ScenarioError([Problem(source, None, name, f"value is not valid YAML: {error}")]) from None
+    except (ValueError, OverflowError):
+        value = text.strip()  # e.g. 2021-02-30: validation reports it against the date field
     parts: list[str | int] = []
     node: Any = located.data
     try:
@@ -155,6 +175,7 @@ def validate(located: Located) -> Scenario:
     except ValidationError as error:
         problems = [_problem(located, err["loc"], message_for(err)) for err in error.errors()]
         raise ScenarioError(_sorted(problems)) from None
+    _resolve_plan_against(scenario, located)
     findings = check(scenario)
     if findings:
         raise ScenarioError(located_problems(located, findings))
@@ -167,6 +188,15 @@ def validate(located: Located) -> Scenario:
 def located_problems(located: Located, findings: Sequence[tuple[Any, str]]) -> list[Problem]:
     """``(data path, message)`` findings as problems with the file and line of each path."""
     return _sorted(_problem(located, path, message) for path, message in findings)
+
+
+def _resolve_plan_against(scenario: Scenario, located: Located) -> None:
+    """``policies.plan`` is relative to the folder of the file that states it."""
+    if scenario.policies.plan:
+        file, _ = located.where(("policies", "plan"))
+        from_file = not file.startswith(("--set", "<"))
+        scenario.policies.with_plan_folder(str(FilePath(file).parent) if from_file else None)
+
 
 
 def source_of(scenario: Scenario) -> Located:

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from vaxsim.scenario.base import Id, ScenarioModel, Share
+from vaxsim.scenario.limits import PerDay
 
 
 class AgeBand(ScenarioModel):
@@ -103,7 +104,7 @@ class Registration(ScenarioModel):
 class Approval(ScenarioModel):
     """Approval and allocation by each provincial Department of Health."""
 
-    capacity_per_day: Annotated[int, Field(ge=0)] = 20_000
+    capacity_per_day: PerDay = 20_000
     processing_days: Annotated[int, Field(ge=0)] = 1
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from vaxsim.scenario.base import Id, ScenarioModel, Share
 
@@ -44,12 +45,30 @@ class Policies(ScenarioModel):
     """Allocation and site rules."""
 
     allocation: Literal["pro_rata", "priority_first", "plan"] = "priority_first"
-    plan: str | None = Field(default=None, description="Plan bundle path when allocation is 'plan'.")
+    plan: str | None = Field(
+        default=None,
+        description="Plan bundle path when allocation is 'plan' (relative to the scenario file).",
+    )
     second_dose_reserve: SecondDoseReserve = Field(default_factory=SecondDoseReserve)
     open_vial: OpenVial = Field(default_factory=OpenVial)
     mixing: Mixing = Field(default_factory=Mixing)
     appointment_slot_minutes: Annotated[int, Field(ge=5, le=720)] = 30
     booking_horizon_days: Annotated[int, Field(ge=1, le=60)] = 7
+
+    #: Folder of the file that states ``plan`` (set by :func:`vaxsim.load`; not part of the
+    #: scenario's content or hash).
+    _folder: str | None = PrivateAttr(default=None)
+
+    def plan_path(self) -> Path | None:
+        """The plan bundle's path, resolved against the folder of the scenario file that names
+        it (the working directory for a scenario built in Python or a ``--set`` override)."""
+        if not self.plan:
+            return None
+        return Path(self._folder) / self.plan if self._folder else Path(self.plan)
+
+    def with_plan_folder(self, folder: str | None) -> None:
+        """Record the folder ``plan`` is relative to (called by the loader)."""
+        self._folder = folder
 
     @model_validator(mode="after")
     def _plan_given(self) -> Policies:

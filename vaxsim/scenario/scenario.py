@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, PrivateAttr
 
@@ -10,6 +10,7 @@ from vaxsim.scenario.base import Id, ScenarioModel
 from vaxsim.scenario.campaign import Campaign
 from vaxsim.scenario.cold_chain import ColdChain
 from vaxsim.scenario.geography import Geography
+from vaxsim.scenario.limits import MAX_ITEMS
 from vaxsim.scenario.people import People
 from vaxsim.scenario.policies import Policies
 from vaxsim.scenario.products import Product
@@ -35,7 +36,7 @@ class Scenario(ScenarioModel):
     supply: Supply = Field(default_factory=Supply)
     cold_chain: ColdChain
     site_types: dict[Id, SiteType] = Field(min_length=1)
-    sites: list[Site] = Field(default_factory=list)
+    sites: Annotated[list[Site], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
     policies: Policies = Field(default_factory=Policies)
     #: Where each value came from (a ``Located`` tree, set by the loader), so that checks on
     #: the compiled model can name file and line; not part of the scenario's data or hash.

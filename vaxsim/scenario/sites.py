@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 from vaxsim.scenario.base import ClockTime, Id, ScenarioModel, Share, minutes_of_day
 from vaxsim.scenario.cold_chain import Capacity
 from vaxsim.scenario.distributions import Duration, Fixed, ServiceTime
+from vaxsim.scenario.limits import MAX_PER_DAY
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -51,6 +52,13 @@ class Station(ScenarioModel):
     role: Literal["check_in", "screening", "injection", "other"] = "other"
     servers: Annotated[int, Field(ge=1, le=1000)] = 1
     service_minutes: ServiceTime
+
+    @model_validator(mode="after")
+    def _takes_time(self) -> Station:
+        # A station's throughput is servers × minutes / mean: a zero mean has none (found by fuzzing).
+        if self.service_minutes.mean <= 0:
+            raise ValueError("service_minutes must have a positive mean")
+        return self
 
 
 class Observation(ScenarioModel):
@@ -123,8 +131,8 @@ class SiteType(ScenarioModel):
     booked_per_slot: BookedPerSlot | None = Field(
         default=None, description="Block sizes of a typical day (default: the planning capacity)."
     )
-    crowding_limit: Annotated[int, Field(ge=1)] = 100
-    max_doses_per_day: Annotated[int, Field(ge=1)] | None = Field(
+    crowding_limit: Annotated[int, Field(ge=1, le=MAX_PER_DAY)] = 100
+    max_doses_per_day: Annotated[int, Field(ge=1, le=MAX_PER_DAY)] | None = Field(
         default=None, description="Planning cap (default: derived from the injection station)."
     )
     cold_chain_litres: Capacity = Field(default_factory=lambda: Capacity(cold_2_8=20.0))

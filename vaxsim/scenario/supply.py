@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from pydantic import Field
 
 from vaxsim.scenario.base import Id, ScenarioModel
+from vaxsim.scenario.limits import MAX_ITEMS, Date, Doses
 
 
 class Delivery(ScenarioModel):
     """One lot arriving at a store: whole doses of one product with one expiry date."""
 
-    date: dt.date = Field(description="Arrival date at the store (local).")
+    date: Date = Field(description="Arrival date at the store (local).")
     product: Id
-    lot: Annotated[str, Field(min_length=1, max_length=64)]
-    doses: Annotated[int, Field(ge=1)]
-    expiry: dt.date = Field(description="Last day the lot may be used (at its storage class).")
+    lot: Annotated[
+        str,
+        Field(
+            pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-/ ]{0,63}$",
+            description="Lot number: letters, digits, '_ . - /' and spaces, starting with a letter or "
+            "digit (it reaches exports and spreadsheets).",
+        ),
+    ]
+    doses: Doses
+    expiry: Date = Field(description="Last day the lot may be used (at its storage class).")
     store: Id
     note: str = ""
 
@@ -25,4 +32,4 @@ class Delivery(ScenarioModel):
 class Supply(ScenarioModel):
     """All deliveries of the scenario."""
 
-    deliveries: list[Delivery] = Field(default_factory=list)
+    deliveries: Annotated[list[Delivery], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path as FilePath
 from typing import Any
 
 import yaml
 
 from vaxsim.errors import Path, Problem, ScenarioError, format_path
+from vaxsim.io.input_file import MAX_SCENARIO_BYTES, InputFileError, read_input_text
 
 MAX_DEPTH = 64
-MAX_NODES = 2_000_000
+#: Nodes of one scenario document, aliases expanded (vietnam-2021 has 22,274).
+MAX_NODES = 500_000
 
 
 @dataclass
@@ -33,13 +34,15 @@ class Located:
 def read_yaml(path: str | os.PathLike[str], display_name: str | None = None) -> Located:
     """Parse one YAML file into :class:`Located` data.
 
-    Raises :class:`ScenarioError` for a missing, unreadable, empty or malformed file, duplicate
-    keys and alias bombs, each with the file (and line where there is one).
+    Raises :class:`ScenarioError` for a missing, unreadable, empty or malformed file, a file that
+    is not a regular file or is larger than :data:`MAX_SCENARIO_BYTES`, duplicate keys and alias
+    bombs, each with the file (and line where there is one).
     """
     name = display_name or str(path)
-    file_path = FilePath(path)
     try:
-        text = file_path.read_text(encoding="utf-8")
+        text = read_input_text(path, limit=MAX_SCENARIO_BYTES)
+    except InputFileError as error:
+        raise ScenarioError([Problem(name, None, "", str(error).removeprefix(f"{path}: "))]) from None
     except FileNotFoundError:
         raise ScenarioError([Problem(name, None, "", "file not found")]) from None
     except IsADirectoryError:
@@ -63,6 +66,9 @@ def parse_yaml(text: str, name: str) -> Located:
     """Parse YAML ``text`` (named ``name`` in messages) into :class:`Located` data."""
     if not text.strip():
         raise ScenarioError([Problem(name, None, "", "file is empty; expected a scenario mapping")])
+    if _too_many_nodes(text):
+        message = f"more than {MAX_NODES:,} values: too large for a scenario"
+        raise ScenarioError([Problem(name, None, "", message)])
     try:
         loader = _SafeLoader(text)
     except yaml.YAMLError as error:  # e.g. a control character the YAML reader refuses
@@ -90,6 +96,24 @@ def parse_yaml(text: str, name: str) -> Located:
             [Problem(name, node.start_mark.line + 1, "", f"expected a mapping of sections, got {kind}")]
         )
     return Located(data, builder.locations)
+
+
+def _too_many_nodes(text: str) -> bool:
+    """Would composing ``text`` build more than :data:`MAX_NODES` nodes? Composing builds them
+    all at once (a 30 MB list takes gigabytes), so they are counted first: cheaply bounded by the
+    characters that can start a node, and, only above that bound, by streaming parse events."""
+    bound = 2 * text.count(":") + text.count(",") + text.count("-") + text.count("\n") + 1
+    if bound <= MAX_NODES:
+        return False
+    events = 0
+    try:
+        for event in yaml.parse(text, Loader=_SafeLoader):
+            events += isinstance(event, yaml.NodeEvent)
+            if events > MAX_NODES:
+                return True
+    except yaml.YAMLError:
+        return False  # reported with its line by the parse that follows
+    return False
 
 
 class _Builder:

@@ -17,9 +17,8 @@ merged in day order) are identical to a serial run.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +26,7 @@ import pandas as pd
 
 from vaxsim.model import Model
 from vaxsim.numeric import split_by_group
+from vaxsim.processes import worker_pool
 from vaxsim.scenario.base import minutes_of_day
 from vaxsim.scenario.sites import SiteType
 from vaxsim.sim.capacity import session_capacity
@@ -360,11 +360,7 @@ class SiteQueues:
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self.executor: Executor | None = None
         if self.workers > 1:
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-            self.executor = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=_start_worker, initargs=(self.site_day,)
-            )
+            self.executor = worker_pool(self.workers, _start_worker, (self.site_day,))
         self.days: list[DayQueues | Future] = []
 
     def run_day(self, day: int, visits: np.ndarray, *product: np.ndarray) -> None:

@@ -19,7 +19,7 @@ import numpy as np
 
 from vaxsim.coldchain import ColdChain, ColdChainResults, SessionLayout
 from vaxsim.model import Model
-from vaxsim.numeric import largest_remainder
+from vaxsim.numeric import largest_remainder, sum_by
 from vaxsim.sim.random import Streams
 
 
@@ -82,7 +82,7 @@ class VaccineSupply:
             usable = lots.use_by(moving.lot, moving.thaw) >= until
             due = (days_left >= 0) & (moving.arrive + days_left <= until) & usable
             cell = moving.owner * self.products + lots.product[moving.lot]
-            total += np.bincount(cell[due], weights=moving.doses[due], minlength=total.size)
+            total += sum_by(cell[due], moving.doses[due], total.size)
         return total.astype(np.int64).reshape(self.districts, self.products)
 
     def vaccinate(self, day: int, wanted: np.ndarray, site_weight: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass, replace
@@ -192,7 +193,11 @@ def _solve_cbc(lp: LinearProgram, options: SolverOptions) -> Solution:
             options=[] if lp.is_mip else ["barrier" if method == "ipm" else "primalS"],
         )
     started = time.perf_counter()
-    problem.solve(command)
+    # PuLP writes <uuid>-pulp.mps/.sol into $TMPDIR and leaves them when the run is killed:
+    # they go into a private folder (0700) that is removed whatever happens.
+    with tempfile.TemporaryDirectory(prefix="vaxsim-cbc-") as private:
+        command.tmpDir = private
+        problem.solve(command)
     seconds = time.perf_counter() - started
     status = pulp.LpStatus[problem.status]
     variables = problem._vaxsim_columns  # type: ignore[attr-defined]

@@ -3,9 +3,10 @@
 People are not individuals in the optimizer, so the appointments give them stable stand-ins:
 the ``n``-th person of a district and demand class to get a first dose is
 ``<district>/<class>/<n>``, and next doses go to the people :mod:`vaxsim.optimize.tables.series`
-matched them to (first in, first out). ``person_key`` is an HMAC-SHA256 of that stand-in
-keyed with the scenario's hash: stable for one scenario, meaningless outside it, and never
-personal data.
+matched them to (first in, first out). ``person_key`` is an HMAC-SHA256 of the scenario's
+hash and that stand-in, keyed with a secret that is never in the bundle
+(:mod:`vaxsim.io.person_key_secret`: where it lives, how to rotate it): stable for one scenario
+and secret, meaningless outside it, not reversible from the bundle, and never personal data.
 
 Times: the window is the session (local ``HH:MM`` with the zone's offset on that date); the
 SMS notice goes out at :data:`NOTIFY_AT` local time on the day before.
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from vaxsim.io.person_key_secret import person_key_secret
 from vaxsim.model import Model
 from vaxsim.optimize.setup.sites import SiteCalendar
 from vaxsim.optimize.tables.ids import digest
@@ -48,7 +50,7 @@ def appointments_table(
 ) -> pd.DataFrame:
     """``appointments``: one row per booked person (module docstring)."""
     zone = ZoneInfo(model.scenario.campaign.timezone)
-    secret = f"vaxsim-person-key:{model.scenario_sha256}".encode()
+    secret = person_key_secret()
     district_ids = model.districts.id.astype(str).to_numpy()
     count = pieces.persons
     piece = np.repeat(np.arange(len(count)), count)
@@ -59,7 +61,10 @@ def appointments_table(
     stand_in = [
         f"{district_ids[d]}/{class_ids[c]}/{n}" for d, c, n in zip(district, klass, number, strict=True)
     ]
-    person_key = [hmac.new(secret, p.encode(), hashlib.sha256).hexdigest()[:32] for p in stand_in]
+    scenario = model.scenario_sha256
+    person_key = [
+        hmac.new(secret, f"{scenario}/{p}".encode(), hashlib.sha256).hexdigest()[:32] for p in stand_in
+    ]
     capacity_id = capacity.capacity_id.to_numpy()[row_of_piece[piece]]
     # Session times, once per (day, site, session).
     key = np.stack([bookings.day[b], bookings.site[b], bookings.session[b]], axis=1)

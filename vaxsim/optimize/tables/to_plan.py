@@ -94,11 +94,8 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
     }
     # Every plan of a campaign shares its plan_id; what it was made from tells revisions apart
     # (vaxsim.plan.revisions).
-    plan.plan_id = campaign_plan_id(scenario.campaign.name)
-    inputs = _options_key(ctx) + model.scenario_sha256
-    if ctx.restart is not None:  # a re-plan: made from the simulated state too
-        inputs += ctx.restart.digest
-    plan.scenario["inputs_sha256"] = hashlib.sha256(inputs.encode()).hexdigest()
+    plan.plan_id = context_plan_id(ctx)
+    plan.scenario["inputs_sha256"] = context_inputs_sha256(ctx)
     plan.solver = _solver(ctx, result)
     plan.summary = _summary(ctx, result, conservation, booked, fill)
     if ctx.restart is not None:
@@ -139,6 +136,21 @@ def _split_by_person(ctx: Context, bookings: Bookings, kinds) -> Pieces:
     pieces = split_by_person(*columns, kinds, ctx.steps, ctx.demand.size)
     real = pieces.booking < len(bookings.persons)
     return Pieces(pieces.booking[real], pieces.klass[real], pieces.first[real], pieces.persons[real])
+
+
+def context_plan_id(ctx: Context) -> str:
+    """The id of the plan ``ctx`` will give, known before solving (the destination is checked
+    then): every plan of a campaign shares it (:func:`vaxsim.plan.revisions.campaign_plan_id`)."""
+    return campaign_plan_id(ctx.model.scenario.campaign.name)
+
+
+def context_inputs_sha256(ctx: Context) -> str:
+    """What the plan of ``ctx`` is made from (options, scenario content and, for a re-plan, the
+    simulated state): two plans of a campaign with the same digest are the same revision."""
+    inputs = _options_key(ctx) + ctx.model.scenario_sha256
+    if ctx.restart is not None:  # a re-plan: made from the simulated state too
+        inputs += ctx.restart.digest
+    return hashlib.sha256(inputs.encode()).hexdigest()
 
 
 def _options_key(ctx: Context) -> str:

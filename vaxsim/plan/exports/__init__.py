@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from vaxsim.plan.exports.common import ExportError, default_output, load_checked, output_folder
+from vaxsim.io.atomic import Destination
+from vaxsim.plan.exports.common import ExportError, default_output, load_checked
 from vaxsim.plan.exports.dhis2 import load_mapping, load_org_units, write_dhis2
 from vaxsim.plan.exports.fhir import BOOKING_URL, write_fhir
 from vaxsim.plan.exports.ssl import write_ssl
@@ -38,16 +39,19 @@ def export(
     where the SMART Scheduling Links files will be served (default: a placeholder under
     ``https://vaxsim.invalid/``). ``booking_url``: the sites' booking page. ``org_units``: DHIS2
     org-unit UID file (CSV ``org_unit,uid``, see :func:`~vaxsim.plan.exports.dhis2.load_org_units`).
-    Raises
-    :class:`ExportError` when the bundle fails the checker or an option is wrong.
+    ``replace``: swap out an existing export folder that vaxsim wrote, once the new one is
+    complete. Raises :class:`ExportError` when the bundle fails the checker or an option is
+    wrong, and :class:`~vaxsim.io.atomic.OutputError` when ``output`` exists (without
+    ``replace``), was not written by vaxsim, or cannot be written.
     """
     if kind not in KINDS:
         raise ExportError(f"unknown export {kind!r} (one of {', '.join(KINDS)})")
+    target = Path(output) if output is not None else default_output(bundle, kind)
+    destination = Destination(target, replace=replace)  # before any work: exists, not vaxsim's
     dhis2_mapping = load_mapping(mapping) if kind == "dhis2" else None
     uids = load_org_units(org_units) if kind == "dhis2" and org_units is not None else None
     plan, manifest = load_checked(bundle)
-    target = Path(output) if output is not None else default_output(bundle, kind)
-    with output_folder(target, replace=replace) as folder:
+    with destination.writing() as folder:
         if kind == "fhir":
             write_fhir(plan, folder, booking_url)
         elif kind == "ssl":
@@ -57,7 +61,7 @@ def export(
             )
         else:
             write_dhis2(plan, folder, dhis2_mapping, completed=manifest["generated_at"], uids=uids)
-    return target
+    return destination.path
 
 
 __all__ = ["KINDS", "ExportError", "export"]

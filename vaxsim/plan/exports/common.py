@@ -5,15 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from vaxsim.io.atomic import atomic_directory
-from vaxsim.plan.errors import PlanError
+from vaxsim.io.input_file import read_bundle_text
+from vaxsim.plan.errors import PlanError, PlanRefused
 from vaxsim.plan.plan import Plan
 
 
@@ -27,16 +25,14 @@ def load_checked(bundle: str | os.PathLike[str]) -> tuple[Plan, dict[str, Any]]:
     Raises :class:`ExportError` listing the violations otherwise: an export never publishes
     slots from a plan that is not sound.
     """
-    from vaxsim.plan.checker import check
-    from vaxsim.plan.reader import read
+    from vaxsim.plan.checked import read_checked
 
-    violations = check(bundle)
-    if violations:
-        listed = "\n".join(f"  {violation}" for violation in violations[:20])
-        more = f"\n  ... and {len(violations) - 20} more" if len(violations) > 20 else ""
-        raise ExportError(f"{bundle}: the plan fails `vaxsim plan check`; not exported:\n{listed}{more}")
-    manifest = json.loads((Path(bundle) / "manifest.json").read_text(encoding="utf-8"))
-    return read(bundle), manifest
+    try:
+        plan = read_checked(bundle)
+    except PlanRefused as refused:
+        raise ExportError(str(refused).replace("it is not used", "not exported")) from None
+    manifest = json.loads(read_bundle_text(bundle, "manifest.json"))
+    return plan, manifest
 
 
 def local_instant(date: str, clock: str, zone: str) -> str:
@@ -55,19 +51,3 @@ def default_output(bundle: str | os.PathLike[str], kind: str) -> Path:
     of the bundle, whose manifest checksums would not cover them."""
     bundle = Path(bundle).resolve()
     return bundle.parent / f"{bundle.name}-exports" / kind
-
-
-@contextmanager
-def output_folder(target: str | os.PathLike[str], *, replace: bool = False) -> Iterator[Path]:
-    """A temporary folder renamed to ``target`` when complete; an existing ``target`` is replaced
-    only with ``replace=True`` (and only once the new export is complete)."""
-    final = Path(target)
-    if final.exists() and not replace:
-        raise ExportError(f"{final} already exists (use --replace to overwrite it)")
-    staging = final.with_name(f".{final.name}.new")
-    shutil.rmtree(staging, ignore_errors=True)
-    with atomic_directory(staging) as folder:
-        yield folder
-    if final.exists():
-        shutil.rmtree(final)
-    os.replace(staging, final)

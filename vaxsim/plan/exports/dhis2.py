@@ -21,6 +21,8 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from vaxsim.io.input_file import MAX_SCENARIO_BYTES, read_input_text
+from vaxsim.io.spreadsheet import neutralise
 from vaxsim.plan.exports.common import ExportError
 from vaxsim.plan.plan import Plan
 
@@ -87,8 +89,8 @@ def load_mapping(path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """The mapping at ``path`` (default: the shipped one), checked; raises :class:`ExportError`."""
     source = Path(path) if path is not None else DEFAULT_MAPPING
     try:
-        mapping = yaml.safe_load(source.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+        mapping = yaml.safe_load(read_input_text(source, limit=MAX_SCENARIO_BYTES))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, RecursionError) as error:
         raise ExportError(f"{source}: cannot read the DHIS2 mapping: {error}") from None
     if (
         not isinstance(mapping, dict)
@@ -214,7 +216,8 @@ def write_dhis2(
     writer.writerow(CSV_HEADER)
     for value in values:
         writer.writerow(
-            [
+            neutralise(str(cell))
+            for cell in [
                 value["dataElement"],
                 value["period"],
                 value["orgUnit"],
