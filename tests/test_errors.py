@@ -31,6 +31,7 @@ from vaxsim.optimize.lp.solvers import SolveError
 from vaxsim.optimize.setup.hierarchy import HierarchyError
 from vaxsim.optimize.tables.series import SeriesError
 from vaxsim.optimize.validate import OptimizeError
+from vaxsim.plan.database.errors import PlanDatabaseError
 from vaxsim.plan.errors import PlanError, PlanRefused
 from vaxsim.plan.exports.common import ExportError
 from vaxsim.plan.values import ValueProblem
@@ -56,6 +57,7 @@ EXAMPLES: dict[type[BaseException], BaseException] = {
     ColdChainOrderError: ColdChainOrderError("deliver before dispatch"),
     PlanError: PlanError("plan.json: cannot be read"),
     PlanRefused: PlanRefused("plans/p", ["manifest.json: sha256 differs", "tables/lots.csv:3: doses"]),
+    PlanDatabaseError: PlanDatabaseError("plans/p: refused", ["tables/lots.csv:3: doses"]),
     ExportError: ExportError("not exported"),
     OptimizeError: OptimizeError(["gap must be in [0, 1)", "no lots"]),
     SolveError: SolveError("infeasible"),

@@ -18,11 +18,14 @@ from vaxsim.plan import Plan
 
 NOW = dt.datetime(2021, 8, 1, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
 PLAN_ID = "fixture-2021-08"
+#: Places r2 opens fewer than r1 in the fixture's first session.
+FEWER = 5
 
 
 def revision(number: int, status: str = "draft") -> Plan:
-    """Revision ``number`` of the fixture campaign's plan; r2 changes the allocations (one row
-    more people, the last row dropped) so the revisions differ."""
+    """Revision ``number`` of the fixture campaign's plan; r2 opens 5 places fewer in the first
+    session (its capacity and both allocation rows that lead to it, so the bundle still passes
+    the checker), so the revisions differ."""
     plan = dataclasses.replace(
         fixture_plan(),
         revision=number,
@@ -30,9 +33,10 @@ def revision(number: int, status: str = "draft") -> Plan:
         status=status,
     )
     if number > 1:
-        allocations = plan.registrant_allocations.iloc[:-1].copy()
-        allocations.loc[0, "persons"] += 5
-        plan.registrant_allocations = allocations
+        capacity, allocations = plan.capacity.copy(), plan.registrant_allocations.copy()
+        capacity.loc[0, "capacity"] -= FEWER
+        allocations.loc[[0, 1], "persons"] -= FEWER  # province -> district -> the session's site
+        plan.capacity, plan.registrant_allocations = capacity, allocations
     return plan
 
 

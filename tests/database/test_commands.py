@@ -8,7 +8,7 @@ import shutil
 
 from typer.testing import CliRunner
 
-from tests.database.conftest import PLAN_ID
+from tests.database.conftest import FEWER, PLAN_ID
 from vaxsim.cli import app
 
 runner = CliRunner()
@@ -59,9 +59,10 @@ def test_diff_prints_a_summary_and_writes_csv(bundles, tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == f"{PLAN_ID} r1 -> {PLAN_ID} r2"
     assert lines[1].startswith("  shipments: 0 added, 0 removed, 0 changed")
-    assert lines[3].startswith("  allocations: 0 added, 1 removed, 1 changed")
+    assert lines[2].startswith("  slots: 0 added, 0 removed, 1 changed")
+    assert lines[3].startswith("  allocations: 0 added, 0 removed, 2 changed")
     rows = list(csv.DictReader(changes.open()))
-    assert len(rows) == 2 and {row["what"] for row in rows} == {"allocations"}
-    assert sorted(int(row["change"]) for row in rows)[1] == 5
+    assert sorted(row["what"] for row in rows) == ["allocations", "allocations", "slots"]
+    assert {int(row["change"]) for row in rows} == {-FEWER}
     missing = _plan("diff", str(bundles["r1"]), str(tmp_path / "nowhere"))
     assert missing.exit_code == 1 and "not a plan bundle" in missing.stderr

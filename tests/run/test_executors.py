@@ -50,7 +50,7 @@ def test_same_seed_same_bytes_whatever_runs_it(tmp_path):
         )
     assert on_dask.info["executor"] == "dask (2 workers)"
     reference = digests(tmp_path / "serial")
-    assert len(reference) == 2 * 11  # 10 tables and summary.json per replication
+    assert len(reference) == 2 * 12  # 10 tables, summary.json and the .vaxsim-output marker per replication
     assert digests(tmp_path / "processes") == reference
     assert digests(tmp_path / "dask") == reference
     assert serial.sites.mean_wait_minutes.notna().any()  # site queues ran in every replication

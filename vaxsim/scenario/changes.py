@@ -41,7 +41,10 @@ def with_changes(scenario: Scenario, changes: Mapping[str, Any] | None = None) -
     problems_from = {path: (f"{SOURCE} {path}={value!r}", None) for path, value in (changes or {}).items()}
     for path, where in problems_from.items():
         located.locations[tuple(_keys(path))] = where
-    return validate(located)
+    changed = validate(located)
+    if "policies.plan" not in (changes or {}):  # still relative to the file that named it
+        changed.policies.with_plan_folder(scenario.policies.plan_folder)
+    return changed
 
 
 def _plain_data(scenario: Scenario) -> dict[str, Any]:

@@ -66,6 +66,11 @@ class Policies(ScenarioModel):
             return None
         return Path(self._folder) / self.plan if self._folder else Path(self.plan)
 
+    @property
+    def plan_folder(self) -> str | None:
+        """The folder ``plan`` is relative to (``None``: the working directory)."""
+        return self._folder
+
     def with_plan_folder(self, folder: str | None) -> None:
         """Record the folder ``plan`` is relative to (called by the loader)."""
         self._folder = folder

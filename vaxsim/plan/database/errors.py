@@ -10,5 +10,9 @@ class PlanDatabaseError(PlanError):
     (for a bundle that fails the checker: the checker's ``file:line: key: message`` lines)."""
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.problems = problems or []
+        self.message = message
+        self.problems = list(problems or [])
+        super().__init__(message, self.problems)  # type(exc)(*exc.args) rebuilds it
+
+    def __str__(self) -> str:
+        return self.message
