@@ -51,7 +51,7 @@ def test_diff_names_what_changed_by_site_day_and_lot(tmp_path):
     assert (result.before, result.after) == ("fixture-2021-08 r1", "fixture-2021-08 r2")
     assert list(result.changes.columns) == DIFF_COLUMNS
     allocations = revision(1).registrant_allocations
-    to_district, to_site = allocations.iloc[0], allocations.iloc[1]
+    to_district = allocations.iloc[0]
     changes = result.changes.set_index(["site_id", "date", "product_id", "dose_number"])["change"]
 
     def change(row) -> int:
