@@ -14,7 +14,7 @@ import pandas as pd
 from vaxsim.model import Model
 from vaxsim.optimize.setup.site_ids import SiteIds
 from vaxsim.optimize.setup.sites import SiteCalendar
-from vaxsim.optimize.tables.ids import plan_id, unique_ids
+from vaxsim.optimize.tables.ids import unique_ids
 from vaxsim.plan.tables import CVX_SYSTEM, GTIN_SYSTEM, LOCAL_PRODUCT_SYSTEM, TABLES
 
 #: Code system of the products' local codes.
@@ -179,8 +179,8 @@ def lot_ids(model: Model) -> np.ndarray:
 
 
 def lots_table(model: Model, ids: SiteIds, lot_id: np.ndarray) -> pd.DataFrame:
-    """Every lot of the scenario's supply; ``gtin`` is the product's GTIN, or its id where the
-    scenario states none."""
+    """Every lot of the scenario's supply; ``gtin`` is the product's GTIN, or where the scenario
+    states none its vaxsim product code (the ``urn:vaxsim:product`` code in product_codes)."""
     lots = model.lots
     dates = model.dates[0] + pd.to_timedelta(lots.expiry_day.to_numpy(), unit="D")
     arrival = model.dates[0] + pd.to_timedelta(lots.arrival_day.to_numpy(), unit="D")
@@ -189,7 +189,7 @@ def lots_table(model: Model, ids: SiteIds, lot_id: np.ndarray) -> pd.DataFrame:
         {
             "lot_id": lot_id,
             "product_id": product,
-            "gtin": [model.scenario.products[p].gtin or plan_id(p) for p in product],
+            "gtin": [model.scenario.products[p].gtin or p for p in product],
             "lot_number": lots.id.astype(str).to_numpy(),
             "expiry_date": dates.strftime("%Y-%m-%d"),
             "doses": lots.doses.to_numpy(dtype=np.int64),
