@@ -103,9 +103,10 @@ def as_executor(executor: Any = None) -> ReplicationExecutor:
 
 def _process_pool(workers: int) -> ProcessPoolExecutor:
     # forkserver: safe when the caller has threads (Jupyter, Dask, progress bars), and workers
-    # still start from a process that has imported vaxsim once
+    # still start from a process that has imported what a replication runs once (``vaxsim``
+    # itself imports its parts on first use, so preloading it alone would preload nothing)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if "forkserver" in methods:
-        context.set_forkserver_preload(["vaxsim"])
+        context.set_forkserver_preload(["vaxsim.run.replication"])
     return ProcessPoolExecutor(workers, mp_context=context)
