@@ -90,10 +90,16 @@ def revision_in_folder(folder: str | os.PathLike[str], plan_id: str, inputs_sha2
     """The revision a plan of ``plan_id`` made from ``inputs_sha256`` gets in ``folder`` (see
     :func:`in_folder`), known before the plan is made."""
     written = written_revisions(folder, plan_id)
-    same = [w for w in written if inputs_sha256 is not None and w.inputs_sha256 == inputs_sha256]
-    if same:
-        return same[-1].revision
+    same = _same_inputs(written, inputs_sha256)
+    if same is not None:
+        return same.revision
     return written[-1].revision + 1 if written else 1
+
+
+def _same_inputs(written: list[WrittenRevision], inputs_sha256: str | None) -> WrittenRevision | None:
+    """The latest of ``written`` made from ``inputs_sha256`` (``None`` when there is none)."""
+    same = [w for w in written if inputs_sha256 is not None and w.inputs_sha256 == inputs_sha256]
+    return same[-1] if same else None
 
 
 def in_folder(plan: Plan, folder: str | os.PathLike[str]) -> Plan:
@@ -103,8 +109,7 @@ def in_folder(plan: Plan, folder: str | os.PathLike[str]) -> Plan:
     written = written_revisions(folder, plan.plan_id)
     if not written:
         return plan
-    inputs = plan.scenario.get("inputs_sha256")
-    same = [w for w in written if inputs is not None and w.inputs_sha256 == inputs]
-    if same:
-        return replace(plan, revision=same[-1].revision, supersedes=same[-1].supersedes)
+    same = _same_inputs(written, plan.scenario.get("inputs_sha256"))
+    if same is not None:
+        return replace(plan, revision=same.revision, supersedes=same.supersedes)
     return revise(plan, plan.plan_id, written[-1].revision)

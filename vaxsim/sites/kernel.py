@@ -21,7 +21,8 @@ the recursion reads and writes contiguous rows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -157,6 +158,13 @@ class Preparing:
     in_use_minutes: np.ndarray
     task_minutes: np.ndarray
 
+    @classmethod
+    def of(cls, sessions: Any, task_minutes: np.ndarray) -> Preparing:
+        """The preparation fields of ``sessions`` (a :class:`SessionInput` or the national
+        queues' session columns, which name them alike) with ``task_minutes``."""
+        given = {f.name: getattr(sessions, f.name) for f in fields(cls) if f.name != "task_minutes"}
+        return cls(**given, task_minutes=task_minutes)
+
 
 def dose_ready(
     queue_join: np.ndarray, arrival: np.ndarray, prep: Preparing, at_station: np.ndarray
@@ -283,13 +291,4 @@ def simulate_kernel(site_input: SessionInput) -> SiteDayResult:
 
 def preparing(inp: SessionInput) -> Preparing:
     """The preparation side of ``inp`` in the kernel's layout (sessions across the columns)."""
-    return Preparing(
-        count=inp.count,
-        doses_per_vial=inp.doses_per_vial,
-        preparers=inp.preparers,
-        ahead=inp.ahead,
-        lead_minutes=inp.lead_minutes,
-        batch_vials=inp.batch_vials,
-        in_use_minutes=inp.in_use_minutes,
-        task_minutes=np.nan_to_num(inp.batch_preparation.T, nan=0.0),
-    )
+    return Preparing.of(inp, np.nan_to_num(inp.batch_preparation.T, nan=0.0))

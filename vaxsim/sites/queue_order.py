@@ -92,16 +92,7 @@ class SessionColumns:
     def preparing(self) -> Preparing:
         """The preparation side, as :func:`vaxsim.sites.kernel.dose_ready` reads it."""
         vials_needed = -(-self.count // self.doses_per_vial)
-        return Preparing(
-            count=self.count,
-            doses_per_vial=self.doses_per_vial,
-            preparers=self.preparers,
-            ahead=self.ahead,
-            lead_minutes=self.lead_minutes,
-            batch_vials=self.batch_vials,
-            in_use_minutes=self.in_use_minutes,
-            task_minutes=task_minutes(self.preparation, vials_needed, self.batch_vials, self.ahead),
-        )
+        return Preparing.of(self, task_minutes(self.preparation, vials_needed, self.batch_vials, self.ahead))
 
     @property
     def real(self) -> np.ndarray:

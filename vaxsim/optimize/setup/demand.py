@@ -126,15 +126,8 @@ def forecast_demand(model: Model) -> Demand:
         waiting -= served
         if day + delay < days:
             approvals[:, day + delay] = np.bincount(cell, weights=served, minlength=cells).astype(np.int64)
-    eligible = np.bincount(
-        cell, weights=np.where(cohort_class >= 0, cohorts.population, 0), minlength=cells
-    ).astype(np.int64)
-    return Demand(
-        classes=classes,
-        suitable=suitable,
-        approvals=approvals.reshape(len(model.districts), n_classes, days),
-        eligible=eligible.reshape(len(model.districts), n_classes),
-    )
+    base = _empty(model, classes, cohort_class, suitable, cohorts)
+    return Demand(base.classes, base.suitable, approvals.reshape(base.approvals.shape), base.eligible)
 
 
 def demand_from_table(model: Model, table: pd.DataFrame) -> tuple[Demand, list[str]]:
