@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vaxsim.optimize.realise.ordered import clip_in_order, pour, scale_to
+from vaxsim.coldchain.fefo import clip_in_order, pour, scale_to
 from vaxsim.optimize.setup.open_vial import open_vial_allowance, open_vial_waste_share
 
 

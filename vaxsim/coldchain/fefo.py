@@ -2,14 +2,16 @@
 
 Rows of stock are sorted by group (a store and product, a vehicle, ...) and, within a group,
 by priority (earliest use-by day first). These helpers decide how much each row gives, with
-exact integer arithmetic and without a Python loop over rows or groups.
+exact integer arithmetic and without a Python loop over rows or groups. The simulation's cold
+chain and the optimizer's realised plan issue stock, serve requests in order (*clip in order*,
+*pour*) and sum per key with them, so both follow one set of rules.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from vaxsim.numeric import sum_by
+from vaxsim.numeric import split_by_group, sum_by
 
 
 def group_starts(group: np.ndarray) -> np.ndarray:
@@ -123,13 +125,81 @@ def order_by(*keys: np.ndarray) -> np.ndarray:
     return np.argsort(packed, kind="stable")
 
 
-def sum_by_key(key: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct keys (sorted) and the sum of ``values`` (int64) over the rows of each key."""
-    if not len(key):
-        return key.astype(np.int64), np.zeros(0, dtype=np.int64)
-    order = np.argsort(key, kind="stable")
-    ordered = key[order]
-    first = np.ones(len(key), dtype=bool)
-    first[1:] = ordered[1:] != ordered[:-1]
-    starts = np.flatnonzero(first)
-    return ordered[starts], np.add.reduceat(np.asarray(values, dtype=np.int64)[order], starts)
+def sum_by_keys(keys: list[np.ndarray], values: np.ndarray, inverse: bool = False) -> tuple:
+    """``(keys, sums)``: ``values`` (int64) summed per distinct row of the integer ``keys``
+    columns, rows in key order (the rows and order of a sorted pandas groupby, without pandas:
+    one stable sort, :func:`order_by`); with ``inverse``, also the row each input falls in
+    (pandas' ``ngroup``)."""
+    keys = [np.asarray(k, dtype=np.int64) for k in keys]
+    values = np.asarray(values, dtype=np.int64)
+    if not len(values):
+        return (keys, values, np.zeros(0, dtype=np.int64)) if inverse else (keys, values)
+    order = order_by(*keys)
+    starts = run_starts([k[order] for k in keys])
+    first = np.flatnonzero(starts)
+    at = order[first]
+    out = [k[at] for k in keys], np.add.reduceat(values[order], first)
+    if not inverse:
+        return out
+    row = np.empty(len(values), dtype=np.int64)
+    row[order] = np.cumsum(starts) - 1
+    return (*out, row)
+
+
+def run_starts(columns: list[np.ndarray]) -> np.ndarray:
+    """True where the row of ``columns`` (sorted, same non-zero length) differs from the one
+    before it."""
+    starts = np.zeros(len(columns[0]), dtype=bool)
+    starts[0] = True
+    for column in columns:
+        starts[1:] |= column[1:] != column[:-1]
+    return starts
+
+
+# ---------------------------------------------------------------------- requests in a fixed order
+
+
+def clip_in_order(want: np.ndarray, group: np.ndarray, limit: np.ndarray) -> np.ndarray:
+    """Grant ``want[i]`` in index order until ``limit[group[i]]`` is used up (capacity, people
+    waiting, stock). ``group`` need not be sorted; earlier indices of a group are served first."""
+    return ClipInOrder(group)(want, limit)
+
+
+class ClipInOrder:
+    """:func:`clip_in_order` for many calls with the same ``group`` (sorted once)."""
+
+    def __init__(self, group: np.ndarray):
+        group = np.asarray(group, dtype=np.int64)
+        self.order = np.argsort(group, kind="stable")
+        self.groups = group[self.order]
+
+    def __call__(self, want: np.ndarray, limit: np.ndarray) -> np.ndarray:
+        want = np.asarray(want, dtype=np.int64)
+        out = np.empty_like(want)
+        out[self.order] = take_in_order(self.groups, want[self.order], limit)
+        return out
+
+
+def pour(
+    supply_group: np.ndarray, supply: np.ndarray, demand_group: np.ndarray, demand: np.ndarray, groups: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fill each group's demands in order from its supplies in order (northwest-corner rule).
+
+    Both sides must be sorted by group. Returns ``(i, j, amount)``: supply ``i`` gives
+    ``amount`` to demand ``j`` (:func:`match` without the offsets).
+    """
+    supply_group = np.asarray(supply_group, dtype=np.int64)
+    i, j, amount, _ = match(supply_group, supply, np.asarray(demand_group, dtype=np.int64), demand, groups)
+    return i, j, amount
+
+
+def scale_to(total: np.ndarray, group: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """Scale requests down so each group's sum is at most ``total[group]``, in proportion and
+    in whole numbers (:func:`vaxsim.numeric.split_by_group`, largest remainder); groups within
+    their total are unchanged."""
+    want = np.asarray(want, dtype=np.int64)
+    group = np.asarray(group, dtype=np.int64)
+    asked = np.bincount(group, weights=want, minlength=len(total)).astype(np.int64)
+    if not (asked > total)[group].any():
+        return want
+    return split_by_group(np.minimum(total, asked), group, want)

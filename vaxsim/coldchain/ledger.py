@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from vaxsim.coldchain.errors import ConservationError
-from vaxsim.coldchain.fefo import sum_by_key
+from vaxsim.coldchain.fefo import sum_by_keys
 
 EVENTS: tuple[str, ...] = ("received", "shipped", "administered", "wasted")
 RECEIVED, SHIPPED, ADMINISTERED, WASTED = range(4)
@@ -60,7 +60,7 @@ class Ledger:
         lot = np.asarray(lot, dtype=np.int64)
         partner = np.broadcast_to(np.asarray(partner, dtype=np.int64), doses.shape)
         cell = node * self.lots + lot
-        key, summed = sum_by_key(cell * (self.nodes + 1) + partner + 1, doses)
+        (key,), summed = sum_by_keys([cell * (self.nodes + 1) + partner + 1], doses)
         keep = summed > 0
         cells, partners = np.divmod(key[keep], self.nodes + 1)
         target = {RECEIVED: self.received, SHIPPED: self.shipped, ADMINISTERED: self.administered}

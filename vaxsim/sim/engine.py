@@ -145,7 +145,10 @@ class Campaign:
         self.first_left: np.ndarray | None = None
         #: Doses a plan asked for that were not there yet, asked again the next day.
         self.unfilled: np.ndarray | None = None
+        #: Where a plan's people of each day go: its slots per site ``[day, site]``.
+        self.plan_sites: np.ndarray | None = None
         if plan is not None:
+            self.plan_sites = plan.site_slots.astype(float)
             self.slots = np.minimum(self.site_slots, plan.appointments)
             self.next_left = np.minimum(plan.next_appointments, self.slots)
             self.first_left = plan.first_appointments.copy()
@@ -238,6 +241,7 @@ class Campaign:
         later = slice(from_day + 1, None)
         old = self.plan
         booked = self.slots[:, later] - self.capacity_left[:, later] - self.next_left[:, later]
+        self._keep_booked_sites(plan, from_day)
         # What the old plan's kept slots already took: next doses, and first doses by product.
         booked_next = booked_first = 0
         if old is not None:
@@ -254,6 +258,23 @@ class Campaign:
         self.first_left[:, later] = np.maximum(plan.first_appointments[:, later] - booked_first, 0)
         self.plan = plan
         self.hold_back = 0.0
+
+    def _keep_booked_sites(self, plan: PlanDirectives, from_day: int) -> None:
+        """People booked under the old plan keep their appointments at its sites: from
+        ``from_day`` on, each site's weight is the new plan's slots there plus the old plan's,
+        scaled to the share of the old slots already booked in its district."""
+        weights = plan.site_slots.astype(float)
+        if self.plan_sites is not None:
+            days = slice(from_day, None)
+            booked = self.slots[:, days] - self.capacity_left[:, days] - self.next_left[:, days]
+            old = self.plan_sites[days]
+            old_by_district = np.zeros((self.districts, old.shape[0]))
+            np.add.at(old_by_district, self.site_district, old.T)
+            share = np.divide(
+                booked, old_by_district, out=np.zeros_like(old_by_district), where=old_by_district > 0
+            )
+            weights[days] += old * np.clip(share, 0.0, 1.0)[self.site_district].T
+        self.plan_sites = weights
 
     def _at(self, day: int, minute: int) -> simpy.events.Timeout:
         return self.env.timeout(max(0, day * MINUTES_PER_DAY + minute - self.env.now))
@@ -459,9 +480,12 @@ class Campaign:
 
     def _site_weight(self, day: int) -> np.ndarray:
         """How each district's people of ``day`` are shared among its open sites."""
-        if self.plan is None:
+        if self.plan_sites is None:
             return self.site_capacity[day]
-        return self.plan.site_weight(day, self.site_district, self.site_capacity[day])
+        # As the plan's slots, or as the sites' capacity in a district where it opens none that day.
+        planned = self.plan_sites[day]
+        district_has = np.bincount(self.site_district, weights=planned, minlength=self.districts) > 0
+        return np.where(district_has[self.site_district], planned, self.site_capacity[day])
 
     def _site_visits(self, day: int, people_by_district: np.ndarray, site_weight: np.ndarray) -> None:
         """Share each district's people among its open sites in proportion to ``site_weight``,
@@ -597,12 +621,13 @@ class Campaign:
 
     def _open_for_surplus(self, target: int) -> None:
         """Following a plan, a district opens more appointments on ``target`` (up to what its
-        sites serve) for the vaccine on hand that the plan's appointments of the following
-        booking horizon do not need: doses left by no-shows and missed bookings are given
-        before their thaw clock or expiry ends, not kept for a slot that never comes."""
-        ahead = slice(target + 1, target + 1 + self.policies.booking_horizon_days)
-        needed = self.capacity_left[:, ahead].sum(axis=1) + self.next_left[:, ahead].sum(axis=1)
-        surplus = np.maximum(self.stock.sum(axis=1) - needed, 0)
+        sites serve) for the vaccine on hand that the plan never needs: doses left by no-shows
+        and missed bookings are given before their thaw clock or expiry ends, not kept for a
+        slot that never comes. What the plan's slots from ``target`` on draw on before its later
+        shipments arrive (:attr:`PlanDirectives.stock_kept`, less what is already promised to
+        appointments) stays, so a plan that ships next doses early keeps them for their day."""
+        kept = self.plan.stock_kept[:, target] - self._promised()
+        surplus = np.maximum(self.stock - np.maximum(kept, 0), 0).sum(axis=1)
         extra = np.minimum(surplus, np.maximum(self.site_slots[:, target] - self.slots[:, target], 0))
         self.slots[:, target] += extra
         self.capacity_left[:, target] += extra

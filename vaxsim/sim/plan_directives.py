@@ -82,14 +82,8 @@ class PlanDirectives:
     first_appointments: np.ndarray
     site_slots: np.ndarray
     needed_from_stock: np.ndarray
+    stock_kept: np.ndarray
     planned: pd.DataFrame
-
-    def site_weight(self, day: int, site_district: np.ndarray, site_capacity: np.ndarray) -> np.ndarray:
-        """How a district's people of ``day`` are shared among its sites: as the plan's slots
-        there, or as the sites' capacity in a district where the plan opens none that day."""
-        planned = self.site_slots[day]
-        district_has = np.bincount(site_district, weights=planned, minlength=self.capacity.shape[0]) > 0
-        return np.where(district_has[site_district], planned, site_capacity)
 
     @classmethod
     def from_plan(cls, model: Model, plan: Plan) -> PlanDirectives:
@@ -116,12 +110,15 @@ class PlanDirectives:
         into_district = to_store.map(district_of_store)
         lines = lines[into_district.notna()]
         requests: dict[int, np.ndarray] = {}
+        arrivals = np.zeros((districts, days + 1, len(products)), dtype=np.int64)
         if len(lines):
             district = into_district[lines.index].to_numpy(dtype=np.int64)
             source = lines.arrival_site_id.map(store_index).to_numpy(dtype=np.int64)
             lead = network.route_days[source, network.district_node[district]]
             ask_on = np.clip(day_of(lines.arrival_date) - np.maximum(lead, 0), 0, days - 1)
             product = lines.product_id.map(products).to_numpy(dtype=np.int64)
+            arrive_on = np.clip(day_of(lines.arrival_date), 0, days)
+            np.add.at(arrivals, (district, arrive_on, product), lines.doses.to_numpy(dtype=np.int64))
             for day in np.unique(ask_on):
                 wanted = np.zeros((districts, len(products)), dtype=np.int64)
                 here = ask_on == day
@@ -148,6 +145,8 @@ class PlanDirectives:
         is_next = inside & (slots.dose_number.to_numpy(dtype=np.int64) > 1)
         np.add.at(next_slots, (district[is_next], day[is_next]), slots_open[is_next])
         capacity = first_slots.sum(axis=2) + next_slots
+        use = np.zeros((districts, days + 1, len(products)), dtype=np.int64)
+        np.add.at(use, (district[inside], day[inside], slot_product[inside]), slots_open[inside])
 
         # Doses of the free stock on each day that the plan's later shipments still need: what
         # it asks for from the next day on beyond what deliveries bring after that day.
@@ -181,8 +180,19 @@ class PlanDirectives:
             first_appointments=booked_for(first_slots),
             site_slots=site_slots,
             needed_from_stock=needed_from_stock,
+            stock_kept=_stock_kept(use, arrivals),
             planned=planned,
         )
+
+
+def _stock_kept(use: np.ndarray, arrivals: np.ndarray) -> np.ndarray:
+    """Doses ``[district, day, product]`` a district must hold on the morning of ``day`` (that
+    day's arrivals included) for the plan's slots from ``day`` on, later arrivals counted:
+    ``use[day] + max(0, max_t sum_{u=day+1..t} (use[u] - arrivals[u]))``, by a backward scan."""
+    later = np.zeros_like(use)
+    for day in range(use.shape[1] - 2, -1, -1):
+        later[:, day] = np.maximum(use[:, day + 1] - arrivals[:, day + 1] + later[:, day + 1], 0)
+    return use + later
 
 
 def _check_matches(model: Model, plan: Plan) -> None:

@@ -109,9 +109,11 @@ def snapshot(campaign: Campaign, day: int) -> CampaignState:
     due_rows = []
     for (k, product), pool in campaign.due.items():
         due_rows += by_district(pool.total, product_ids[product], k + 1, dates[day])
+    # People are released into the pools the evening before their minimum interval ends
+    # (:meth:`Campaign._vaccinate`), so those not yet released are due the day after.
     for release, entries in sorted(campaign.released_on.items()):
         for k, product, counts in entries:
-            due_rows += by_district(counts, product_ids[product], k + 1, date_of([release])[0])
+            due_rows += by_district(counts, product_ids[product], k + 1, date_of([release + 1])[0])
     due = pd.DataFrame(due_rows, columns=["district", "product", "dose_number", "due_from", "persons"])
     due = due.groupby(["district", "product", "dose_number", "due_from"], as_index=False).persons.sum()
 

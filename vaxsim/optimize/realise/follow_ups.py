@@ -23,9 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vaxsim.coldchain.fefo import cumulative_before
-from vaxsim.optimize.realise.key_sums import sum_by_keys
-from vaxsim.optimize.realise.ordered import clip_in_order
+from vaxsim.coldchain.fefo import clip_in_order, cumulative_before, sum_by_keys
 from vaxsim.optimize.realise.return_room import ReturnRoom
 from vaxsim.optimize.setup.context import Steps
 

@@ -33,8 +33,8 @@ import numpy as np
 import pandas as pd
 
 from vaxsim.coldchain.errors import ConservationError
+from vaxsim.coldchain.fefo import ClipInOrder, clip_in_order, scale_to
 from vaxsim.coldchain.lots import NOT_THAWED
-from vaxsim.optimize.realise.ordered import ClipInOrder, clip_in_order, scale_to
 from vaxsim.optimize.setup.hierarchy import Hierarchy
 
 EVENTS = ("received", "issued", "administered", "wasted", "expired")

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vaxsim.optimize.realise.key_sums import sum_by_keys
-from vaxsim.optimize.realise.ordered import clip_in_order
+from vaxsim.coldchain.fefo import clip_in_order, sum_by_keys
 from vaxsim.optimize.setup.context import Steps
 
 

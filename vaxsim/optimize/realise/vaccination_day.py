@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vaxsim.coldchain.fefo import clip_in_order, pour
 from vaxsim.optimize.realise.follow_ups import FollowUps
 from vaxsim.optimize.realise.ledger import Ledger
-from vaxsim.optimize.realise.ordered import clip_in_order, pour
 from vaxsim.optimize.realise.return_room import ReturnRoom
 from vaxsim.optimize.setup.context import Context
 

@@ -33,6 +33,7 @@ import pandas as pd
 
 from vaxsim.coldchain.fefo import cumulative_before
 from vaxsim.coldchain.lots import NOT_THAWED
+from vaxsim.coldchain.network import Network
 from vaxsim.model import Model
 from vaxsim.optimize.options import Options
 from vaxsim.optimize.setup.context import Context, Steps, make_context
@@ -62,7 +63,8 @@ class Restart:
     ``on_hand`` int64 ``[node, lot]`` doses on hand on ``day`` (the state's stock);
     ``reserved`` int64 ``[node, lot]`` of them set aside for appointments already booked;
     ``use_by`` int64 ``[lot]`` last usable campaign day; ``arriving`` (node, lot, campaign day,
-    doses) rows on the road; ``due`` (district, step, history day, persons) rows;
+    doses) rows on the road, ``reserved_on_arrival`` int64 doses of each of them set aside for
+    appointments already booked when they arrive; ``due`` (district, step, history day, persons) rows;
     ``booked_capacity`` int64 ``[district, day]`` persons already booked.
     """
 
@@ -73,6 +75,7 @@ class Restart:
     reserved: np.ndarray
     use_by: np.ndarray
     arriving: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+    reserved_on_arrival: np.ndarray
     due: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     booked_capacity: np.ndarray
 
@@ -84,7 +87,7 @@ class Restart:
             "date": str(self.date),
             "state_sha256": self.digest,
             "stock_on_hand": int(self.on_hand.sum()),
-            "reserved_for_bookings": int(self.reserved.sum()),
+            "reserved_for_bookings": int(self.reserved.sum() + self.reserved_on_arrival.sum()),
             "in_transit": int(self.arriving[3].sum()),
             "next_doses_due": int(self.due[3].sum()),
             "persons_booked": int(self.booked_capacity.sum()),
@@ -116,6 +119,7 @@ class Restart:
         ledger.stock += self.on_hand - self.reserved
         ledger.lot_expiry = np.minimum(ledger.lot_expiry, self.use_by)
         node, lot, day, doses = self.arriving
+        doses = doses - self.reserved_on_arrival
         start = self.day
         frames = np.maximum(day - offset[node], start)
         for frame in np.unique(frames):
@@ -232,29 +236,16 @@ def read_state(model: Model, hierarchy: Hierarchy, steps: Steps, state: Campaign
         return pd.Series(found, index=index).reindex(pd.MultiIndex.from_frame(pairs)).to_numpy(dtype=np.int64)
 
     lots = len(model.lots)
-    stock = state.stock
     on_hand = np.zeros((hierarchy.size, lots), dtype=np.int64)
     use_by = np.full(lots, np.iinfo(np.int64).max // 4, dtype=np.int64)
     reserved = np.zeros_like(on_hand)
-    if len(stock):
-        node = nodes(stock.store, stock.owner)
-        lot = stock.lot.astype(str).map(lot_index).to_numpy(dtype=np.int64)
-        doses = stock.doses.to_numpy(dtype=np.int64)
-        np.add.at(on_hand, (node, lot), doses)
-        np.minimum.at(use_by, lot, campaign_day(stock.use_by))
-        reserved = _reserve_for_bookings(
-            model, hierarchy, state, node, lot, doses, campaign_day(stock.use_by)
-        )
-    moving = state.in_transit
-    if len(moving):
-        arriving = (
-            nodes(moving["to"], moving.owner),
-            moving.lot.astype(str).map(lot_index).to_numpy(dtype=np.int64),
-            campaign_day(moving.arrives),
-            moving.doses.to_numpy(dtype=np.int64),
-        )
-    else:
-        arriving = tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
+    stock_lot = state.stock.lot.astype(str).map(lot_index).to_numpy(dtype=np.int64)
+    np.minimum.at(use_by, stock_lot, campaign_day(state.stock.use_by))
+    held, arriving = _stock_rows(model, hierarchy, state, nodes, lot_index, campaign_day)
+    node, lot, doses, _ = held
+    np.add.at(on_hand, (node, lot), doses)
+    taken = _reserve_for_bookings(model, hierarchy, state, held, arriving, days)
+    np.add.at(reserved, (node, lot), taken[: len(node)])
     due = state.due
     step_of = {(int(p), int(k)): s for s, (p, k) in enumerate(zip(steps.product, steps.dose, strict=True))}
     if len(due):
@@ -289,6 +280,7 @@ def read_state(model: Model, hierarchy: Hierarchy, steps: Steps, state: Campaign
         reserved=reserved,
         use_by=use_by,
         arriving=arriving,
+        reserved_on_arrival=taken[len(node) :],
         due=due_rows,
         booked_capacity=booked_capacity,
     )
@@ -357,40 +349,93 @@ def _node_of_store(model: Model, hierarchy: Hierarchy):
     return node_of
 
 
+def _booked_need(model: Model, state: CampaignState) -> np.ndarray:
+    """Persons ``[district, product]`` booked on or after the state's day."""
+    need = np.zeros((len(model.districts), len(model.products)), dtype=np.int64)
+    booked = state.booked
+    if not len(booked):
+        return need
+    when = (pd.to_datetime(booked.date.astype(str)) - model.dates[0]).dt.days.to_numpy()
+    booked = booked[when >= int(state.day)]
+    district = booked.district.astype(str).map({str(x): i for i, x in enumerate(model.districts.id)})
+    product = booked["product"].astype(str).map({str(x): i for i, x in enumerate(model.products.id)})
+    np.add.at(need, (district.to_numpy(dtype=np.int64), product.to_numpy(dtype=np.int64)), booked.persons)
+    return need
+
+
+def _stock_rows(model: Model, hierarchy: Hierarchy, state: CampaignState, nodes, lot_index, campaign_day):
+    """The state's vaccine as ``(held, arriving)`` rows in the optimizer's indices: held
+    ``(node, lot, doses, use_by day)`` on hand on the state's day; arriving ``(node, lot, day,
+    doses)`` on the road. Stock earmarked for a district (on hand above its store, or on the
+    road) is on its way there in the simulation, so it arrives at the district's node after the
+    rest of its route (:attr:`vaxsim.coldchain.network.Network.route_days`)."""
+    network = Network.from_model(model)
+    store_index = {str(x): i for i, x in enumerate(model.stores.id)}
+    district_index = {str(x): i for i, x in enumerate(model.districts.id)}
+    district_store = model.districts.store.to_numpy()
+    stock, moving = state.stock, state.in_transit
+
+    def toward_district(store: pd.Series, owner: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """(district, days left on the route) of earmarked rows not yet at their district's
+        store; district -1 elsewhere."""
+        district = owner.astype(str).map(district_index).fillna(-1).to_numpy(dtype=np.int64)
+        at = store.astype(str).map(store_index).fillna(-1).to_numpy(dtype=np.int64)
+        away = (district >= 0) & (at >= 0)
+        away[away] &= district_store[district[away]] != at[away]
+        days_left = np.zeros(len(at), dtype=np.int64)
+        days_left[away] = np.maximum(network.route_days[at[away], network.district_node[district[away]]], 0)
+        return np.where(away, district, -1), days_left
+
+    lot = stock.lot.astype(str).map(lot_index).to_numpy(dtype=np.int64)
+    doses = stock.doses.to_numpy(dtype=np.int64)
+    district, days_left = toward_district(stock.store, stock.owner)
+    node = nodes(stock.store, stock.owner).copy() if len(stock) else np.zeros(0, dtype=np.int64)
+    going = district >= 0
+    node[going] = hierarchy.district_node[district[going]]
+    held = (node[~going], lot[~going], doses[~going], campaign_day(stock.use_by)[~going])
+    m_lot = moving.lot.astype(str).map(lot_index).to_numpy(dtype=np.int64)
+    m_district, m_left = toward_district(moving["to"], moving.owner)
+    m_node = nodes(moving["to"], moving.owner).copy() if len(moving) else np.zeros(0, dtype=np.int64)
+    m_going = m_district >= 0
+    m_node[m_going] = hierarchy.district_node[m_district[m_going]]
+    arriving = (
+        np.concatenate([node[going], m_node]),
+        np.concatenate([lot[going], m_lot]),
+        np.concatenate([int(state.day) + days_left[going], campaign_day(moving.arrives) + m_left]),
+        np.concatenate([doses[going], moving.doses.to_numpy(dtype=np.int64)]),
+    )
+    return held, arriving
+
+
 def _reserve_for_bookings(
     model: Model,
     hierarchy: Hierarchy,
     state: CampaignState,
-    node: np.ndarray,
-    lot: np.ndarray,
-    doses: np.ndarray,
-    use_by: np.ndarray,
+    held: tuple[np.ndarray, ...],
+    arriving: tuple[np.ndarray, ...],
+    days: int,
 ) -> np.ndarray:
-    """Doses ``[node, lot]`` set aside at each district's node for its booked appointments on
-    or after the state's day: per district and product, from the state rows there, earliest
-    ``use_by`` first (at most what is there)."""
-    reserved = np.zeros((hierarchy.size, len(model.lots)), dtype=np.int64)
-    booked = state.booked
-    if not len(booked) or not len(lot):
-        return reserved
-    when = (pd.to_datetime(booked.date.astype(str)) - model.dates[0]).dt.days.to_numpy()
-    booked = booked[when >= int(state.day)]
-    products = len(model.products)
-    district = booked.district.astype(str).map({str(x): i for i, x in enumerate(model.districts.id)})
-    product = booked["product"].astype(str).map({str(x): i for i, x in enumerate(model.products.id)})
-    need = np.zeros(hierarchy.size * products, dtype=np.int64)
-    key = hierarchy.district_node[district.to_numpy(dtype=np.int64)] * products + product.to_numpy(
-        dtype=np.int64
-    )
-    np.add.at(need, key, booked.persons.to_numpy(dtype=np.int64))
-    # Stock rows by (node, product), earliest use_by first; each takes what the need leaves.
-    row_key = node * products + model.lots["product"].to_numpy(dtype=np.int64)[lot]
-    order = np.lexsort((use_by, row_key))
-    held = doses[order]
-    before = cumulative_before(row_key[order], held)
-    take = np.clip(need[row_key[order]] - before, 0, held)
-    np.add.at(reserved, (node[order], lot[order]), take)
-    return reserved
+    """Doses of each stock row, ``held`` then ``arriving`` (:func:`_stock_rows`), set aside for
+    the booked appointments on or after the state's day.
+
+    Per district and product, from the rows at the district's node, on hand before on the road,
+    earliest use-by or arrival first, at most what is there. The simulation gives booked people
+    this vaccine before anyone else, so a plan must not count it again."""
+    district_of_node = np.full(hierarchy.size, -1, dtype=np.int64)
+    district_of_node[hierarchy.district_node] = np.arange(len(model.districts))
+    district = district_of_node[np.concatenate([held[0], arriving[0]])]
+    rank = np.concatenate([held[3], days + arriving[2]])
+    lots = np.concatenate([held[1], arriving[1]])
+    doses = np.concatenate([held[2], arriving[3]])
+    need = _booked_need(model, state)
+    products = need.shape[1]
+    group = np.where(district >= 0, district * products + model.lots["product"].to_numpy()[lots], -1)
+    order = np.lexsort((rank, group))
+    order = order[group[order] >= 0]
+    taken = np.zeros(len(doses), dtype=np.int64)
+    before = cumulative_before(group[order], doses[order])
+    taken[order] = np.clip(need.ravel()[group[order]] - before, 0, doses[order])
+    return taken
 
 
 def restart_context(model: Model, options: Options, forecast: Demand, state: CampaignState) -> Context:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from vaxsim.coldchain.fefo import sum_by_keys
 from vaxsim.model import Model
-from vaxsim.optimize.realise.key_sums import sum_by_keys
 from vaxsim.optimize.realise.vaccination_day import DoseKinds, Records
 from vaxsim.optimize.setup.site_ids import SiteIds
 from vaxsim.optimize.setup.sites import SiteCalendar

@@ -19,8 +19,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from vaxsim.coldchain.fefo import cumulative_before
-from vaxsim.optimize.realise.key_sums import run_starts, sum_by_keys
+from vaxsim.coldchain.fefo import cumulative_before, run_starts, sum_by_keys
 from vaxsim.optimize.realise.ledger import Ledger
 from vaxsim.optimize.realise.vaccination_day import Records
 from vaxsim.optimize.setup.restart import Restart
@@ -171,6 +170,15 @@ def stock_projection(
         parts.append(
             ("issued", ids.node_store[node], np.full(len(lot), restart.day), lot, restart.reserved[node, lot])
         )
+        # Doses on the road set aside for those appointments: received when they arrive (in the
+        # node's frame, as the ledger receives the rest) and issued the same day.
+        node, lot, day, _ = restart.arriving
+        aside = restart.reserved_on_arrival > 0
+        node, lot, doses = node[aside], lot[aside], restart.reserved_on_arrival[aside]
+        offset = ledger.offset[node]
+        arrival = np.maximum(day[aside] - offset, restart.day) + offset
+        for kind in ("received", "issued"):
+            parts.append((kind, ids.node_store[node], arrival, lot, doses))
     for kind in ("received", "issued", "expired"):
         table = ledger.nodes.table(kind)
         parts.append((kind, ids.node_store[table["where"].to_numpy()], table.day, table.lot, table.doses))

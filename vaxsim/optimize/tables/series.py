@@ -9,7 +9,7 @@ appointments of one person link up, at one site).
 
 People are runs, never one row each: the ``n``-th person of a district and demand class to get
 a first dose has number ``n``; a *piece* is a run of consecutive numbers booked in one
-(site, session, day, dose kind). Cohorts are matched with :func:`~vaxsim.optimize.realise.ordered.pour`
+(site, session, day, dose kind). Cohorts are matched with :func:`~vaxsim.coldchain.fefo.pour`
 (northwest-corner rule), step by step along each series.
 """
 
@@ -19,8 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vaxsim.coldchain.fefo import cumulative_before
-from vaxsim.optimize.realise.ordered import pour
+from vaxsim.coldchain.fefo import cumulative_before, pour
 from vaxsim.optimize.realise.vaccination_day import DoseKinds
 from vaxsim.optimize.setup.context import Steps
 
