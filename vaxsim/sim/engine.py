@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from vaxsim.coldchain.fefo import cumulative_before, order_by
 from vaxsim.model import Model
 from vaxsim.numeric import split_by_group
 from vaxsim.sim.allocate import PriorityOrder
@@ -367,7 +368,7 @@ class Campaign:
         self.stock = self.vaccine.bookable(day, day, wanted + self._promised())
         walk_ins = self._walk_ins(day, wanted.sum(axis=1))
         coming += [("walk_in", key, counts) for key, counts in walk_ins.items()]
-        site_weight = self._site_weight(day)
+        site_weight = self._site_weight(day, self._doses_wanted(coming).sum(axis=1))
         people = self._draw_vaccine(day, coming, site_weight)
         self._site_visits(day, people, site_weight)
 
@@ -478,14 +479,21 @@ class Campaign:
             self.capacity_left[:, day] -= self.by_district.totals(counts)
         return booked
 
-    def _site_weight(self, day: int) -> np.ndarray:
-        """How each district's people of ``day`` are shared among its open sites."""
+    def _site_weight(self, day: int, people: np.ndarray) -> np.ndarray:
+        """How each district's ``people`` of ``day`` are shared among its open sites: as their
+        capacity under a rule; as the plan's slots under a plan, and where it opens none in a
+        district that day, at its largest sites until their capacity holds the people (fewer
+        sessions open fewer partly used vials)."""
+        capacity = self.site_capacity[day]
         if self.plan_sites is None:
-            return self.site_capacity[day]
-        # As the plan's slots, or as the sites' capacity in a district where it opens none that day.
+            return capacity
         planned = self.plan_sites[day]
         district_has = np.bincount(self.site_district, weights=planned, minlength=self.districts) > 0
-        return np.where(district_has[self.site_district], planned, self.site_capacity[day])
+        order = order_by(self.site_district, -capacity)
+        before = np.empty(len(order), dtype=np.int64)
+        before[order] = cumulative_before(self.site_district[order], capacity[order])
+        largest = np.where(before < people[self.site_district], capacity, 0)
+        return np.where(district_has[self.site_district], planned, largest)
 
     def _site_visits(self, day: int, people_by_district: np.ndarray, site_weight: np.ndarray) -> None:
         """Share each district's people among its open sites in proportion to ``site_weight``,
