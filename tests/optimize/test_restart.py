@@ -10,10 +10,13 @@ import pytest
 import vaxsim
 from tests.conftest import DEMO
 from vaxsim.optimize import OptimizeError, optimize
-from vaxsim.optimize.options import PlanningOptions
-from vaxsim.optimize.setup.restart import state_digest
+from vaxsim.optimize.options import Options, PlanningOptions
+from vaxsim.optimize.setup.context import make_context
+from vaxsim.optimize.setup.demand import forecast_demand
+from vaxsim.optimize.setup.restart import read_state, state_digest
 from vaxsim.plan import check
 from vaxsim.sim.engine import Campaign
+from vaxsim.sim.plan_directives import PlanDirectives
 from vaxsim.sim.state import snapshot
 
 DAY = 20
@@ -199,3 +202,48 @@ def test_the_digital_twin_follows_one_plan_per_replan(model):
     replans = len(range(14, len(model.dates), 14))
     assert results.summary()["plan"]["plans_followed"] == 1 + replans
     assert results.summary()["doses_given"] > 0
+
+
+def test_people_not_yet_released_are_due_the_day_their_interval_ends(model):
+    """The engine releases people into the due pools the evening before their minimum
+    interval ends; the state must say the day it ends, or a re-plan books them a day early."""
+    campaign = Campaign(model, SEED, site_queues=False)
+    campaign.run(until_day=DAY)
+    state = snapshot(campaign, DAY)
+    expected = {}
+    for release, entries in campaign.released_on.items():
+        for k, product, counts in entries:
+            key = (str(model.dates[release + 1].date()), str(model.products.id[product]), k + 1)
+            expected[key] = expected.get(key, 0) + int(counts.sum())
+    assert expected and min(d for d, _, _ in expected) > str(state.date)
+    due = state.due.assign(due_from=state.due.due_from.astype(str))
+    later = due[due.due_from > str(state.date)]
+    got = later.groupby(["due_from", "product", "dose_number"]).persons.sum().to_dict()
+    assert got == expected
+
+
+def test_booked_appointments_keep_the_vaccine_earmarked_for_their_district(model):
+    """Doses for appointments already booked are set aside from what is the district's: at its
+    store, then earmarked for it upstream or on the road, never from free stock elsewhere."""
+    # Following a plan, districts hold little beyond the day's needs: the doses for bookings
+    # are mostly on the road or still upstream.
+    campaign = Campaign(model, SEED, site_queues=False, plan=PlanDirectives.from_plan(model, optimize(model)))
+    campaign.run(until_day=28)
+    state = snapshot(campaign, 28)
+    ctx = make_context(model, Options(), forecast_demand(model))
+    restart = read_state(model, ctx.hierarchy, ctx.steps, state)
+    booked = state.booked[state.booked.date.astype(str) >= str(state.date)]
+    need = booked.groupby(["district", "product"]).persons.sum()
+    district_store = dict(zip(model.districts.id, model.stores.id[model.districts.store], strict=True))
+    stock = state.stock
+    mine = (stock.owner != "") | stock.store.isin(set(district_store.values()))
+    owner = stock.owner.where(stock.owner != "", stock.store.map({s: d for d, s in district_store.items()}))
+    held = stock[mine].assign(district=owner[mine]).groupby(["district", "product"]).doses.sum()
+    moving = state.in_transit[state.in_transit.owner != ""]
+    on_road = moving.groupby(["owner", "product"]).doses.sum().rename_axis(["district", "product"])
+    available = held.add(on_road, fill_value=0)
+    expected = need.combine(available.reindex(need.index).fillna(0), min).sum()
+    at_district_stores = stock[stock.store.isin(set(district_store.values()))].doses.sum()
+    assert expected > at_district_stores > 0
+    assert restart.reserved.sum() + restart.reserved_on_arrival.sum() == expected
+    assert restart.summary()["reserved_for_bookings"] == expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,6 +13,8 @@ from tests.conftest import DEMO
 from vaxsim.errors import VaxsimError
 from vaxsim.optimize import optimize
 from vaxsim.run.simulate import simulate
+from vaxsim.sim.engine import Campaign
+from vaxsim.sim.plan_directives import PlanDirectives, _stock_kept
 
 
 @pytest.fixture(scope="module")
@@ -222,3 +226,47 @@ def test_scenario_ids_outside_the_id_rule_map_to_plan_ids(tmp_path):
     assert [str(v) for v in vaxsim.plan.check(bundle, model)] == []
     results = simulate(model, seed=2, plan=bundle, site_queues=False)
     assert results.summary()["plan"]["realised_doses"] > 0
+
+
+def test_stock_kept_is_what_the_plans_later_slots_draw_before_its_arrivals():
+    """Hand-worked: slots use 5, 0, 3, 4 doses on days 0-3; shipments bring 2 on day 1 and 10 on
+    day 3. On day 0 the district must hold 5 for the day, and 1 more for day 2 (3 used, 2
+    arrived); from day 1 on, 3 (day 2's slots; day 3's are covered by that day's shipment)."""
+    use = np.array([5, 0, 3, 4, 0])[None, :, None]
+    arrivals = np.array([0, 2, 0, 10, 0])[None, :, None]
+    kept = _stock_kept(use, arrivals)[0, :, 0]
+    assert kept.tolist() == [6, 3, 3, 4, 0]
+
+
+def test_people_without_a_planned_session_go_to_the_largest_sites(demo_model, demo_plan):
+    directives = PlanDirectives.from_plan(demo_model, demo_plan)
+    campaign = Campaign(demo_model, 3, site_queues=False, plan=directives)
+    day = 10
+    district = demo_model.sites.district.to_numpy()
+    campaign.plan_sites[day, district == 0] = 0  # no session planned in the first district
+    capacity = campaign.site_capacity[day]
+    mine = np.flatnonzero((district == 0) & (capacity > 0))
+    largest = mine[np.argsort(-capacity[mine], kind="stable")]
+    people = np.zeros(len(demo_model.districts), dtype=np.int64)
+    people[0] = capacity[largest[0]] + 1  # one more than the largest site serves
+    weight = campaign._site_weight(day, people)
+    assert set(np.flatnonzero(weight * (district == 0))) == set(largest[:2])
+    assert (weight[district != 0] == campaign.plan_sites[day, district != 0]).all()
+
+
+def test_people_booked_under_the_old_plan_keep_its_sites(demo_model, demo_plan):
+    """A re-plan that opens no session on a day people are already booked for still sends them
+    to the sites the old plan booked them at."""
+    old = PlanDirectives.from_plan(demo_model, demo_plan)
+    campaign = Campaign(demo_model, 3, site_queues=False, plan=old)
+    day = 20
+    campaign.run(until_day=day)
+    booked = campaign.slots[:, day + 1] - campaign.capacity_left[:, day + 1] - campaign.next_left[:, day + 1]
+    assert booked.sum() > 0
+    new = dataclasses.replace(old, site_slots=np.zeros_like(old.site_slots))
+    campaign.use_plan(new, from_day=day)
+    weight = campaign.plan_sites[day + 1]
+    district = demo_model.sites.district.to_numpy()
+    with_bookings = booked[district] > 0
+    assert ((weight > 0) == (with_bookings & (old.site_slots[day + 1] > 0))).all()
+    assert (weight <= old.site_slots[day + 1]).all()
