@@ -20,6 +20,14 @@ from vaxsim.model import Model
 NOT_THAWED = np.int64(2**40)
 
 
+def thaw_clock_end(thaw_day: np.ndarray, thaw_days: np.ndarray) -> np.ndarray:
+    """Last usable day of stock thawed on ``thaw_day`` that may stay ``thaw_days`` days at
+    +2..+8 °C (the thaw clock; :data:`NOT_THAWED` stays not thawed). The one thaw-clock rule of
+    the simulated cold chain and the optimizer's realised plan."""
+    thaw_day = np.asarray(thaw_day, dtype=np.int64)
+    return np.where(thaw_day != NOT_THAWED, thaw_day + thaw_days - 1, NOT_THAWED)
+
+
 def thaw_key(thaw_day: np.ndarray) -> np.ndarray:
     """Thaw days as a compact sort key (-1 = not thawed), for ordering rows."""
     return np.where(thaw_day == NOT_THAWED, -1, thaw_day)
@@ -78,15 +86,11 @@ class Lots:
 
     def use_by(self, lot: np.ndarray, thaw_day: np.ndarray) -> np.ndarray:
         """Last usable day of stock of ``lot`` thawed on ``thaw_day`` (:data:`NOT_THAWED` = frozen)."""
-        thawed = thaw_day != NOT_THAWED
-        clock_end = np.where(thawed, thaw_day + self.thaw_days[self.product[lot]] - 1, NOT_THAWED)
-        return np.minimum(self.expiry_day[lot], clock_end)
+        return np.minimum(self.expiry_day[lot], thaw_clock_end(thaw_day, self.thaw_days[self.product[lot]]))
 
     def thaw_clock_binds(self, lot: np.ndarray, thaw_day: np.ndarray) -> np.ndarray:
         """Whether the thaw clock, not the lot's expiry, sets the use-by day (cause of waste)."""
-        thawed = thaw_day != NOT_THAWED
-        clock_end = thaw_day + self.thaw_days[self.product[lot]] - 1
-        return thawed & (clock_end < self.expiry_day[lot])
+        return thaw_clock_end(thaw_day, self.thaw_days[self.product[lot]]) < self.expiry_day[lot]
 
     def storage_class_of(self, lot: np.ndarray, thaw_day: np.ndarray) -> np.ndarray:
         """Class the stock occupies: +2..+8 °C once thawed, else its product's class."""

@@ -34,7 +34,7 @@ import pandas as pd
 
 from vaxsim.coldchain.errors import ConservationError
 from vaxsim.coldchain.fefo import ClipInOrder, clip_in_order, scale_to
-from vaxsim.coldchain.lots import NOT_THAWED
+from vaxsim.coldchain.lots import NOT_THAWED, thaw_clock_end
 from vaxsim.optimize.setup.hierarchy import Hierarchy
 
 EVENTS = ("received", "issued", "administered", "wasted", "expired")
@@ -208,10 +208,9 @@ class Ledger:
         key = nodes.tobytes()
         if self._use_by_memo is not None and self._use_by_memo[:2] == (self._thaw_version, key):
             return self._use_by_memo[2]
-        start = self.thaw_start[self.cold.store[nodes]]
-        thawed = self.cold.thaws[nodes][:, self.lot_product] & (start < NOT_THAWED)
-        clock = start + self.lot_thaw_days[None, :] - 1
-        result = np.where(thawed, np.minimum(self.lot_expiry[None, :], clock), self.lot_expiry[None, :])
+        thawing = self.cold.thaws[nodes][:, self.lot_product]
+        start = np.where(thawing, self.thaw_start[self.cold.store[nodes]], NOT_THAWED)
+        result = np.minimum(self.lot_expiry[None, :], thaw_clock_end(start, self.lot_thaw_days[None, :]))
         result.flags.writeable = False  # shared by the callers until a thaw clock changes
         self._use_by_memo = (self._thaw_version, key, result)
         return result
@@ -326,7 +325,7 @@ class Ledger:
             self.thaw_start[self.cold.store[target]][:, lots_in_order],
             np.where(carried < NOT_THAWED, carried, arrive[:, None]),
         )
-        clock_end = start + self.lot_thaw_days[lot_of] - 1
+        clock_end = thaw_clock_end(start, self.lot_thaw_days[lot_of])
         lasts = clock_end >= np.minimum(self.lot_expiry[lot_of], arrive[:, None] + cover_days - 1)
         thawing = self.cold.thaws[target][:, self.lot_product[lots_in_order]]
         fits = ~thawing | lasts  # [request, lot]
