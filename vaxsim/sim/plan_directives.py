@@ -30,11 +30,16 @@ Operations follow a plan the way a district health centre would, and so does the
   next-dose slots are kept for people due a next dose until the evening before their day,
   when those still free are opened to first doses (a slot left empty helps nobody).
 - **Surplus vaccine.** The evening before a day, a district opens more appointments (up to
-  what its sites serve) for the vaccine on hand that the plan's appointments of the booking
-  horizon do not need: doses left by no-shows and missed bookings are given before their thaw
-  clock or expiry ends.
+  what its sites serve) for the vaccine on hand that the plan never needs: doses left by
+  no-shows and missed bookings are given before their thaw clock or expiry ends. What the
+  plan's slots from that day on draw on before its later shipments arrive (``stock_kept``) is
+  kept: a plan (a re-plan above all) may ship next doses weeks before their day, and giving
+  them away as first doses left its second doses without vaccine.
 - **Sites.** A district's people of the day go to its sites in proportion to the plan's slots
-  there (the plan concentrates them at fewer sites, which opens fewer partly used vials).
+  there (the plan concentrates them at fewer sites, which opens fewer partly used vials);
+  where it opens none that day (people booked under an earlier plan, surplus vaccine), to its
+  largest sites until their capacity holds them. After a re-plan, people booked under the old
+  plan keep its sites.
 - **Reserves.** The plan already decided how much stock each district keeps for next doses
   (its shipments), so the rule-based hold-back (``second_dose_reserve``) does not apply.
 
@@ -69,7 +74,9 @@ class PlanDirectives:
     ``next_appointments[district, day]`` are kept for next doses and
     ``first_appointments[district, day, product]`` are first doses of that product;
     ``site_slots[day, site]``: the plan's slots per site (its people go where the plan opens
-    sessions); ``needed_from_stock[day, product]``: doses of the free stock on ``day`` that the
+    sessions); ``stock_kept[district, day, product]``: doses a district must hold on the
+    morning of ``day`` for the plan's slots from that day on, its later shipments counted
+    (what surplus appointments may not give away); ``needed_from_stock[day, product]``: doses of the free stock on ``day`` that the
     plan's later shipments still need (what top-ups may not take); ``planned``: the plan's
     slots (its planned doses) per date, province, product and dose number (the yardstick for
     what was realised).
