@@ -76,10 +76,10 @@ class PlanDirectives:
     ``site_slots[day, site]``: the plan's slots per site (its people go where the plan opens
     sessions); ``stock_kept[district, day, product]``: doses a district must hold on the
     morning of ``day`` for the plan's slots from that day on, its later shipments counted
-    (what surplus appointments may not give away); ``needed_from_stock[day, product]``: doses of the free stock on ``day`` that the
-    plan's later shipments still need (what top-ups may not take); ``planned``: the plan's
-    slots (its planned doses) per date, province, product and dose number (the yardstick for
-    what was realised).
+    (what surplus appointments may not give away); ``needed_from_stock[day, product]``: doses
+    of the free stock on ``day`` that the plan's later shipments still need (what top-ups may
+    not take); ``planned``: the plan's slots (its planned doses) per date, province, product
+    and dose number (the yardstick for what was realised).
     """
 
     requests: dict[int, np.ndarray]
