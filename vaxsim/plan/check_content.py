@@ -1,6 +1,7 @@
 """Checks of what a bundle's own content allows, beyond the eight invariants: line numbering,
 dose numbers against each product's series, allocations against capacity and the places they
-name, appointment windows against their capacity's session.
+name, appointment windows against their capacity's session, code forms, lot ids, sessions and
+where sites are supplied from (:mod:`vaxsim.plan.check_appointments`: windows and notices).
 
 They catch a bundle edited consistently (CSV, plan.json and checksums all changed together).
 """
@@ -11,7 +12,11 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from vaxsim.plan.check_appointments import appointment_slots, notice_leads
+from vaxsim.plan.codes import code_problem
+from vaxsim.plan.ids import lot_ids as plan_lot_ids
 from vaxsim.plan.invariants import Rules, Tables, path
+from vaxsim.plan.tables import LOCAL_PRODUCT_SYSTEM
 from vaxsim.plan.violations import Violation
 
 RULE = "content"
@@ -123,14 +128,22 @@ def appointment_windows(tables: Tables, rules: Rules) -> list[Violation]:
 
 
 def product_codes(tables: Tables, rules: Rules) -> list[Violation]:
-    """Every product has at most one code in each coding system (none where none exists: Abdala
-    has no CVX code), a code names one product, and each lot's ``gtin`` is one of its product's
-    codes."""
+    """Every code has its system's form (:func:`vaxsim.plan.codes.code_problem`), every product
+    has its vaxsim id as a code and at most one code in each coding system (none where none
+    exists: Abdala has no CVX code), a code names one product, and each lot's ``gtin`` is one
+    of its product's codes."""
     codes = tables["product_codes"]
-    found = []
+    found = [
+        _v("product_codes", row.csv_line, f"code={row.code}", problem)
+        for row in codes.itertuples()
+        if isinstance(row.code, str) and (problem := code_problem(row.product_id, row.system, row.code))
+    ]
     systems = sorted(set(codes.system.dropna()))
     have = codes.groupby(["product_id", "system"]).size().to_dict()
     for product in tables["products"].itertuples():
+        if not have.get((product.product_id, LOCAL_PRODUCT_SYSTEM), 0):
+            message = f"no {LOCAL_PRODUCT_SYSTEM} code (every product has its own id as a code)"
+            found.append(_v("products", product.csv_line, f"product_id={product.product_id}", message))
         for system in systems:
             number = have.get((product.product_id, system), 0)
             if number > 1:
@@ -176,6 +189,55 @@ def lot_conservation(tables: Tables, rules: Rules) -> list[Violation]:
     return found
 
 
+def lot_ids(tables: Tables, rules: Rules) -> list[Violation]:
+    """Each lot's id is ``<product>-<lot number>`` made valid (:func:`vaxsim.plan.ids.lot_ids`;
+    ``lots`` lists every lot of the scenario, so the ids are recomputed from the table)."""
+    lots = tables["lots"].dropna(subset=["product_id", "lot_number"])
+    expected = plan_lot_ids(lots.product_id.astype(str).tolist(), lots.lot_number.astype(str).tolist())
+    return [
+        _v("lots", row.csv_line, f"lot_id={row.lot_id}",
+           f"the id of {row.product_id} lot {row.lot_number} is {want}")
+        for row, want in zip(lots.itertuples(), expected, strict=True)
+        if row.lot_id != want
+    ]
+
+
+def sessions(tables: Tables, rules: Rules) -> list[Violation]:
+    """A site's sessions are its type's: a session that starts at a time always ends at the same
+    time, and two sessions of one day do not overlap."""
+    capacity = tables["capacity"]
+    found = []
+    by_start = capacity.groupby(["site_id", "session_start"], sort=False)
+    ends = by_start.session_end.agg(lambda x: x.mode().min())
+    common = capacity.join(ends.rename("common_end"), on=["site_id", "session_start"]).common_end
+    for row in capacity[capacity.session_end != common].itertuples():
+        message = f"session {row.session_start}-{row.session_end}, but the site's {row.session_start} " \
+                  f"session ends at {common[row.Index]} on other days"
+        found.append(_v("capacity", row.csv_line, f"capacity_id={row.capacity_id}", message))
+    days = capacity.drop_duplicates(["site_id", "service_date", "session_start", "session_end"])
+    days = days.sort_values(["site_id", "service_date", "session_start", "session_end"])
+    previous_end = days.groupby(["site_id", "service_date"]).session_end.shift()
+    for row in days[previous_end.notna() & (days.session_start < previous_end)].itertuples():
+        message = f"session {row.session_start}-{row.session_end} overlaps the one before it that day"
+        found.append(_v("capacity", row.csv_line, f"capacity_id={row.capacity_id}", message))
+    return found
+
+
+def site_supply(tables: Tables, rules: Rules) -> list[Violation]:
+    """Every shipment to a vaccination site or mobile team comes from the site's supply parent."""
+    sites, shipments = tables["sites"], tables["shipments"]
+    parent = dict(zip(sites.site_id, sites.supply_parent_id, strict=True))
+    served = set(sites.site_id[sites.site_type.isin(SITE_TYPES)])
+    to_sites = shipments[shipments.to_site_id.isin(served)]
+    return [
+        _v("shipments", row.csv_line, f"shipment_id={row.shipment_id}",
+           f"to {row.to_site_id} from {row.from_site_id}, but the site is supplied from "
+           f"{parent[row.to_site_id]}")
+        for row in to_sites.itertuples()
+        if row.from_site_id != parent[row.to_site_id]
+    ]
+
+
 CONTENT_CHECKS: tuple[Callable[[Tables, Rules], list[Violation]], ...] = (
     shipment_line_numbers,
     dose_numbers,
@@ -183,4 +245,9 @@ CONTENT_CHECKS: tuple[Callable[[Tables, Rules], list[Violation]], ...] = (
     appointment_windows,
     product_codes,
     lot_conservation,
+    lot_ids,
+    sessions,
+    site_supply,
+    appointment_slots,
+    notice_leads,
 )

@@ -1,0 +1,117 @@
+"""Appointment windows and notices against the rule of :mod:`vaxsim.plan.appointment_times`.
+
+From the bundle alone: within one session, the windows are the session or slots of one length
+from its start, and every notice has the same lead before its window (a plan has one
+notification lead). Given the scenario: the slots are the site type's slot length and the lead
+is the scenario's ``people.notification.lead_time_hours``.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from vaxsim.model import Model
+from vaxsim.plan.appointment_times import window_problem
+from vaxsim.plan.invariants import Rules, Tables, path
+from vaxsim.plan.violations import Violation
+from vaxsim.scenario.base import minutes_of_day
+
+SESSION = ["site_id", "service_date", "session_start", "session_end"]
+
+
+def _windows(tables: Tables) -> pd.DataFrame:
+    """Appointments with their session and their window in minutes of the (local) day."""
+    sessions = tables["capacity"].set_index("capacity_id")[SESSION]
+    joined = tables["appointments"].join(sessions, on="capacity_id", how="inner")
+    text = {column: joined[column].astype(str) for column in ("window_start", "window_end")}
+    clock = {column: value.str[11:13] + ":" + value.str[14:16] for column, value in text.items()}
+    minutes = {column: pd.to_numeric(_minutes(value), errors="coerce") for column, value in clock.items()}
+    return joined.assign(
+        start=minutes["window_start"],
+        end=minutes["window_end"],
+        first=pd.to_numeric(_minutes(joined.session_start.astype(str)), errors="coerce"),
+        last=pd.to_numeric(_minutes(joined.session_end.astype(str)), errors="coerce"),
+    ).dropna(subset=["start", "end", "first", "last"])
+
+
+def _minutes(clock: pd.Series) -> pd.Series:
+    def one(text: str) -> float:
+        try:
+            return float(minutes_of_day(text))
+        except (ValueError, TypeError):
+            return float("nan")
+
+    return clock.map(one)
+
+
+def _report(rows: pd.DataFrame, message, rule: str = "content") -> list[Violation]:
+    return [
+        Violation(path("appointments"), int(row.csv_line), f"appointment_id={row.appointment_id}",
+                  message(row), rule)
+        for row in rows.itertuples()
+    ]
+
+
+def appointment_slots(tables: Tables, rules: Rules) -> list[Violation]:
+    """In each session, every window is the session or a slot of the session's most common
+    window length, counted from the session's start (the last one cut at its end)."""
+    windows = _windows(tables)
+    if windows.empty:
+        return []
+    length = windows.end - windows.start
+    common = length.groupby([windows[c] for c in SESSION]).transform(lambda x: x.mode().min())
+    wrong = [
+        window_problem(int(s), int(e), (int(a), int(b)), float(n))
+        for s, e, a, b, n in zip(windows.start, windows.end, windows["first"], windows["last"], common,
+                                 strict=True)
+    ]
+    bad = windows[[problem is not None for problem in wrong]]
+    return _report(bad, lambda row: f"window {row.window_start}..{row.window_end} is not a slot of "
+                   f"the others of its session {row.service_date} {row.session_start}-{row.session_end}")
+
+
+def notice_leads(tables: Tables, rules: Rules) -> list[Violation]:
+    """Every notice goes out the same time before its window (the plan's notification lead)."""
+    lead = _leads(tables["appointments"])
+    if lead.empty:
+        return []
+    common = lead.mode().min()
+    bad = tables["appointments"].loc[lead.index[lead != common]]
+    hours = common.total_seconds() / 3600
+    return _report(bad, lambda row: f"notice at {row.notify_at} for a window opening {row.window_start}: "
+                   f"not the {hours:g} hours before that the plan's other notices give")
+
+
+def _leads(appointments: pd.DataFrame) -> pd.Series:
+    """Window start minus notice, per appointment with a notice (a Timedelta)."""
+    noticed = appointments.dropna(subset=["notify_at"])
+    start = pd.to_datetime(noticed.window_start.astype(str), utc=True, errors="coerce", format="ISO8601")
+    notice = pd.to_datetime(noticed.notify_at.astype(str), utc=True, errors="coerce", format="ISO8601")
+    return (start - notice).dropna()
+
+
+def check_appointment_times(tables: Tables, model: Model) -> list[Violation]:
+    """Windows are the session or one of the site type's slots; notices go out the scenario's
+    notification lead before the window."""
+    scenario = model.scenario
+    type_of = dict(zip(model.sites.id.tolist(), model.sites.type.tolist(), strict=True))
+    default = scenario.policies.appointment_slot_minutes
+    windows = _windows(tables)
+    known = windows[windows.site_id.isin(type_of)]  # an unknown site is reported by check_sites
+    slots = known.site_id.map(lambda site: scenario.site_types[type_of[site]].slot_minutes(default))
+    problems = [
+        window_problem(int(s), int(e), (int(a), int(b)), float(n))
+        for s, e, a, b, n in zip(known.start, known.end, known["first"], known["last"], slots, strict=True)
+    ]
+    found = [
+        Violation(path("appointments"), int(row.csv_line), f"appointment_id={row.appointment_id}",
+                  f"window {row.window_start}..{row.window_end} {problem}", "scenario")
+        for row, problem in zip(known.itertuples(), problems, strict=True)
+        if problem is not None
+    ]
+    hours = scenario.people.notification.lead_time_hours
+    lead = _leads(tables["appointments"])
+    bad = tables["appointments"].loc[lead.index[lead != pd.Timedelta(hours=hours)]]
+    found += _report(bad, lambda row: f"notice at {row.notify_at} for a window opening {row.window_start}: "
+                     f"the scenario's notification lead is {hours:g} hours", "scenario")
+    return found
