@@ -15,7 +15,7 @@ import pandas as pd
 from vaxsim.plan.check_appointments import appointment_slots, notice_leads
 from vaxsim.plan.codes import code_problem
 from vaxsim.plan.ids import lot_ids as plan_lot_ids
-from vaxsim.plan.invariants import Rules, Tables, path
+from vaxsim.plan.invariants import Rules, Tables, opening_on_hand, path
 from vaxsim.plan.tables import LOCAL_PRODUCT_SYSTEM
 from vaxsim.plan.violations import Violation
 
@@ -163,15 +163,17 @@ def product_codes(tables: Tables, rules: Rules) -> list[Violation]:
 
 
 def lot_conservation(tables: Tables, rules: Rules) -> list[Violation]:
-    """Each site's stock of a lot starts at 0 and each day opens with the last day's closing; and
-    every dose of a lot is accounted for: administered, wasted, expired or in stock at the end.
-    A re-plan (``rules.restart``) starts from the simulated state's stock: not checked here."""
-    if rules.restart:
-        return []
+    """Each site's stock of a lot starts at 0 (a re-plan: at its opening stock) and each day
+    opens with the last day's closing; and every dose of a lot is accounted for: administered,
+    wasted, expired, in stock at the end, or (a re-plan) set aside for appointments already
+    booked. A re-plan's supply is its opening stock and doses on the road, plus the lots that
+    arrive from its first day on."""
     stock = tables["stock_projection"].sort_values(["site_id", "lot_id", "date"], kind="stable")
     series = stock.groupby(["site_id", "lot_id"], sort=False)
-    previous = series.closing.shift()
-    expected = previous.fillna(0)
+    carried = opening_on_hand(tables, rules)
+    first = pd.Series([carried.get(key, 0) for key in zip(stock.site_id, stock.lot_id, strict=True)],
+                      index=stock.index, dtype="int64")
+    expected = series.closing.shift().fillna(first)
     found = [
         _v("stock_projection", row.csv_line, f"site_id={row.site_id}, date={row.date}, lot_id={row.lot_id}",
            f"opens with {row.opening} doses; the day before closed with {int(before)}")
@@ -181,13 +183,55 @@ def lot_conservation(tables: Tables, rules: Rules) -> list[Violation]:
     used = stock[["administered", "wasted", "expired"]].sum(axis=1).groupby(stock.lot_id).sum()
     left = series.closing.last().groupby(level="lot_id").sum()
     accounted = used.add(left, fill_value=0)
+    supply = _supply(tables, rules)
     for lot in tables["lots"].itertuples():
-        total = int(accounted.get(lot.lot_id, 0))
-        if total != lot.doses:
-            message = f"{lot.doses} doses, but the stock projection accounts for {total}"
+        total, planned = int(accounted.get(lot.lot_id, 0)), supply.get(lot.lot_id, 0)
+        if total != planned:
+            message = f"{planned} doses, but the stock projection accounts for {total}"
             found.append(_v("lots", lot.csv_line, f"lot_id={lot.lot_id}", message))
     return found
 
+
+def _supply(tables: Tables, rules: Rules) -> dict[str, int]:
+    """Doses of each lot the plan must account for (:func:`lot_conservation`)."""
+    lots = tables["lots"]
+    if rules.restart_date is None:
+        return {lot: int(doses) for lot, doses in zip(lots.lot_id, lots.doses, strict=True)}
+    later = lots[lots.arrival_date >= rules.restart_date]
+    supply = dict.fromkeys(lots.lot_id, 0) | {
+        lot: int(doses) for lot, doses in zip(later.lot_id, later.doses, strict=True)
+    }
+    opening = tables["opening_stock"]
+    carried = opening.on_hand - opening.reserved + opening.in_transit
+    for lot, doses in carried.groupby(opening.lot_id).sum().items():
+        supply[lot] = supply.get(lot, 0) + int(doses)
+    return supply
+
+
+def opening_stock(tables: Tables, rules: Rules) -> list[Violation]:
+    """Only a re-plan has an opening stock: its doses on hand and set aside are on the day it
+    starts (no more set aside than on hand), its doses on the road arrive from that day on, and
+    one lot has one ``use_by``."""
+    opening = tables["opening_stock"]
+    found = []
+    for row in opening.itertuples():
+        key = f"site_id={row.site_id}, lot_id={row.lot_id}, date={row.date}"
+        if rules.restart_date is None:
+            found.append(_v("opening_stock", row.csv_line, key,
+                            "opening stock in a plan that is not a re-plan (no summary.restart.date)"))
+            continue
+        held = row.on_hand or row.reserved
+        if (held and row.date != rules.restart_date) or row.date < rules.restart_date:
+            found.append(_v("opening_stock", row.csv_line, key, f"not on the re-plan's first day "
+                            f"{rules.restart_date}"))
+        if row.reserved > row.on_hand:
+            found.append(_v("opening_stock", row.csv_line, key, f"{row.reserved} doses set aside of "
+                            f"{row.on_hand} on hand"))
+    for lot, dates in opening.groupby("lot_id").use_by.nunique().items():
+        if dates > 1:
+            line = int(opening.csv_line[opening.lot_id == lot].min())
+            found.append(_v("opening_stock", line, f"lot_id={lot}", f"{dates} different use_by dates"))
+    return found
 
 def lot_ids(tables: Tables, rules: Rules) -> list[Violation]:
     """Each lot's id is ``<product>-<lot number>`` made valid (:func:`vaxsim.plan.ids.lot_ids`;
@@ -245,6 +289,7 @@ CONTENT_CHECKS: tuple[Callable[[Tables, Rules], list[Violation]], ...] = (
     appointment_windows,
     product_codes,
     lot_conservation,
+    opening_stock,
     lot_ids,
     sessions,
     site_supply,

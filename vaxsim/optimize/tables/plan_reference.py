@@ -14,11 +14,9 @@ import pandas as pd
 from vaxsim.model import Model
 from vaxsim.optimize.setup.site_ids import SiteIds
 from vaxsim.optimize.setup.sites import SiteCalendar
-from vaxsim.optimize.tables.ids import unique_ids
 from vaxsim.plan.codes import scenario_codes
 from vaxsim.plan.ids import lot_ids as plan_lot_ids
 from vaxsim.plan.tables import TABLES
-
 
 _STORE_TYPES = {
     "national": "national_store",
