@@ -1,6 +1,6 @@
 """The :class:`Plan`: the optimizer's answer as pandas tables, before it becomes a bundle.
 
-A plan is the ten tables of :mod:`vaxsim.plan.tables` (one DataFrame each, columns in that
+A plan is the eleven tables of :mod:`vaxsim.plan.tables` (one DataFrame each, columns in that
 order) plus what produced it (scenario, seed, solver) and what the optimizer found on the way
 (objective terms, binding constraints, per-sub-problem log). ``vaxsim.optimize`` returns one;
 the bundle writer saves it; ``vaxsim.plan.read`` loads a bundle back to an equal ``Plan``.
