@@ -67,16 +67,16 @@ class Edit:
 
 
 def daily_stock(projection: pd.DataFrame, end: str) -> dict[tuple[str, str, str], tuple[int, ...]]:
-    """Every non-zero (movements, closing) of each site, lot and day up to ``end`` under the
-    format's carry-over rule (a day without a row moves nothing and keeps the last closing)."""
-    figures = ["received", "issued", "administered", "wasted", "expired", "closing"]
+    """Every non-zero (opening, movements, closing) of each site, lot and day up to ``end`` under
+    the format's carry-over rule (a day without a row moves nothing and keeps the last closing)."""
+    figures = ["opening", "received", "issued", "administered", "wasted", "expired", "closing"]
     found = {}
     last_day = dt.date.fromisoformat(end)
     for (site, lot), rows in projection.sort_values("date").groupby(["site_id", "lot_id"]):
         by_day = {str(row.date): tuple(int(getattr(row, f)) for f in figures) for row in rows.itertuples()}
         day, closing = dt.date.fromisoformat(min(by_day)), 0
         while day <= last_day:
-            today = by_day.get(day.isoformat(), (0, 0, 0, 0, 0, closing))
+            today = by_day.get(day.isoformat(), (closing, 0, 0, 0, 0, 0, closing))
             closing = today[-1]
             if any(today):
                 found[(site, lot, day.isoformat())] = today
