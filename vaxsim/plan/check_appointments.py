@@ -34,6 +34,15 @@ def _windows(tables: Tables) -> pd.DataFrame:
     ).dropna(subset=["start", "end", "first", "last"])
 
 
+def most_common(frame: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
+    """The most common value of ``column`` per group of ``keys`` (the smallest on a tie), as a
+    Series aligned with ``frame``'s rows (vectorised: one count per distinct value)."""
+    counts = frame.groupby([*keys, column], sort=False).size().rename("n").reset_index()
+    counts = counts.sort_values(["n", column], ascending=[False, True], kind="stable")
+    common = counts.drop_duplicates(keys).set_index(keys)[column]
+    return frame.join(common.rename("_common"), on=keys)["_common"]
+
+
 def _minutes(clock: pd.Series) -> pd.Series:
     def one(text: str) -> float:
         try:
@@ -58,8 +67,7 @@ def appointment_slots(tables: Tables, rules: Rules) -> list[Violation]:
     windows = _windows(tables)
     if windows.empty:
         return []
-    length = windows.end - windows.start
-    common = length.groupby([windows[c] for c in SESSION]).transform(lambda x: x.mode().min())
+    common = most_common(windows.assign(length=windows.end - windows.start), SESSION, "length")
     wrong = [
         window_problem(int(s), int(e), (int(a), int(b)), float(n))
         for s, e, a, b, n in zip(windows.start, windows.end, windows["first"], windows["last"], common,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from vaxsim.plan.check_appointments import appointment_slots, notice_leads
+from vaxsim.plan.check_appointments import appointment_slots, most_common, notice_leads
 from vaxsim.plan.codes import code_problem
 from vaxsim.plan.ids import lot_ids as plan_lot_ids
 from vaxsim.plan.invariants import Rules, Tables, opening_on_hand, path
@@ -251,9 +251,7 @@ def sessions(tables: Tables, rules: Rules) -> list[Violation]:
     time, and two sessions of one day do not overlap."""
     capacity = tables["capacity"]
     found = []
-    by_start = capacity.groupby(["site_id", "session_start"], sort=False)
-    ends = by_start.session_end.agg(lambda x: x.mode().min())
-    common = capacity.join(ends.rename("common_end"), on=["site_id", "session_start"]).common_end
+    common = most_common(capacity, ["site_id", "session_start"], "session_end")
     for row in capacity[capacity.session_end != common].itertuples():
         message = f"session {row.session_start}-{row.session_end}, but the site's {row.session_start} " \
                   f"session ends at {common[row.Index]} on other days"
