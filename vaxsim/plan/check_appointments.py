@@ -44,13 +44,29 @@ def most_common(frame: pd.DataFrame, keys: list[str], column: str) -> pd.Series:
 
 
 def _minutes(clock: pd.Series) -> pd.Series:
+    """Minutes of the day of ``HH:MM`` texts (NaN where not a time), each distinct text once."""
+
     def one(text: str) -> float:
         try:
             return float(minutes_of_day(text))
         except (ValueError, TypeError):
             return float("nan")
 
-    return clock.map(one)
+    return clock.map({text: one(text) for text in clock.unique()})
+
+
+def _problems(windows: pd.DataFrame, slot: pd.Series) -> pd.Series:
+    """:func:`window_problem` of each window for slots of ``slot`` minutes (a Series aligned
+    with ``windows``), computed once per distinct (window, session, slot)."""
+    keys = pd.DataFrame({"start": windows.start, "end": windows.end, "first": windows["first"],
+                         "last": windows["last"], "slot": slot.astype(float)})
+    unique = keys.drop_duplicates()
+    unique = unique.assign(problem=[
+        window_problem(int(s), int(e), (int(a), int(b)), n)
+        for s, e, a, b, n in zip(unique.start, unique.end, unique["first"], unique["last"], unique.slot,
+                                 strict=True)
+    ])
+    return keys.merge(unique, how="left", on=list(keys.columns)).problem.set_axis(keys.index)
 
 
 def _report(rows: pd.DataFrame, message, rule: str = "content") -> list[Violation]:
@@ -68,12 +84,7 @@ def appointment_slots(tables: Tables, rules: Rules) -> list[Violation]:
     if windows.empty:
         return []
     common = most_common(windows.assign(length=windows.end - windows.start), SESSION, "length")
-    wrong = [
-        window_problem(int(s), int(e), (int(a), int(b)), float(n))
-        for s, e, a, b, n in zip(windows.start, windows.end, windows["first"], windows["last"], common,
-                                 strict=True)
-    ]
-    bad = windows[[problem is not None for problem in wrong]]
+    bad = windows[_problems(windows, common).notna()]
     return _report(bad, lambda row: f"window {row.window_start}..{row.window_end} is not a slot of "
                    f"the others of its session {row.service_date} {row.session_start}-{row.session_end}")
 
@@ -106,16 +117,14 @@ def check_appointment_times(tables: Tables, model: Model) -> list[Violation]:
     default = scenario.policies.appointment_slot_minutes
     windows = _windows(tables)
     known = windows[windows.site_id.isin(type_of)]  # an unknown site is reported by check_sites
-    slots = known.site_id.map(lambda site: scenario.site_types[type_of[site]].slot_minutes(default))
-    problems = [
-        window_problem(int(s), int(e), (int(a), int(b)), float(n))
-        for s, e, a, b, n in zip(known.start, known.end, known["first"], known["last"], slots, strict=True)
-    ]
+    types = scenario.site_types
+    slot_of = {site: types[type_of[site]].slot_minutes(default) for site in known.site_id.unique()}
+    problems = _problems(known, known.site_id.map(slot_of))
+    wrong = problems.notna()
     found = [
         Violation(path("appointments"), int(row.csv_line), f"appointment_id={row.appointment_id}",
                   f"window {row.window_start}..{row.window_end} {problem}", "scenario")
-        for row, problem in zip(known.itertuples(), problems, strict=True)
-        if problem is not None
+        for row, problem in zip(known[wrong].itertuples(), problems[wrong], strict=True)
     ]
     hours = scenario.people.notification.lead_time_hours
     lead = _leads(tables["appointments"])

@@ -271,12 +271,12 @@ def site_supply(tables: Tables, rules: Rules) -> list[Violation]:
     parent = dict(zip(sites.site_id, sites.supply_parent_id, strict=True))
     served = set(sites.site_id[sites.site_type.isin(SITE_TYPES)])
     to_sites = shipments[shipments.to_site_id.isin(served)]
+    wrong = to_sites[to_sites.from_site_id != to_sites.to_site_id.map(parent)]
     return [
         _v("shipments", row.csv_line, f"shipment_id={row.shipment_id}",
            f"to {row.to_site_id} from {row.from_site_id}, but the site is supplied from "
            f"{parent[row.to_site_id]}")
-        for row in to_sites.itertuples()
-        if row.from_site_id != parent[row.to_site_id]
+        for row in wrong.itertuples()
     ]
 
 
