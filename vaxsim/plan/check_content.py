@@ -209,9 +209,9 @@ def _supply(tables: Tables, rules: Rules) -> dict[str, int]:
 
 
 def opening_stock(tables: Tables, rules: Rules) -> list[Violation]:
-    """Only a re-plan has an opening stock: its doses on hand and set aside are on the day it
-    starts (no more set aside than on hand), its doses on the road arrive from that day on, and
-    one lot has one ``use_by``."""
+    """Only a re-plan has an opening stock: its doses on hand are on the day it starts, its doses
+    on the road arrive from that day on, no more are set aside on a day than are on hand or
+    arrive then, and one lot has one ``use_by``."""
     opening = tables["opening_stock"]
     found = []
     for row in opening.itertuples():
@@ -220,13 +220,12 @@ def opening_stock(tables: Tables, rules: Rules) -> list[Violation]:
             found.append(_v("opening_stock", row.csv_line, key,
                             "opening stock in a plan that is not a re-plan (no summary.restart.date)"))
             continue
-        held = row.on_hand or row.reserved
-        if (held and row.date != rules.restart_date) or row.date < rules.restart_date:
+        if (row.on_hand and row.date != rules.restart_date) or row.date < rules.restart_date:
             found.append(_v("opening_stock", row.csv_line, key, f"not on the re-plan's first day "
                             f"{rules.restart_date}"))
-        if row.reserved > row.on_hand:
+        if row.reserved > row.on_hand + row.in_transit:
             found.append(_v("opening_stock", row.csv_line, key, f"{row.reserved} doses set aside of "
-                            f"{row.on_hand} on hand"))
+                            f"{row.on_hand} on hand and {row.in_transit} arriving"))
     for lot, dates in opening.groupby("lot_id").use_by.nunique().items():
         if dates > 1:
             line = int(opening.csv_line[opening.lot_id == lot].min())

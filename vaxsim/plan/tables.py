@@ -268,8 +268,8 @@ TABLES: dict[str, TableSpec] = {
                    "arrive."),
                 _c("on_hand", "integer", "Doses on hand at the start of the day the plan starts.",
                    unit="doses"),
-                _c("reserved", "integer", "Of them, doses set aside for appointments already booked "
-                   "(they leave as issued that day).", unit="doses"),
+                _c("reserved", "integer", "Of the doses on hand or arriving that day, those set aside for "
+                   "appointments already booked (they leave as issued that day).", unit="doses"),
                 _c("in_transit", "integer", "Doses on the road that arrive that day.", unit="doses"),
                 _c("use_by", "date", "Last day any dose of the lot may be used in this plan: its expiry, "
                    "or earlier where the simulated state's thaw clocks end sooner."),
