@@ -279,13 +279,13 @@ def _digital_twin(
 ):
     """The re-planned run and its comparison with the static plan and the rule-based policies."""
     from vaxsim.optimize import optimize
-    from vaxsim.plan.checked import read_checked
+    from vaxsim.plan.checked import checked, read_checked
     from vaxsim.run.simulate import simulate
     from vaxsim.run.twin import compare_policies, replanner
 
     if replan_every < 1:
         raise VaxsimError(f"--replan-every must be at least 1 day (got {replan_every})")
-    first = read_checked(plan, model) if plan is not None else optimize(model, solver=solver)
+    first = read_checked(plan, model) if plan is not None else checked(optimize(model, solver=solver), model)
     results = simulate(
         model,
         seed,

@@ -4,7 +4,8 @@ province pool are made here.
 Each worker asks the kernel to end it when its parent dies (Linux ``PR_SET_PDEATHSIG``; a
 watchdog thread that polls the parent elsewhere), so killing vaxsim (SIGKILL included) never
 leaves workers running; and it ignores Ctrl-C, which the terminal sends to every process of the
-group: the parent stops the pool and reports the interruption once.
+group: the parent stops the pool and reports the interruption once. A solver command run as a
+child (CBC) is tied the same way, through :func:`dies_with_parent` as its ``preexec_fn``.
 """
 
 from __future__ import annotations
@@ -58,12 +59,27 @@ def die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _ask_the_kernel() -> bool:
+def dies_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` for :class:`subprocess.Popen` that makes the child end (SIGKILL) when
+    this process ends, however it ends; ``None`` where the kernel cannot be asked (not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    parent = os.getpid()
+
+    def tie() -> None:  # runs in the child, between fork and exec
+        _ask_the_kernel(signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before the request was made
+            os._exit(1)
+
+    return tie
+
+
+def _ask_the_kernel(signal_number: int = signal.SIGTERM) -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) == 0
+        return libc.prctl(_PR_SET_PDEATHSIG, int(signal_number), 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
 

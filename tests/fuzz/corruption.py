@@ -39,6 +39,17 @@ class Edit:
         """Does it change what operations would do (anything but a descriptive column)?"""
         return (self.table, self.column) not in DESCRIPTIVE
 
+    def changes_nothing(self, plan: Plan) -> bool:
+        """Does the edit leave every stock figure of every site, lot and day as it was? Only a
+        ``stock_projection`` edit can: the format carries a site's stock over days without a
+        row, so a row where nothing moves and nothing is held says nothing (deleting it, moving
+        it to another day or lot that is also empty then, changes no operation)."""
+        if self.table != "stock_projection":
+            return False
+        edited = self.apply(plan)
+        end = max(str(table.stock_projection.date.astype(str).max()) for table in (plan, edited))
+        return daily_stock(plan.stock_projection, end) == daily_stock(edited.stock_projection, end)
+
     def __str__(self) -> str:
         what = "delete row" if self.column is None else f"{self.column} {self.label}"
         return f"{self.table}[{self.row}] {what}"
@@ -53,6 +64,24 @@ class Edit:
             column.iloc[self.row] = self.value
             table[self.column] = column
         return replace(plan, **{self.table: table})
+
+
+def daily_stock(projection: pd.DataFrame, end: str) -> dict[tuple[str, str, str], tuple[int, ...]]:
+    """Every non-zero (opening, movements, closing) of each site, lot and day up to ``end`` under
+    the format's carry-over rule (a day without a row moves nothing and keeps the last closing)."""
+    figures = ["opening", "received", "issued", "administered", "wasted", "expired", "closing"]
+    found = {}
+    last_day = dt.date.fromisoformat(end)
+    for (site, lot), rows in projection.sort_values("date").groupby(["site_id", "lot_id"]):
+        by_day = {str(row.date): tuple(int(getattr(row, f)) for f in figures) for row in rows.itertuples()}
+        day, closing = dt.date.fromisoformat(min(by_day)), 0
+        while day <= last_day:
+            today = by_day.get(day.isoformat(), (closing, 0, 0, 0, 0, 0, closing))
+            closing = today[-1]
+            if any(today):
+                found[(site, lot, day.isoformat())] = today
+            day += dt.timedelta(days=1)
+    return found
 
 
 def _changed(value: Any, kind: str, others: list[Any]) -> Iterator[tuple[Any, str]]:

@@ -15,6 +15,8 @@ from vaxsim.optimize.setup.context import make_context
 from vaxsim.optimize.setup.demand import forecast_demand
 from vaxsim.optimize.setup.restart import read_state, state_digest
 from vaxsim.plan import check
+from vaxsim.plan.checked import checked
+from vaxsim.plan.errors import PlanRefused
 from vaxsim.sim.engine import Campaign
 from vaxsim.sim.plan_directives import PlanDirectives
 from vaxsim.sim.state import snapshot
@@ -84,22 +86,43 @@ def test_stock_projection_opens_with_the_states_stock_and_never_goes_negative(pl
     assert given.sum() > 0
 
 
-def test_the_plan_checker_finds_only_the_documented_restart_breaks(model, plan, tmp_path):
-    # A restarted plan breaks invariant 2 in exactly three ways (FORMULATION.md): its first
-    # rows open with the state's stock, doses set aside for bookings leave without a shipment,
-    # and lots that arrived before the state's day have no projection row for their arrival.
-    violations = check(plan.write(tmp_path), model)
-    assert {v.rule for v in violations} == {"invariant 2"}
-    allowed = (
-        "but the stock carried over is 0",
-        "but lots and shipments say 0",
-        "stock_projection has no row",
-    )
-    assert all(any(text in v.message for text in allowed) for v in violations), violations[:3]
-    lots = model.lots
-    early = set(lots.id[lots.arrival_day < DAY])
-    arrivals = [v for v in violations if "no row" in v.message]
-    assert len(arrivals) == len(early)
+def test_a_replan_passes_the_checker_with_its_opening_stock(model, plan, state, tmp_path):
+    assert check(plan.write(tmp_path), model) == []
+    opening = plan.opening_stock
+    assert (opening.date.astype(str) >= str(state.date)).all()
+    assert opening.on_hand.sum() == state.stock.doses.sum()
+    assert opening.in_transit.sum() == state.in_transit.doses.sum()
+    assert 0 < opening.reserved.sum() <= opening.on_hand.sum()
+
+
+def _corrupted(plan, column, change):
+    """``plan`` with one cell of its opening stock changed (the bundle stays consistent)."""
+    opening = plan.opening_stock.copy()
+    row = opening.index[opening.on_hand > opening.reserved][0]
+    opening[column] = opening[column].astype(object)
+    opening.loc[row, column] = change(opening.loc[row, column])
+    return dataclasses.replace(plan, opening_stock=opening)
+
+
+@pytest.mark.parametrize(
+    ("column", "change"),
+    [
+        ("on_hand", lambda doses: doses - 1),
+        ("date", lambda date: "2021-08-30"),
+        ("use_by", lambda date: "2021-08-23"),
+    ],
+    ids=["less on hand", "moved", "thaw clock earlier"],
+)
+def test_a_corrupted_replan_is_refused(model, plan, column, change):
+    with pytest.raises(PlanRefused):
+        checked(_corrupted(plan, column, change), model)
+
+
+def test_a_replan_without_its_opening_stock_is_refused(model, plan):
+    bare = dataclasses.replace(plan, opening_stock=plan.opening_stock.iloc[:0])
+    with pytest.raises(PlanRefused) as caught:
+        checked(bare, model)
+    assert "the stock carried over is 0" in str(caught.value)
 
 
 def test_the_stock_held_at_district_stores_is_used(model, plan, state):
@@ -195,13 +218,21 @@ def test_a_state_with_unknown_ids_or_negative_doses_is_refused(model, state):
     assert "NO-SUCH-LOT" in text and "doses" in text and "nowhere" in text
 
 
-def test_the_digital_twin_follows_one_plan_per_replan(model):
-    from vaxsim.run.twin import digital_twin
+def test_the_digital_twin_checks_every_plan_it_follows(model, monkeypatch):
+    from vaxsim.run import twin
 
-    results = digital_twin(model, SEED, replan_every=14)
-    replans = len(range(14, len(model.dates), 14))
-    assert results.summary()["plan"]["plans_followed"] == 1 + replans
+    checked_plans = []
+
+    def counted(plan, scenario=None):
+        checked_plans.append(plan.summary.get("restart", {}).get("day", 0))
+        return checked(plan, scenario)
+
+    monkeypatch.setattr(twin, "checked", counted)
+    results = twin.digital_twin(model, SEED, replan_every=14)
+    replans = list(range(14, len(model.dates), 14))
+    assert results.summary()["plan"]["plans_followed"] == 1 + len(replans)
     assert results.summary()["doses_given"] > 0
+    assert checked_plans == [0, *replans]  # the first plan, then each re-plan, before following it
 
 
 def test_people_not_yet_released_are_due_the_day_their_interval_ends(model):
@@ -247,3 +278,17 @@ def test_booked_appointments_keep_the_vaccine_earmarked_for_their_district(model
     assert expected > at_district_stores > 0
     assert restart.reserved.sum() + restart.reserved_on_arrival.sum() == expected
     assert restart.summary()["reserved_for_bookings"] == expected
+
+
+
+def test_the_digital_twin_refuses_a_corrupted_replan(model, monkeypatch):
+    from vaxsim.run import twin
+
+    def corrupting(scenario, state=None, **options):
+        plan = optimize(scenario, state=state, **options)
+        return plan if state is None else _corrupted(plan, "on_hand", lambda doses: doses + 100)
+
+    monkeypatch.setattr(twin, "optimize", corrupting)
+    with pytest.raises(PlanRefused) as caught:
+        twin.digital_twin(model, SEED, replan_every=14)
+    assert "opening_stock" in str(caught.value) or "stock carried over" in str(caught.value)

@@ -46,8 +46,10 @@ PRODUCTS = [
     ("astrazeneca", "AstraZeneca (Vaxzevria)", 10, 2, 28, 84, 2.0, 8.0, 6.0, 4.08),
 ]
 PRODUCT_CODES = [
+    ("pfizer", "urn:vaxsim:product", "pfizer", "Pfizer-BioNTech (Comirnaty)"),
     ("pfizer", "http://hl7.org/fhir/sid/cvx", "208", "COVID-19, mRNA, LNP-S, PF, 30 mcg/0.3 mL dose"),
     ("pfizer", "https://www.gs1.org/gtin", "00359267100023", "Comirnaty 195 vial pack"),
+    ("astrazeneca", "urn:vaxsim:product", "astrazeneca", "AstraZeneca (Vaxzevria)"),
     (
         "astrazeneca",
         "http://hl7.org/fhir/sid/cvx",
@@ -237,6 +239,7 @@ CAPACITY = [
 ]
 SLOT_MINUTES = 30
 PEOPLE_PER_SLOT = 3
+NOTICE_LEAD_MINUTES = 24 * 60  # the scenario's people.notification.lead_time_hours (default 24)
 
 
 def capacity_id(site: str, date: str, start: str, product: str, dose: int, group: str) -> str:
@@ -268,7 +271,6 @@ def _appointments() -> tuple[list[tuple], list[str]]:
         for k, person in enumerate(people):
             offset = (k // PEOPLE_PER_SLOT) * SLOT_MINUTES
             appointment = hashlib.sha256(f"{row_id}/{person}".encode()).hexdigest()[:20]
-            notify = (_d(date) - dt.timedelta(days=1)).isoformat()
             rows.append(
                 (
                     f"apt-{appointment}",
@@ -276,7 +278,7 @@ def _appointments() -> tuple[list[tuple], list[str]]:
                     person_key(person),
                     _instant(date, start, offset),
                     _instant(date, start, offset + SLOT_MINUTES),
-                    _instant(notify, "08:00"),
+                    _instant(date, start, offset - NOTICE_LEAD_MINUTES),
                 )
             )
     return rows, ids

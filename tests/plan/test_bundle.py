@@ -28,7 +28,7 @@ def _assert_plans_equal(left: Plan, right: Plan) -> None:
 def test_layout_and_manifest(written_bundle):
     assert written_bundle.name == "plan-fixture-2021-08-r2"
     manifest = json.loads((written_bundle / "manifest.json").read_text())
-    assert manifest["format"] == "vaxsim.plan/1.1.0"
+    assert manifest["format"] == "vaxsim.plan/1.2.0"
     assert manifest["generated_at"] == "2021-08-01T09:00:00+07:00"
     assert manifest["generator"]["name"] == "vaxsim"
     assert set(manifest["scenario"]) == {"name", "seed", "sha256"}

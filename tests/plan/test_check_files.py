@@ -127,7 +127,7 @@ def test_loosened_datapackage_is_reported(bundle):
     (bundle / "datapackage.json").write_text(json.dumps(package))
     messages = _messages(bundle)
     assert (
-        "datapackage.json: resource=capacity: path or schema differs from the vaxsim.plan/1.1.0 format"
+        "datapackage.json: resource=capacity: path or schema differs from the vaxsim.plan/1.2.0 format"
         in messages
     )
 

@@ -14,7 +14,9 @@ import math
 import pandas as pd
 
 from vaxsim.model import Model
+from vaxsim.plan.check_appointments import check_appointment_times
 from vaxsim.plan.check_site_details import check_site_details
+from vaxsim.plan.codes import scenario_codes
 from vaxsim.plan.invariants import Rules, Tables, path
 from vaxsim.plan.violations import Violation, key_text
 from vaxsim.scenario.base import minutes_of_day
@@ -290,10 +292,53 @@ def check_shipments(tables: Tables, model: Model) -> list[Violation]:
     return found
 
 
+def check_product_codes(tables: Tables, model: Model) -> list[Violation]:
+    """Each product of the plan has exactly the codes the scenario gives it
+    (:func:`vaxsim.plan.codes.scenario_codes`: its vaxsim id, CVX and GTIN where stated)."""
+    products = [p for p in tables["products"].product_id.dropna().unique() if p in model.scenario.products]
+    expected = {row[:3] for row in scenario_codes(model.scenario, products)}
+    codes = tables["product_codes"]
+    found = [
+        _v("product_codes", row.csv_line, f"code={row.code}",
+           f"{row.system} code {row.code} is not a code of {row.product_id} in the scenario")
+        for row in codes.itertuples()
+        if row.product_id in products and (row.product_id, row.system, row.code) not in expected
+    ]
+    present = set(zip(codes.product_id, codes.system, codes.code, strict=True))
+    line_of = dict(zip(tables["products"].product_id, tables["products"].csv_line, strict=True))
+    for product_id, system, code in sorted(expected - present):
+        found.append(_v("products", line_of[product_id], f"product_id={product_id}",
+                        f"no {system} code {code} in product_codes, which the scenario gives it"))
+    return found
+
+
+def check_projection_dates(tables: Tables, model: Model) -> list[Violation]:
+    """The stock projection stays inside the campaign's dates."""
+    campaign = model.scenario.campaign
+    first, last = campaign.start_date.isoformat(), campaign.end_date.isoformat()
+    stock = tables["stock_projection"]
+    outside = stock[(stock.date.astype(str) < first) | (stock.date.astype(str) > last)]
+    return [
+        _v("stock_projection", row.csv_line, f"site_id={row.site_id}, date={row.date}, lot_id={row.lot_id}",
+           f"{row.date} is outside the campaign ({first} to {last})")
+        for row in outside.itertuples()
+    ]
+
+
 def check_against_scenario(tables: Tables, model: Model) -> list[Violation]:
     """Every scenario check (the invariants that need scenario rules run separately)."""
     found = []
-    checks = (check_products, check_sites, check_site_details, check_lots, check_shipments, check_capacity)
+    checks = (
+        check_products,
+        check_product_codes,
+        check_sites,
+        check_site_details,
+        check_lots,
+        check_shipments,
+        check_capacity,
+        check_appointment_times,
+        check_projection_dates,
+    )
     for check in checks:
         found += check(tables, model)
     return found

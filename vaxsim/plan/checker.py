@@ -63,6 +63,13 @@ def _follow_ups_reserved(document: object) -> bool:
     return not (isinstance(summary, dict) and summary.get("follow_ups") == FIRST_DOSES_FIRST)
 
 
+def _restart_date(summary: dict) -> str | None:
+    """The date a re-plan starts from (``summary.restart.date`` in plan.json), if it says one."""
+    restart = summary.get("restart")
+    date = restart.get("date") if isinstance(restart, dict) else None
+    return date if isinstance(date, str) else None
+
+
 def check(
     bundle_path: str | os.PathLike[str], scenario: Scenario | Model | str | os.PathLike[str] | None = None
 ) -> list[Violation]:
@@ -109,7 +116,10 @@ def check(
     rules = scenario_rules(model) if model is not None else rules_from_products(tables)
     summary = document.get("summary") if isinstance(document, dict) else None
     restart = isinstance(summary, dict) and "restart" in summary
-    rules = replace(rules, follow_ups_reserved=_follow_ups_reserved(document), restart=restart)
+    restart_date = _restart_date(summary) if restart else None
+    rules = replace(
+        rules, follow_ups_reserved=_follow_ups_reserved(document), restart=restart, restart_date=restart_date
+    )
     for number, invariant in enumerate(INVARIANTS, start=1):
         try:
             found += invariant(tables, rules)

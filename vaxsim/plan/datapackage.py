@@ -57,6 +57,7 @@ NON_NEGATIVE = {
         ("stock_projection", name): 0
         for name in ("opening", "received", "issued", "administered", "wasted", "expired", "closing")
     },
+    **{("opening_stock", name): 0 for name in ("on_hand", "reserved", "in_transit")},
 }
 
 

@@ -62,6 +62,13 @@ def unique_ids(texts: list[str], keys: list[str] | None = None) -> list[str]:
     return [i if seen[i] == 1 else f"{i[:51]}-{digest(k)}" for i, k in zip(ids, keys, strict=True)]
 
 
+def lot_ids(product_ids: Sequence[str], lot_numbers: Sequence[str]) -> list[str]:
+    """Plan ids of a scenario's lots (in their order): ``<product>-<lot number>`` made valid,
+    distinct for distinct lots. The checker recomputes them from a bundle's ``lots`` table, which
+    lists every lot of the scenario."""
+    keys = [f"{p}-{n}" for p, n in zip(product_ids, lot_numbers, strict=True)]
+    return unique_ids(keys)
+
 
 def place_ids(store_ids: Sequence[str], site_ids: Sequence[str]) -> tuple[list[str], list[str]]:
     """Plan ids of a scenario's stores and vaccination sites (in their order), distinct even

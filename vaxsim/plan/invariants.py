@@ -38,8 +38,9 @@ class Rules:
     ultra-cold or frozen product stays usable at +2..+8 °C once thawed (scenario only).
     ``follow_ups_reserved``: the plan promises every free first-dose slot its follow-up
     (``summary.follow_ups`` in plan.json; a plan that does not say so is held to it).
-    ``restart``: the plan starts from a simulated state (``summary.restart`` in plan.json), so
-    its stock opens with what the state carried over.
+    ``restart``: the plan starts from a simulated state (``summary.restart`` in plan.json) on
+    ``restart_date``, so its stock opens with what the state carried over (``opening_stock``):
+    lots that arrived before that day are in the opening stock, not in the projection.
     """
 
     intervals: dict[tuple[str, int], tuple[int | None, int | None]] = field(default_factory=dict)
@@ -48,6 +49,7 @@ class Rules:
     thaw_days: dict[str, int] = field(default_factory=dict)
     follow_ups_reserved: bool = True
     restart: bool = False
+    restart_date: str | None = None
 
     def may_mix(self, first: str, second: str) -> bool:
         if first == second:
@@ -173,18 +175,28 @@ def _appointment_windows(
 # 2. Stock never goes negative, and the stock projection agrees with the movements.
 
 
-def expected_flows(tables: Tables) -> tuple[dict[tuple, int], dict[tuple, int], dict[tuple, int]]:
-    """Doses received and issued per (site, date, lot) according to lots and shipments, and the
-    first CSV line that says so (for messages): ``received, issued, where``."""
+def expected_flows(
+    tables: Tables, restart_date: str | None = None
+) -> tuple[dict[tuple, int], dict[tuple, int], dict[tuple, tuple[str, int]]]:
+    """Doses received and issued per (site, date, lot) according to lots, shipments and (for a
+    re-plan from ``restart_date``) the opening stock's doses on the road and set aside, and the
+    first table and CSV line that say so (for messages): ``received, issued, where``."""
     received: dict[tuple, int] = defaultdict(int)
     issued: dict[tuple, int] = defaultdict(int)
-    where: dict[tuple, int] = {}
+    where: dict[tuple, tuple[str, int]] = {}
     lots = tables["lots"]
     for site, date, lot, doses in zip(
         lots.arrival_site_id.tolist(), lots.arrival_date.tolist(), lots.lot_id.tolist(), lots.doses.tolist(),
         strict=True,
     ):
-        received[(site, date, lot)] += int(doses)
+        if restart_date is None or date >= restart_date:  # earlier: in the opening stock
+            received[(site, date, lot)] += int(doses)
+    opening = tables["opening_stock"] if restart_date is not None else tables["opening_stock"].iloc[:0]
+    for row in opening.itertuples():
+        flow_key = (row.site_id, row.date, row.lot_id)
+        received[flow_key] += int(row.in_transit)
+        issued[flow_key] += int(row.reserved)
+        where.setdefault(flow_key, ("opening_stock", int(row.csv_line)))
     live = live_shipments(tables)
     lines = tables["shipment_lines"]
     for shipment, lot, doses, csv_line in zip(
@@ -198,9 +210,18 @@ def expected_flows(tables: Tables) -> tuple[dict[tuple, int], dict[tuple, int], 
         leave = (head.from_site_id, head.ship_date, lot)
         received[arrive] += int(doses)
         issued[leave] += int(doses)
-        where.setdefault(arrive, csv_line)
-        where.setdefault(leave, csv_line)
+        where.setdefault(arrive, ("shipment_lines", csv_line))
+        where.setdefault(leave, ("shipment_lines", csv_line))
     return received, issued, where
+
+
+def opening_on_hand(tables: Tables, rules: Rules) -> dict[tuple[str, str], int]:
+    """Doses of each (site, lot) on hand when a re-plan starts (empty for a plan from the start)."""
+    if rules.restart_date is None:
+        return {}
+    opening = tables["opening_stock"]
+    on_hand = opening[opening.date == rules.restart_date].groupby(["site_id", "lot_id"]).on_hand.sum()
+    return {key: int(doses) for key, doses in on_hand.items()}
 
 
 def live_shipments(tables: Tables) -> dict:
@@ -216,15 +237,17 @@ def invariant_2(tables: Tables, rules: Rules) -> list[Violation]:
     Read as a ledger: each row balances (opening + received − issued − administered − wasted −
     expired = closing), no flow exceeds what is on hand, the opening is the previous row's
     closing for that site and lot (0 on its first row: a plan carries every movement since the
-    lot arrived), and ``received`` / ``issued`` equal the lot arrivals and the lines of
-    shipments that are not cancelled. On a day without a row the stock is the last closing.
+    lot arrived; a re-plan's opens with its ``opening_stock``), and ``received`` / ``issued``
+    equal the lot arrivals and the lines of shipments that are not cancelled (and a re-plan's
+    doses on the road and set aside). On a day without a row the stock is the last closing.
     """
     stock = tables["stock_projection"]
     found = []
-    received, issued, where = expected_flows(tables)
+    received, issued, where = expected_flows(tables, rules.restart_date)
+    carried = opening_on_hand(tables, rules)
     seen = set()
     for (site, lot), rows in _groups(stock.sort_values(["site_id", "lot_id", "date"]), ("site_id", "lot_id")):
-        previous = 0
+        previous = carried.get((site, lot), 0)
         for row in rows:
             balance = row.opening + row.received - row.issued - row.administered - row.wasted - row.expired
             if balance != row.closing:
@@ -280,10 +303,7 @@ def invariant_2(tables: Tables, rules: Rules) -> list[Violation]:
         for flow_key, doses in expected.items():
             if flow_key not in seen and doses:
                 site, date, lot = flow_key
-                line = where.get(flow_key)
-                table = "shipment_lines" if line is not None else "lots"
-                if line is None:
-                    line = int(lot_lines[lot])
+                table, line = where.get(flow_key, ("lots", int(lot_lines[lot])))
                 found.append(
                     _v(
                         table,
@@ -427,6 +447,8 @@ def thaw_dates(tables: Tables, rules: Rules) -> dict[tuple[str, str], list[tuple
         if head is not None:
             events.append((head.arrival_date, head.from_site_id, head.to_site_id, row.lot_id, int(row.doses)))
     batches: dict[tuple[str, str], list[tuple[str, str, int]]] = defaultdict(list)
+    if rules.restart_date is not None:
+        _opening_batches(tables, rules, events, batches)
     for arrival, origin, destination, lot, doses in sorted(
         events, key=lambda e: (e[0], str(e[1]), e[2], e[3])
     ):
@@ -443,16 +465,47 @@ def thaw_dates(tables: Tables, rules: Rules) -> dict[tuple[str, str], list[tuple
     return batches
 
 
+def last_use_dates(tables: Tables, rules: Rules) -> dict[str, str]:
+    """Each lot's last usable date: its expiry, or for a re-plan the earlier ``use_by`` its
+    opening stock gives it (the simulated state's thaw clocks)."""
+    last = dict(zip(tables["lots"].lot_id, tables["lots"].expiry_date, strict=True))
+    if rules.restart_date is not None:
+        for lot, use_by in tables["opening_stock"].groupby("lot_id").use_by.min().items():
+            last[lot] = min(str(use_by), last.get(lot, str(use_by)))
+    return last
+
+
+def _opening_batches(tables: Tables, rules: Rules, events: list, batches: dict) -> None:
+    """A re-plan's opening stock in :func:`thaw_dates`: doses on hand are a batch whose clock
+    ends on the lot's ``use_by`` (thawed ``days`` − 1 before it); doses on the road arrive like
+    a delivery (they thaw on arrival where there is no room)."""
+    sites = {row.site_id: row for row in tables["sites"].itertuples(index=False)}
+    products = tables["products"].set_index("product_id")
+    product_of = dict(zip(tables["lots"].lot_id.tolist(), tables["lots"].product_id.tolist(), strict=True))
+    for row in tables["opening_stock"].itertuples():
+        if row.in_transit:
+            events.append((row.date, None, row.site_id, row.lot_id, int(row.in_transit)))
+        product = product_of.get(row.lot_id)
+        if not row.on_hand or product not in rules.thaw_days or row.site_id not in sites:
+            continue
+        klass = storage_class(products.storage_max_c[product])
+        if klass == "2_8c" or has_room(sites[row.site_id], klass):
+            continue
+        thawed = (_date(str(row.use_by)) - dt.timedelta(days=rules.thaw_days[product] - 1)).isoformat()
+        batches[(row.site_id, row.lot_id)].append((thawed, row.date, int(row.on_hand)))
+
+
 def invariant_4(tables: Tables, rules: Rules) -> list[Violation]:
     """No dose is scheduled from a lot after its expiry date (or after its thawed shelf life).
 
-    Expiry: no dose administered or shipped from a lot after its ``expiry_date``. Thaw clock
+    Expiry: no dose administered or shipped from a lot after its ``expiry_date`` (a re-plan:
+    its ``opening_stock.use_by`` where that is earlier). Thaw clock
     (when the scenario gives ``days_at_2_8c``): at a node without room in the product's class,
     batches are used first-expiring-first; doses administered or issued on a day must fit in
     the batches still inside their clock (thaw date + days − 1), net of what was used before.
     """
     found = []
-    expiry = dict(zip(tables["lots"].lot_id, tables["lots"].expiry_date, strict=True))
+    expiry = last_use_dates(tables, rules)
     product_of = dict(zip(tables["lots"].lot_id, tables["lots"].product_id, strict=True))
     stock = tables["stock_projection"]
     for site, date, lot, administered, issued, csv_line in zip(

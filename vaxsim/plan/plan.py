@@ -1,6 +1,6 @@
 """The :class:`Plan`: the optimizer's answer as pandas tables, before it becomes a bundle.
 
-A plan is the ten tables of :mod:`vaxsim.plan.tables` (one DataFrame each, columns in that
+A plan is the eleven tables of :mod:`vaxsim.plan.tables` (one DataFrame each, columns in that
 order) plus what produced it (scenario, seed, solver) and what the optimizer found on the way
 (objective terms, binding constraints, per-sub-problem log). ``vaxsim.optimize`` returns one;
 the bundle writer saves it; ``vaxsim.plan.read`` loads a bundle back to an equal ``Plan``.
@@ -18,7 +18,7 @@ import pandas as pd
 
 from vaxsim.plan.tables import TABLES
 
-FORMAT = "vaxsim.plan/1.1.0"  # 1.1.0: sites.lat_lon_source
+FORMAT = "vaxsim.plan/1.2.0"  # 1.1.0: sites.lat_lon_source; 1.2.0: opening_stock, notice lead
 STATUSES = ("draft", "proposed", "approved", "superseded")
 
 #: ``summary["follow_ups"]``: the plan's follow-up policy, which invariant 8 checks.
@@ -47,7 +47,7 @@ class Plan:
     Tables (one attribute each, DataFrames with the columns of :data:`vaxsim.plan.tables.TABLES`
     in that order): ``products``, ``product_codes``, ``sites``, ``lots``, ``shipments``,
     ``shipment_lines``, ``capacity``, ``registrant_allocations``, ``appointments``,
-    ``stock_projection``.
+    ``stock_projection``, ``opening_stock`` (a re-plan's starting state; empty otherwise).
 
     Metadata: ``plan_id`` and ``revision`` (deterministic from scenario and seed), ``scenario``
     ``{name, seed, sha256}``, ``solver`` ``{name, status, objective, gap, seconds}``,
@@ -69,6 +69,7 @@ class Plan:
     )
     appointments: pd.DataFrame = field(default_factory=lambda: empty_table("appointments"))
     stock_projection: pd.DataFrame = field(default_factory=lambda: empty_table("stock_projection"))
+    opening_stock: pd.DataFrame = field(default_factory=lambda: empty_table("opening_stock"))
 
     plan_id: str = ""
     revision: int = 1

@@ -256,6 +256,30 @@ TABLES: dict[str, TableSpec] = {
                 ForeignKey(("lot_id",), "lots", ("lot_id",)),
             ),
         ),
+        TableSpec(
+            "opening_stock",
+            "What a re-plan starts from (digital twin): the simulated state's stock per store and lot "
+            "on the day the plan starts, doses set aside for appointments already booked, and doses "
+            "on the road per arrival day. Empty for a plan from the campaign's start.",
+            (
+                _c("site_id", "string", "Store (or site) holding or receiving the doses."),
+                _c("lot_id", "string", "Lot."),
+                _c("date", "date", "Local date: the day the plan starts, or the day doses on the road "
+                   "arrive."),
+                _c("on_hand", "integer", "Doses on hand at the start of the day the plan starts.",
+                   unit="doses"),
+                _c("reserved", "integer", "Of the doses on hand or arriving that day, those set aside for "
+                   "appointments already booked (they leave as issued that day).", unit="doses"),
+                _c("in_transit", "integer", "Doses on the road that arrive that day.", unit="doses"),
+                _c("use_by", "date", "Last day any dose of the lot may be used in this plan: its expiry, "
+                   "or earlier where the simulated state's thaw clocks end sooner."),
+            ),
+            ("site_id", "lot_id", "date"),
+            foreign_keys=(
+                ForeignKey(("site_id",), "sites", ("site_id",)),
+                ForeignKey(("lot_id",), "lots", ("lot_id",)),
+            ),
+        ),
     )
 }
 """Every plan table, in the order of PLAN_FORMAT.md."""

@@ -29,16 +29,17 @@ from vaxsim.sim.state import CampaignState
 
 
 def replanner(
-    model: Model, *, previous: Plan | None = None, check: bool = False, **optimize_options: Any
+    model: Model, *, previous: Plan | None = None, check: bool = True, **optimize_options: Any
 ) -> Callable[[CampaignState], Plan]:
     """A function ``state -> Plan`` that re-optimizes ``model``'s campaign from ``state``; each
     re-plan is the next revision after ``previous`` (the plan being followed) or the re-plan
     before it.
 
     ``check``: each re-plan must pass :func:`vaxsim.plan.check` against the model before it is
-    followed (:func:`vaxsim.plan.checked.checked`; about 4 s per re-plan on the demo). Off by
-    default: the checker does not yet know a re-plan's starting state (stock and thaw clocks
-    carried over from the simulation), so it refuses sound re-plans (issue 17, not done)."""
+    followed (:func:`vaxsim.plan.checked.checked`), as a static plan must; a re-plan the checker
+    refuses stops the run with :class:`~vaxsim.plan.errors.PlanRefused`. The bundle carries
+    what the re-plan starts from (``opening_stock``: the simulated stock, doses set aside and on
+    the road, thaw clocks as ``use_by``), so the checker holds it to the same rules."""
     # The plan id and revision of the plan the next re-plan replaces.
     latest: list[tuple[str, int]] = [] if previous is None else [(previous.plan_id, previous.revision)]
 
@@ -63,10 +64,11 @@ def digital_twin(
     **optimize_options: Any,
 ) -> Results:
     """Simulate ``scenario`` following a plan that is re-optimized every ``replan_every`` days
-    from the simulated state. ``plan`` is the first plan (default: optimized now);
+    from the simulated state. ``plan`` is the first plan (default: optimized now; every plan
+    made here is checked against the scenario before it is followed, :func:`replanner`);
     ``optimize_options`` go to :func:`vaxsim.optimize` (solver, time limit, ...)."""
     model = scenario if isinstance(scenario, Model) else compile_model(scenario)
-    first = plan if plan is not None else optimize(model, **optimize_options)
+    first = plan if plan is not None else checked(optimize(model, **optimize_options), model)
     return simulate(
         model,
         seed,
@@ -121,7 +123,7 @@ def compare_policies(
         policies = model.scenario.policies.model_copy(update={"allocation": rule, "plan": None})
         ruled = compile_model(model.scenario.model_copy(update={"policies": policies}))
         row(rule, lambda ruled=ruled: simulate(ruled, seed, site_queues=False))
-    static = static if static is not None else optimize(model, **optimize_options)
+    static = static if static is not None else checked(optimize(model, **optimize_options), model)
     row("static plan", lambda: simulate(model, seed, site_queues=False, plan=static))
     row(
         f"re-planned every {replan_every} days",

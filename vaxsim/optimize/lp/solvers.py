@@ -176,6 +176,8 @@ _BANNER_SHOWN = False
 def _solve_cbc(lp: LinearProgram, options: SolverOptions) -> Solution:
     import pulp
 
+    from vaxsim.optimize.lp.cbc import TiedCBC
+
     setup = time.perf_counter()
     problem = pulp_problem(lp)
     setup = time.perf_counter() - setup
@@ -184,7 +186,8 @@ def _solve_cbc(lp: LinearProgram, options: SolverOptions) -> Solution:
         # CBC this project relies on (pulp is pinned below 3.4).
         warnings.simplefilter("ignore", DeprecationWarning)
         method = _method(lp, options)
-        command = pulp.PULP_CBC_CMD(
+        # TiedCBC: the CBC process dies with vaxsim (a killed vaxsim left it running).
+        command = TiedCBC(
             msg=False,
             timeLimit=options.time_limit,
             gapRel=options.gap if lp.is_mip else None,

@@ -254,9 +254,12 @@ class FollowUps:
         return result
 
     def _ready(self, step: int, today: np.ndarray) -> np.ndarray:
-        """Cohorts of ``step`` with someone waiting who is due by ``today``."""
+        """Cohorts of ``step`` with someone waiting who is due by ``today`` and still inside
+        the interval window: a plan's next-dose appointment must fall inside it (plan-format
+        invariant 5), so people past it are left overdue rather than booked late."""
         queue = self.queues[step]
-        return (queue.waiting > 0) & (queue.due <= today[queue.district])
+        inside = today[queue.district] - queue.day <= int(self.steps.max_days[step])
+        return (queue.waiting > 0) & (queue.due <= today[queue.district]) & inside
 
     def past_window(self, today: np.ndarray, districts: int) -> np.ndarray:
         """People waiting whose maximum interval ended before their district's ``today[d]``,

@@ -8,8 +8,9 @@ hash and that stand-in, keyed with a secret that is never in the bundle
 (:mod:`vaxsim.io.person_key_secret`: where it lives, how to rotate it): stable for one scenario
 and secret, meaningless outside it, not reversible from the bundle, and never personal data.
 
-Times: the window is the session (local ``HH:MM`` with the zone's offset on that date); the
-SMS notice goes out at :data:`NOTIFY_AT` local time on the day before.
+Times (:mod:`vaxsim.plan.appointment_times`): the window is the session (local ``HH:MM`` with
+the zone's offset on that date); the SMS notice goes out the scenario's notification lead
+(``people.notification.lead_time_hours``) before it.
 """
 
 from __future__ import annotations
@@ -28,15 +29,13 @@ from vaxsim.optimize.setup.sites import SiteCalendar
 from vaxsim.optimize.tables.ids import digest
 from vaxsim.optimize.tables.plan_bookings import Bookings
 from vaxsim.optimize.tables.series import Pieces
+from vaxsim.plan.appointment_times import notice_instant
 from vaxsim.plan.tables import TABLES
 
-#: Local time of the SMS notice, on the day before the appointment.
-NOTIFY_AT = "18:00"
 
-
-def _instant(date: pd.Timestamp, hhmm: str, zone: ZoneInfo) -> str:
+def _instant(date: pd.Timestamp, hhmm: str, zone: ZoneInfo) -> datetime:
     hour, minute = (int(x) for x in hhmm.split(":"))
-    return datetime(date.year, date.month, date.day, hour, minute, tzinfo=zone).isoformat()
+    return datetime(date.year, date.month, date.day, hour, minute, tzinfo=zone)
 
 
 def appointments_table(
@@ -69,12 +68,14 @@ def appointments_table(
     # Session times, once per (day, site, session).
     key = np.stack([bookings.day[b], bookings.site[b], bookings.session[b]], axis=1)
     unique, inverse = np.unique(key, axis=0, return_inverse=True)
+    lead = model.scenario.people.notification.lead_time_hours
     starts, ends, notices = [], [], []
     for day, site, session in unique:
         date = model.dates[0] + timedelta(days=int(day))
-        starts.append(_instant(date, calendar.session_start[site, session], zone))
-        ends.append(_instant(date, calendar.session_end[site, session], zone))
-        notices.append(_instant(date - timedelta(days=1), NOTIFY_AT, zone))
+        start = _instant(date, calendar.session_start[site, session], zone)
+        starts.append(start.isoformat())
+        ends.append(_instant(date, calendar.session_end[site, session], zone).isoformat())
+        notices.append(notice_instant(start, lead).isoformat())
     inverse = np.asarray(inverse).reshape(-1)
     appointment_id = [f"apt-{digest(f'{c}|{p}', 20)}" for c, p in zip(capacity_id, person_key, strict=True)]
     table = pd.DataFrame(

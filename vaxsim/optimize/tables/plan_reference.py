@@ -14,10 +14,9 @@ import pandas as pd
 from vaxsim.model import Model
 from vaxsim.optimize.setup.site_ids import SiteIds
 from vaxsim.optimize.setup.sites import SiteCalendar
-from vaxsim.optimize.tables.ids import unique_ids
-from vaxsim.plan.tables import CVX_SYSTEM, GTIN_SYSTEM, LOCAL_PRODUCT_SYSTEM, TABLES
-
-#: Code system of the products' local codes.
+from vaxsim.plan.codes import scenario_codes
+from vaxsim.plan.ids import lot_ids as plan_lot_ids
+from vaxsim.plan.tables import TABLES
 
 _STORE_TYPES = {
     "national": "national_store",
@@ -57,17 +56,9 @@ def products_table(model: Model) -> pd.DataFrame:
 
 
 def product_codes_table(model: Model) -> pd.DataFrame:
-    """Each product's codes: its vaxsim id (``urn:vaxsim:product``), and its CDC CVX code and
-    GS1 GTIN where the scenario states them (``products.<id>.cvx`` / ``.gtin``)."""
-    rows = []
-    for product_id in model.products.id:
-        spec = model.scenario.products[product_id]
-        name = spec.name or str(product_id)
-        rows.append((str(product_id), LOCAL_PRODUCT_SYSTEM, str(product_id), name))
-        if spec.cvx is not None:
-            rows.append((str(product_id), CVX_SYSTEM, spec.cvx, name))
-        if spec.gtin is not None:
-            rows.append((str(product_id), GTIN_SYSTEM, spec.gtin, name))
+    """Each product's codes (:func:`vaxsim.plan.codes.scenario_codes`): its vaxsim id
+    (``urn:vaxsim:product``), and its CDC CVX code and GS1 GTIN where the scenario states them."""
+    rows = scenario_codes(model.scenario, [str(p) for p in model.products.id])
     return pd.DataFrame(rows, columns=TABLES["product_codes"].column_names)
 
 
@@ -172,10 +163,9 @@ def _store_district(model: Model) -> np.ndarray:
 
 
 def lot_ids(model: Model) -> np.ndarray:
-    """Deterministic lot ids: ``<product>-<lot number>`` made valid (unique per scenario)."""
+    """Deterministic lot ids: ``<product>-<lot number>`` made valid (:func:`vaxsim.plan.ids.lot_ids`)."""
     product = model.products.id.astype(str).to_numpy()[model.lots["product"].to_numpy()]
-    keys = [f"{p}-{n}" for p, n in zip(product, model.lots.id.astype(str), strict=True)]
-    return np.array(unique_ids(keys), dtype=object)
+    return np.array(plan_lot_ids(product.tolist(), model.lots.id.astype(str).tolist()), dtype=object)
 
 
 def lots_table(model: Model, ids: SiteIds, lot_id: np.ndarray) -> pd.DataFrame:

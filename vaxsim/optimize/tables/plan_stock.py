@@ -226,6 +226,58 @@ def stock_projection(
     return table[TABLES["stock_projection"].column_names]
 
 
+def opening_stock(
+    restart: Restart | None,
+    ids: SiteIds,
+    lot_id: np.ndarray,
+    start: pd.Timestamp,
+    expiry_day: np.ndarray,
+    offset: np.ndarray,
+) -> pd.DataFrame:
+    """``opening_stock`` of a re-plan (empty without ``restart``): per physical store and lot, the
+    state's doses on hand and set aside on the restart day, and the doses on the road (stock
+    earmarked for a district and not yet at its store included) and set aside for bookings
+    per day the ledger receives them (:meth:`Restart.start_ledger`: not before the restart day plus the
+    node's ``offset``, its frame lag in days); ``use_by`` is the lot's expiry cut to the
+    state's earliest thaw-clock end."""
+    if restart is None:
+        return pd.DataFrame(columns=TABLES["opening_stock"].column_names)
+    node, lot = np.nonzero((restart.on_hand != 0) | (restart.reserved != 0))
+    arriving_node, arriving_lot, arriving_day, arriving_doses = restart.arriving
+    arriving_node = np.asarray(arriving_node, dtype=np.int64)
+    where = np.concatenate([ids.node_store[node], ids.node_store[arriving_node]])
+    lots = np.concatenate([lot, arriving_lot]).astype(np.int64)
+    arrives = np.maximum(arriving_day, restart.day + offset[arriving_node])
+    day = np.concatenate([np.full(len(lot), restart.day), arrives]).astype(np.int64)
+    zeros = np.zeros(len(arriving_lot), dtype=np.int64)
+    amounts = np.stack(
+        [
+            np.concatenate([restart.on_hand[node, lot], zeros]),
+            np.concatenate([restart.reserved[node, lot], restart.reserved_on_arrival]),
+            np.concatenate([np.zeros(len(lot), dtype=np.int64), arriving_doses]),
+        ],
+        axis=1,
+    ).astype(np.int64)
+    keys = pd.DataFrame({"where": where, "lot": lots, "day": day})
+    sums = pd.DataFrame(amounts, columns=["on_hand", "reserved", "in_transit"]).groupby(
+        [keys["where"], keys["lot"], keys["day"]], sort=True
+    ).sum().reset_index()
+    site_id = np.concatenate([ids.store, ids.site])
+    use_by = np.minimum(np.asarray(expiry_day, dtype=np.int64), restart.use_by)
+    return pd.DataFrame(
+        {
+            "site_id": site_id[sums["where"].to_numpy()],
+            "lot_id": lot_id[sums["lot"].to_numpy()],
+            "date": _dates(start, sums["day"].to_numpy()),
+            "on_hand": sums.on_hand.to_numpy(),
+            "reserved": sums.reserved.to_numpy(),
+            "in_transit": sums.in_transit.to_numpy(),
+            "use_by": _dates(start, use_by[sums["lot"].to_numpy()]),
+        },
+        columns=TABLES["opening_stock"].column_names,
+    )
+
+
 def _stacked(parts: list[tuple], columns: list[str]) -> tuple[np.ndarray, ...]:
     """``parts`` (column name, where, day, lot, doses) as five int64 columns: where, lot, day,
     column (index in ``columns``) and doses."""

@@ -30,7 +30,7 @@ from vaxsim.optimize.tables.plan_reference import (
     products_table,
     sites_table,
 )
-from vaxsim.optimize.tables.plan_stock import shipment_tables, stock_projection
+from vaxsim.optimize.tables.plan_stock import opening_stock, shipment_tables, stock_projection
 from vaxsim.optimize.tables.series import Pieces, split_by_person
 from vaxsim.plan import Plan, empty_table
 from vaxsim.plan.plan import FIRST_DOSES_FIRST, FOLLOW_UPS_RESERVED
@@ -85,6 +85,9 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
             else empty_table("appointments")
         ),
         stock_projection=stock_projection(realiser.ledger, realiser.records, ids, lot_id, start, ctx.restart),
+        opening_stock=opening_stock(
+            ctx.restart, ids, lot_id, start, model.lots.expiry_day.to_numpy(), ctx.hierarchy.offset
+        ),
     )
     scenario = model.scenario
     plan.scenario = {
