@@ -64,7 +64,7 @@ def test_a_site_without_room_leaves_its_people_waiting_and_returns_the_cut_ones(
     queues = FollowUps(_steps(), sites=2)
     _enter(queues, [0, 0], [0, 1], [0, 0], [6, 6])
     room = np.array([4, 10])
-    taken = queues.take(kind=0, step=0, today=np.array([30]), want=np.array([12]), room=room)
+    taken = queues.take(kind=0, step=0, today=np.array([25]), want=np.array([12]), room=room)
     assert dict(zip(taken.site.tolist(), taken.persons.tolist(), strict=True)) == {0: 4, 1: 6}
     assert room.tolist() == [0, 4]
     # Stock allowed only 2 of site 1's six: four go back to the queue.
@@ -78,9 +78,9 @@ def test_overdue_people_are_counted_from_the_queues():
     queues = FollowUps(_steps(min_days=21, max_days=28), sites=1)
     _enter(queues, [0], [0], [0], [4])  # window days 21..28
     _enter(queues, [0], [0], [5], [6])  # window days 26..33
-    taken = queues.take(kind=0, step=0, today=np.array([30]), want=np.array([7]), room=np.array([100]))
+    taken = queues.take(kind=0, step=0, today=np.array([27]), want=np.array([7]), room=np.array([100]))
     assert taken.day.tolist() == [0, 5] and taken.persons.tolist() == [4, 3]  # oldest first
-    assert queues.past_window(np.array([30]), 1).tolist() == [[0]]
+    assert queues.past_window(np.array([27]), 1).tolist() == [[0]]
     assert queues.past_window(np.array([34]), 1).tolist() == [[3]]
 
 
@@ -89,7 +89,7 @@ def test_cohorts_of_unknown_site_are_served_first_when_older_and_take_no_site_ro
     queues.enter_history(np.array([0]), np.array([0]), np.array([-5]), np.array([3]))
     _enter(queues, [0], [1], [0], [5])
     room = np.array([0, 2])
-    taken = queues.take(kind=0, step=0, today=np.array([25]), want=np.array([10]), room=room)
+    taken = queues.take(kind=0, step=0, today=np.array([22]), want=np.array([10]), room=room)
     assert taken.site.tolist() == [UNSITED, 1] and taken.persons.tolist() == [3, 2]
 
 
@@ -245,3 +245,15 @@ def test_starters_are_booked_no_later_than_their_stock_lasts():
     assert last_day_covered(Lots, np.array([0]), use_by, np.array([[10]])).tolist() == [[60]]
     assert last_day_covered(Lots, np.array([0]), use_by, np.array([[25]])).tolist() == [[40]]
     assert last_day_covered(Lots, np.array([0]), use_by, np.array([[60]])).tolist() == [[-1]]
+
+
+def test_people_past_their_interval_window_are_not_taken():
+    """A next-dose appointment must fall inside the window (plan-format invariant 5): people
+    whose maximum interval has ended stay overdue."""
+    queues = FollowUps(_steps(min_days=21, max_days=28), sites=1)
+    _enter(queues, [0], [0], [0], [5])
+    room = np.array([100])
+    assert queues.take(kind=0, step=0, today=np.array([28]), want=np.array([9]), room=room).persons.sum() == 5
+    _enter(queues, [0], [0], [0], [5])
+    assert queues.take(kind=0, step=0, today=np.array([29]), want=np.array([9]), room=room).persons.sum() == 0
+    assert queues.past_window(np.array([29]), 1).tolist() == [[5]]
