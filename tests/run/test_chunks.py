@@ -4,12 +4,18 @@ what-if each; chunking changes neither a seed's stored bytes nor what a re-run r
 from __future__ import annotations
 
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
 import vaxsim
-from tests.conftest import DEMO
+from tests.conftest import DEMO, ROOT
 from tests.run.test_executors import digests, finished
+from vaxsim.entry import INTERRUPTED
 from vaxsim.run import batch
 from vaxsim.run.batch import MOST_PER_CHUNK, chunk_size, chunked
 
@@ -61,3 +67,49 @@ def test_chunked_replications_store_the_same_bytes_and_resume_exactly(tmp_path, 
     assert (again.info["computed"], again.info["reused"]) == (len(stored[1::3]), 8 - len(stored[1::3]))
     assert digests(folder) == reference
     assert again.kpis.equals(chunked_run.kpis)
+
+
+def _children(pid: int) -> list[int]:
+    tasks = Path(f"/proc/{pid}/task")
+    return [int(c) for task in tasks.iterdir() for c in (task / "children").read_text().split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_ctrl_c_stops_the_workers_without_waiting_for_their_chunks(tmp_path):
+    # 64 replications on 2 workers: each worker starts on a chunk of 8 (about 5 s with site
+    # queues); the workers ignore Ctrl-C, so the parent must end them rather than wait
+    folder = tmp_path / "sweep"
+    command = [str(Path(sys.executable).parent / "vaxsim"), "sweep", str(DEMO), "--seeds", "64"]
+    command += ["--workers", "2", "-o", str(folder)]
+    output = {"stdout": subprocess.DEVNULL, "stderr": subprocess.PIPE, "text": True}
+    process = subprocess.Popen(command, cwd=ROOT, **output)
+    deadline = time.monotonic() + 120
+    workers: list[int] = []
+    while time.monotonic() < deadline and process.poll() is None:
+        workers = [pid for pid in _children(process.pid) if "resource_tracker" not in _command(pid)]
+        if len(workers) >= 2 and (folder / "sweep.json").is_file():
+            break
+        time.sleep(0.05)
+    assert len(workers) >= 2, "the workers never started"
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    asked = time.monotonic()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == INTERRUPTED, stderr
+    assert time.monotonic() - asked < 3, "the parent waited for its workers' chunks"
+    assert not [pid for pid in workers if _alive(pid)]
+    assert not finished(folder / "replications")  # no chunk had finished: nothing half-stored
+
+
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return ""

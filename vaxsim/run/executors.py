@@ -15,10 +15,10 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from typing import Any, Protocol
 
-from vaxsim.processes import worker_pool
+from vaxsim.processes import stop_now, worker_pool
 
 Task = tuple[Any, ...]
 
@@ -62,12 +62,17 @@ class FuturesExecutor:
         return self._completed(executor, futures)
 
     def _completed(self, executor: Executor, futures: dict[Future, int]) -> Iterator[tuple[int, Any]]:
+        done = False
         try:
             for future in as_completed(futures):
                 yield futures[future], future.result()
+            done = True
         finally:
-            if self.owned:
-                # a killed sweep must not leave workers computing what nobody will store
+            if self.owned and not done and isinstance(executor, ProcessPoolExecutor):
+                # interrupted (our workers ignore Ctrl-C): do not wait for a chunk of
+                # replications that nobody will store
+                stop_now(executor)
+            elif self.owned:
                 executor.shutdown(wait=True, cancel_futures=True)
 
 
