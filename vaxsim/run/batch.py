@@ -123,7 +123,10 @@ def chunked(keys: Sequence[str], labels: Sequence[str], workers: int) -> list[li
 def chunk_size(left: int, workers: int) -> int:
     """Replications in the next chunk when ``left`` remain for ``workers``: an
     ``1 / (CHUNKS_PER_WORKER * workers)`` share of them, at least 1 and at most
-    :data:`MOST_PER_CHUNK`."""
+    :data:`MOST_PER_CHUNK`; always 1 for one worker (the serial mode ships nothing, and a long
+    serial sweep that is killed loses at most the replication it was computing)."""
+    if workers <= 1:
+        return 1
     return max(1, min(MOST_PER_CHUNK, left // (CHUNKS_PER_WORKER * workers)))
 
 
