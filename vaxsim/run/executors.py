@@ -14,23 +14,25 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from typing import Any, Protocol
 
 from vaxsim.processes import stop_now, worker_pool
 
 Task = tuple[Any, ...]
+#: ``(task index, result)`` in the order the tasks finish; closing it stops what is left.
+Finished = Generator[tuple[int, Any], None, None]
 
 
 class ReplicationExecutor(Protocol):
-    """Runs ``function(*task)`` for every task: ``run`` hands out every task, then returns an
-    iterator of ``(index, result)`` in the order the tasks finish."""
+    """Runs ``function(*task)`` for every task: ``run`` hands out every task, then returns a
+    generator of ``(index, result)`` in the order the tasks finish."""
 
     name: str
     workers: int
 
-    def run(self, function: Callable[..., Any], tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]: ...
+    def run(self, function: Callable[..., Any], tasks: Sequence[Task]) -> Finished: ...
 
 
 class SerialExecutor:
@@ -39,7 +41,7 @@ class SerialExecutor:
     name = "serial"
     workers = 1
 
-    def run(self, function: Callable[..., Any], tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
+    def run(self, function: Callable[..., Any], tasks: Sequence[Task]) -> Finished:
         for index, task in enumerate(tasks):
             yield index, function(*task)
 
@@ -53,7 +55,7 @@ class FuturesExecutor:
         self.executor = executor
         self.name = f"processes ({self.workers})" if self.owned else type(executor).__name__
 
-    def run(self, function: Callable[..., Any], tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
+    def run(self, function: Callable[..., Any], tasks: Sequence[Task]) -> Finished:
         # vaxsim's one worker pool (forked: the workers start with everything this process has
         # imported, where a forkserver re-imported vaxsim for 1.3 s while one core idled; they die
         # with this process)
@@ -61,7 +63,7 @@ class FuturesExecutor:
         futures = {executor.submit(function, *task): index for index, task in enumerate(tasks)}
         return self._completed(executor, futures)
 
-    def _completed(self, executor: Executor, futures: dict[Future, int]) -> Iterator[tuple[int, Any]]:
+    def _completed(self, executor: Executor, futures: dict[Future, int]) -> Finished:
         done = False
         try:
             for future in as_completed(futures):
@@ -86,11 +88,11 @@ class DaskExecutor:
         self.workers = max(1, len(client.scheduler_info().get("workers", {})))
         self.name = f"dask ({self.workers} workers)"
 
-    def run(self, function: Callable[..., Any], tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
+    def run(self, function: Callable[..., Any], tasks: Sequence[Task]) -> Finished:
         futures = [self.client.submit(function, *task, pure=False) for task in tasks]
         return self._completed(futures)
 
-    def _completed(self, futures: list[Any]) -> Iterator[tuple[int, Any]]:
+    def _completed(self, futures: list[Any]) -> Finished:
         index = {future.key: k for k, future in enumerate(futures)}
         try:
             for future in self.distributed.as_completed(futures):
