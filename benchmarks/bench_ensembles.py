@@ -11,7 +11,9 @@ Run: ``.venv/bin/python benchmarks/bench_ensembles.py [--quick] [--replications 
 - national: 4 vietnam-2021 replications on N local processes (skipped by ``--quick`` or
   ``--no-national``).
 
-Prints wall time, speed-up over serial, peak memory of the largest single process (a worker's
+Prints wall time, CPU seconds of the whole process family (the parallel modes' extra CPU per
+replication over the serial one: their fixed costs, which other jobs on the machine move far less
+than the wall time), speed-up over serial, peak memory of the largest single process (a worker's
 peak; PSS) and of the whole process family, and the load average at the end (other jobs on
 the machine slow the wall time); appends the figures to ``benchmarks/ensembles.jsonl``.
 Targets (issue 14): 2 workers at >= 1.8x the serial speed; Dask within 10 % of local processes.
@@ -44,8 +46,11 @@ RECORD = Path(__file__).with_name("ensembles.jsonl")
 
 def run_mode(mode: str, scenario: Path, replications: int, workers: int, folder: Path) -> dict:
     """One mode in this process: run the replications, measure, return the figures."""
-    sampler = MemorySampler()
+    # every 0.5 s: reading the PSS of four 250 MiB processes every 0.1 s took 12 % of a core in
+    # this process, taken from the workers on 2 cores (the serial mode, one process, paid less)
+    sampler = MemorySampler(every=0.5)
     sampler.start()
+    cpu_before = sampler.cpu_seconds()
     started = time.perf_counter()
     if mode == "dask":
         with (
@@ -60,11 +65,14 @@ def run_mode(mode: str, scenario: Path, replications: int, workers: int, folder:
             scenario, replications, 1 if mode == "serial" else workers, folder=folder, progress=False
         )
     finished = time.perf_counter()
+    cpu = sampler.cpu_seconds() - cpu_before
     sampler.stopped.set()
     sampler.join()
     return {
         "mode": mode,
         "wall_seconds": round(finished - started, 2),
+        "cpu_seconds": round(cpu, 2),
+        "sampler_cpu_seconds": round(sampler.own_cpu_seconds, 2),
         "cluster_start_seconds": round(ready - started, 2),
         "peak_process_mib": round(sampler.peak_process_mib),
         "peak_family_mib": round(sampler.peak_mib),
@@ -126,6 +134,12 @@ def main() -> None:
         "demo": demo,
         "speed_up": {m: round(serial / demo[m]["wall_seconds"], 2) for m in ("processes", "dask")},
         "dask_vs_processes": round(demo["dask"]["wall_seconds"] / demo["processes"]["wall_seconds"], 3),
+        # CPU the parallel modes spend beyond the serial one, per replication (other jobs on the
+        # machine move it far less than the wall times)
+        "extra_cpu_ms_per_replication": {
+            m: round(1000 * (demo[m]["cpu_seconds"] - demo["serial"]["cpu_seconds"]) / replications, 1)
+            for m in ("processes", "dask")
+        },
         "identical_results": len({demo[m]["digest"] for m in demo}) == 1,
         "vietnam_4_replications": national,
     }

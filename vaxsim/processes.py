@@ -41,6 +41,19 @@ def worker_pool(
     )
 
 
+def stop_now(pool: ProcessPoolExecutor) -> None:
+    """End ``pool``'s workers at once, losing what they compute, and shut the pool down: for a
+    caller that was interrupted (its workers ignore Ctrl-C) and must not wait for long tasks."""
+    # ProcessPoolExecutor.terminate_workers() arrives in Python 3.14; before, only _processes
+    stop = getattr(pool, "terminate_workers", None)
+    if stop is not None:
+        stop()
+    else:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _start_worker(parent: int, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
     die_with_parent(parent)
     if initializer is not None:

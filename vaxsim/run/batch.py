@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +15,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 import vaxsim
 from vaxsim.run.ensemble import Ensemble
 from vaxsim.run.executors import as_executor
-from vaxsim.run.replication import Outcome, replication_key, run_replication
+from vaxsim.run.replication import Outcome, replication_key, run_replications
 from vaxsim.run.store import SweepStore
 from vaxsim.scenario import Scenario, scenario_hash
+
+#: A chunk (one task on a worker) takes at most this share of the replications left per worker:
+#: large chunks first (each task costs a round trip, the scenario shipped, a result sent back),
+#: single replications last (no worker idles while another finishes a long chunk).
+CHUNKS_PER_WORKER = 4
+#: Replications computed but not yet stored when a sweep is killed are lost: at most this many
+#: per worker.
+MOST_PER_CHUNK = 8
 
 
 def seed_list(scenario: Scenario, seeds: int | Sequence[int]) -> list[int]:
@@ -60,15 +69,20 @@ def run_ensemble(
     stored = {key for _, _, key in wanted if store is not None and store.has(key)}
     todo = list(dict.fromkeys(key for _, _, key in wanted if key not in stored))
     first = {key: (label, seed) for label, seed, key in reversed(wanted)}
-    tasks = [(what_ifs[first[key][0]], first[key][1], site_queues) for key in todo]
+    chunks = chunked(todo, [first[key][0] for key in todo], runner.workers)
+    tasks = [
+        (what_ifs[first[chunk[0]][0]], tuple(first[key][1] for key in chunk), site_queues) for chunk in chunks
+    ]
     computed: dict[str, Outcome] = {}
-    with _progress_bar(progress) as bar:
+    # every task is handed out before the progress bar starts its thread (local workers fork)
+    with closing(runner.run(run_replications, tasks)) as finished, _progress_bar(progress) as bar:
         task = bar.add_task("replications", total=len(todo), executor=runner.name)
-        for index, result in runner.run(run_replication, tasks):
-            if store is not None:
-                store.save(todo[index], result)
-            computed[todo[index]] = result
-            bar.advance(task)
+        for index, results in finished:
+            for key, result in zip(chunks[index], results, strict=True):
+                if store is not None:
+                    store.save(key, result)
+                computed[key] = result
+            bar.advance(task, len(results))
     outcomes = {
         (label, seed): computed[key] if key in computed else store.load(key) for label, seed, key in wanted
     }
@@ -88,6 +102,32 @@ def run_ensemble(
         "folder": None if folder is None else str(folder),
     }
     return ensemble
+
+
+def chunked(keys: Sequence[str], labels: Sequence[str], workers: int) -> list[list[str]]:
+    """``keys`` (replications to compute, with their what-ifs' ``labels``) cut into the chunks
+    sent to the workers as one task each, in order: a chunk holds one what-if, and chunks
+    shrink as fewer replications are left (:func:`chunk_size`), so the last ones are single
+    replications that keep every worker busy to the end."""
+    chunks: list[list[str]] = []
+    for position, (key, label) in enumerate(zip(keys, labels, strict=True)):
+        last = chunks[-1] if chunks else []
+        full = len(last) >= chunk_size(len(keys) - position + len(last), workers)
+        if not last or full or labels[position - 1] != label:
+            chunks.append([key])
+        else:
+            last.append(key)
+    return chunks
+
+
+def chunk_size(left: int, workers: int) -> int:
+    """Replications in the next chunk when ``left`` remain for ``workers``: an
+    ``1 / (CHUNKS_PER_WORKER * workers)`` share of them, at least 1 and at most
+    :data:`MOST_PER_CHUNK`; always 1 for one worker (the serial mode ships nothing, and a long
+    serial sweep that is killed loses at most the replication it was computing)."""
+    if workers <= 1:
+        return 1
+    return max(1, min(MOST_PER_CHUNK, left // (CHUNKS_PER_WORKER * workers)))
 
 
 def _description(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -61,10 +62,7 @@ class Ensemble:
         """Stack replications keyed by ``(label, seed)`` (in that order)."""
         if not outcomes:
             raise VaxsimError("an ensemble needs at least one finished replication")
-        tables = {}
-        for name in KEPT_TABLES:
-            pieces = [_keyed(result.tables[name], label, seed) for (label, seed), result in outcomes.items()]
-            tables[name] = pd.concat(pieces, ignore_index=True)
+        tables = {name: _stacked(outcomes, name) for name in KEPT_TABLES}
         rows = [
             {"scenario": label, "seed": seed, **kpis(result.summary)}
             for (label, seed), result in outcomes.items()
@@ -177,8 +175,15 @@ class Ensemble:
         return long.dropna(subset=["value"])
 
 
-def _keyed(table: pd.DataFrame, label: str, seed: int) -> pd.DataFrame:
-    keyed = table.copy()
-    keyed.insert(0, "seed", seed)
-    keyed.insert(0, "scenario", label)
-    return keyed
+def _stacked(outcomes: Mapping[tuple[str, int], Outcome], name: str) -> pd.DataFrame:
+    """Table ``name`` of every replication, one under the other, keyed by scenario and seed."""
+    pieces = [result.tables[name] for result in outcomes.values()]
+    # one concat and two repeated key columns: copying and keying every piece first took
+    # 0.5 s for 100 demo replications, all of it after the last replication finished
+    stacked = pd.concat(pieces, ignore_index=True)
+    rows = [len(piece) for piece in pieces]
+    labels = np.array([label for label, _ in outcomes], dtype=object)
+    seeds = np.array([seed for _, seed in outcomes], dtype=np.int64)
+    stacked.insert(0, "seed", np.repeat(seeds, rows))
+    stacked.insert(0, "scenario", np.repeat(labels, rows))
+    return stacked

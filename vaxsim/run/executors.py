@@ -3,29 +3,36 @@
 :func:`as_executor` turns what a user passes (``None``, a number of workers, a
 ``concurrent.futures`` executor or a ``dask.distributed.Client``) into a
 :class:`ReplicationExecutor`, whose :meth:`~ReplicationExecutor.run` yields each task's result
-as soon as it is done. Every replication runs the same function with its site queues in-process
-(``workers=1``), so a seed gives byte-identical results whatever runs it.
+as soon as it is done. ``run`` hands every task to the workers before it returns (local workers are
+forked then, before the caller starts a progress bar's thread). Every replication runs the same
+function with its site queues in-process (``workers=1``): the replication is the unit of
+parallelism, so an ensemble never starts a site-queue pool per worker (two processes per core)
+and the serial mode stays serial; a seed gives byte-identical results whatever runs it.
 """
 
 from __future__ import annotations
 
 import importlib
-import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Generator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from typing import Any, Protocol
 
+from vaxsim.processes import stop_now, worker_pool
+
 Task = tuple[Any, ...]
+#: ``(task index, result)`` in the order the tasks finish; closing it stops what is left.
+Finished = Generator[tuple[int, Any], None, None]
 
 
 class ReplicationExecutor(Protocol):
-    """Runs ``function(*task)`` for every task; yields ``(index, result)`` as each finishes."""
+    """Runs ``function(*task)`` for every task: ``run`` hands out every task, then returns a
+    generator of ``(index, result)`` in the order the tasks finish."""
 
     name: str
     workers: int
 
-    def run(self, function: Callable[..., Any], tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]: ...
+    def run(self, function: Callable[..., Any], tasks: Sequence[Task]) -> Finished: ...
 
 
 class SerialExecutor:
@@ -34,7 +41,7 @@ class SerialExecutor:
     name = "serial"
     workers = 1
 
-    def run(self, function: Callable[..., Any], tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
+    def run(self, function: Callable[..., Any], tasks: Sequence[Task]) -> Finished:
         for index, task in enumerate(tasks):
             yield index, function(*task)
 
@@ -48,15 +55,26 @@ class FuturesExecutor:
         self.executor = executor
         self.name = f"processes ({self.workers})" if self.owned else type(executor).__name__
 
-    def run(self, function: Callable[..., Any], tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
-        executor = self.executor or _process_pool(self.workers)
+    def run(self, function: Callable[..., Any], tasks: Sequence[Task]) -> Finished:
+        # vaxsim's one worker pool (forked: the workers start with everything this process has
+        # imported, where a forkserver re-imported vaxsim for 1.3 s while one core idled; they die
+        # with this process)
+        executor = self.executor or worker_pool(self.workers)
+        futures = {executor.submit(function, *task): index for index, task in enumerate(tasks)}
+        return self._completed(executor, futures)
+
+    def _completed(self, executor: Executor, futures: dict[Future, int]) -> Finished:
+        done = False
         try:
-            futures = {executor.submit(function, *task): index for index, task in enumerate(tasks)}
             for future in as_completed(futures):
                 yield futures[future], future.result()
+            done = True
         finally:
-            if self.owned:
-                # a killed sweep must not leave workers computing what nobody will store
+            if self.owned and not done and isinstance(executor, ProcessPoolExecutor):
+                # interrupted (our workers ignore Ctrl-C): do not wait for a chunk of
+                # replications that nobody will store
+                stop_now(executor)
+            elif self.owned:
                 executor.shutdown(wait=True, cancel_futures=True)
 
 
@@ -70,8 +88,11 @@ class DaskExecutor:
         self.workers = max(1, len(client.scheduler_info().get("workers", {})))
         self.name = f"dask ({self.workers} workers)"
 
-    def run(self, function: Callable[..., Any], tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
+    def run(self, function: Callable[..., Any], tasks: Sequence[Task]) -> Finished:
         futures = [self.client.submit(function, *task, pure=False) for task in tasks]
+        return self._completed(futures)
+
+    def _completed(self, futures: list[Any]) -> Finished:
         index = {future.key: k for k, future in enumerate(futures)}
         try:
             for future in self.distributed.as_completed(futures):
@@ -99,14 +120,3 @@ def as_executor(executor: Any = None) -> ReplicationExecutor:
     if hasattr(executor, "run") and hasattr(executor, "workers"):
         return executor
     raise TypeError(f"cannot run replications on {type(executor).__name__}")
-
-
-def _process_pool(workers: int) -> ProcessPoolExecutor:
-    # forkserver: safe when the caller has threads (Jupyter, Dask, progress bars), and workers
-    # still start from a process that has imported what a replication runs once (``vaxsim``
-    # itself imports its parts on first use, so preloading it alone would preload nothing)
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if "forkserver" in methods:
-        context.set_forkserver_preload(["vaxsim.run.replication"])
-    return ProcessPoolExecutor(workers, mp_context=context)

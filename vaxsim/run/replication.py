@@ -8,6 +8,7 @@ stored result is only reused for exactly the same inputs and code.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,6 +65,12 @@ def run_replication(scenario: Scenario, seed: int, site_queues: bool) -> Outcome
         model = _MODELS[digest] = compile_model(scenario)
     results = simulate(model, seed, site_queues=site_queues, workers=1)
     return outcome(results)
+
+
+def run_replications(scenario: Scenario, seeds: Sequence[int], site_queues: bool) -> list[Outcome]:
+    """:func:`run_replication` for each of ``seeds`` in turn: one task on an executor (a chunk of
+    an ensemble), so the scenario is shipped and the task scheduled once for several seeds."""
+    return [run_replication(scenario, seed, site_queues) for seed in seeds]
 
 
 def outcome(results: Results) -> Outcome:
