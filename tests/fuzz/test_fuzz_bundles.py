@@ -4,6 +4,7 @@ destination as it was and nothing half-written."""
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 
@@ -17,9 +18,17 @@ from tests.fuzz.corruption import catalogue
 from tests.plan.fixture import fixture_plan
 from vaxsim.io.atomic import MARKER, Destination, OutputError
 from vaxsim.plan.checker import check
+from vaxsim.scenario.load import canonical_json, scenario_hash
 
 FIXTURE_SCENARIO = "tests/plan/fixture-scenario.yaml"
 PLAN = fixture_plan()
+# The same plan carrying the scenario it was made from (scenario.json), as vaxsim writes them.
+_SCENARIO = vaxsim.load(FIXTURE_SCENARIO)
+CARRYING = dataclasses.replace(
+    PLAN,
+    scenario={**PLAN.scenario, "sha256": scenario_hash(_SCENARIO)},
+    scenario_json=canonical_json(_SCENARIO),
+)
 CATALOGUE = [edit for edit in catalogue(PLAN) if edit.operational]
 
 
@@ -57,11 +66,13 @@ def test_the_whole_catalogue(fixture_model, tmp_path):
             continue
         with_scenario = bool(check(bundle, fixture_model))
         without = bool(check(bundle))
+        carried = bool(check(edit.apply(CARRYING).write(tmp_path / f"{number}-carrying")))
         kind = "operational" if edit.operational else "descriptive"
         if edit.operational and edit.changes_nothing(PLAN):
             kind = "changes nothing"  # a stock row where nothing moves or is held (fuzz.md)
         count("catalogue", f"{kind}/with scenario/{'caught' if with_scenario else 'missed'}")
         count("catalogue", f"{kind}/without scenario/{'caught' if without else 'missed'}")
+        count("catalogue", f"{kind}/bundle carrying its scenario/{'caught' if carried else 'missed'}")
         if kind == "operational" and not with_scenario:
             missed.append(str(edit))
     assert missed == []

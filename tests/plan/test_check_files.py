@@ -175,3 +175,4 @@ def test_manifest_metadata(bundle):
     assert "manifest.json: generated_at: '2021-08-01 09:00' is not an instant with its offset" in messages
     assert "manifest.json: generator: needs name, version and git_sha" in messages
     assert "plan.json: status: 'proposed' differs from manifest.json ('approved')" in messages
+

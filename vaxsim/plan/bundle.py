@@ -24,6 +24,8 @@ from vaxsim.plan.tables import TABLES
 
 DATAPACKAGE = "datapackage.json"
 PLAN_JSON = "plan.json"
+#: The scenario the plan was made from, canonical JSON (its sha256 is plan.json's scenario.sha256).
+SCENARIO_JSON = "scenario.json"
 _PLAN_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 
@@ -47,6 +49,8 @@ def bundle_files(plan: Plan) -> dict[str, bytes]:
     for name in TABLES:
         files[table_path(name)] = table_csv_text(name, getattr(plan, name)).encode("utf-8")
     files[PLAN_JSON] = plan_json_bytes(plan)
+    if plan.scenario_json:
+        files[SCENARIO_JSON] = plan.scenario_json.encode("utf-8")
     return files
 
 

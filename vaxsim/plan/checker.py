@@ -10,14 +10,17 @@ list means the bundle is sound.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 
+from vaxsim.io.input_file import read_bundle_text
 from vaxsim.model import Model
-from vaxsim.plan.bundle import DATAPACKAGE, PLAN_JSON
+from vaxsim.plan.bundle import DATAPACKAGE, PLAN_JSON, SCENARIO_JSON
 from vaxsim.plan.check_content import CONTENT_CHECKS
 from vaxsim.plan.check_files import (
     check_datapackage,
@@ -70,6 +73,26 @@ def _restart_date(summary: dict) -> str | None:
     return date if isinstance(date, str) else None
 
 
+def _carried_scenario(bundle: Path, document: object) -> tuple[Scenario | None, list[Violation]]:
+    """The scenario the bundle carries (``scenario.json``), if its sha256 is the one
+    ``plan.json`` names and it validates as a scenario; else ``None`` and what is wrong."""
+    file = bundle / SCENARIO_JSON
+    if not file.is_file():
+        return None, []
+    try:
+        text = read_bundle_text(bundle, SCENARIO_JSON)
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [Violation(SCENARIO_JSON, None, "", f"cannot be read: {error}", "scenario")]
+    named = document.get("scenario", {}).get("sha256") if isinstance(document, dict) else None
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() != named:
+        message = "is not the scenario plan.json names (its sha256 differs from scenario.sha256)"
+        return None, [Violation(SCENARIO_JSON, None, "", message, "scenario")]
+    try:
+        return Scenario.model_validate(json.loads(text)), []
+    except (ValueError, RecursionError) as error:  # pydantic's ValidationError is a ValueError
+        return None, [Violation(SCENARIO_JSON, None, "", f"not a valid scenario: {error}", "scenario")]
+
+
 def check(
     bundle_path: str | os.PathLike[str], scenario: Scenario | Model | str | os.PathLike[str] | None = None
 ) -> list[Violation]:
@@ -78,8 +101,10 @@ def check(
     ``scenario``: a scenario file, a loaded :class:`~vaxsim.scenario.Scenario` or a compiled
     :class:`Model` (a file that does not load raises :class:`~vaxsim.errors.ScenarioError`); when
     given, the plan is also checked against it and the invariants use its rules (interval
-    per dose, mixing, thaw clocks). Each :class:`Violation` names the file (inside the bundle)
-    and line; ``str(violation)`` reads ``tables/capacity.csv:17: capacity_id=...: message``.
+    per dose, mixing, thaw clocks). Without it, the scenario the bundle carries
+    (``scenario.json``, the one its sha256 names) is used the same way. Each
+    :class:`Violation` names the file (inside the bundle) and line; ``str(violation)`` reads
+    ``tables/capacity.csv:17: capacity_id=...: message``.
     """
     bundle = Path(bundle_path)
     if not bundle.is_dir():
@@ -104,6 +129,9 @@ def check(
 
     tables = typed_tables(parsed)
     model = None
+    if scenario is None:
+        scenario, problems = _carried_scenario(bundle, document)
+        found += problems
     if scenario is not None:
         from vaxsim.model import compile_model
         from vaxsim.plan.ids import with_plan_ids

@@ -53,8 +53,10 @@ class Plan:
     ``{name, seed, sha256}``, ``solver`` ``{name, status, objective, gap, seconds}``,
     ``summary`` (headline figures: doses planned, unmet demand, objective terms),
     ``findings`` (what limits the plan, one row per binding constraint or slack used, with a
-    ``message`` in words), ``log`` (one row per solved sub-problem: sizes and times), and
-    ``robustness`` (filled by re-simulation, else empty).
+    ``message`` in words), ``log`` (one row per solved sub-problem: sizes and times),
+    ``robustness`` (filled by re-simulation, else empty), and ``scenario_json``: the scenario
+    the plan was made from as canonical JSON (its sha256 is ``scenario["sha256"]``; written as
+    ``scenario.json``, so the bundle can be checked against it without the scenario file).
     """
 
     products: pd.DataFrame = field(default_factory=lambda: empty_table("products"))
@@ -81,6 +83,7 @@ class Plan:
     findings: pd.DataFrame = field(default_factory=pd.DataFrame)
     log: pd.DataFrame = field(default_factory=pd.DataFrame)
     robustness: dict[str, Any] = field(default_factory=dict)
+    scenario_json: str = ""
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The ten plan tables by name, in the order of PLAN_FORMAT.md."""

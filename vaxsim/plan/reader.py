@@ -1,8 +1,8 @@
 """Read a plan bundle back into a :class:`Plan`.
 
 Tables come from ``tables/*.csv`` (the canonical files); metadata, summary, findings, log and
-robustness from ``plan.json``. Reading does not verify checksums or invariants: run
-:func:`vaxsim.plan.check` for that.
+robustness from ``plan.json``; the scenario it was made from from ``scenario.json``, if there.
+Reading does not verify checksums or invariants: run :func:`vaxsim.plan.check` for that.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from vaxsim.io.input_file import read_bundle_text
-from vaxsim.plan.bundle import PLAN_JSON
+from vaxsim.plan.bundle import PLAN_JSON, SCENARIO_JSON
 from vaxsim.plan.csv_table import parse_table
 from vaxsim.plan.datapackage import table_path
 from vaxsim.plan.document import plan_from_document
@@ -43,7 +43,11 @@ def read(path: str | os.PathLike[str]) -> Plan:
     file = bundle / PLAN_JSON
     try:
         document = json.loads(read_bundle_text(bundle, PLAN_JSON))
-        return plan_from_document(document, tables)
+        plan = plan_from_document(document, tables)
+        if (bundle / SCENARIO_JSON).is_file():
+            file = bundle / SCENARIO_JSON
+            plan.scenario_json = read_bundle_text(bundle, SCENARIO_JSON)
+        return plan
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
         raise PlanError(f"{file}: cannot be read: {error}") from None
     except (KeyError, TypeError, ValueError) as error:

@@ -232,7 +232,12 @@ def _sorted(problems: Any) -> list[Problem]:
     return sorted(set(problems), key=lambda p: (p.file, p.line or 0, p.path, p.message))
 
 
+def canonical_json(scenario: Scenario) -> str:
+    """The scenario as canonical JSON text (keys sorted): what :func:`scenario_hash` hashes and
+    what a plan bundle carries as ``scenario.json``."""
+    return json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
+
+
 def scenario_hash(scenario: Scenario) -> str:
     """sha256 of the scenario's canonical JSON: equal hashes mean equal inputs."""
-    canonical = json.dumps(scenario.model_dump(mode="json", by_alias=True), sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(scenario).encode()).hexdigest()

@@ -35,6 +35,7 @@ from vaxsim.optimize.tables.series import Pieces, split_by_person
 from vaxsim.plan import Plan, empty_table
 from vaxsim.plan.plan import FIRST_DOSES_FIRST, FOLLOW_UPS_RESERVED
 from vaxsim.plan.revisions import campaign_plan_id
+from vaxsim.scenario.load import canonical_json
 
 #: Above this many booked doses, ``appointments`` is left empty by default (one row per
 #: person would not be a useful file at national scale; capacity rows carry the bookings).
@@ -95,6 +96,7 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
         "seed": scenario.campaign.seed,
         "sha256": model.scenario_sha256,
     }
+    plan.scenario_json = canonical_json(scenario)
     # Every plan of a campaign shares its plan_id; what it was made from tells revisions apart
     # (vaxsim.plan.revisions).
     plan.plan_id = context_plan_id(ctx)
