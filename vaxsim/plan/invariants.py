@@ -644,7 +644,8 @@ def invariant_6(tables: Tables, rules: Rules) -> list[Violation]:
 
     Volume of a day = Σ over lots of the closing stock × packed volume per dose (cm³ → litres).
     A lot counts in its product's class where the node has room in that class, else at
-    +2..+8 °C (thawed). A class whose capacity is not stated (empty) has no limit.
+    +2..+8 °C (thawed). A class whose capacity is not stated (empty) has no limit. A re-plan
+    may hold up to the volume it was handed where that is above capacity (:func:`_carried_litres`).
     """
     products = tables["products"].set_index("product_id")
     klass = {p: storage_class(row.storage_max_c) for p, row in products.iterrows()}
@@ -676,10 +677,13 @@ def invariant_6(tables: Tables, rules: Rules) -> list[Violation]:
     limits = {
         where: sites[f"cold_chain_litres_{where}"].to_dict() for where in daily.index.unique(level=1).tolist()
     }
+    carried = _carried_litres(tables, klass, litres, site_rows) if rules.restart else {}
     for (site, where, date), volume, line in zip(
         daily.index.tolist(), daily.volume.tolist(), daily.line.tolist(), strict=True
     ):
         limit = limits[where][site]
+        if limit is not None and not pd.isna(limit):
+            limit = max(limit, carried.get((site, where), 0.0))
         if limit is not None and not pd.isna(limit) and volume > limit + 1e-9:
             found.append(
                 _v(
@@ -692,6 +696,27 @@ def invariant_6(tables: Tables, rules: Rules) -> list[Violation]:
                 )
             )
     return found
+
+
+def _carried_litres(
+    tables: Tables, klass: dict, litres: dict, site_rows: dict
+) -> dict[tuple[str, str], float]:
+    """Litres per (store, class) a re-plan starts from (``opening_stock``: on hand and on the
+    road). The simulated state may hold more than a store's capacity (stock that could not
+    move on); a re-plan cannot undo that on its first day, so it may hold up to what it was
+    handed, never more."""
+    opening = tables.get("opening_stock")
+    if opening is None or opening.empty:
+        return {}
+    product_of = dict(zip(tables["lots"].lot_id, tables["lots"].product_id, strict=True))
+    product = opening.lot_id.map(product_of)
+    opening = opening[product.isin(list(klass)) & opening.site_id.isin(list(site_rows))]
+    product = opening.lot_id.map(product_of)
+    own = product.map(klass)
+    room = [has_room(site_rows[site], k) for site, k in zip(opening.site_id, own, strict=True)]
+    where = own.where(pd.Series(room, index=opening.index), "2_8c")
+    volume = (opening.on_hand + opening.in_transit) * product.map(litres)
+    return volume.groupby([opening.site_id, where]).sum().to_dict()
 
 
 # ---------------------------------------------------------------------------------------------
