@@ -33,10 +33,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from distributed import Client, LocalCluster
+from distributed import Client
 from measure import MemorySampler, machine, report  # benchmarks/measure.py, beside this script
 
 import vaxsim
+from vaxsim.run.executors import local_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "scenarios" / "demo-district.yaml"
@@ -54,7 +55,7 @@ def run_mode(mode: str, scenario: Path, replications: int, workers: int, folder:
     started = time.perf_counter()
     if mode == "dask":
         with (
-            LocalCluster(n_workers=workers, threads_per_worker=1, dashboard_address=None) as cluster,
+            local_cluster(workers) as cluster,
             Client(cluster) as client,
         ):
             ready = time.perf_counter()

@@ -11,13 +11,15 @@ import sys
 import time
 from pathlib import Path
 
+import dask
 import pytest
-from distributed import Client, LocalCluster
+from distributed import Client
 from typer.testing import CliRunner
 
 import vaxsim
 from tests.conftest import DEMO, ROOT
 from vaxsim.cli import app
+from vaxsim.run.executors import local_cluster
 
 RULE = "policies.second_dose_reserve.rule"
 
@@ -41,10 +43,10 @@ def test_same_seed_same_bytes_whatever_runs_it(tmp_path):
     changes = {RULE: ["none", "hold_back"]}
     serial = vaxsim.sweep(DEMO, changes, seeds=1, executor=1, folder=tmp_path / "serial", progress=False)
     vaxsim.sweep(DEMO, changes, seeds=1, executor=2, folder=tmp_path / "processes", progress=False)
-    with (
-        LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster,
-        Client(cluster) as client,
-    ):
+    with local_cluster(2) as cluster, Client(cluster) as client:
+        # The cluster's workers run with the settings for replications (no profiler, ...).
+        settings = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
+        assert list(settings.values()) == [False, False]
         on_dask = vaxsim.sweep(
             DEMO, changes, seeds=1, executor=client, folder=tmp_path / "dask", progress=False
         )
