@@ -647,23 +647,10 @@ def invariant_6(tables: Tables, rules: Rules) -> list[Violation]:
     +2..+8 °C (thawed). A class whose capacity is not stated (empty) has no limit. A re-plan
     may hold up to the volume it was handed where that is above capacity (:func:`_carried_litres`).
     """
-    products = tables["products"].set_index("product_id")
-    klass = {p: storage_class(row.storage_max_c) for p, row in products.iterrows()}
-    litres = {p: row.packed_volume_cm3_per_dose / 1000.0 for p, row in products.iterrows()}
-    product_of = dict(zip(tables["lots"].lot_id, tables["lots"].product_id, strict=True))
     sites = tables["sites"].set_index("site_id")
-    stock = tables["stock_projection"]
-    product = stock.lot_id.map(product_of)
-    stock = stock[product.isin(list(klass)) & stock.site_id.isin(sites.index)]
+    stock = _placed(tables["stock_projection"], tables)
     if stock.empty:
         return []
-    product = stock.lot_id.map(product_of)
-    own = product.map(klass)
-    site_rows = {row.site_id: row for row in tables["sites"].itertuples(index=False)}
-    room = pd.Series(
-        [has_room(site_rows[site], k) for site, k in zip(stock.site_id, own, strict=True)], index=stock.index
-    )
-    stock = stock.assign(where=own.where(room, "2_8c"), litres=product.map(litres))
     stock = stock.sort_values(["site_id", "lot_id", "date"])
     # Volume changes where a lot's closing changes; a running sum per site and class gives the
     # volume held at the end of every day that has a row (stock carries over between rows).
@@ -677,14 +664,15 @@ def invariant_6(tables: Tables, rules: Rules) -> list[Violation]:
     limits = {
         where: sites[f"cold_chain_litres_{where}"].to_dict() for where in daily.index.unique(level=1).tolist()
     }
-    carried = _carried_litres(tables, klass, litres, site_rows) if rules.restart else {}
+    carried = _carried_litres(tables) if rules.restart else {}
     for (site, where, date), volume, line in zip(
         daily.index.tolist(), daily.volume.tolist(), daily.line.tolist(), strict=True
     ):
         limit = limits[where][site]
-        if limit is not None and not pd.isna(limit):
-            limit = max(limit, carried.get((site, where), 0.0))
-        if limit is not None and not pd.isna(limit) and volume > limit + 1e-9:
+        if limit is None or pd.isna(limit):
+            continue
+        limit = max(limit, carried.get((site, where), 0.0))
+        if volume > limit + 1e-9:
             found.append(
                 _v(
                     "stock_projection",
@@ -698,9 +686,26 @@ def invariant_6(tables: Tables, rules: Rules) -> list[Violation]:
     return found
 
 
-def _carried_litres(
-    tables: Tables, klass: dict, litres: dict, site_rows: dict
-) -> dict[tuple[str, str], float]:
+def _placed(table: pd.DataFrame, tables: Tables) -> pd.DataFrame:
+    """Rows of a stock table (``site_id``, ``lot_id``) of known products and sites, with the
+    temperature class each lot occupies there (``where``: its product's class where the site
+    has room in it, else +2..+8 °C) and its ``litres`` per dose."""
+    products = tables["products"].set_index("product_id")
+    klass = {p: storage_class(row.storage_max_c) for p, row in products.iterrows()}
+    litres = {p: row.packed_volume_cm3_per_dose / 1000.0 for p, row in products.iterrows()}
+    product_of = dict(zip(tables["lots"].lot_id, tables["lots"].product_id, strict=True))
+    site_rows = {row.site_id: row for row in tables["sites"].itertuples(index=False)}
+    product = table.lot_id.map(product_of)
+    table = table[product.isin(list(klass)) & table.site_id.isin(list(site_rows))]
+    product = table.lot_id.map(product_of)
+    own = product.map(klass)
+    room = pd.Series(
+        [has_room(site_rows[site], k) for site, k in zip(table.site_id, own, strict=True)], index=table.index
+    )
+    return table.assign(where=own.where(room, "2_8c"), litres=product.map(litres))
+
+
+def _carried_litres(tables: Tables) -> dict[tuple[str, str], float]:
     """Litres per (store, class) a re-plan starts from (``opening_stock``: on hand and on the
     road). The simulated state may hold more than a store's capacity (stock that could not
     move on); a re-plan cannot undo that on its first day, so it may hold up to what it was
@@ -708,15 +713,9 @@ def _carried_litres(
     opening = tables.get("opening_stock")
     if opening is None or opening.empty:
         return {}
-    product_of = dict(zip(tables["lots"].lot_id, tables["lots"].product_id, strict=True))
-    product = opening.lot_id.map(product_of)
-    opening = opening[product.isin(list(klass)) & opening.site_id.isin(list(site_rows))]
-    product = opening.lot_id.map(product_of)
-    own = product.map(klass)
-    room = [has_room(site_rows[site], k) for site, k in zip(opening.site_id, own, strict=True)]
-    where = own.where(pd.Series(room, index=opening.index), "2_8c")
-    volume = (opening.on_hand + opening.in_transit) * product.map(litres)
-    return volume.groupby([opening.site_id, where]).sum().to_dict()
+    opening = _placed(opening, tables)
+    volume = (opening.on_hand + opening.in_transit) * opening.litres
+    return volume.groupby([opening.site_id, opening["where"]]).sum().to_dict()
 
 
 # ---------------------------------------------------------------------------------------------
