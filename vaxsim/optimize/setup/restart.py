@@ -386,23 +386,23 @@ def _stock_rows(model: Model, hierarchy: Hierarchy, state: CampaignState, nodes,
         days_left[away] = np.maximum(network.route_days[at[away], network.district_node[district[away]]], 0)
         return np.where(away, district, -1), days_left
 
-    lot = stock.lot.astype(str).map(lot_index).to_numpy(dtype=np.int64)
-    doses = stock.doses.to_numpy(dtype=np.int64)
-    district, days_left = toward_district(stock.store, stock.owner)
-    node = nodes(stock.store, stock.owner).copy() if len(stock) else np.zeros(0, dtype=np.int64)
-    going = district >= 0
-    node[going] = hierarchy.district_node[district[going]]
+    def rows(table: pd.DataFrame, store: str, day: np.ndarray | int) -> tuple[np.ndarray, ...]:
+        """(node, lot, doses, arrival day, earmarked and on its way) of each row of ``table``."""
+        lot = table.lot.astype(str).map(lot_index).to_numpy(dtype=np.int64)
+        district, days_left = toward_district(table[store], table.owner)
+        node = nodes(table[store], table.owner).copy() if len(table) else np.zeros(0, dtype=np.int64)
+        going = district >= 0
+        node[going] = hierarchy.district_node[district[going]]
+        return node, lot, table.doses.to_numpy(dtype=np.int64), day + days_left, going
+
+    node, lot, doses, arrive, going = rows(stock, "store", int(state.day))
     held = (node[~going], lot[~going], doses[~going], campaign_day(stock.use_by)[~going])
-    m_lot = moving.lot.astype(str).map(lot_index).to_numpy(dtype=np.int64)
-    m_district, m_left = toward_district(moving["to"], moving.owner)
-    m_node = nodes(moving["to"], moving.owner).copy() if len(moving) else np.zeros(0, dtype=np.int64)
-    m_going = m_district >= 0
-    m_node[m_going] = hierarchy.district_node[m_district[m_going]]
+    m_node, m_lot, m_doses, m_arrive, _ = rows(moving, "to", campaign_day(moving.arrives))
     arriving = (
         np.concatenate([node[going], m_node]),
         np.concatenate([lot[going], m_lot]),
-        np.concatenate([int(state.day) + days_left[going], campaign_day(moving.arrives) + m_left]),
-        np.concatenate([doses[going], moving.doses.to_numpy(dtype=np.int64)]),
+        np.concatenate([arrive[going], m_arrive]),
+        np.concatenate([doses[going], m_doses]),
     )
     return held, arriving
 
