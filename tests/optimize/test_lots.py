@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests.optimize.tiny import PLAIN, solved, tiny
+from vaxsim.optimize.realise.assemble import _stock_by_class
 
 
 def two_classes(weights=PLAIN):
@@ -70,3 +71,15 @@ def test_no_shipment_before_arrival_or_after_expiry():
     assert result.use[0, 0, 4:].sum() == pytest.approx(0)
     assert result.use[0, 0].sum() == pytest.approx(20)  # periods 2 and 3 only
     assert result.terms["expiry"] == pytest.approx(10 * PLAIN.expiry)
+
+
+def test_stock_by_lot_class_sums_every_lot_of_a_class():
+    rng = np.random.default_rng(5)
+    stock = rng.integers(0, 10**7, (40, 30))
+    of_lot = rng.integers(-1, 6, 30)  # class 5 may have no lot; -1: no class this window
+    expected = np.zeros((40, 6))
+    for lot, c in enumerate(of_lot):
+        if c >= 0:
+            expected[:, c] += stock[:, lot]
+    assert np.array_equal(_stock_by_class(stock, of_lot, 6), expected)
+    assert np.array_equal(_stock_by_class(stock, np.full(30, -1), 6), np.zeros((40, 6)))

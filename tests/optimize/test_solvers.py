@@ -8,6 +8,7 @@ import pytest
 import vaxsim
 from tests.conftest import DEMO
 from tests.optimize.tiny import solved, tiny, two_dose
+from vaxsim.optimize import options as options_module
 from vaxsim.optimize.lp.build import build
 from vaxsim.optimize.lp.extract import extract
 from vaxsim.optimize.lp.solvers import solve
@@ -97,3 +98,22 @@ def test_whole_vials_and_integers_give_an_integer_plan():
     per_vial = plan.products.set_index("product_id").doses_per_vial
     assert len(shipped) > 0
     assert (shipped % per_vial.reindex(shipped.index.get_level_values(1)).to_numpy() == 0).all()
+
+
+@needs_highs
+def test_objective_terms_add_up_to_the_solvers_objective():
+    # LinearProgram.term_values sums without BLAS (einsum); the terms must still make the objective.
+    sub = two_dose(6, 2, 3, stock0=15.0, approvals0=10.0)
+    lp = build(sub)
+    solution = solve(lp, SolverOptions(solver="highs"))
+    terms = lp.term_values(solution.x)
+    assert set(terms) == set(lp.terms)
+    assert sum(terms.values()) + lp.offset == pytest.approx(solution.objective, rel=1e-9, abs=1e-6)
+    assert terms["completion"] == pytest.approx(float(np.dot(lp.terms["completion"], solution.x)), rel=1e-12)
+
+
+def test_default_solver_is_highs_when_installed_else_cbc(monkeypatch):
+    monkeypatch.setattr(options_module, "highs_available", lambda: True)
+    assert options_module.default_solver() == "highs" == SolverOptions().solver
+    monkeypatch.setattr(options_module, "highs_available", lambda: False)
+    assert options_module.default_solver() == "cbc" == SolverOptions().solver

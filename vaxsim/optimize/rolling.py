@@ -42,17 +42,22 @@ class Run:
 
     ``wall`` is wall-clock seconds per phase over all windows: ``assemble`` (sub-problem data),
     ``nation`` and ``provinces`` (build, solve and extract; provinces in parallel when
-    ``threads > 1``), ``realise`` (rounding and repair, day by day)."""
+    ``threads > 1``), ``realise`` (rounding and repair, day by day). ``cpu`` is the CPU
+    seconds (user + system) of this process per phase, its solver threads included; the
+    province workers' CPU seconds are in ``log.cpu_seconds``, one per sub-problem."""
 
     realiser: Realiser
     log: pd.DataFrame
     findings: pd.DataFrame
     seconds: float
     wall: dict[str, float]
+    cpu: dict[str, float]
 
 
 def solve_subproblem(sub: SubProblem, options: SolverOptions, lexicographic: bool) -> SubSolution:
-    """Build, solve and extract one sub-problem, timing each phase; attach its findings."""
+    """Build, solve and extract one sub-problem, timing each phase (wall and CPU seconds of
+    the process it runs in); attach its findings."""
+    cpu = time.process_time()
     started = time.perf_counter()
     lp = build(sub)
     built = time.perf_counter()
@@ -64,6 +69,7 @@ def solve_subproblem(sub: SubProblem, options: SolverOptions, lexicographic: boo
         build_seconds=built - started,
         extract_seconds=extracted - solved,
         objective=solution.objective,
+        cpu_seconds=time.process_time() - cpu,
     )
     result.log["findings"] = findings(sub, result)
     return result
@@ -83,29 +89,28 @@ def run(ctx: Context, progress: ProgressCallback | None = None) -> Run:
     solver = options.solver
     lexicographic = options.planning.lexicographic
     single = replace(solver, threads=1)
-    wall = dict.fromkeys(("assemble", "nation", "provinces", "realise"), 0.0)
+    clock = _Clock()
     with _pool(solver.threads) as pool:
         for window in plan_windows:
             first = _date(ctx, window.start)
             last = _date(ctx, min(window.start + window.days, ctx.days) - 1)
-            tick = time.perf_counter()
+            clock.start()
             classes = window_classes(ctx, realiser.ledger, window)
             dw = district_window(ctx, realiser.people, window)
             nation_sub = nation_problem(ctx, realiser.ledger, realiser.people, classes, window, dw)
-            assemble_seconds = time.perf_counter() - tick
-            wall["assemble"] += assemble_seconds
-            tick = time.perf_counter()
+            assemble_seconds = clock.stop("assemble")
+            clock.start()
             nation = solve_subproblem(nation_sub, solver, lexicographic)
-            wall["nation"] += time.perf_counter() - tick
+            clock.stop("nation")
             done += 1
             logs.append(_log_row(window, nation, assemble_seconds, first, last))
             found.append(nation.log.pop("findings"))
             _report(progress, done, total, nation, (first, last))
-            tick = time.perf_counter()
+            clock.start()
             realiser.nation(window, nation_sub, nation, classes)
-            wall["realise"] += time.perf_counter() - tick
+            clock.stop("realise")
 
-            tick = time.perf_counter()
+            clock.start()
             # The provinces look less far ahead than the nation (Context.province_horizon).
             periods = min(window.periods, ctx.province_horizon // window.period)
             window = replace(window, periods=max(periods, window.committed))
@@ -118,9 +123,8 @@ def run(ctx: Context, progress: ProgressCallback | None = None) -> Run:
                 )
                 for p in range(provinces)
             ]
-            assemble_seconds = (time.perf_counter() - tick) / max(provinces, 1)
-            wall["assemble"] += time.perf_counter() - tick
-            tick = time.perf_counter()
+            assemble_seconds = clock.stop("assemble") / max(provinces, 1)
+            clock.start()
             solutions: list[SubSolution] = []
             results = (
                 _largest_first(pool, subs, single, lexicographic)
@@ -133,13 +137,33 @@ def run(ctx: Context, progress: ProgressCallback | None = None) -> Run:
                 logs.append(_log_row(window, solution, assemble_seconds, first, last))
                 found.append(solution.log.pop("findings"))
                 _report(progress, done, total, solution, (first, last))
-            wall["provinces"] += time.perf_counter() - tick
-            tick = time.perf_counter()
+            clock.stop("provinces")
+            clock.start()
             realiser.provinces(window, subs, solutions, classes, dw)
-            wall["realise"] += time.perf_counter() - tick
+            clock.stop("realise")
     log = pd.DataFrame(logs)
     table = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
-    return Run(realiser, log, table, time.perf_counter() - started, wall)
+    return Run(realiser, log, table, time.perf_counter() - started, clock.wall, clock.cpu)
+
+
+class _Clock:
+    """Wall and CPU seconds (this process, all its threads) summed per phase of the run."""
+
+    def __init__(self) -> None:
+        phases = ("assemble", "nation", "provinces", "realise")
+        self.wall = dict.fromkeys(phases, 0.0)
+        self.cpu = dict.fromkeys(phases, 0.0)
+        self.start()
+
+    def start(self) -> None:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+
+    def stop(self, phase: str) -> float:
+        """Add the time since :meth:`start` to ``phase``; returns its wall seconds."""
+        wall = time.perf_counter() - self._wall
+        self.wall[phase] += wall
+        self.cpu[phase] += time.process_time() - self._cpu
+        return wall
 
 
 def _largest_first(

@@ -21,8 +21,9 @@ from vaxsim.optimize.realise.vaccination_day import DoseKinds, Records
 from vaxsim.optimize.setup.site_ids import SiteIds
 from vaxsim.optimize.setup.sites import SiteCalendar
 from vaxsim.optimize.tables.ids import keyed_ids
-from vaxsim.optimize.tables.plan_stock import _dates
+from vaxsim.optimize.tables.plan_stock import _date_column, _dates
 from vaxsim.optimize.tables.series import Pieces
+from vaxsim.optimize.tables.text_columns import text_take
 from vaxsim.plan.tables import TABLES
 
 
@@ -107,22 +108,25 @@ def capacity_table(
     keys = [frame[c].to_numpy(dtype=np.int64) for c in ("site", "day", "session", "product", "dose", "group")]
     keys, persons, row_of_piece = sum_by_keys(keys, frame.persons.to_numpy(dtype=np.int64), inverse=True)
     site, day, session, product_code, dose, group_code = keys
-    site_id = ids.site[site]
+    # The ids hash Python strings; the table's text columns are built in Arrow from the
+    # distinct values (text_columns.py: the same columns, without copying 700,000 strings each).
+    site_ids, products, groups = ids.site, _ids(model.products), _ids(model.priority_groups)
+    cell = site * calendar.session_start.shape[1] + session
+    starts, ends = calendar.session_start.ravel(), calendar.session_end.ravel()
     date = _dates(model.dates[0], day)
-    start = calendar.session_start[site, session]
-    end = calendar.session_end[site, session]
-    product = model.products.id.astype(str).to_numpy(dtype=object)[product_code]
-    group = model.priority_groups.id.astype(str).to_numpy(dtype=object)[group_code]
+    capacity_id = keyed_ids(
+        "cap", site_ids[site], date, starts[cell], products[product_code], dose, groups[group_code]
+    )
     table = pd.DataFrame(
         {
-            "capacity_id": keyed_ids("cap", site_id, date, start, product, dose, group),
-            "site_id": site_id,
-            "service_date": date,
-            "session_start": start,
-            "session_end": end,
-            "product_id": product,
+            "capacity_id": capacity_id,
+            "site_id": text_take(site_ids, site),
+            "service_date": _date_column(model.dates[0], day),
+            "session_start": text_take(starts, cell),
+            "session_end": text_take(ends, cell),
+            "product_id": text_take(products, product_code),
             "dose_number": dose,
-            "priority_group": group,
+            "priority_group": text_take(groups, group_code),
             "capacity": persons,
             "booked": persons.copy(),
         },
@@ -145,8 +149,8 @@ def allocations_table(
     # Units as one integer code: provinces, then districts, then sites.
     units = np.concatenate(
         [
-            model.provinces.id.astype(str).to_numpy(dtype=object),
-            model.districts.id.astype(str).to_numpy(dtype=object),
+            _ids(model.provinces),
+            _ids(model.districts),
             ids.site,
         ]
     )
@@ -164,20 +168,24 @@ def allocations_table(
     origin_code, target_code, day, product_code, dose, group_code = (k[keep] for k in keys)
     persons = persons[keep]
     date = _dates(model.dates[0], day)
-    origin = units[origin_code]
-    target = units[target_code]
-    product = model.products.id.astype(str).to_numpy(dtype=object)[product_code]
-    group = model.priority_groups.id.astype(str).to_numpy(dtype=object)[group_code]
+    products, groups = _ids(model.products), _ids(model.priority_groups)
+    origin, target = units[origin_code], units[target_code]
+    allocation_id = keyed_ids("alloc", origin, target, date, products[product_code], dose, groups[group_code])
     return pd.DataFrame(
         {
-            "allocation_id": keyed_ids("alloc", origin, target, date, product, dose, group),
-            "from_unit_id": origin,
-            "to_unit_id": target,
-            "service_date": date,
-            "product_id": product,
+            "allocation_id": allocation_id,
+            "from_unit_id": text_take(units, origin_code),
+            "to_unit_id": text_take(units, target_code),
+            "service_date": _date_column(model.dates[0], day),
+            "product_id": text_take(products, product_code),
             "dose_number": dose,
-            "priority_group": group,
+            "priority_group": text_take(groups, group_code),
             "persons": persons,
         },
         columns=TABLES["registrant_allocations"].column_names,
     )
+
+
+def _ids(table: pd.DataFrame) -> np.ndarray:
+    """A model table's ids as Python strings (object array), in its row order."""
+    return table.id.astype(str).to_numpy(dtype=object)
