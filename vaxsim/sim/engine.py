@@ -39,7 +39,7 @@ from vaxsim.numeric import split_by_group
 from vaxsim.sim.allocate import PriorityOrder
 from vaxsim.sim.capacity import weekly_pattern
 from vaxsim.sim.cohorts import Cohorts
-from vaxsim.sim.curves import daily_hazard
+from vaxsim.sim.curves import daily_hazard, expected_registered
 from vaxsim.sim.plan_directives import PlanDirectives
 from vaxsim.sim.pools import FifoPool
 from vaxsim.sim.random import Streams
@@ -129,6 +129,13 @@ class Campaign:
         # Step 1-2: who will register, and the queues between steps.
         self.to_register = np.where(c.eligible, np.floor(c.uptake * c.population), 0).astype(np.int64)
         self.registered = FifoPool(c.size)
+        #: People registered by the end of each day ``[day, cohort]`` when registration is not
+        #: drawn at random (``None``: it is).
+        self.expected_registered = (
+            None
+            if self.people.registration.random
+            else expected_registered(self.people.registration.curve, self.to_register, c.opens_day, self.days)
+        )
         self.approved = [FifoPool(c.size) for _ in range(self.attempts)]
         self.approved_on: dict[int, np.ndarray] = {}
         self.due = {(k, p): FifoPool(c.size) for p in range(self.products) for k in range(1, self.series[p])}
@@ -393,7 +400,8 @@ class Campaign:
         """Give ``coming`` people their doses from the cold chain at the sites of the day (shared
         by ``site_weight``); those the district's stock cannot serve today go back to the queue.
         Returns the people vaccinated per district."""
-        given = self.vaccine.vaccinate(day, self._doses_wanted(coming), site_weight)
+        planned = self.plan.sessions.get(day) if self.plan is not None else None
+        given = self.vaccine.vaccinate(day, self._doses_wanted(coming), site_weight, planned)
         doses: Booked = {}
         walk_ins = np.zeros(self.districts, dtype=np.int64)
         for kind, key, counts in coming:
@@ -511,8 +519,11 @@ class Campaign:
 
     def _register(self, day: int) -> None:
         c = self.cohorts
-        hazard = daily_hazard(self.people.registration.curve, day - c.opens_day)
-        new = self.random["registration"].binomial(self.to_register, hazard)
+        if self.expected_registered is None:
+            hazard = daily_hazard(self.people.registration.curve, day - c.opens_day)
+            new = self.random["registration"].binomial(self.to_register, hazard)
+        else:
+            new = self.expected_registered[day] - (self.expected_registered[day - 1] if day else 0)
         self.to_register -= new
         self.registered.add(day, new)
         self.record.registered[day] += self.by_district.totals(new)

@@ -58,10 +58,12 @@ import numpy as np
 import pandas as pd
 
 from vaxsim.coldchain.network import Network
+from vaxsim.coldchain.sessions import PlannedSessions, SessionLayout
 from vaxsim.errors import VaxsimError
 from vaxsim.model import Model
 from vaxsim.plan import Plan
 from vaxsim.plan.ids import with_plan_ids
+from vaxsim.scenario.base import minutes_of_day
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,8 @@ class PlanDirectives:
     ``site_slots[day, site]``: the plan's slots per site (its people go where the plan opens
     sessions); ``stock_kept[district, day, product]``: doses a district must hold on the
     morning of ``day`` for the plan's slots from that day on, its later shipments counted
-    (what surplus appointments may not give away); ``needed_from_stock[day, product]``: doses
+    (what surplus appointments may not give away); ``sessions[day]``: the plan's sessions of
+    the day (the people of a district fill them first); ``needed_from_stock[day, product]``: doses
     of the free stock on ``day`` that the plan's later shipments still need (what top-ups may
     not take); ``planned``: the plan's slots (its planned doses) per date, province, product
     and dose number (the yardstick for what was realised).
@@ -91,6 +94,7 @@ class PlanDirectives:
     needed_from_stock: np.ndarray
     stock_kept: np.ndarray
     planned: pd.DataFrame
+    sessions: dict[int, PlannedSessions]
 
     @classmethod
     def from_plan(cls, model: Model, plan: Plan) -> PlanDirectives:
@@ -142,6 +146,7 @@ class PlanDirectives:
         site_slots = np.zeros((days, len(model.sites)), dtype=np.int64)
         site = slots.site_id.map({sid: k for k, sid in enumerate(model.sites.id)}).to_numpy(dtype=np.int64)
         np.add.at(site_slots, (day[inside], site[inside]), slots_open[inside])
+        sessions = _sessions(model, slots, day, site, slots.product_id.map(products), inside)
         first_slots = np.zeros((districts, days, len(products)), dtype=np.int64)
         is_first = inside & (slots.dose_number.to_numpy(dtype=np.int64) == 1)
         slot_product = slots.product_id.map(products).to_numpy(dtype=np.int64)
@@ -189,7 +194,31 @@ class PlanDirectives:
             needed_from_stock=needed_from_stock,
             stock_kept=_stock_kept(use, arrivals),
             planned=planned,
+            sessions=sessions,
         )
+
+
+def _sessions(
+    model: Model, slots: pd.DataFrame, day: np.ndarray, site: np.ndarray, product: pd.Series, inside: np.ndarray
+) -> dict[int, PlannedSessions]:
+    """The plan's capacity rows as sessions per day (:class:`PlannedSessions`, rows of the
+    scenario's session layout), in the plan's order."""
+    layout = SessionLayout.from_model(model)
+    start = np.array([minutes_of_day(str(value)) for value in slots.session_start], dtype=np.int64)
+    row = layout.row_of(site, start) if len(slots) else np.zeros(0, dtype=np.int64)
+    if np.any(inside & (row < 0)):
+        bad = slots[inside & (row < 0)].iloc[0]
+        raise VaxsimError(
+            f"plan capacity row {bad.capacity_id}: site {bad.site_id} has no session starting at "
+            f"{bad.session_start} in the scenario"
+        )
+    product = product.to_numpy(dtype=np.int64)
+    count = slots.capacity.to_numpy(dtype=np.int64)
+    sessions = {}
+    for d in np.unique(day[inside]):
+        mine = np.flatnonzero(inside & (day == d))
+        sessions[int(d)] = PlannedSessions(row=row[mine], product=product[mine], slots=count[mine])
+    return sessions
 
 
 def _stock_kept(use: np.ndarray, arrivals: np.ndarray) -> np.ndarray:
