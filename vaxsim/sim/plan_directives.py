@@ -199,7 +199,8 @@ class PlanDirectives:
 
 
 def _sessions(
-    model: Model, slots: pd.DataFrame, day: np.ndarray, site: np.ndarray, product: pd.Series, inside: np.ndarray
+    model: Model, slots: pd.DataFrame, day: np.ndarray, site: np.ndarray, product: pd.Series,
+    inside: np.ndarray,
 ) -> dict[int, PlannedSessions]:
     """The plan's capacity rows as sessions per day (:class:`PlannedSessions`, rows of the
     scenario's session layout), in the plan's order."""

@@ -95,9 +95,8 @@ class VaccineSupply:
         ``[district, product]``; the rest had no dose (stock-out) or were turned away late."""
         if not wanted.any():
             return np.zeros_like(wanted)
-        sessions = self.layout.split(
-            int(self.weekday[day]), wanted, site_weight, self.late_minutes, self.random["coldchain.late"], planned
-        )
+        weekday, late = int(self.weekday[day]), self.random["coldchain.late"]
+        sessions = self.layout.split(weekday, wanted, site_weight, self.late_minutes, late, planned)
         outcome = self.chain.administer(day, sessions)
         return outcome.by_district("given", self.districts, self.products)
 
