@@ -169,8 +169,12 @@ class Campaign:
         self.stock = np.zeros((self.districts, self.products), dtype=np.int64)
         self.owed = np.zeros((self.districts, self.products), dtype=np.int64)
         self.min_interval = np.zeros((self.products, self.doses_in_series), dtype=np.int64)
+        self.max_interval = np.zeros((self.products, self.doses_in_series), dtype=np.int64)
         for row in model.intervals.itertuples():
             self.min_interval[row.product, row.dose_number - 1] = row.min_days
+            self.max_interval[row.product, row.dose_number - 1] = row.max_days
+        #: A plan's next-dose slots not yet booked ``[district, day, product, dose index]``.
+        self.return_left = plan.next_by_dose.copy() if plan is not None else None
         self.eligible_population = np.bincount(
             c.district, weights=np.where(c.eligible, c.population, 0), minlength=self.districts
         )
@@ -264,6 +268,9 @@ class Campaign:
         self.next_left[:, later] = np.clip(kept_for_next - booked_next, 0, left)
         self.capacity_left[:, later] = left - self.next_left[:, later]
         self.first_left[:, later] = np.maximum(plan.first_appointments[:, later] - booked_first, 0)
+        if self.return_left is None:
+            self.return_left = plan.next_by_dose.copy()
+        self.return_left[:, later] = plan.next_by_dose[:, later]
         self.plan = plan
         self.hold_back = 0.0
 
@@ -451,11 +458,28 @@ class Campaign:
             if k > 0:
                 self.owed[:, product] -= self.by_district.totals(counts)
             if k + 1 < series:
-                # Released the day before their minimum interval ends: that evening's booking
-                # (for the next day and later) can give them the day it ends, as the plan does.
-                due_day = day + int(self.min_interval[product, k + 1])
-                self.released_on[due_day - 1].append((k + 1, product, counts))
+                self._book_return(day, product, k + 1, counts)
         return self.by_district.totals(people)
+
+    def _book_return(self, day: int, product: int, k: int, counts: np.ndarray) -> None:
+        """People given the dose before dose index ``k`` today are due it on the earliest days
+        of its interval window where the plan has next-dose slots of their district left (the
+        appointment is made with the dose), else, and without a plan, once the minimum interval
+        has passed. Each is released the day before their day: that evening's booking (for the
+        next day and later) gives them that day."""
+        first = day + int(self.min_interval[product, k])
+        if self.return_left is not None and first < self.days:
+            last = min(day + int(self.max_interval[product, k]), self.days - 1)
+            room = self.return_left[:, first : last + 1, product, k]
+            per_district = self.by_district.totals(counts)
+            booked = np.diff(np.minimum(np.cumsum(room, axis=1), per_district[:, None]), axis=1, prepend=0)
+            room -= booked
+            for offset in np.flatnonzero(booked.any(axis=0)):
+                part = self.by_district.by_priority(counts, booked[:, offset])
+                counts = counts - part
+                self.released_on[first + offset - 1].append((k, product, part))
+        if counts.any():
+            self.released_on[first - 1].append((k, product, counts))
 
     def _no_shows(self, day: int, booked: Appointments) -> None:
         """Give back the doses of people who did not come, and put them back in the queue."""

@@ -79,7 +79,9 @@ class PlanDirectives:
     sessions); ``stock_kept[district, day, product]``: doses a district must hold on the
     morning of ``day`` for the plan's slots from that day on, its later shipments counted
     (what surplus appointments may not give away); ``sessions[day]``: the plan's sessions of
-    the day (the people of a district fill them first); ``needed_from_stock[day, product]``: doses
+    the day (the people of a district fill them first); ``next_by_dose[district, day, product,
+    dose index]``: the plan's next-dose slots (dose index 1 = second dose), where people given
+    a dose book their next one; ``needed_from_stock[day, product]``: doses
     of the free stock on ``day`` that the plan's later shipments still need (what top-ups may
     not take); ``planned``: the plan's slots (its planned doses) per date, province, product
     and dose number (the yardstick for what was realised).
@@ -95,6 +97,7 @@ class PlanDirectives:
     stock_kept: np.ndarray
     planned: pd.DataFrame
     sessions: dict[int, PlannedSessions]
+    next_by_dose: np.ndarray
 
     @classmethod
     def from_plan(cls, model: Model, plan: Plan) -> PlanDirectives:
@@ -157,6 +160,14 @@ class PlanDirectives:
         is_next = inside & (slots.dose_number.to_numpy(dtype=np.int64) > 1)
         np.add.at(next_slots, (district[is_next], day[is_next]), slots_open[is_next])
         capacity = first_slots.sum(axis=2) + next_slots
+        doses_in_series = int(model.products.series_doses.max())
+        next_by_dose = np.zeros((districts, days, len(products), doses_in_series), dtype=np.int64)
+        dose_index = slots.dose_number.to_numpy(dtype=np.int64) - 1
+        np.add.at(
+            next_by_dose,
+            (district[is_next], day[is_next], slot_product[is_next], dose_index[is_next]),
+            slots_open[is_next],
+        )
         use = np.zeros((districts, days + 1, len(products)), dtype=np.int64)
         np.add.at(use, (district[inside], day[inside], slot_product[inside]), slots_open[inside])
 
@@ -195,6 +206,7 @@ class PlanDirectives:
             stock_kept=_stock_kept(use, arrivals),
             planned=planned,
             sessions=sessions,
+            next_by_dose=next_by_dose,
         )
 
 
