@@ -52,6 +52,7 @@ vaccine offered 130.1 M; first-dose slots by product, shipments asked again and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -170,6 +171,7 @@ class PlanDirectives:
         )
         use = np.zeros((districts, days + 1, len(products)), dtype=np.int64)
         np.add.at(use, (district[inside], day[inside], slot_product[inside]), slots_open[inside])
+        _add_site_waste(use, model, plan, day_of, products)
 
         # Doses of the free stock on each day that the plan's later shipments still need: what
         # it asks for from the next day on beyond what deliveries bring after that day.
@@ -232,6 +234,28 @@ def _sessions(
         mine = np.flatnonzero(inside & (day == d))
         sessions[int(d)] = PlannedSessions(row=row[mine], product=product[mine], slots=count[mine])
     return sessions
+
+
+def _add_site_waste(
+    use: np.ndarray, model: Model, plan: Plan, day_of: Callable[[pd.Series], np.ndarray], products: dict
+) -> None:
+    """Add to ``use[district, day, product]`` the doses the plan loses at its vaccination sites
+    (the rest of its open vials, its stock projection's ``wasted``): the plan shipped them, and
+    they are not vaccine it never needs."""
+    projection = plan.stock_projection
+    site_district = dict(zip(model.sites.id, model.sites.district, strict=True))
+    district = projection.site_id.map(site_district)
+    rows = projection[district.notna() & (projection.wasted > 0)]
+    if not len(rows):
+        return
+    product = rows.lot_id.map(dict(zip(plan.lots.lot_id, plan.lots.product_id, strict=True))).map(products)
+    day = day_of(rows.date)
+    inside = (day >= 0) & (day < use.shape[1])
+    np.add.at(
+        use,
+        (district[rows.index].to_numpy(dtype=np.int64)[inside], day[inside], product.to_numpy(dtype=np.int64)[inside]),
+        rows.wasted.to_numpy(dtype=np.int64)[inside],
+    )
 
 
 def _stock_kept(use: np.ndarray, arrivals: np.ndarray) -> np.ndarray:
