@@ -44,6 +44,7 @@ from vaxsim.sim.plan_directives import PlanDirectives
 from vaxsim.sim.pools import FifoPool
 from vaxsim.sim.random import Streams
 from vaxsim.sim.recorder import CHANNELS, Recorder
+from vaxsim.sim.returns import Returns
 from vaxsim.sim.site_queues import SiteQueues
 from vaxsim.sim.vaccine import VaccineSupply
 
@@ -173,8 +174,8 @@ class Campaign:
         for row in model.intervals.itertuples():
             self.min_interval[row.product, row.dose_number - 1] = row.min_days
             self.max_interval[row.product, row.dose_number - 1] = row.max_days
-        #: A plan's next-dose slots not yet booked ``[district, day, product, dose index]``.
-        self.return_left = plan.next_by_dose.copy() if plan is not None else None
+        #: A plan's next-dose slots per site, where people book their next dose.
+        self.returns = Returns(plan.return_slots, model.sites.district.to_numpy(), self.districts) if plan else None
         self.eligible_population = np.bincount(
             c.district, weights=np.where(c.eligible, c.population, 0), minlength=self.districts
         )
@@ -268,9 +269,9 @@ class Campaign:
         self.next_left[:, later] = np.clip(kept_for_next - booked_next, 0, left)
         self.capacity_left[:, later] = left - self.next_left[:, later]
         self.first_left[:, later] = np.maximum(plan.first_appointments[:, later] - booked_first, 0)
-        if self.return_left is None:
-            self.return_left = plan.next_by_dose.copy()
-        self.return_left[:, later] = plan.next_by_dose[:, later]
+        if self.returns is None:
+            self.returns = Returns(plan.return_slots, self.site_district, self.districts)
+        self.returns.follow(plan.return_slots, from_day + 1)
         self.plan = plan
         self.hold_back = 0.0
 
@@ -408,7 +409,7 @@ class Campaign:
         by ``site_weight``); those the district's stock cannot serve today go back to the queue.
         Returns the people vaccinated per district."""
         planned = self.plan.sessions.get(day) if self.plan is not None else None
-        given = self.vaccine.vaccinate(day, self._doses_wanted(coming), site_weight, planned)
+        given, at_site = self.vaccine.vaccinate(day, self._doses_wanted(coming), site_weight, planned)
         doses: Booked = {}
         walk_ins = np.zeros(self.districts, dtype=np.int64)
         for kind, key, counts in coming:
@@ -424,7 +425,7 @@ class Campaign:
             if missed.any():
                 self._missed_for_lack_of_vaccine(day, kind, key, missed)
         self.record.walk_ins[day] += walk_ins
-        return self._administer(day, doses)
+        return self._administer(day, doses, at_site)
 
     def _missed_for_lack_of_vaccine(
         self, day: int, kind: str, key: tuple[int, int], missed: np.ndarray
@@ -439,12 +440,15 @@ class Campaign:
         self.approved[attempt].add(day, missed)
         self.owed[:, product] -= self.by_district.totals(missed) * (int(self.series[product]) - 1)
 
-    def _administer(self, day: int, given: Booked) -> np.ndarray:
-        """Record doses ``given[(product, dose index)]`` today and recall people for their next
-        dose. Returns the people vaccinated per district."""
+    def _administer(self, day: int, given: Booked, at_site: np.ndarray) -> np.ndarray:
+        """Record doses ``given[(product, dose index)]`` today (``at_site[site, product]``:
+        where) and recall people for their next dose. Returns the people vaccinated per
+        district."""
         c = self.cohorts
         people = np.zeros(c.size, dtype=np.int64)
-        for (product, k), counts in given.items():
+        # Next doses first: they came to the sites the plan opened for them.
+        for product, k in sorted(given, key=lambda key: (key[0], -key[1])):
+            counts = given[(product, k)]
             if not counts.any():
                 continue
             people += counts
@@ -457,25 +461,31 @@ class Campaign:
                 self.full_series += counts
             if k > 0:
                 self.owed[:, product] -= self.by_district.totals(counts)
+            at = None
+            if self.returns is not None:
+                at = self.returns.sites_of(day, product, k, self.by_district.totals(counts), at_site[:, product])
             if k + 1 < series:
-                self._book_return(day, product, k + 1, counts)
+                self._book_return(day, product, k + 1, counts, at)
         return self.by_district.totals(people)
 
-    def _book_return(self, day: int, product: int, k: int, counts: np.ndarray) -> None:
-        """People given the dose before dose index ``k`` today are due it on the earliest days
-        of its interval window where the plan has next-dose slots of their district left (the
-        appointment is made with the dose), else, and without a plan, once the minimum interval
-        has passed. Each is released the day before their day: that evening's booking (for the
-        next day and later) gives them that day."""
+    def _book_return(
+        self, day: int, product: int, k: int, counts: np.ndarray, at_site: np.ndarray | None
+    ) -> None:
+        """People given the dose before dose index ``k`` today (``at_site[site]``: where) book
+        it at their site, on the earliest days of its interval window with a plan's slot left
+        there (:class:`~vaxsim.sim.returns.Returns`); those without one, and everyone without a
+        plan, are due once the minimum interval has passed. Each is released the day before
+        their day: that evening's booking (for the next day and later) gives them that day."""
         first = day + int(self.min_interval[product, k])
-        if self.return_left is not None and first < self.days:
+        if at_site is not None and first < self.days:
             last = min(day + int(self.max_interval[product, k]), self.days - 1)
-            room = self.return_left[:, first : last + 1, product, k]
-            per_district = self.by_district.totals(counts)
-            booked = np.diff(np.minimum(np.cumsum(room, axis=1), per_district[:, None]), axis=1, prepend=0)
-            room -= booked
-            for offset in np.flatnonzero(booked.any(axis=0)):
-                part = self.by_district.by_priority(counts, booked[:, offset])
+            booked = self.returns.book(product, k, first, last, at_site)
+            self.record.no_return_slot[day] += np.bincount(
+                self.site_district, weights=at_site - booked.sum(axis=0), minlength=self.districts
+            ).astype(np.int64)
+            for offset in np.flatnonzero(booked.any(axis=1)):
+                per_district = np.bincount(self.site_district, weights=booked[offset], minlength=self.districts)
+                part = self.by_district.by_priority(counts, per_district.astype(np.int64))
                 counts = counts - part
                 self.released_on[first + offset - 1].append((k, product, part))
         if counts.any():

@@ -80,9 +80,9 @@ class PlanDirectives:
     sessions); ``stock_kept[district, day, product]``: doses a district must hold on the
     morning of ``day`` for the plan's slots from that day on, its later shipments counted
     (what surplus appointments may not give away); ``sessions[day]``: the plan's sessions of
-    the day (the people of a district fill them first); ``next_by_dose[district, day, product,
-    dose index]``: the plan's next-dose slots (dose index 1 = second dose), where people given
-    a dose book their next one; ``needed_from_stock[day, product]``: doses
+    the day (the people of a district fill them first); ``return_slots[(product, dose
+    index)][day, site]``: the plan's next-dose slots (dose index 1 = second dose), where people
+    given a dose at a site book their next one there; ``needed_from_stock[day, product]``: doses
     of the free stock on ``day`` that the plan's later shipments still need (what top-ups may
     not take); ``planned``: the plan's slots (its planned doses) per date, province, product
     and dose number (the yardstick for what was realised).
@@ -98,7 +98,7 @@ class PlanDirectives:
     stock_kept: np.ndarray
     planned: pd.DataFrame
     sessions: dict[int, PlannedSessions]
-    next_by_dose: np.ndarray
+    return_slots: dict[tuple[int, int], np.ndarray]
 
     @classmethod
     def from_plan(cls, model: Model, plan: Plan) -> PlanDirectives:
@@ -161,14 +161,7 @@ class PlanDirectives:
         is_next = inside & (slots.dose_number.to_numpy(dtype=np.int64) > 1)
         np.add.at(next_slots, (district[is_next], day[is_next]), slots_open[is_next])
         capacity = first_slots.sum(axis=2) + next_slots
-        doses_in_series = int(model.products.series_doses.max())
-        next_by_dose = np.zeros((districts, days, len(products), doses_in_series), dtype=np.int64)
-        dose_index = slots.dose_number.to_numpy(dtype=np.int64) - 1
-        np.add.at(
-            next_by_dose,
-            (district[is_next], day[is_next], slot_product[is_next], dose_index[is_next]),
-            slots_open[is_next],
-        )
+        return_slots = _return_slots(slots, day, site, slot_product, is_next, days, len(model.sites))
         use = np.zeros((districts, days + 1, len(products)), dtype=np.int64)
         np.add.at(use, (district[inside], day[inside], slot_product[inside]), slots_open[inside])
         _add_site_waste(use, model, plan, day_of, products)
@@ -208,8 +201,24 @@ class PlanDirectives:
             stock_kept=_stock_kept(use, arrivals),
             planned=planned,
             sessions=sessions,
-            next_by_dose=next_by_dose,
+            return_slots=return_slots,
         )
+
+
+def _return_slots(
+    slots: pd.DataFrame, day: np.ndarray, site: np.ndarray, product: np.ndarray, is_next: np.ndarray,
+    days: int, sites: int,
+) -> dict[tuple[int, int], np.ndarray]:
+    """The plan's next-dose slots ``[(product, dose index)][day, site]`` (int32: a national plan
+    has ten thousand sites)."""
+    dose_index = slots.dose_number.to_numpy(dtype=np.int64) - 1
+    result = {}
+    for p, k in sorted(set(zip(product[is_next].tolist(), dose_index[is_next].tolist(), strict=True))):
+        mine = is_next & (product == p) & (dose_index == k)
+        room = np.zeros((days, sites), dtype=np.int32)
+        np.add.at(room, (day[mine], site[mine]), slots.capacity.to_numpy(dtype=np.int32)[mine])
+        result[(p, k)] = room
+    return result
 
 
 def _sessions(
