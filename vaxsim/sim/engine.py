@@ -585,22 +585,17 @@ class Campaign:
 
     def _schedule(self, day: int) -> None:
         horizon = self.policies.booking_horizon_days
-        self.stock = self.vaccine.bookable(day, day + 1, self._promised())
-        expected = self.vaccine.expected(day, day + 1)
-        for ahead in range(1, horizon + 1):
-            target = day + ahead
-            if target >= self.days:
-                break
-            if ahead > 1:  # vaccine due by this later day may be promised too
-                due_by_target = self.vaccine.expected(day, target)
-                self.stock += np.maximum(due_by_target - expected, 0)
-                expected = due_by_target
+        targets = range(day + 1, min(day + horizon, self.days - 1) + 1)
+        expected = {target: self.vaccine.expected(day, target) for target in targets}
+        for target in targets:
+            ahead = target - day
+            self.stock = self._bookable(target, expected)
             next_booked = self._book_next_doses(day, target)
             if ahead == 1:  # slots kept for next doses and still free go to first doses
                 self.capacity_left[:, target] += self.next_left[:, target]
                 self.next_left[:, target] = 0
                 if self.plan is not None:
-                    self._open_for_surplus(target)
+                    self._open_for_surplus(target, expected[target])
             first_booked = self._book_first_doses(
                 day, self.capacity_left[:, target], count_waits=True, target=target
             )
@@ -629,6 +624,21 @@ class Campaign:
             pool.coarsen(day, COARSEN_AFTER_DAYS)
         for pool in self.due.values():
             pool.coarsen(day, COARSEN_AFTER_DAYS)
+
+    def _bookable(self, target: int, expected: dict[int, np.ndarray]) -> np.ndarray:
+        """Doses ``[district, product]`` that appointments on ``target`` may still be promised:
+        on every later day ``t`` of the booking horizon, the vaccine on hand or due by ``t``
+        (``expected[t]``) must cover every appointment up to ``t``. Vaccine due later is not
+        taken from appointments booked earlier for later days, nor held back for them."""
+        promised = np.zeros((self.districts, self.products), dtype=np.int64)
+        for t in range(min(self.promised_on, default=target), target):
+            promised += self.promised_on.get(t, 0)
+        room = None
+        for t in sorted(t for t in expected if t >= target):
+            promised = promised + self.promised_on.get(t, 0)
+            left = expected[t] - promised
+            room = left if room is None else np.minimum(room, left)
+        return np.maximum(room, 0)
 
     def _book_next_doses(self, day: int, target: int) -> Booked:
         """Book people due a next dose (same product, or a mixing partner) before first doses.
@@ -672,15 +682,19 @@ class Campaign:
                 )
         return booked
 
-    def _open_for_surplus(self, target: int) -> None:
+    def _open_for_surplus(self, target: int, expected: np.ndarray) -> None:
         """Following a plan, a district opens more appointments on ``target`` (up to what its
         sites serve) for the vaccine on hand that the plan never needs: doses left by no-shows
         and missed bookings are given before their thaw clock or expiry ends, not kept for a
         slot that never comes. What the plan's slots from ``target`` on draw on before its later
         shipments arrive (:attr:`PlanDirectives.stock_kept`, less what is already promised to
-        appointments) stays, so a plan that ships next doses early keeps them for their day."""
-        kept = self.plan.stock_kept[:, target] - self._promised()
-        surplus = np.maximum(self.stock - np.maximum(kept, 0), 0).sum(axis=1)
+        appointments) stays, so a plan that ships next doses early keeps them for their day.
+        Surplus is counted in the vaccine on hand or due by ``target`` (``expected``): vaccine
+        arriving later is the plan's."""
+        promised = self._promised()
+        kept = self.plan.stock_kept[:, target] - promised
+        on_hand = np.minimum(self.stock, np.maximum(expected - promised, 0))
+        surplus = np.maximum(on_hand - np.maximum(kept, 0), 0).sum(axis=1)
         extra = np.minimum(surplus, np.maximum(self.site_slots[:, target] - self.slots[:, target], 0))
         self.slots[:, target] += extra
         self.capacity_left[:, target] += extra
