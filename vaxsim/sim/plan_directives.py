@@ -198,7 +198,7 @@ class PlanDirectives:
             first_appointments=booked_for(first_slots),
             site_slots=site_slots,
             needed_from_stock=needed_from_stock,
-            stock_kept=_stock_kept(use, arrivals),
+            stock_kept=np.maximum(_stock_kept(use, arrivals), _plan_on_hand(model, plan, day_of, products, arrivals)),
             planned=planned,
             sessions=sessions,
             return_slots=return_slots,
@@ -265,6 +265,33 @@ def _add_site_waste(
         (district[rows.index].to_numpy(dtype=np.int64)[inside], day[inside], product.to_numpy(dtype=np.int64)[inside]),
         rows.wasted.to_numpy(dtype=np.int64)[inside],
     )
+
+
+def _plan_on_hand(
+    model: Model, plan: Plan, day_of: Callable[[pd.Series], np.ndarray], products: dict, arrivals: np.ndarray
+) -> np.ndarray:
+    """Doses ``[district, day, product]`` the plan itself holds in a district (its store and
+    sites) on the morning of ``day``, that day's arrivals included: its stock projection's
+    closing stock of the day before. What it holds beyond its slots' needs (next doses of
+    people vaccinated near the horizon's end, say) is not surplus either."""
+    held = np.zeros_like(arrivals)
+    projection = plan.stock_projection
+    if not len(projection):
+        return held
+    district_of = dict(zip(model.sites.id, model.sites.district, strict=True))
+    district_of.update({model.stores.id[int(store)]: d for d, store in enumerate(model.districts.store)})
+    rows = projection.assign(district=projection.site_id.map(district_of)).dropna(subset=["district"])
+    rows = rows.sort_values(["site_id", "lot_id", "date"], kind="stable")
+    # Closing stock per (node, lot) as changes on the days of its rows, summed up to each day.
+    change = rows.closing - rows.groupby(["site_id", "lot_id"]).closing.shift(fill_value=0)
+    product = rows.lot_id.map(dict(zip(plan.lots.lot_id, plan.lots.product_id, strict=True))).map(products)
+    day = np.clip(day_of(rows.date) + 1, 0, held.shape[1] - 1)  # closing of day t: morning of t + 1
+    np.add.at(
+        held,
+        (rows.district.to_numpy(dtype=np.int64), day, product.to_numpy(dtype=np.int64)),
+        change.to_numpy(dtype=np.int64),
+    )
+    return np.cumsum(held, axis=1) + arrivals
 
 
 def _stock_kept(use: np.ndarray, arrivals: np.ndarray) -> np.ndarray:
