@@ -587,9 +587,10 @@ class Campaign:
         horizon = self.policies.booking_horizon_days
         targets = range(day + 1, min(day + horizon, self.days - 1) + 1)
         expected = {target: self.vaccine.expected(day, target) for target in targets}
+        returning = self._returning(targets)
         for target in targets:
             ahead = target - day
-            self.stock = self._bookable(target, expected)
+            self.stock = self._bookable(target, expected, returning)
             next_booked = self._book_next_doses(day, target)
             if ahead == 1:  # slots kept for next doses and still free go to first doses
                 self.capacity_left[:, target] += self.next_left[:, target]
@@ -625,14 +626,27 @@ class Campaign:
         for pool in self.due.values():
             pool.coarsen(day, COARSEN_AFTER_DAYS)
 
-    def _bookable(self, target: int, expected: dict[int, np.ndarray]) -> np.ndarray:
+    def _returning(self, targets: range) -> dict[int, np.ndarray]:
+        """Doses ``[district, product]`` of the people coming back for a next dose on each of
+        ``targets`` (booked with their last dose, released the day before)."""
+        returning = {}
+        for t in targets:
+            doses = np.zeros((self.districts, self.products), dtype=np.int64)
+            for _, product, counts in self.released_on.get(t - 1, []):
+                doses[:, product] += self.by_district.totals(counts)
+            returning[t] = doses
+        return returning
+
+    def _bookable(self, target: int, expected: dict[int, np.ndarray], returning: dict[int, np.ndarray]) -> np.ndarray:
         """Doses ``[district, product]`` that appointments on ``target`` may still be promised:
         on every later day ``t`` of the booking horizon, the vaccine on hand or due by ``t``
-        (``expected[t]``) must cover every appointment up to ``t``. Vaccine due later is not
-        taken from appointments booked earlier for later days, nor held back for them."""
+        (``expected[t]``) must cover every appointment up to ``t``, and the next doses of the
+        people ``returning`` before ``target`` (their appointment was made with their last
+        dose). Vaccine due later is not taken from appointments booked earlier for later days,
+        nor held back for them."""
         promised = np.zeros((self.districts, self.products), dtype=np.int64)
         for t in range(min(self.promised_on, default=target), target):
-            promised += self.promised_on.get(t, 0)
+            promised += self.promised_on.get(t, 0) + returning.get(t, 0)
         room = None
         for t in sorted(t for t in expected if t >= target):
             promised = promised + self.promised_on.get(t, 0)
