@@ -590,8 +590,10 @@ class Campaign:
         returning = self._returning(targets)
         for target in targets:
             ahead = target - day
-            self.stock = self._bookable(target, expected, returning)
+            # Next doses are served first on their day: only appointments up to it count.
+            self.stock = self._bookable(target, {target: expected[target]}, returning)
             next_booked = self._book_next_doses(day, target)
+            self.stock = self._bookable(target, expected, returning)
             if ahead == 1:  # slots kept for next doses and still free go to first doses
                 self.capacity_left[:, target] += self.next_left[:, target]
                 self.next_left[:, target] = 0
