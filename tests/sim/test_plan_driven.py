@@ -13,6 +13,7 @@ from tests.conftest import DEMO
 from vaxsim.errors import VaxsimError
 from vaxsim.optimize import optimize
 from vaxsim.run.simulate import simulate
+from vaxsim.scenario.disturbances import NO_DISTURBANCES, without_disturbances
 from vaxsim.sim.engine import Campaign
 from vaxsim.sim.plan_directives import PlanDirectives, _stock_kept
 
@@ -270,3 +271,63 @@ def test_people_booked_under_the_old_plan_keep_its_sites(demo_model, demo_plan):
     with_bookings = booked[district] > 0
     assert ((weight > 0) == (with_bookings & (old.site_slots[day + 1] > 0))).all()
     assert (weight <= old.site_slots[day + 1]).all()
+
+
+def _planned_and_realised(model, plan, run, keys):
+    """The plan's doses and the run's per ``keys`` (of date, district, site, product,
+    dose_number), side by side, zeros where one of them has none."""
+    district_ids = model.districts.id.to_numpy()[model.sites.district]
+    slots = plan.capacity.assign(
+        date=pd.to_datetime(plan.capacity.service_date.astype(str)),
+        district=plan.capacity.site_id.map(dict(zip(model.sites.id, district_ids, strict=True))),
+        product=plan.capacity.product_id,
+        site=plan.capacity.site_id,
+    )
+    planned = slots.groupby(keys).capacity.sum().rename("planned")
+    realised = run.daily.groupby(keys).doses.sum().rename("realised") if "site" not in keys else (
+        run.sites.groupby(keys).visits.sum().rename("realised")
+    )
+    return pd.concat([planned, realised], axis=1).fillna(0).astype(int)
+
+
+@pytest.mark.parametrize("scenario", [DEMO])
+def test_without_disturbances_the_run_gives_exactly_the_plans_doses(scenario):
+    """With every disturbance off (scenario.disturbances), the plan-driven simulation gives
+    the plan's doses per district, product, dose number and day exactly, and every person
+    comes back for the next dose to the site the plan booked it at (its slots there)."""
+    calm = without_disturbances(vaxsim.load(scenario))
+    model = vaxsim.compile_model(calm)
+    plan = optimize(calm)
+    run = simulate(model, seed=11, plan=plan, site_queues=False)
+    cells = _planned_and_realised(model, plan, run, ["date", "district", "product", "dose_number"])
+    assert len(cells) > 50 and cells.planned.sum() > 10_000
+    differ = cells[cells.planned != cells.realised]
+    assert differ.empty, f"{len(differ)} cells differ:\n{differ.head(20)}"
+    at_sites = _planned_and_realised(model, plan, run, ["date", "site"])
+    assert (at_sites.planned == at_sites.realised).all()
+    assert run.backlog.no_return_slot.sum() == 0
+    assert run.backlog.missed_no_vaccine.sum() == 0
+
+
+def test_the_disturbance_knobs_are_all_off():
+    calm = without_disturbances(vaxsim.load(DEMO))
+    people, chain = calm.people, calm.cold_chain.disruptions
+    assert not people.registration.random
+    assert people.notification.expected_show_up(1) == people.notification.expected_show_up(5) == 1.0
+    assert people.walk_ins.share_of_booked == 0 and calm.policies.open_vial.late_minutes == 0
+    assert chain.shipment_delay_probability == chain.excursion_probability_per_store_day == 0
+    assert chain.breakage_share == 0
+    assert set(NO_DISTURBANCES) >= {"people.registration.random", "people.notification.sms_delivery"}
+
+
+def test_next_doses_come_back_to_the_site_of_the_first(demo_model):
+    """A plan whose next-dose slots at a site are removed breaks its follow-up promise there:
+    the run counts the people who found no slot (backlog.no_return_slot)."""
+    calm = without_disturbances(vaxsim.load(DEMO))
+    model = vaxsim.compile_model(calm)
+    plan = optimize(calm)
+    capacity = plan.capacity
+    site = capacity[capacity.dose_number == 2].groupby("site_id").capacity.sum().idxmax()
+    broken = capacity[~((capacity.site_id == site) & (capacity.dose_number == 2))].reset_index(drop=True)
+    run = simulate(model, seed=11, plan=dataclasses.replace(plan, capacity=broken), site_queues=False)
+    assert run.backlog.no_return_slot.sum() > 0

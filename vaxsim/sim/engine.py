@@ -175,7 +175,8 @@ class Campaign:
             self.min_interval[row.product, row.dose_number - 1] = row.min_days
             self.max_interval[row.product, row.dose_number - 1] = row.max_days
         #: A plan's next-dose slots per site, where people book their next dose.
-        self.returns = Returns(plan.return_slots, model.sites.district.to_numpy(), self.districts) if plan else None
+        site_district = model.sites.district.to_numpy()
+        self.returns = Returns(plan.return_slots, site_district, self.districts) if plan else None
         self.eligible_population = np.bincount(
             c.district, weights=np.where(c.eligible, c.population, 0), minlength=self.districts
         )
@@ -384,8 +385,8 @@ class Campaign:
         walk_ins = self._walk_ins(day, wanted.sum(axis=1))
         coming += [("walk_in", key, counts) for key, counts in walk_ins.items()]
         site_weight = self._site_weight(day, self._doses_wanted(coming).sum(axis=1))
-        people = self._draw_vaccine(day, coming, site_weight)
-        self._site_visits(day, people, site_weight)
+        people, at_site = self._draw_vaccine(day, coming, site_weight)
+        self._site_visits(day, people, site_weight, at_site if self.plan is not None else None)
 
     @staticmethod
     def _product_of(kind: str, key: tuple[int, int]) -> int:
@@ -404,10 +405,10 @@ class Campaign:
 
     def _draw_vaccine(
         self, day: int, coming: list[tuple[str, tuple[int, int], np.ndarray]], site_weight: np.ndarray
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Give ``coming`` people their doses from the cold chain at the sites of the day (shared
         by ``site_weight``); those the district's stock cannot serve today go back to the queue.
-        Returns the people vaccinated per district."""
+        Returns the people vaccinated per district and per site."""
         planned = self.plan.sessions.get(day) if self.plan is not None else None
         given, at_site = self.vaccine.vaccinate(day, self._doses_wanted(coming), site_weight, planned)
         doses: Booked = {}
@@ -425,7 +426,8 @@ class Campaign:
             if missed.any():
                 self._missed_for_lack_of_vaccine(day, kind, key, missed)
         self.record.walk_ins[day] += walk_ins
-        return self._administer(day, doses, at_site)
+        visits = at_site.sum(axis=1)
+        return self._administer(day, doses, at_site), visits
 
     def _missed_for_lack_of_vaccine(
         self, day: int, kind: str, key: tuple[int, int], missed: np.ndarray
@@ -442,7 +444,7 @@ class Campaign:
 
     def _administer(self, day: int, given: Booked, at_site: np.ndarray) -> np.ndarray:
         """Record doses ``given[(product, dose index)]`` today (``at_site[site, product]``:
-        where) and recall people for their next dose. Returns the people vaccinated per
+        where; used up in place) and recall people for their next dose. Returns the people vaccinated per
         district."""
         c = self.cohorts
         people = np.zeros(c.size, dtype=np.int64)
@@ -463,7 +465,8 @@ class Campaign:
                 self.owed[:, product] -= self.by_district.totals(counts)
             at = None
             if self.returns is not None:
-                at = self.returns.sites_of(day, product, k, self.by_district.totals(counts), at_site[:, product])
+                per_district = self.by_district.totals(counts)
+                at = self.returns.sites_of(day, product, k, per_district, at_site[:, product])
             if k + 1 < series:
                 self._book_return(day, product, k + 1, counts, at)
         return self.by_district.totals(people)
@@ -484,7 +487,9 @@ class Campaign:
                 self.site_district, weights=at_site - booked.sum(axis=0), minlength=self.districts
             ).astype(np.int64)
             for offset in np.flatnonzero(booked.any(axis=1)):
-                per_district = np.bincount(self.site_district, weights=booked[offset], minlength=self.districts)
+                per_district = np.bincount(
+                    self.site_district, weights=booked[offset], minlength=self.districts
+                )
                 part = self.by_district.by_priority(counts, per_district.astype(np.int64))
                 counts = counts - part
                 self.released_on[first + offset - 1].append((k, product, part))
@@ -537,10 +542,16 @@ class Campaign:
         largest = np.where(before < people[self.site_district], capacity, 0)
         return np.where(district_has[self.site_district], planned, largest)
 
-    def _site_visits(self, day: int, people_by_district: np.ndarray, site_weight: np.ndarray) -> None:
-        """Share each district's people among its open sites in proportion to ``site_weight``,
-        then queue them through the sessions of those sites."""
-        visits = split_by_group(people_by_district, self.site_district, site_weight)
+    def _site_visits(
+        self, day: int, people_by_district: np.ndarray, site_weight: np.ndarray, at_site: np.ndarray | None
+    ) -> None:
+        """Share each district's people among its open sites in proportion to ``site_weight``
+        (under a plan: the people vaccinated at each site, ``at_site``, as its sessions placed
+        them), then queue them through the sessions of those sites."""
+        if at_site is None:
+            visits = split_by_group(people_by_district, self.site_district, site_weight)
+        else:
+            visits = at_site
         self.record.site_visits[day] = visits
         if self.site_queues is not None and visits.any():
             main_product = self.given_today.argmax(axis=1)[self.site_district]
@@ -639,7 +650,9 @@ class Campaign:
             returning[t] = doses
         return returning
 
-    def _bookable(self, target: int, expected: dict[int, np.ndarray], returning: dict[int, np.ndarray]) -> np.ndarray:
+    def _bookable(
+        self, target: int, expected: dict[int, np.ndarray], returning: dict[int, np.ndarray]
+    ) -> np.ndarray:
         """Doses ``[district, product]`` that appointments on ``target`` may still be promised:
         on every later day ``t`` of the booking horizon, the vaccine on hand or due by ``t``
         (``expected[t]``) must cover every appointment up to ``t``, and the next doses of the

@@ -198,7 +198,9 @@ class PlanDirectives:
             first_appointments=booked_for(first_slots),
             site_slots=site_slots,
             needed_from_stock=needed_from_stock,
-            stock_kept=np.maximum(_stock_kept(use, arrivals), _plan_on_hand(model, plan, day_of, products, arrivals)),
+            stock_kept=np.maximum(
+                _stock_kept(use, arrivals), _plan_on_hand(model, plan, day_of, products, arrivals)
+            ),
             planned=planned,
             sessions=sessions,
             return_slots=return_slots,
@@ -262,7 +264,11 @@ def _add_site_waste(
     inside = (day >= 0) & (day < use.shape[1])
     np.add.at(
         use,
-        (district[rows.index].to_numpy(dtype=np.int64)[inside], day[inside], product.to_numpy(dtype=np.int64)[inside]),
+        (
+            district[rows.index].to_numpy(dtype=np.int64)[inside],
+            day[inside],
+            product.to_numpy(dtype=np.int64)[inside],
+        ),
         rows.wasted.to_numpy(dtype=np.int64)[inside],
     )
 

@@ -30,16 +30,19 @@ class Returns:
         self.districts = districts
 
     def follow(self, room: dict[tuple[int, int], np.ndarray], from_day: int) -> None:
-        """A re-plan: its next-dose slots replace the old ones from ``from_day`` on (people
-        already booked keep their days)."""
+        """A re-plan: its next-dose slots replace the old ones from ``from_day`` on, less those
+        people already booked (they keep their days and sites)."""
         for key in set(room) | set(self.room):
-            old = self.room.get(key)
-            new = room.get(key)
-            shape = (new if new is not None else old).shape
-            merged = old if old is not None else np.zeros(shape, dtype=np.int32)
-            merged[from_day:] = new[from_day:] if new is not None else 0
+            old_room, old_slots, new = self.room.get(key), self.published.get(key), room.get(key)
+            shape = (new if new is not None else old_room).shape
+            booked = np.zeros(shape, dtype=np.int32) if old_room is None else old_slots - old_room
+            merged = np.zeros(shape, dtype=np.int32) if old_room is None else old_room
+            fresh = new[from_day:] if new is not None else 0
+            merged[from_day:] = np.maximum(fresh - booked[from_day:], 0)
             self.room[key] = merged
-        self.published = {**self.published, **room}
+            slots = np.zeros(shape, dtype=np.int32) if old_slots is None else old_slots.copy()
+            slots[from_day:] = fresh
+            self.published[key] = slots
 
     def sites_of(
         self, day: int, product: int, dose: int, people: np.ndarray, given_left: np.ndarray
