@@ -610,9 +610,13 @@ class Campaign:
                 self.next_left[:, target] = 0
                 if self.plan is not None:
                     self._open_for_surplus(target, expected[target])
-            first_booked = self._book_first_doses(
-                day, self.capacity_left[:, target], count_waits=True, target=target
-            )
+            first_booked: Booked = {}
+            # A plan notifies its appointments the day before (its notify_at): people waiting
+            # on a day get that day's slots, as the plan gives them, not slots days ahead.
+            if self.plan is None or ahead == 1:
+                first_booked = self._book_first_doses(
+                    day, self.capacity_left[:, target], count_waits=True, target=target
+                )
             people = sum(first_booked.values(), np.zeros(self.cohorts.size, dtype=np.int64))
             self.capacity_left[:, target] -= self.by_district.totals(people)
             people = sum(next_booked.values(), people)
