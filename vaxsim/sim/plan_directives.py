@@ -25,23 +25,38 @@ Operations follow a plan the way a district health centre would, and so does the
   a day after the SMS (:meth:`~vaxsim.scenario.people.Notification.expected_show_up`), never
   more than the sites can serve. The engine books its own registrants into them (priority
   groups first, next doses before first doses), so who fills a slot follows the simulated
-  queue, not the plan's names. A first-dose slot is for the product the plan gives there (its
-  shipments bring that product, and the people's next doses will need it again). The plan's
-  next-dose slots are kept for people due a next dose until the evening before their day,
-  when those still free are opened to first doses (a slot left empty helps nobody).
+  queue, not the plan's names. First doses are booked the evening before their day, as the
+  plan notifies its appointments (``notify_at``): the people waiting on a day get that day's
+  slots. A first-dose slot is for the product the plan gives there (its shipments bring that
+  product, and the people's next doses will need it again). The plan's next-dose slots are
+  kept for people due a next dose until the evening before their day, when those still free
+  are opened to first doses (a slot left empty helps nobody).
+- **Next doses at the same site.** A person given a dose books the next one with it, at the
+  same site, on the earliest day of the interval window where the plan has a next-dose slot of
+  that site left (:class:`~vaxsim.sim.returns.Returns`, plan-format invariant 8); their doses
+  are then counted against what first doses may be promised before that day. People who find
+  no slot are due once the minimum interval has passed and are counted
+  (``backlog.no_return_slot``): the plan's follow-up promise, checked.
 - **Surplus vaccine.** The evening before a day, a district opens more appointments (up to
   what its sites serve) for the vaccine on hand that the plan never needs: doses left by
   no-shows and missed bookings are given before their thaw clock or expiry ends. What the
-  plan's slots from that day on draw on before its later shipments arrive (``stock_kept``) is
-  kept: a plan (a re-plan above all) may ship next doses weeks before their day, and giving
-  them away as first doses left its second doses without vaccine.
-- **Sites.** A district's people of the day go to its sites in proportion to the plan's slots
-  there (the plan concentrates them at fewer sites, which opens fewer partly used vials);
-  where it opens none that day (people booked under an earlier plan, surplus vaccine), to its
-  largest sites until their capacity holds them. After a re-plan, people booked under the old
-  plan keep its sites.
+  plan's slots from that day on draw on before its later shipments arrive, the doses it loses
+  in its own open vials, and whatever its stock projection holds in the district that
+  morning (``stock_kept``) are kept: a plan (a re-plan above all) may ship next doses weeks
+  before their day, and giving them away as first doses left its second doses without
+  vaccine.
+- **Sites and sessions.** A district's people of a product first fill the plan's sessions of
+  that product (site, session) up to their slots, so vials are opened where the plan opens
+  them; others go to its sites in proportion to the plan's slots there (the plan concentrates
+  them at fewer sites, which opens fewer partly used vials); where it opens none that day
+  (people booked under an earlier plan, surplus vaccine), to its largest sites until their
+  capacity holds them. After a re-plan, people booked under the old plan keep its sites.
 - **Reserves.** The plan already decided how much stock each district keeps for next doses
   (its shipments), so the rule-based hold-back (``second_dose_reserve``) does not apply.
+
+With every disturbance off (:func:`vaxsim.scenario.disturbances.without_disturbances`) a
+plan-driven run gives exactly the plan's doses per district, product, dose number, day and site
+(``tests/sim/test_plan_driven.py``, demo-district).
 
 Measured in ``benchmarks/plan_quality.md`` (each rule's effect on vietnam-2021, seed 1, the same
 HiGHS plan): booking over the show-up and no hold-back 106.6 M → 119.3 M doses; next-dose slots
