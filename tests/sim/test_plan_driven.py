@@ -12,6 +12,7 @@ import vaxsim
 from tests.conftest import DEMO
 from vaxsim.errors import VaxsimError
 from vaxsim.optimize import optimize
+from vaxsim.optimize.setup.demand import forecast_demand
 from vaxsim.run.simulate import simulate
 from vaxsim.scenario.disturbances import NO_DISTURBANCES, without_disturbances
 from vaxsim.sim.engine import Campaign
@@ -290,14 +291,18 @@ def _planned_and_realised(model, plan, run, keys):
     return pd.concat([planned, realised], axis=1).fillna(0).astype(int)
 
 
-@pytest.mark.parametrize("scenario", [DEMO])
-def test_without_disturbances_the_run_gives_exactly_the_plans_doses(scenario):
+@pytest.fixture(scope="module")
+def calm_demo():
+    """The demo without disturbances, compiled, and its plan."""
+    calm = without_disturbances(vaxsim.load(DEMO))
+    return vaxsim.compile_model(calm), optimize(calm)
+
+
+def test_without_disturbances_the_run_gives_exactly_the_plans_doses(calm_demo):
     """With every disturbance off (scenario.disturbances), the plan-driven simulation gives
-    the plan's doses per district, product, dose number and day exactly, and every person
-    comes back for the next dose to the site the plan booked it at (its slots there)."""
-    calm = without_disturbances(vaxsim.load(scenario))
-    model = vaxsim.compile_model(calm)
-    plan = optimize(calm)
+    the plan's doses per district, product, dose number and day exactly, and at each site on
+    each day the plan's doses there (next doses come back to the site the plan booked)."""
+    model, plan = calm_demo
     run = simulate(model, seed=11, plan=plan, site_queues=False)
     cells = _planned_and_realised(model, plan, run, ["date", "district", "product", "dose_number"])
     assert len(cells) > 50 and cells.planned.sum() > 10_000
@@ -320,14 +325,24 @@ def test_the_disturbance_knobs_are_all_off():
     assert set(NO_DISTURBANCES) >= {"people.registration.random", "people.notification.sms_delivery"}
 
 
-def test_next_doses_come_back_to_the_site_of_the_first(demo_model):
+def test_a_broken_follow_up_promise_is_counted(calm_demo):
     """A plan whose next-dose slots at a site are removed breaks its follow-up promise there:
-    the run counts the people who found no slot (backlog.no_return_slot)."""
-    calm = without_disturbances(vaxsim.load(DEMO))
-    model = vaxsim.compile_model(calm)
-    plan = optimize(calm)
+    people vaccinated at that site find no slot to come back to (backlog.no_return_slot)."""
+    model, plan = calm_demo
     capacity = plan.capacity
     site = capacity[capacity.dose_number == 2].groupby("site_id").capacity.sum().idxmax()
     broken = capacity[~((capacity.site_id == site) & (capacity.dose_number == 2))].reset_index(drop=True)
     run = simulate(model, seed=11, plan=dataclasses.replace(plan, capacity=broken), site_queues=False)
     assert run.backlog.no_return_slot.sum() > 0
+
+
+def test_expected_registrations_are_the_forecast(demo_model):
+    """Without random registration the simulation registers exactly the optimizer's forecast
+    (one rule, sim.curves.expected_registered): approvals per district and day agree."""
+    calm = vaxsim.compile_model(without_disturbances(vaxsim.load(DEMO)))
+    run = simulate(calm, seed=2, site_queues=False)
+    from_forecast = forecast_demand(calm).approvals.sum(axis=1)  # [district, day]
+    ready = calm.scenario.people.approval.processing_days + 1
+    approved = run.backlog.pivot_table(index="district", columns="date", values="approvals").to_numpy()
+    assert approved.sum() > 10_000
+    np.testing.assert_array_equal(approved[:, : approved.shape[1] - ready], from_forecast[:, ready:])
