@@ -220,23 +220,19 @@ class SessionLayout:
         self, people: np.ndarray, planned: PlannedSessions | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """People ``(row, product, count)`` poured into the ``planned`` sessions: each
-        district's people of a product fill its planned sessions of that product in order."""
+        district's people of a product fill its planned sessions of that product up to their
+        slots, each session the same share of its slots when there are fewer people (people
+        booked into every session, some not coming)."""
         empty = np.zeros(0, dtype=np.int64)
         if planned is None or not len(planned.row):
             return empty, empty, empty
-        districts, width = people.shape
-        cell_district, cell_product = np.nonzero(people)
-        slot_key = self.district[planned.row] * width + planned.product
-        order = np.argsort(slot_key, kind="stable")  # the plan's order within a cell
-        piece_cell, piece_slot, count, _ = match(
-            cell_district * width + cell_product,
-            people[cell_district, cell_product],
-            slot_key[order],
-            planned.slots[order],
-            districts * width,
-        )
-        slot = order[piece_slot]
-        return planned.row[slot], planned.product[slot], count
+        width = people.shape[1]
+        key = self.district[planned.row] * width + planned.product
+        cells, cell_of_row = np.unique(key, return_inverse=True)
+        slots = np.bincount(cell_of_row, weights=planned.slots, minlength=len(cells)).astype(np.int64)
+        coming = np.minimum(people.ravel()[cells], slots)
+        count = np.minimum(split_by_group(coming, cell_of_row, planned.slots), planned.slots)
+        return planned.row, planned.product, count
 
     def _proportional(
         self, weekday: int, people: np.ndarray, site_weight: np.ndarray

@@ -481,11 +481,13 @@ class Campaign:
         their day: that evening's booking (for the next day and later) gives them that day."""
         first = day + int(self.min_interval[product, k])
         if at_site is not None and first < self.days:
-            last = min(day + int(self.max_interval[product, k]), self.days - 1)
+            window_end = day + int(self.max_interval[product, k])
+            last = min(window_end, self.days - 1)
             booked = self.returns.book(product, k, first, last, at_site)
-            self.record.no_return_slot[day] += np.bincount(
-                self.site_district, weights=at_site - booked.sum(axis=0), minlength=self.districts
-            ).astype(np.int64)
+            if window_end < self.days:  # a plan books no day after the campaign: unknown there
+                self.record.no_return_slot[day] += np.bincount(
+                    self.site_district, weights=at_site - booked.sum(axis=0), minlength=self.districts
+                ).astype(np.int64)
             for offset in np.flatnonzero(booked.any(axis=1)):
                 per_district = np.bincount(
                     self.site_district, weights=booked[offset], minlength=self.districts
