@@ -258,20 +258,21 @@ def test_people_without_a_planned_session_go_to_the_largest_sites(demo_model, de
 
 def test_people_booked_under_the_old_plan_keep_its_sites(demo_model, demo_plan):
     """A re-plan that opens no session on a day people are already booked for still sends them
-    to the sites the old plan booked them at."""
+    to the sites the old plan booked them at. (Following a plan, people are booked the evening
+    before their day: the re-plan here starts the day before the day booked.)"""
     old = PlanDirectives.from_plan(demo_model, demo_plan)
     campaign = Campaign(demo_model, 3, site_queues=False, plan=old)
     day = 20
     campaign.run(until_day=day)
-    booked = campaign.slots[:, day + 1] - campaign.capacity_left[:, day + 1] - campaign.next_left[:, day + 1]
+    booked = campaign.slots[:, day] - campaign.capacity_left[:, day] - campaign.next_left[:, day]
     assert booked.sum() > 0
     new = dataclasses.replace(old, site_slots=np.zeros_like(old.site_slots))
-    campaign.use_plan(new, from_day=day)
-    weight = campaign.plan_sites[day + 1]
+    campaign.use_plan(new, from_day=day - 1)
+    weight = campaign.plan_sites[day]
     district = demo_model.sites.district.to_numpy()
     with_bookings = booked[district] > 0
-    assert ((weight > 0) == (with_bookings & (old.site_slots[day + 1] > 0))).all()
-    assert (weight <= old.site_slots[day + 1]).all()
+    assert ((weight > 0) == (with_bookings & (old.site_slots[day] > 0))).all()
+    assert (weight <= old.site_slots[day]).all()
 
 
 def _planned_and_realised(model, plan, run, keys):
