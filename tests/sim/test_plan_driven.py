@@ -12,7 +12,9 @@ import vaxsim
 from tests.conftest import DEMO
 from vaxsim.errors import VaxsimError
 from vaxsim.optimize import optimize
+from vaxsim.optimize.setup.demand import forecast_demand
 from vaxsim.run.simulate import simulate
+from vaxsim.scenario.disturbances import NO_DISTURBANCES, without_disturbances
 from vaxsim.sim.engine import Campaign
 from vaxsim.sim.plan_directives import PlanDirectives, _stock_kept
 
@@ -256,17 +258,92 @@ def test_people_without_a_planned_session_go_to_the_largest_sites(demo_model, de
 
 def test_people_booked_under_the_old_plan_keep_its_sites(demo_model, demo_plan):
     """A re-plan that opens no session on a day people are already booked for still sends them
-    to the sites the old plan booked them at."""
+    to the sites the old plan booked them at. (Following a plan, people are booked the evening
+    before their day: the re-plan here starts the day before the day booked.)"""
     old = PlanDirectives.from_plan(demo_model, demo_plan)
     campaign = Campaign(demo_model, 3, site_queues=False, plan=old)
     day = 20
     campaign.run(until_day=day)
-    booked = campaign.slots[:, day + 1] - campaign.capacity_left[:, day + 1] - campaign.next_left[:, day + 1]
+    booked = campaign.slots[:, day] - campaign.capacity_left[:, day] - campaign.next_left[:, day]
     assert booked.sum() > 0
     new = dataclasses.replace(old, site_slots=np.zeros_like(old.site_slots))
-    campaign.use_plan(new, from_day=day)
-    weight = campaign.plan_sites[day + 1]
+    campaign.use_plan(new, from_day=day - 1)
+    weight = campaign.plan_sites[day]
     district = demo_model.sites.district.to_numpy()
     with_bookings = booked[district] > 0
-    assert ((weight > 0) == (with_bookings & (old.site_slots[day + 1] > 0))).all()
-    assert (weight <= old.site_slots[day + 1]).all()
+    assert ((weight > 0) == (with_bookings & (old.site_slots[day] > 0))).all()
+    assert (weight <= old.site_slots[day]).all()
+
+
+def _planned_and_realised(model, plan, run, keys):
+    """The plan's doses and the run's per ``keys`` (of date, district, site, product,
+    dose_number), side by side, zeros where one of them has none."""
+    district_ids = model.districts.id.to_numpy()[model.sites.district]
+    slots = plan.capacity.assign(
+        date=pd.to_datetime(plan.capacity.service_date.astype(str)),
+        district=plan.capacity.site_id.map(dict(zip(model.sites.id, district_ids, strict=True))),
+        product=plan.capacity.product_id,
+        site=plan.capacity.site_id,
+    )
+    planned = slots.groupby(keys).capacity.sum().rename("planned")
+    realised = run.daily.groupby(keys).doses.sum().rename("realised") if "site" not in keys else (
+        run.sites.groupby(keys).visits.sum().rename("realised")
+    )
+    return pd.concat([planned, realised], axis=1).fillna(0).astype(int)
+
+
+@pytest.fixture(scope="module")
+def calm_demo():
+    """The demo without disturbances, compiled, and its plan."""
+    calm = without_disturbances(vaxsim.load(DEMO))
+    return vaxsim.compile_model(calm), optimize(calm)
+
+
+def test_without_disturbances_the_run_gives_exactly_the_plans_doses(calm_demo):
+    """With every disturbance off (scenario.disturbances), the plan-driven simulation gives
+    the plan's doses per district, product, dose number and day exactly, and at each site on
+    each day the plan's doses there (next doses come back to the site the plan booked)."""
+    model, plan = calm_demo
+    run = simulate(model, seed=11, plan=plan, site_queues=False)
+    cells = _planned_and_realised(model, plan, run, ["date", "district", "product", "dose_number"])
+    assert len(cells) > 50 and cells.planned.sum() > 10_000
+    differ = cells[cells.planned != cells.realised]
+    assert differ.empty, f"{len(differ)} cells differ:\n{differ.head(20)}"
+    at_sites = _planned_and_realised(model, plan, run, ["date", "site"])
+    assert (at_sites.planned == at_sites.realised).all()
+    assert run.backlog.no_return_slot.sum() == 0
+    assert run.backlog.missed_no_vaccine.sum() == 0
+
+
+def test_the_disturbance_knobs_are_all_off():
+    calm = without_disturbances(vaxsim.load(DEMO))
+    people, chain = calm.people, calm.cold_chain.disruptions
+    assert not people.registration.random
+    assert people.notification.expected_show_up(1) == people.notification.expected_show_up(5) == 1.0
+    assert people.walk_ins.share_of_booked == 0 and calm.policies.open_vial.late_minutes == 0
+    assert chain.shipment_delay_probability == chain.excursion_probability_per_store_day == 0
+    assert chain.breakage_share == 0
+    assert set(NO_DISTURBANCES) >= {"people.registration.random", "people.notification.sms_delivery"}
+
+
+def test_a_broken_follow_up_promise_is_counted(calm_demo):
+    """A plan whose next-dose slots at a site are removed breaks its follow-up promise there:
+    people vaccinated at that site find no slot to come back to (backlog.no_return_slot)."""
+    model, plan = calm_demo
+    capacity = plan.capacity
+    site = capacity[capacity.dose_number == 2].groupby("site_id").capacity.sum().idxmax()
+    broken = capacity[~((capacity.site_id == site) & (capacity.dose_number == 2))].reset_index(drop=True)
+    run = simulate(model, seed=11, plan=dataclasses.replace(plan, capacity=broken), site_queues=False)
+    assert run.backlog.no_return_slot.sum() > 0
+
+
+def test_expected_registrations_are_the_forecast(demo_model):
+    """Without random registration the simulation registers exactly the optimizer's forecast
+    (one rule, sim.curves.expected_registered): approvals per district and day agree."""
+    calm = vaxsim.compile_model(without_disturbances(vaxsim.load(DEMO)))
+    run = simulate(calm, seed=2, site_queues=False)
+    from_forecast = forecast_demand(calm).approvals.sum(axis=1)  # [district, day]
+    ready = calm.scenario.people.approval.processing_days + 1
+    approved = run.backlog.pivot_table(index="district", columns="date", values="approvals").to_numpy()
+    assert approved.sum() > 10_000
+    np.testing.assert_array_equal(approved[:, : approved.shape[1] - ready], from_forecast[:, ready:])

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vaxsim.coldchain.fefo import match, order_by
+from vaxsim.coldchain.fefo import match, order_by, sum_by_keys
 from vaxsim.model import Model
 from vaxsim.numeric import split_by_group
 from vaxsim.scenario.base import minutes_of_day
@@ -119,6 +119,16 @@ def vial_groups(sessions: Sessions, in_use_minutes: np.ndarray, discard_at_sessi
 
 
 @dataclass(frozen=True)
+class PlannedSessions:
+    """A plan's sessions of one day: ``row`` (of :class:`SessionLayout`), ``product`` and
+    ``slots`` (people the plan books there), int64 arrays in the plan's order."""
+
+    row: np.ndarray
+    product: np.ndarray
+    slots: np.ndarray
+
+
+@dataclass(frozen=True)
 class SessionLayout:
     """Every session of every site (from the site types), to split a day's doses into sessions."""
 
@@ -148,6 +158,15 @@ class SessionLayout:
             open_on=np.array(open_days, dtype=bool).reshape(-1, 7).T,
         )
 
+    def row_of(self, site: np.ndarray, start: np.ndarray) -> np.ndarray:
+        """The session template row of each ``(site, start minute)`` pair (-1 where none)."""
+        key = self.site * 24 * 60 + self.start.astype(np.int64)
+        order = np.argsort(key, kind="stable")
+        wanted = np.asarray(site, dtype=np.int64) * 24 * 60 + np.asarray(start, dtype=np.int64)
+        at = np.clip(np.searchsorted(key[order], wanted), 0, max(len(key) - 1, 0))
+        found = len(key) > 0
+        return np.where(found & (key[order][at] == wanted), order[at] if found else -1, -1)
+
     def split(
         self,
         weekday: int,
@@ -155,22 +174,76 @@ class SessionLayout:
         site_weight: np.ndarray,
         late_minutes: float,
         rng: np.random.Generator,
+        planned: PlannedSessions | None = None,
     ) -> Sessions:
         """Sessions for ``people[district, product]`` doses on a day of ``weekday`` (Monday = 0).
 
-        A district's people go to its open sessions in proportion to ``site_weight`` (e.g. each
-        site's capacity that day), shared among a site's sessions by their minutes. Products are
-        then poured into the sessions in turn, largest sites first, so that a session gives as
+        With ``planned`` sessions (a plan's capacity rows of the day), a district's people of a
+        product first fill the plan's sessions of that product, in the plan's order, up to their
+        slots: where the plan opens vials, people come. The others (all of them without a plan)
+        go to the district's open sessions in proportion to ``site_weight`` (e.g. each site's
+        capacity that day), shared among a site's sessions by their minutes. Products are then
+        poured into the sessions in turn, largest sites first, so that a session gives as
         few products as possible (one, except where one product's doses end and the next one's
         begin): a session that gives one product opens fewer vials than one that gives all of
         them, as at real sites that receive one vaccine for the day. Each person is late with
         probability ``late_minutes / session minutes``.
         """
         people = np.asarray(people, dtype=np.int64)
+        rows, product, count = self._planned(people, planned)
+        if len(rows):
+            rest = people.copy()
+            np.subtract.at(rest, (self.district[rows], product), count)
+            more_rows, more_product, more_count = self._proportional(weekday, rest, site_weight)
+            (rows, product), count = sum_by_keys(  # one entry per session and product
+                [np.concatenate([rows, more_rows]), np.concatenate([product, more_product])],
+                np.concatenate([count, more_count]),
+            )
+            keep = count > 0
+            rows, product, count = rows[keep], product[keep], count[keep]
+        else:
+            rows, product, count = self._proportional(weekday, people, site_weight)
+        share = np.clip(late_minutes / (self.end[rows] - self.start[rows]), 0.0, 1.0)
+        late = rng.binomial(count, share) if late_minutes > 0 else np.zeros_like(count)
+        order = order_by(self.site[rows], product, self.start[rows].astype(np.int64))
+        return Sessions.of(
+            district=self.district[rows][order],
+            product=product[order],
+            people=count[order],
+            late=late[order],
+            site=self.site[rows][order],
+            start=self.start[rows][order],
+            end=self.end[rows][order],
+        )
+
+    def _planned(
+        self, people: np.ndarray, planned: PlannedSessions | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """People ``(row, product, count)`` poured into the ``planned`` sessions: each
+        district's people of a product fill its planned sessions of that product up to their
+        slots, each session the same share of its slots when there are fewer people (people
+        booked into every session, some not coming)."""
+        empty = np.zeros(0, dtype=np.int64)
+        if planned is None or not len(planned.row):
+            return empty, empty, empty
+        width = people.shape[1]
+        key = self.district[planned.row] * width + planned.product
+        cells, cell_of_row = np.unique(key, return_inverse=True)
+        slots = np.bincount(cell_of_row, weights=planned.slots, minlength=len(cells)).astype(np.int64)
+        coming = np.minimum(people.ravel()[cells], slots)
+        count = np.minimum(split_by_group(coming, cell_of_row, planned.slots), planned.slots)
+        return planned.row, planned.product, count
+
+    def _proportional(
+        self, weekday: int, people: np.ndarray, site_weight: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """People ``(row, product, count)`` shared among the open sessions of their district in
+        proportion to ``site_weight``, products poured in turn, largest sites first."""
         districts, width = people.shape
         templates = np.flatnonzero(self.open_on[weekday])
         weight = np.asarray(site_weight, dtype=float)
         totals = people.sum(axis=1)
+        empty = np.zeros(0, dtype=np.int64)
         open_weight = np.bincount(self.district[templates], weights=weight[self.site[templates]] > 0,
                                   minlength=districts)
         if np.any((totals > 0) & (open_weight == 0)):
@@ -179,7 +252,7 @@ class SessionLayout:
                 f"district(s) {missing.tolist()} have doses but no site open on weekday {weekday}"
             )
         if not totals.any():
-            return Sessions.of(np.zeros(0), np.zeros(0), np.zeros(0))
+            return empty, empty, empty
         # Session rows of the day, by district, largest sites first, then by start time.
         minutes = self.end[templates] - self.start[templates]
         site_minutes = np.bincount(self.site[templates], weights=minutes, minlength=len(weight))
@@ -193,16 +266,4 @@ class SessionLayout:
         piece_cell, piece_row, count, _ = match(
             cell_district, people[cell_district, cell_product], self.district[rows], at_session, districts
         )
-        rows, product = rows[piece_row], cell_product[piece_cell]
-        share = np.clip(late_minutes / (self.end[rows] - self.start[rows]), 0.0, 1.0)
-        late = rng.binomial(count, share) if late_minutes > 0 else np.zeros_like(count)
-        order = order_by(self.site[rows], product, self.start[rows].astype(np.int64))
-        return Sessions.of(
-            district=self.district[rows][order],
-            product=product[order],
-            people=count[order],
-            late=late[order],
-            site=self.site[rows][order],
-            start=self.start[rows][order],
-            end=self.end[rows][order],
-        )
+        return rows[piece_row], cell_product[piece_cell], count

@@ -54,7 +54,10 @@ class Results:
       unbooked_no_vaccine (people who could have been booked that day but for vaccine; the
       same people count again each day they wait, so the sum over days is person-days:
       ``summary()["unbooked_person_days"]``), missed_no_vaccine (came, got no dose: stock-out
-      or turned away late by the open-vial rule; they are booked again).
+      or turned away late by the open-vial rule; they are booked again), no_return_slot
+      (following a plan: people given a dose that day who found no next-dose slot of the plan
+      left at their site in an interval window ending inside the campaign, the plan's
+      follow-up promise broken; 0 without a plan).
     - ``registrations``: date, channel, registrations.
     - ``supply``: date, product, delivered, doses_given, national_stock (doses in stores above
       the districts: national, regional, provincial), district_stock (at district stores),
@@ -267,6 +270,7 @@ def build_results(
             "dropped": record.dropped.ravel(),
             "unbooked_no_vaccine": record.unbooked_no_vaccine.ravel(),
             "missed_no_vaccine": record.missed_no_vaccine.ravel(),
+            "no_return_slot": record.no_return_slot.ravel(),
         }
     )
     registrations = pd.DataFrame(

@@ -99,6 +99,11 @@ class Registration(ScenarioModel):
     uptake_by_age_band: dict[Id, Share] = Field(default_factory=dict)
     curve: RegistrationCurve = Field(default_factory=LogisticCurve)
     channels: ChannelMix = Field(default_factory=ChannelMix)
+    random: bool = Field(
+        default=True,
+        description="Draw each day's registrants at random around the curve; false: exactly the "
+        "expected number (rounded down), the optimizer's forecast.",
+    )
 
 
 class Approval(ScenarioModel):

@@ -39,3 +39,21 @@ def daily_hazard(curve: RegistrationCurve, day_since_opening: np.ndarray) -> np.
     with np.errstate(divide="ignore", invalid="ignore"):
         hazard = np.where(left > 1e-12, (after - before) / left, 1.0)
     return np.where(day_since_opening < 0, 0.0, np.clip(hazard, 0.0, 1.0))
+
+
+def expected_registered(
+    curve: RegistrationCurve, to_register: np.ndarray, opens_day: np.ndarray, days: int
+) -> np.ndarray:
+    """People ``[day, cohort]`` registered by the end of each campaign day, in expectation, as
+    whole people (rounded down): of ``to_register`` eventual registrants of a cohort whose
+    registration opens on ``opens_day``, by the end of day ``t`` a share
+    ``(F(t+1-o) - F(-o)) / (1 - F(-o))`` has registered (those drawn with :func:`daily_hazard`
+    from day 0 on). The optimizer's demand forecast, and the simulation when registration is
+    not drawn at random (``people.registration.random`` false)."""
+    opens_day = np.asarray(opens_day, dtype=float)
+    since_open = np.arange(days)[:, None] - opens_day[None, :]
+    before = cumulative_share(curve, -opens_day)
+    left = np.where(before < 1.0, 1.0 - before, 1.0)
+    share = np.clip((cumulative_share(curve, since_open + 1.0) - before) / left, 0.0, 1.0)
+    share = np.where(before[None, :] >= 1.0, 1.0, share)
+    return np.floor(share * np.asarray(to_register)[None, :] + 1e-9).astype(np.int64)

@@ -39,11 +39,12 @@ from vaxsim.numeric import split_by_group
 from vaxsim.sim.allocate import PriorityOrder
 from vaxsim.sim.capacity import weekly_pattern
 from vaxsim.sim.cohorts import Cohorts
-from vaxsim.sim.curves import daily_hazard
+from vaxsim.sim.curves import daily_hazard, expected_registered
 from vaxsim.sim.plan_directives import PlanDirectives
 from vaxsim.sim.pools import FifoPool
 from vaxsim.sim.random import Streams
 from vaxsim.sim.recorder import CHANNELS, Recorder
+from vaxsim.sim.returns import Returns
 from vaxsim.sim.site_queues import SiteQueues
 from vaxsim.sim.vaccine import VaccineSupply
 
@@ -129,6 +130,13 @@ class Campaign:
         # Step 1-2: who will register, and the queues between steps.
         self.to_register = np.where(c.eligible, np.floor(c.uptake * c.population), 0).astype(np.int64)
         self.registered = FifoPool(c.size)
+        #: People registered by the end of each day ``[day, cohort]`` when registration is not
+        #: drawn at random (``None``: it is).
+        self.expected_registered = (
+            None
+            if self.people.registration.random
+            else expected_registered(self.people.registration.curve, self.to_register, c.opens_day, self.days)
+        )
         self.approved = [FifoPool(c.size) for _ in range(self.attempts)]
         self.approved_on: dict[int, np.ndarray] = {}
         self.due = {(k, p): FifoPool(c.size) for p in range(self.products) for k in range(1, self.series[p])}
@@ -162,8 +170,13 @@ class Campaign:
         self.stock = np.zeros((self.districts, self.products), dtype=np.int64)
         self.owed = np.zeros((self.districts, self.products), dtype=np.int64)
         self.min_interval = np.zeros((self.products, self.doses_in_series), dtype=np.int64)
+        self.max_interval = np.zeros((self.products, self.doses_in_series), dtype=np.int64)
         for row in model.intervals.itertuples():
             self.min_interval[row.product, row.dose_number - 1] = row.min_days
+            self.max_interval[row.product, row.dose_number - 1] = row.max_days
+        #: A plan's next-dose slots per site, where people book their next dose.
+        site_district = model.sites.district.to_numpy()
+        self.returns = Returns(plan.return_slots, site_district, self.districts) if plan else None
         self.eligible_population = np.bincount(
             c.district, weights=np.where(c.eligible, c.population, 0), minlength=self.districts
         )
@@ -257,6 +270,9 @@ class Campaign:
         self.next_left[:, later] = np.clip(kept_for_next - booked_next, 0, left)
         self.capacity_left[:, later] = left - self.next_left[:, later]
         self.first_left[:, later] = np.maximum(plan.first_appointments[:, later] - booked_first, 0)
+        if self.returns is None:
+            self.returns = Returns(plan.return_slots, self.site_district, self.districts)
+        self.returns.follow(plan.return_slots, from_day + 1)
         self.plan = plan
         self.hold_back = 0.0
 
@@ -369,8 +385,8 @@ class Campaign:
         walk_ins = self._walk_ins(day, wanted.sum(axis=1))
         coming += [("walk_in", key, counts) for key, counts in walk_ins.items()]
         site_weight = self._site_weight(day, self._doses_wanted(coming).sum(axis=1))
-        people = self._draw_vaccine(day, coming, site_weight)
-        self._site_visits(day, people, site_weight)
+        people, at_site = self._draw_vaccine(day, coming, site_weight)
+        self._site_visits(day, people, site_weight, at_site if self.plan is not None else None)
 
     @staticmethod
     def _product_of(kind: str, key: tuple[int, int]) -> int:
@@ -389,11 +405,12 @@ class Campaign:
 
     def _draw_vaccine(
         self, day: int, coming: list[tuple[str, tuple[int, int], np.ndarray]], site_weight: np.ndarray
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Give ``coming`` people their doses from the cold chain at the sites of the day (shared
         by ``site_weight``); those the district's stock cannot serve today go back to the queue.
-        Returns the people vaccinated per district."""
-        given = self.vaccine.vaccinate(day, self._doses_wanted(coming), site_weight)
+        Returns the people vaccinated per district and per site."""
+        planned = self.plan.sessions.get(day) if self.plan is not None else None
+        given, at_site = self.vaccine.vaccinate(day, self._doses_wanted(coming), site_weight, planned)
         doses: Booked = {}
         walk_ins = np.zeros(self.districts, dtype=np.int64)
         for kind, key, counts in coming:
@@ -409,7 +426,8 @@ class Campaign:
             if missed.any():
                 self._missed_for_lack_of_vaccine(day, kind, key, missed)
         self.record.walk_ins[day] += walk_ins
-        return self._administer(day, doses)
+        visits = at_site.sum(axis=1)
+        return self._administer(day, doses, at_site), visits
 
     def _missed_for_lack_of_vaccine(
         self, day: int, kind: str, key: tuple[int, int], missed: np.ndarray
@@ -424,12 +442,15 @@ class Campaign:
         self.approved[attempt].add(day, missed)
         self.owed[:, product] -= self.by_district.totals(missed) * (int(self.series[product]) - 1)
 
-    def _administer(self, day: int, given: Booked) -> np.ndarray:
-        """Record doses ``given[(product, dose index)]`` today and recall people for their next
-        dose. Returns the people vaccinated per district."""
+    def _administer(self, day: int, given: Booked, at_site: np.ndarray) -> np.ndarray:
+        """Record doses ``given[(product, dose index)]`` today (``at_site[site, product]``:
+        where; used up in place) and recall people for their next dose. Returns the people vaccinated per
+        district."""
         c = self.cohorts
         people = np.zeros(c.size, dtype=np.int64)
-        for (product, k), counts in given.items():
+        # Next doses first: they came to the sites the plan opened for them.
+        for product, k in sorted(given, key=lambda key: (key[0], -key[1])):
+            counts = given[(product, k)]
             if not counts.any():
                 continue
             people += counts
@@ -442,12 +463,40 @@ class Campaign:
                 self.full_series += counts
             if k > 0:
                 self.owed[:, product] -= self.by_district.totals(counts)
+            at = None
+            if self.returns is not None:
+                per_district = self.by_district.totals(counts)
+                at = self.returns.sites_of(day, product, k, per_district, at_site[:, product])
             if k + 1 < series:
-                # Released the day before their minimum interval ends: that evening's booking
-                # (for the next day and later) can give them the day it ends, as the plan does.
-                due_day = day + int(self.min_interval[product, k + 1])
-                self.released_on[due_day - 1].append((k + 1, product, counts))
+                self._book_return(day, product, k + 1, counts, at)
         return self.by_district.totals(people)
+
+    def _book_return(
+        self, day: int, product: int, k: int, counts: np.ndarray, at_site: np.ndarray | None
+    ) -> None:
+        """People given the dose before dose index ``k`` today (``at_site[site]``: where) book
+        it at their site, on the earliest days of its interval window with a plan's slot left
+        there (:class:`~vaxsim.sim.returns.Returns`); those without one, and everyone without a
+        plan, are due once the minimum interval has passed. Each is released the day before
+        their day: that evening's booking (for the next day and later) gives them that day."""
+        first = day + int(self.min_interval[product, k])
+        if at_site is not None and first < self.days:
+            window_end = day + int(self.max_interval[product, k])
+            last = min(window_end, self.days - 1)
+            booked = self.returns.book(product, k, first, last, at_site)
+            if window_end < self.days:  # a plan books no day after the campaign: unknown there
+                self.record.no_return_slot[day] += np.bincount(
+                    self.site_district, weights=at_site - booked.sum(axis=0), minlength=self.districts
+                ).astype(np.int64)
+            for offset in np.flatnonzero(booked.any(axis=1)):
+                per_district = np.bincount(
+                    self.site_district, weights=booked[offset], minlength=self.districts
+                )
+                part = self.by_district.by_priority(counts, per_district.astype(np.int64))
+                counts = counts - part
+                self.released_on[first + offset - 1].append((k, product, part))
+        if counts.any():
+            self.released_on[first - 1].append((k, product, counts))
 
     def _no_shows(self, day: int, booked: Appointments) -> None:
         """Give back the doses of people who did not come, and put them back in the queue."""
@@ -495,10 +544,16 @@ class Campaign:
         largest = np.where(before < people[self.site_district], capacity, 0)
         return np.where(district_has[self.site_district], planned, largest)
 
-    def _site_visits(self, day: int, people_by_district: np.ndarray, site_weight: np.ndarray) -> None:
-        """Share each district's people among its open sites in proportion to ``site_weight``,
-        then queue them through the sessions of those sites."""
-        visits = split_by_group(people_by_district, self.site_district, site_weight)
+    def _site_visits(
+        self, day: int, people_by_district: np.ndarray, site_weight: np.ndarray, at_site: np.ndarray | None
+    ) -> None:
+        """Share each district's people among its open sites in proportion to ``site_weight``
+        (under a plan: the people vaccinated at each site, ``at_site``, as its sessions placed
+        them), then queue them through the sessions of those sites."""
+        if at_site is None:
+            visits = split_by_group(people_by_district, self.site_district, site_weight)
+        else:
+            visits = at_site
         self.record.site_visits[day] = visits
         if self.site_queues is not None and visits.any():
             main_product = self.given_today.argmax(axis=1)[self.site_district]
@@ -511,8 +566,11 @@ class Campaign:
 
     def _register(self, day: int) -> None:
         c = self.cohorts
-        hazard = daily_hazard(self.people.registration.curve, day - c.opens_day)
-        new = self.random["registration"].binomial(self.to_register, hazard)
+        if self.expected_registered is None:
+            hazard = daily_hazard(self.people.registration.curve, day - c.opens_day)
+            new = self.random["registration"].binomial(self.to_register, hazard)
+        else:
+            new = self.expected_registered[day] - (self.expected_registered[day - 1] if day else 0)
         self.to_register -= new
         self.registered.add(day, new)
         self.record.registered[day] += self.by_district.totals(new)
@@ -540,25 +598,27 @@ class Campaign:
 
     def _schedule(self, day: int) -> None:
         horizon = self.policies.booking_horizon_days
-        self.stock = self.vaccine.bookable(day, day + 1, self._promised())
-        expected = self.vaccine.expected(day, day + 1)
-        for ahead in range(1, horizon + 1):
-            target = day + ahead
-            if target >= self.days:
-                break
-            if ahead > 1:  # vaccine due by this later day may be promised too
-                due_by_target = self.vaccine.expected(day, target)
-                self.stock += np.maximum(due_by_target - expected, 0)
-                expected = due_by_target
+        targets = range(day + 1, min(day + horizon, self.days - 1) + 1)
+        expected = {target: self.vaccine.expected(day, target) for target in targets}
+        returning = self._returning(targets)
+        for target in targets:
+            ahead = target - day
+            # Next doses are served first on their day: only appointments up to it count.
+            self.stock = self._bookable(target, {target: expected[target]}, returning)
             next_booked = self._book_next_doses(day, target)
+            self.stock = self._bookable(target, expected, returning)
             if ahead == 1:  # slots kept for next doses and still free go to first doses
                 self.capacity_left[:, target] += self.next_left[:, target]
                 self.next_left[:, target] = 0
                 if self.plan is not None:
-                    self._open_for_surplus(target)
-            first_booked = self._book_first_doses(
-                day, self.capacity_left[:, target], count_waits=True, target=target
-            )
+                    self._open_for_surplus(target, expected[target])
+            first_booked: Booked = {}
+            # A plan notifies its appointments the day before (its notify_at): people waiting
+            # on a day get that day's slots, as the plan gives them, not slots days ahead.
+            if self.plan is None or ahead == 1:
+                first_booked = self._book_first_doses(
+                    day, self.capacity_left[:, target], count_waits=True, target=target
+                )
             people = sum(first_booked.values(), np.zeros(self.cohorts.size, dtype=np.int64))
             self.capacity_left[:, target] -= self.by_district.totals(people)
             people = sum(next_booked.values(), people)
@@ -584,6 +644,36 @@ class Campaign:
             pool.coarsen(day, COARSEN_AFTER_DAYS)
         for pool in self.due.values():
             pool.coarsen(day, COARSEN_AFTER_DAYS)
+
+    def _returning(self, targets: range) -> dict[int, np.ndarray]:
+        """Doses ``[district, product]`` of the people coming back for a next dose on each of
+        ``targets`` (booked with their last dose, released the day before)."""
+        returning = {}
+        for t in targets:
+            doses = np.zeros((self.districts, self.products), dtype=np.int64)
+            for _, product, counts in self.released_on.get(t - 1, []):
+                doses[:, product] += self.by_district.totals(counts)
+            returning[t] = doses
+        return returning
+
+    def _bookable(
+        self, target: int, expected: dict[int, np.ndarray], returning: dict[int, np.ndarray]
+    ) -> np.ndarray:
+        """Doses ``[district, product]`` that appointments on ``target`` may still be promised:
+        on every later day ``t`` of the booking horizon, the vaccine on hand or due by ``t``
+        (``expected[t]``) must cover every appointment up to ``t``, and the next doses of the
+        people ``returning`` before ``target`` (their appointment was made with their last
+        dose). Vaccine due later is not taken from appointments booked earlier for later days,
+        nor held back for them."""
+        promised = np.zeros((self.districts, self.products), dtype=np.int64)
+        for t in range(min(self.promised_on, default=target), target):
+            promised += self.promised_on.get(t, 0) + returning.get(t, 0)
+        room = None
+        for t in sorted(t for t in expected if t >= target):
+            promised = promised + self.promised_on.get(t, 0)
+            left = expected[t] - promised
+            room = left if room is None else np.minimum(room, left)
+        return np.maximum(room, 0)
 
     def _book_next_doses(self, day: int, target: int) -> Booked:
         """Book people due a next dose (same product, or a mixing partner) before first doses.
@@ -627,15 +717,19 @@ class Campaign:
                 )
         return booked
 
-    def _open_for_surplus(self, target: int) -> None:
+    def _open_for_surplus(self, target: int, expected: np.ndarray) -> None:
         """Following a plan, a district opens more appointments on ``target`` (up to what its
         sites serve) for the vaccine on hand that the plan never needs: doses left by no-shows
         and missed bookings are given before their thaw clock or expiry ends, not kept for a
         slot that never comes. What the plan's slots from ``target`` on draw on before its later
         shipments arrive (:attr:`PlanDirectives.stock_kept`, less what is already promised to
-        appointments) stays, so a plan that ships next doses early keeps them for their day."""
-        kept = self.plan.stock_kept[:, target] - self._promised()
-        surplus = np.maximum(self.stock - np.maximum(kept, 0), 0).sum(axis=1)
+        appointments) stays, so a plan that ships next doses early keeps them for their day.
+        Surplus is counted in the vaccine on hand or due by ``target`` (``expected``): vaccine
+        arriving later is the plan's."""
+        promised = self._promised()
+        kept = self.plan.stock_kept[:, target] - promised
+        on_hand = np.minimum(self.stock, np.maximum(expected - promised, 0))
+        surplus = np.maximum(on_hand - np.maximum(kept, 0), 0).sum(axis=1)
         extra = np.minimum(surplus, np.maximum(self.site_slots[:, target] - self.slots[:, target], 0))
         self.slots[:, target] += extra
         self.capacity_left[:, target] += extra

@@ -25,23 +25,38 @@ Operations follow a plan the way a district health centre would, and so does the
   a day after the SMS (:meth:`~vaxsim.scenario.people.Notification.expected_show_up`), never
   more than the sites can serve. The engine books its own registrants into them (priority
   groups first, next doses before first doses), so who fills a slot follows the simulated
-  queue, not the plan's names. A first-dose slot is for the product the plan gives there (its
-  shipments bring that product, and the people's next doses will need it again). The plan's
-  next-dose slots are kept for people due a next dose until the evening before their day,
-  when those still free are opened to first doses (a slot left empty helps nobody).
+  queue, not the plan's names. First doses are booked the evening before their day, as the
+  plan notifies its appointments (``notify_at``): the people waiting on a day get that day's
+  slots. A first-dose slot is for the product the plan gives there (its shipments bring that
+  product, and the people's next doses will need it again). The plan's next-dose slots are
+  kept for people due a next dose until the evening before their day, when those still free
+  are opened to first doses (a slot left empty helps nobody).
+- **Next doses at the same site.** A person given a dose books the next one with it, at the
+  same site, on the earliest day of the interval window where the plan has a next-dose slot of
+  that site left (:class:`~vaxsim.sim.returns.Returns`, plan-format invariant 8); their doses
+  are then counted against what first doses may be promised before that day. People who find
+  no slot are due once the minimum interval has passed and are counted
+  (``backlog.no_return_slot``): the plan's follow-up promise, checked.
 - **Surplus vaccine.** The evening before a day, a district opens more appointments (up to
   what its sites serve) for the vaccine on hand that the plan never needs: doses left by
   no-shows and missed bookings are given before their thaw clock or expiry ends. What the
-  plan's slots from that day on draw on before its later shipments arrive (``stock_kept``) is
-  kept: a plan (a re-plan above all) may ship next doses weeks before their day, and giving
-  them away as first doses left its second doses without vaccine.
-- **Sites.** A district's people of the day go to its sites in proportion to the plan's slots
-  there (the plan concentrates them at fewer sites, which opens fewer partly used vials);
-  where it opens none that day (people booked under an earlier plan, surplus vaccine), to its
-  largest sites until their capacity holds them. After a re-plan, people booked under the old
-  plan keep its sites.
+  plan's slots from that day on draw on before its later shipments arrive, the doses it loses
+  in its own open vials, and whatever its stock projection holds in the district that
+  morning (``stock_kept``) are kept: a plan (a re-plan above all) may ship next doses weeks
+  before their day, and giving them away as first doses left its second doses without
+  vaccine.
+- **Sites and sessions.** A district's people of a product first fill the plan's sessions of
+  that product (site, session) up to their slots, so vials are opened where the plan opens
+  them; others go to its sites in proportion to the plan's slots there (the plan concentrates
+  them at fewer sites, which opens fewer partly used vials); where it opens none that day
+  (people booked under an earlier plan, surplus vaccine), to its largest sites until their
+  capacity holds them. After a re-plan, people booked under the old plan keep its sites.
 - **Reserves.** The plan already decided how much stock each district keeps for next doses
   (its shipments), so the rule-based hold-back (``second_dose_reserve``) does not apply.
+
+With every disturbance off (:func:`vaxsim.scenario.disturbances.without_disturbances`) a
+plan-driven run gives exactly the plan's doses per district, product, dose number, day and site
+(``tests/sim/test_plan_driven.py``, demo-district).
 
 Measured in ``benchmarks/plan_quality.md`` (each rule's effect on vietnam-2021, seed 1, the same
 HiGHS plan): booking over the show-up and no hold-back 106.6 M → 119.3 M doses; next-dose slots
@@ -52,16 +67,19 @@ vaccine offered 130.1 M; first-dose slots by product, shipments asked again and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from vaxsim.coldchain.network import Network
+from vaxsim.coldchain.sessions import PlannedSessions, SessionLayout
 from vaxsim.errors import VaxsimError
 from vaxsim.model import Model
 from vaxsim.plan import Plan
 from vaxsim.plan.ids import with_plan_ids
+from vaxsim.scenario.base import minutes_of_day
 
 
 @dataclass(frozen=True)
@@ -76,7 +94,10 @@ class PlanDirectives:
     ``site_slots[day, site]``: the plan's slots per site (its people go where the plan opens
     sessions); ``stock_kept[district, day, product]``: doses a district must hold on the
     morning of ``day`` for the plan's slots from that day on, its later shipments counted
-    (what surplus appointments may not give away); ``needed_from_stock[day, product]``: doses
+    (what surplus appointments may not give away); ``sessions[day]``: the plan's sessions of
+    the day (the people of a district fill them first); ``return_slots[(product, dose
+    index)][day, site]``: the plan's next-dose slots (dose index 1 = second dose), where people
+    given a dose at a site book their next one there; ``needed_from_stock[day, product]``: doses
     of the free stock on ``day`` that the plan's later shipments still need (what top-ups may
     not take); ``planned``: the plan's slots (its planned doses) per date, province, product
     and dose number (the yardstick for what was realised).
@@ -91,6 +112,8 @@ class PlanDirectives:
     needed_from_stock: np.ndarray
     stock_kept: np.ndarray
     planned: pd.DataFrame
+    sessions: dict[int, PlannedSessions]
+    return_slots: dict[tuple[int, int], np.ndarray]
 
     @classmethod
     def from_plan(cls, model: Model, plan: Plan) -> PlanDirectives:
@@ -142,6 +165,7 @@ class PlanDirectives:
         site_slots = np.zeros((days, len(model.sites)), dtype=np.int64)
         site = slots.site_id.map({sid: k for k, sid in enumerate(model.sites.id)}).to_numpy(dtype=np.int64)
         np.add.at(site_slots, (day[inside], site[inside]), slots_open[inside])
+        sessions = _sessions(model, slots, day, site, slots.product_id.map(products), inside)
         first_slots = np.zeros((districts, days, len(products)), dtype=np.int64)
         is_first = inside & (slots.dose_number.to_numpy(dtype=np.int64) == 1)
         slot_product = slots.product_id.map(products).to_numpy(dtype=np.int64)
@@ -152,8 +176,10 @@ class PlanDirectives:
         is_next = inside & (slots.dose_number.to_numpy(dtype=np.int64) > 1)
         np.add.at(next_slots, (district[is_next], day[is_next]), slots_open[is_next])
         capacity = first_slots.sum(axis=2) + next_slots
+        return_slots = _return_slots(slots, day, site, slot_product, is_next, days, len(model.sites))
         use = np.zeros((districts, days + 1, len(products)), dtype=np.int64)
         np.add.at(use, (district[inside], day[inside], slot_product[inside]), slots_open[inside])
+        _add_site_waste(use, model, plan, day_of, products)
 
         # Doses of the free stock on each day that the plan's later shipments still need: what
         # it asks for from the next day on beyond what deliveries bring after that day.
@@ -187,9 +213,106 @@ class PlanDirectives:
             first_appointments=booked_for(first_slots),
             site_slots=site_slots,
             needed_from_stock=needed_from_stock,
-            stock_kept=_stock_kept(use, arrivals),
+            stock_kept=np.maximum(
+                _stock_kept(use, arrivals), _plan_on_hand(model, plan, day_of, products, arrivals)
+            ),
             planned=planned,
+            sessions=sessions,
+            return_slots=return_slots,
         )
+
+
+def _return_slots(
+    slots: pd.DataFrame, day: np.ndarray, site: np.ndarray, product: np.ndarray, is_next: np.ndarray,
+    days: int, sites: int,
+) -> dict[tuple[int, int], np.ndarray]:
+    """The plan's next-dose slots ``[(product, dose index)][day, site]`` (int32: a national plan
+    has ten thousand sites)."""
+    dose_index = slots.dose_number.to_numpy(dtype=np.int64) - 1
+    result = {}
+    for p, k in sorted(set(zip(product[is_next].tolist(), dose_index[is_next].tolist(), strict=True))):
+        mine = is_next & (product == p) & (dose_index == k)
+        room = np.zeros((days, sites), dtype=np.int32)
+        np.add.at(room, (day[mine], site[mine]), slots.capacity.to_numpy(dtype=np.int32)[mine])
+        result[(p, k)] = room
+    return result
+
+
+def _sessions(
+    model: Model, slots: pd.DataFrame, day: np.ndarray, site: np.ndarray, product: pd.Series,
+    inside: np.ndarray,
+) -> dict[int, PlannedSessions]:
+    """The plan's capacity rows as sessions per day (:class:`PlannedSessions`, rows of the
+    scenario's session layout), in the plan's order."""
+    layout = SessionLayout.from_model(model)
+    start = np.array([minutes_of_day(str(value)) for value in slots.session_start], dtype=np.int64)
+    row = layout.row_of(site, start) if len(slots) else np.zeros(0, dtype=np.int64)
+    if np.any(inside & (row < 0)):
+        bad = slots[inside & (row < 0)].iloc[0]
+        raise VaxsimError(
+            f"plan capacity row {bad.capacity_id}: site {bad.site_id} has no session starting at "
+            f"{bad.session_start} in the scenario"
+        )
+    product = product.to_numpy(dtype=np.int64)
+    count = slots.capacity.to_numpy(dtype=np.int64)
+    sessions = {}
+    for d in np.unique(day[inside]):
+        mine = np.flatnonzero(inside & (day == d))
+        sessions[int(d)] = PlannedSessions(row=row[mine], product=product[mine], slots=count[mine])
+    return sessions
+
+
+def _add_site_waste(
+    use: np.ndarray, model: Model, plan: Plan, day_of: Callable[[pd.Series], np.ndarray], products: dict
+) -> None:
+    """Add to ``use[district, day, product]`` the doses the plan loses at its vaccination sites
+    (the rest of its open vials, its stock projection's ``wasted``): the plan shipped them, and
+    they are not vaccine it never needs."""
+    projection = plan.stock_projection
+    site_district = dict(zip(model.sites.id, model.sites.district, strict=True))
+    district = projection.site_id.map(site_district)
+    rows = projection[district.notna() & (projection.wasted > 0)]
+    if not len(rows):
+        return
+    product = rows.lot_id.map(dict(zip(plan.lots.lot_id, plan.lots.product_id, strict=True))).map(products)
+    day = day_of(rows.date)
+    inside = (day >= 0) & (day < use.shape[1])
+    np.add.at(
+        use,
+        (
+            district[rows.index].to_numpy(dtype=np.int64)[inside],
+            day[inside],
+            product.to_numpy(dtype=np.int64)[inside],
+        ),
+        rows.wasted.to_numpy(dtype=np.int64)[inside],
+    )
+
+
+def _plan_on_hand(
+    model: Model, plan: Plan, day_of: Callable[[pd.Series], np.ndarray], products: dict, arrivals: np.ndarray
+) -> np.ndarray:
+    """Doses ``[district, day, product]`` the plan itself holds in a district (its store and
+    sites) on the morning of ``day``, that day's arrivals included: its stock projection's
+    closing stock of the day before. What it holds beyond its slots' needs (next doses of
+    people vaccinated near the horizon's end, say) is not surplus either."""
+    held = np.zeros_like(arrivals)
+    projection = plan.stock_projection
+    if not len(projection):
+        return held
+    district_of = dict(zip(model.sites.id, model.sites.district, strict=True))
+    district_of.update({model.stores.id[int(store)]: d for d, store in enumerate(model.districts.store)})
+    rows = projection.assign(district=projection.site_id.map(district_of)).dropna(subset=["district"])
+    rows = rows.sort_values(["site_id", "lot_id", "date"], kind="stable")
+    # Closing stock per (node, lot) as changes on the days of its rows, summed up to each day.
+    change = rows.closing - rows.groupby(["site_id", "lot_id"]).closing.shift(fill_value=0)
+    product = rows.lot_id.map(dict(zip(plan.lots.lot_id, plan.lots.product_id, strict=True))).map(products)
+    day = np.clip(day_of(rows.date) + 1, 0, held.shape[1] - 1)  # closing of day t: morning of t + 1
+    np.add.at(
+        held,
+        (rows.district.to_numpy(dtype=np.int64), day, product.to_numpy(dtype=np.int64)),
+        change.to_numpy(dtype=np.int64),
+    )
+    return np.cumsum(held, axis=1) + arrivals
 
 
 def _stock_kept(use: np.ndarray, arrivals: np.ndarray) -> np.ndarray:

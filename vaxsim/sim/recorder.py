@@ -39,6 +39,7 @@ class Recorder:
     dropped: np.ndarray = field(init=False)
     unbooked_no_vaccine: np.ndarray = field(init=False)
     missed_no_vaccine: np.ndarray = field(init=False)
+    no_return_slot: np.ndarray = field(init=False)
     backlog: np.ndarray = field(init=False)
     registered: np.ndarray = field(init=False)
     district_at_least_one: np.ndarray = field(init=False)
@@ -64,6 +65,7 @@ class Recorder:
         self.dropped = np.zeros((t, d), dtype=np.int64)
         self.unbooked_no_vaccine = np.zeros((t, d), dtype=np.int64)
         self.missed_no_vaccine = np.zeros((t, d), dtype=np.int64)
+        self.no_return_slot = np.zeros((t, d), dtype=np.int64)
         self.backlog = np.zeros((t, d, 3), dtype=np.int64)  # registered, approved, due
         self.district_at_least_one = np.zeros((t, d), dtype=np.int64)
         self.district_full_series = np.zeros((t, d), dtype=np.int64)

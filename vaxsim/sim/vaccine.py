@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from vaxsim.coldchain import ColdChain, ColdChainResults, SessionLayout
+from vaxsim.coldchain.sessions import PlannedSessions
 from vaxsim.model import Model
 from vaxsim.numeric import largest_remainder, sum_by
 from vaxsim.sim.random import Streams
@@ -85,17 +86,22 @@ class VaccineSupply:
             total += sum_by(cell[due], moving.doses[due], total.size)
         return total.astype(np.int64).reshape(self.districts, self.products)
 
-    def vaccinate(self, day: int, wanted: np.ndarray, site_weight: np.ndarray) -> np.ndarray:
-        """Give ``wanted[district, product]`` doses at the district's open sessions (split among
-        sites by ``site_weight[site]``, e.g. their capacity today). Returns the doses given
-        ``[district, product]``; the rest had no dose (stock-out) or were turned away late."""
+    def vaccinate(
+        self, day: int, wanted: np.ndarray, site_weight: np.ndarray, planned: PlannedSessions | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Give ``wanted[district, product]`` doses at the district's open sessions: a plan's
+        ``planned`` sessions of the day first, the rest split among sites by
+        ``site_weight[site]`` (e.g. their capacity today). Returns the doses given
+        ``[district, product]`` and ``[site, product]``; the rest had no dose (stock-out) or
+        were turned away late."""
+        at_site = np.zeros((len(self.model.sites), self.products), dtype=np.int64)
         if not wanted.any():
-            return np.zeros_like(wanted)
-        sessions = self.layout.split(
-            int(self.weekday[day]), wanted, site_weight, self.late_minutes, self.random["coldchain.late"]
-        )
+            return np.zeros_like(wanted), at_site
+        weekday, late = int(self.weekday[day]), self.random["coldchain.late"]
+        sessions = self.layout.split(weekday, wanted, site_weight, self.late_minutes, late, planned)
         outcome = self.chain.administer(day, sessions)
-        return outcome.by_district("given", self.districts, self.products)
+        np.add.at(at_site, (sessions.site, sessions.product), outcome.given)
+        return outcome.by_district("given", self.districts, self.products), at_site
 
     def end_day(self, day: int) -> None:
         """23:59: snapshot the stock and check conservation for every lot and store."""

@@ -6,7 +6,7 @@ licensed from 12). Classes are what the LPs serve; outputs name the priority gro
 
 The forecast is the expected value of the simulation's registration and approval steps
 (:mod:`vaxsim.sim.engine`): eligible people register along the scenario's registration curve
-(:func:`vaxsim.sim.curves.cumulative_share`), each province's Department of Health approves up to
+(:func:`vaxsim.sim.curves.expected_registered`), each province's Department of Health approves up to
 its daily capacity (priority first, or pro rata when the scenario says so, with
 :class:`vaxsim.sim.allocate.PriorityOrder`), and an approved person can be vaccinated from the
 day after processing ends. A table given by the user replaces the forecast.
@@ -22,7 +22,7 @@ import pandas as pd
 from vaxsim.model import Model
 from vaxsim.sim.allocate import PriorityOrder
 from vaxsim.sim.cohorts import Cohorts
-from vaxsim.sim.curves import cumulative_share
+from vaxsim.sim.curves import expected_registered
 
 #: Columns of a user-supplied demand table.
 DEMAND_COLUMNS = ("district", "priority_group", "age_band", "date", "persons")
@@ -98,15 +98,9 @@ def forecast_demand(model: Model) -> Demand:
     to_register = np.where(cohorts.eligible, np.floor(cohorts.uptake * cohorts.population), 0)
     to_register = np.where(cohort_class >= 0, to_register, 0).astype(np.int64)
 
-    # Expected registrations: the simulation draws from those left with the curve's hazard, so
-    # by the end of day t a share (F(t+1-o) - F(-o)) / (1 - F(-o)) of them has registered.
-    curve = people.registration.curve
-    since_open = np.arange(days)[:, None] - cohorts.opens_day[None, :]
-    before = cumulative_share(curve, -cohorts.opens_day.astype(float))
-    left = np.where(before < 1.0, 1.0 - before, 1.0)
-    share = np.clip((cumulative_share(curve, since_open + 1.0) - before) / left, 0.0, 1.0)
-    share = np.where(before[None, :] >= 1.0, 1.0, share)
-    registered = np.floor(share * to_register[None, :] + 1e-9).astype(np.int64)
+    # Expected registrations: the simulation's rule (it draws around them, or takes them as
+    # they are when registration is not random).
+    registered = expected_registered(people.registration.curve, to_register, cohorts.opens_day, days)
     new = np.diff(registered, axis=0, prepend=0)
 
     order = PriorityOrder(cohorts.province, cohorts.rank, len(model.provinces))

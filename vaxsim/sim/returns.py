@@ -1,0 +1,79 @@
+"""Next doses at the site of the dose before, booked with that dose, as a plan promises.
+
+A plan books each person's next dose at the site of their previous one (plan-format invariant
+8: every first-dose slot it publishes has its follow-up capacity there), on a day inside the
+product's interval window. A plan-driven run holds the plan to it: people given a dose at a
+site book their next one into the plan's next-dose slots *of that site*, on the earliest days
+of the window that still have a slot, and come back then. Whoever finds no slot left at their
+site (more people than planned were given the dose there) is due once the minimum interval
+has passed, like people in a run without a plan, and is counted: a plan-driven run reports how
+often the plan's promise of a follow-up slot was not kept (``Recorder.no_return_slot``).
+
+All arrays are per site, so a national run (ten thousand sites) books a day's returns with a
+few numpy calls per product and dose.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vaxsim.numeric import split_by_group
+
+
+class Returns:
+    """The plan's next-dose slots not yet booked, ``room[(product, dose index)][day, site]``."""
+
+    def __init__(self, room: dict[tuple[int, int], np.ndarray], site_district: np.ndarray, districts: int):
+        self.published = dict(room)
+        self.room = {key: slots.copy() for key, slots in room.items()}
+        self.site_district = site_district
+        self.districts = districts
+
+    def follow(self, room: dict[tuple[int, int], np.ndarray], from_day: int) -> None:
+        """A re-plan: its next-dose slots replace the old ones from ``from_day`` on, less those
+        people already booked (they keep their days and sites)."""
+        for key in set(room) | set(self.room):
+            old_room, old_slots, new = self.room.get(key), self.published.get(key), room.get(key)
+            shape = (new if new is not None else old_room).shape
+            booked = np.zeros(shape, dtype=np.int32) if old_room is None else old_slots - old_room
+            merged = np.zeros(shape, dtype=np.int32) if old_room is None else old_room
+            fresh = new[from_day:] if new is not None else 0
+            merged[from_day:] = np.maximum(fresh - booked[from_day:], 0)
+            self.room[key] = merged
+            slots = np.zeros(shape, dtype=np.int32) if old_slots is None else old_slots.copy()
+            slots[from_day:] = fresh
+            self.published[key] = slots
+
+    def sites_of(
+        self, day: int, product: int, dose: int, people: np.ndarray, given_left: np.ndarray
+    ) -> np.ndarray:
+        """Where ``people[district]`` given dose index ``dose`` of ``product`` today were
+        vaccinated, per site: at the sites where the plan opened slots for that dose today (up
+        to the doses each site gave, ``given_left[site]``, reduced in place), the rest at the
+        sites that gave the product, in proportion to what each gave."""
+        planned = self.room_on(day, product, dose)
+        weight = np.minimum(planned, given_left) if planned is not None else np.zeros_like(given_left)
+        has_plan = np.bincount(self.site_district, weights=weight, minlength=self.districts) >= people
+        weight = np.where(has_plan[self.site_district], weight, given_left)
+        at_site = split_by_group(people, self.site_district, weight)
+        given_left -= np.minimum(at_site, given_left)
+        return at_site
+
+    def room_on(self, day: int, product: int, dose: int) -> np.ndarray | None:
+        """The plan's slots of ``(product, dose)`` per site on ``day`` as first published (the
+        people given that dose today came to them), or ``None`` when it has none."""
+        slots = self.published.get((product, dose))
+        return None if slots is None else slots[day].astype(np.int64)
+
+    def book(self, product: int, dose: int, first: int, last: int, at_site: np.ndarray) -> np.ndarray:
+        """Book ``at_site[site]`` people's dose index ``dose`` of ``product`` at their site on
+        the earliest days ``first..last`` with a slot left. Returns the people booked
+        ``[day - first, site]``; the rest found no slot."""
+        room = self.room.get((product, dose))
+        if room is None or first > last:
+            return np.zeros((0, len(at_site)), dtype=np.int64)
+        window = room[first : last + 1]
+        reached = np.minimum(np.cumsum(window, axis=0, dtype=np.int64), at_site[None, :])
+        booked = np.diff(reached, axis=0, prepend=0)
+        window -= booked.astype(window.dtype)
+        return booked
