@@ -28,6 +28,13 @@ def thaw_clock_end(thaw_day: np.ndarray, thaw_days: np.ndarray) -> np.ndarray:
     return np.where(thaw_day != NOT_THAWED, thaw_day + thaw_days - 1, NOT_THAWED)
 
 
+def thaw_clock_binds(thaw_day: np.ndarray, thaw_days: np.ndarray, expiry_day: np.ndarray) -> np.ndarray:
+    """Whether stock thawed on ``thaw_day`` (days usable thawed ``thaw_days``) reaches the end of
+    its thaw clock before its ``expiry_day``: its write-off is then ``thaw_clock`` waste, not
+    ``expiry`` (the cold chain's and the realised plan's one cause rule)."""
+    return thaw_clock_end(thaw_day, thaw_days) < expiry_day
+
+
 def thaw_key(thaw_day: np.ndarray) -> np.ndarray:
     """Thaw days as a compact sort key (-1 = not thawed), for ordering rows."""
     return np.where(thaw_day == NOT_THAWED, -1, thaw_day)
@@ -90,7 +97,7 @@ class Lots:
 
     def thaw_clock_binds(self, lot: np.ndarray, thaw_day: np.ndarray) -> np.ndarray:
         """Whether the thaw clock, not the lot's expiry, sets the use-by day (cause of waste)."""
-        return thaw_clock_end(thaw_day, self.thaw_days[self.product[lot]]) < self.expiry_day[lot]
+        return thaw_clock_binds(thaw_day, self.thaw_days[self.product[lot]], self.expiry_day[lot])
 
     def storage_class_of(self, lot: np.ndarray, thaw_day: np.ndarray) -> np.ndarray:
         """Class the stock occupies: +2..+8 °C once thawed, else its product's class."""
