@@ -16,6 +16,7 @@ import pytest
 import vaxsim
 from tests.conftest import DEMO
 from tests.optimize.tiny import PLAIN, solved, tiny
+from vaxsim.coldchain.ledger import EXPIRY, THAW_CLOCK, WASTED
 from vaxsim.coldchain.temperature import COLD
 from vaxsim.optimize.options import Options, PlanningOptions
 from vaxsim.optimize.realise.ledger import Ledger
@@ -50,8 +51,10 @@ def empty_ledger(ctx) -> Ledger:
 
 
 def put(ledger: Ledger, node: int, lot: int, doses: int) -> None:
-    """Doses of ``lot`` on hand at ``node``, counted as delivered (conservation holds)."""
-    ledger.stock[node, lot] += doses
+    """Doses of ``lot`` on hand at ``node`` from the start, counted as delivered (conservation holds)."""
+    on_hand = np.zeros_like(ledger.stock)
+    on_hand[node, lot] = doses
+    ledger.open_with(on_hand)
     ledger.delivered[lot] += doses
 
 
@@ -92,8 +95,9 @@ def test_thawed_stock_is_written_off_the_day_after_its_thaw_clock(demo):
     assert usable_stock(ledger, np.array([district]), np.array([last + 1]), demo.products)[0, q] == 0
     assert ledger.stock[district, lot] == 0
     assert ledger.thaw_clock_expired == 60
-    expired = ledger.nodes.table("expired")
-    assert expired.doses.sum() == 60 and expired.day.tolist() == [last + 1]
+    expired = ledger.booked(WASTED, (EXPIRY, THAW_CLOCK))
+    assert expired["doses"].sum() == 60 and expired["day"].tolist() == [last + 1]
+    assert ledger.booked(WASTED, (THAW_CLOCK,))["doses"].sum() == 60
     ledger.check_conservation()
 
 
