@@ -9,8 +9,19 @@ on their way to it (arriving), plus the litres it is about to send on (leaving).
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from vaxsim.coldchain.temperature import CLASSES
+
+
+def store_capacity(stores: pd.DataFrame) -> np.ndarray:
+    """Litres ``[store, class]`` each store holds, from the model's ``capacity_litres_<class>``
+    columns; a store that states no capacity in any class has no limit (``inf``)."""
+    capacity = np.stack(
+        [stores[f"capacity_litres_{name}"].to_numpy(dtype=float) for name in CLASSES], axis=1
+    ).reshape(len(stores), len(CLASSES))
+    capacity[(capacity == 0).all(axis=1)] = np.inf
+    return capacity
 
 
 def litres_by_class(stores: int, store: np.ndarray, klass: np.ndarray, litres: np.ndarray) -> np.ndarray:
