@@ -16,7 +16,8 @@ import pytest
 import vaxsim
 from tests.conftest import DEMO
 from tests.optimize.tiny import PLAIN, solved, tiny
-from vaxsim.coldchain.ledger import EXPIRY, THAW_CLOCK, WASTED
+from vaxsim.coldchain.errors import ConservationError
+from vaxsim.coldchain.ledger import ADMINISTERED, EXPIRY, THAW_CLOCK, WASTED
 from vaxsim.coldchain.temperature import COLD
 from vaxsim.optimize.options import Options, PlanningOptions
 from vaxsim.optimize.realise.ledger import Ledger
@@ -221,3 +222,28 @@ def test_a_store_still_over_capacity_gives_back_what_it_received_that_day(demo):
     shipped = sum(int(s[5].sum()) for s in ledger.shipments)
     assert shipped == doses - back
     ledger.check_conservation()
+
+
+def test_the_plan_ledger_checks_every_node_with_the_cold_chains_book(demo):
+    """A dose moved between two stores without a booking keeps every lot's total, so only a
+    per-store check (the cold chain's, :meth:`vaxsim.coldchain.ledger.Ledger.check`) sees it."""
+    ledger = empty_ledger(demo)
+    h = demo.hierarchy
+    province, district = int(h.province_node[0]), int(h.district_node[0])
+    lot = lot_of(demo, "AZ-DEMO-01")
+    put(ledger, province, lot, 1_000)
+    sent, _ = ledger.ship(np.array([district]), np.array([lot]), np.array([100]), frame=0)
+    ledger.receive(np.array([district]), 0)
+    site = int(np.flatnonzero(demo.model.sites.district.to_numpy() == h.district_of[district])[0])
+    day = ledger.day_of(np.array([district]), 0)
+    ledger.give(np.array([district]), np.array([site]), day, np.array([lot]), np.array([90]), np.array([10]))
+    summary = ledger.check_conservation()
+    assert summary["administered"] == 90 and summary["wasted_open_vial"] == 10
+    assert ledger.book.shipped[province, lot] == sent[0] == 100
+    given = ledger.booked(ADMINISTERED)
+    assert given["node"].tolist() == [district] and given["partner"].tolist() == [site]
+    ledger.stock[province, lot] -= 1
+    ledger.stock[district, lot] += 1
+    with pytest.raises(ConservationError) as error:
+        ledger.check_conservation()
+    assert {b["node"] for b in error.value.breaks} == {h.ids[province], h.ids[district]}
