@@ -48,7 +48,7 @@ from vaxsim.coldchain.ledger import (
     WASTED,
 )
 from vaxsim.coldchain.ledger import Ledger as EventBook
-from vaxsim.coldchain.lots import NOT_THAWED, thaw_clock_binds, thaw_clock_end
+from vaxsim.coldchain.lots import NOT_THAWED, thaw_clock_binds, thaw_clock_end, use_by_day
 from vaxsim.coldchain.room import free_litres, litres_by_class
 from vaxsim.coldchain.temperature import CLASSES
 from vaxsim.optimize.setup.hierarchy import Hierarchy
@@ -185,8 +185,7 @@ class Ledger:
         key = nodes.tobytes()
         if self._use_by_memo is not None and self._use_by_memo[:2] == (self._thaw_version, key):
             return self._use_by_memo[2]
-        clock_end = thaw_clock_end(self._thaw_day(nodes), self.lot_thaw_days[None, :])
-        result = np.minimum(self.lot_expiry[None, :], clock_end)
+        result = use_by_day(self.lot_expiry[None, :], self._thaw_day(nodes), self.lot_thaw_days[None, :])
         result.flags.writeable = False  # shared by the callers until a thaw clock changes
         self._use_by_memo = (self._thaw_version, key, result)
         return result
@@ -236,7 +235,7 @@ class Ledger:
         left in opened vials (open-vial waste)."""
         administered = np.asarray(administered, dtype=np.int64)
         wasted = np.asarray(wasted, dtype=np.int64)
-        np.add.at(self.stock, (node, lot), -(administered + wasted))
+        np.add.at(self.stock.reshape(-1), node * self.stock.shape[1] + lot, -(administered + wasted))
         self.book.record(day, ADMINISTERED, node, lot, administered, partner=site)
         self.book.record(day, WASTED, node, lot, wasted, cause=OPEN_VIAL, partner=site)
 
