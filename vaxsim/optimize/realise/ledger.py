@@ -164,7 +164,7 @@ class Ledger:
         np.add.at(self.stock, (node[here], lot[here]), doses[here])
         self.awaited[lot[here & delivery]] = False
         day = self.day_of(node[here], frame)
-        origin = np.where(delivery[here], -1, self.hierarchy.parent[node[here]])  # ship() sends down
+        origin = np.where(delivery[here], -1, self.hierarchy.parent[node[here]])  # parent to child
         self.book.record(day, RECEIVED, node[here], lot[here], doses[here], partner=origin)
         thawing = self.cold.thaws[node[here], self.lot_product[lot[here]]]
         if thawing.any():
