@@ -21,11 +21,13 @@ from vaxsim.coldchain.ledger import ADMINISTERED, EXPIRY, THAW_CLOCK, WASTED
 from vaxsim.coldchain.temperature import COLD
 from vaxsim.optimize.options import Options, PlanningOptions
 from vaxsim.optimize.realise.ledger import Ledger
-from vaxsim.optimize.realise.realise import cold_chain
+from vaxsim.optimize.realise.realise import _NationalDays, _Shipper, cold_chain
 from vaxsim.optimize.realise.vaccination_day import usable_stock
 from vaxsim.optimize.setup.context import make_context
 from vaxsim.optimize.setup.demand import forecast_demand
+from vaxsim.optimize.setup.lot_classes import lot_classes
 from vaxsim.plan import check
+from vaxsim.scenario.changes import with_changes
 
 #: The demo over four months: Pfizer thawed at the district stores (no ultra-cold room) stays
 #: in use well past its 31-day thaw clock unless the ledger tracks it.
@@ -247,3 +249,40 @@ def test_the_plan_ledger_checks_every_node_with_the_cold_chains_book(demo):
     with pytest.raises(ConservationError) as error:
         ledger.check_conservation()
     assert {b["node"] for b in error.value.breaks} == {h.ids[province], h.ids[district]}
+
+
+def test_a_store_above_the_provinces_still_over_capacity_gives_back_what_it_received():
+    # The national twin's re-plan of 29 November 2021 put a regional depot one Pfizer dose over
+    # its ultra-cold room: shipments into it counted on more room than it freed that day, and
+    # the provinces below it (realised later) could not take the excess.
+    national = vaxsim.load(DEMO).cold_chain.stores[0].model_dump(mode="json")
+    depot = {
+        "id": "depot",
+        "name": "Regional depot",
+        "level": "regional",
+        "parent": "national",
+        "capacity_litres": {"ultra_cold": 100, "frozen": 100, "cold_2_8": 50},
+    }
+    scenario = with_changes(
+        vaxsim.load(DEMO),
+        {"cold_chain.stores": [national, depot], "geography.provinces.0.parent_store": "depot"}
+    )
+    model = vaxsim.compile_model(scenario)
+    ctx = make_context(model, Options(planning=PlanningOptions(period_days=1)), forecast_demand(model))
+    ledger = empty_ledger(ctx)
+    h = ctx.hierarchy
+    root = int(np.flatnonzero(h.parent < 0)[0])
+    store = int(np.flatnonzero(h.parent == root)[0])
+    lot = lot_of(ctx, "AZ-DEMO-01")
+    litres = float(ctx.volume[ledger.lot_product[lot]])
+    put(ledger, root, lot, 600_000)
+    doses = int(np.ceil((50 + 4) / litres))  # 4 L more than the depot's 50 L at 2-8 °C
+    ledger.ship(np.array([store]), np.array([lot]), np.array([doses]), 0, capped=np.array([False]))
+    lots = ctx.model.lots
+    every = np.ones(len(lots), dtype=bool)
+    classes = lot_classes(lots, list(ctx.model.products.id), ctx.model.dates[0], every, ctx.days)
+    shipper = _Shipper(ctx, ledger, classes, np.array([store]), np.zeros((1, classes.size, 1)))
+    _NationalDays(shipper, [np.array([root]), np.array([store])], np.array([store])).day(1, 0, period=7)
+    assert ledger.litres_room(np.array([store]), 0)[0].min() >= 0
+    assert ledger.stock[root, lot] + ledger.stock[store, lot] == 600_000
+    ledger.check_conservation()

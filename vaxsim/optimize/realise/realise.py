@@ -229,7 +229,7 @@ class _NationalDays:
         """Day ``j`` of the window (frame day ``frame``): put away, write off, and at a period
         start ship, level by level (``leaving``: litres ``[node, τ]`` each store sends on later
         that day, the room it frees); a store still over capacity sends the excess on to
-        ``children`` with room."""
+        ``children`` with room, else gives back what it received that day (:meth:`Ledger.take_back`)."""
         ledger, h = self.shipper.ledger, self.shipper.ctx.hierarchy
         for level in self.levels:  # parents ship before their children put away
             active = level[frame + h.offset[level] < self.shipper.ctx.days]
@@ -239,6 +239,10 @@ class _NationalDays:
                 self.shipper.send(j // period, frame, origins=level, leaving=leaving)
             below = self.children[np.isin(h.parent[self.children], active)]
             ledger.relieve(active, frame, below[frame + h.offset[below] < self.shipper.ctx.days])
+            # A store above the provinces has no child whose room is known yet (the provinces
+            # are realised after the nation), and what it was to send on today (the room its
+            # receipts counted on) may be more than it held: it gives the excess back.
+            ledger.take_back(active, frame)
 
 
 class _Shipper:
