@@ -16,6 +16,8 @@ import pytest
 import vaxsim
 from tests.conftest import DEMO
 from tests.optimize.tiny import PLAIN, solved, tiny
+from vaxsim.coldchain.errors import ConservationError
+from vaxsim.coldchain.ledger import ADMINISTERED, EXPIRY, THAW_CLOCK, WASTED
 from vaxsim.coldchain.temperature import COLD
 from vaxsim.optimize.options import Options, PlanningOptions
 from vaxsim.optimize.realise.ledger import Ledger
@@ -52,8 +54,10 @@ def empty_ledger(ctx) -> Ledger:
 
 
 def put(ledger: Ledger, node: int, lot: int, doses: int) -> None:
-    """Doses of ``lot`` on hand at ``node``, counted as delivered (conservation holds)."""
-    ledger.stock[node, lot] += doses
+    """Doses of ``lot`` on hand at ``node`` from the start, counted as delivered (conservation holds)."""
+    on_hand = np.zeros_like(ledger.stock)
+    on_hand[node, lot] = doses
+    ledger.open_with(on_hand)
     ledger.delivered[lot] += doses
 
 
@@ -94,8 +98,9 @@ def test_thawed_stock_is_written_off_the_day_after_its_thaw_clock(demo):
     assert usable_stock(ledger, np.array([district]), np.array([last + 1]), demo.products)[0, q] == 0
     assert ledger.stock[district, lot] == 0
     assert ledger.thaw_clock_expired == 60
-    expired = ledger.nodes.table("expired")
-    assert expired.doses.sum() == 60 and expired.day.tolist() == [last + 1]
+    expired = ledger.booked(WASTED, (EXPIRY, THAW_CLOCK))
+    assert expired["doses"].sum() == 60 and expired["day"].tolist() == [last + 1]
+    assert ledger.booked(WASTED, (THAW_CLOCK,))["doses"].sum() == 60
     ledger.check_conservation()
 
 
@@ -219,6 +224,31 @@ def test_a_store_still_over_capacity_gives_back_what_it_received_that_day(demo):
     shipped = sum(int(s[5].sum()) for s in ledger.shipments)
     assert shipped == doses - back
     ledger.check_conservation()
+
+
+def test_the_plan_ledger_checks_every_node_with_the_cold_chains_book(demo):
+    """A dose moved between two stores without a booking keeps every lot's total, so only a
+    per-store check (the cold chain's, :meth:`vaxsim.coldchain.ledger.Ledger.check`) sees it."""
+    ledger = empty_ledger(demo)
+    h = demo.hierarchy
+    province, district = int(h.province_node[0]), int(h.district_node[0])
+    lot = lot_of(demo, "AZ-DEMO-01")
+    put(ledger, province, lot, 1_000)
+    sent, _ = ledger.ship(np.array([district]), np.array([lot]), np.array([100]), frame=0)
+    ledger.receive(np.array([district]), 0)
+    site = int(np.flatnonzero(demo.model.sites.district.to_numpy() == h.district_of[district])[0])
+    day = ledger.day_of(np.array([district]), 0)
+    ledger.give(np.array([district]), np.array([site]), day, np.array([lot]), np.array([90]), np.array([10]))
+    summary = ledger.check_conservation()
+    assert summary["administered"] == 90 and summary["wasted_open_vial"] == 10
+    assert ledger.book.shipped[province, lot] == sent[0] == 100
+    given = ledger.booked(ADMINISTERED)
+    assert given["node"].tolist() == [district] and given["partner"].tolist() == [site]
+    ledger.stock[province, lot] -= 1
+    ledger.stock[district, lot] += 1
+    with pytest.raises(ConservationError) as error:
+        ledger.check_conservation()
+    assert {b["node"] for b in error.value.breaks} == {h.ids[province], h.ids[district]}
 
 
 def test_a_store_above_the_provinces_still_over_capacity_gives_back_what_it_received():

@@ -20,8 +20,11 @@ part: :mod:`~vaxsim.coldchain.network` (stores, capacities, links, routes),
 :mod:`~vaxsim.coldchain.lots` (lots, expiry, thaw clock), :mod:`~vaxsim.coldchain.holdings`
 (stock), :mod:`~vaxsim.coldchain.transport` (shipments), :mod:`~vaxsim.coldchain.vials`
 (open-vial wastage), :mod:`~vaxsim.coldchain.disruptions` (delays, excursions, breakage),
-:mod:`~vaxsim.coldchain.ledger` (events, conservation), :mod:`~vaxsim.coldchain.kpis` (tables),
-:mod:`~vaxsim.coldchain.checks` (input checks).
+:mod:`~vaxsim.coldchain.ledger` (events, conservation), :mod:`~vaxsim.coldchain.room` (litres
+free per store and class), :mod:`~vaxsim.coldchain.kpis` (tables),
+:mod:`~vaxsim.coldchain.checks` (input checks). The event book, the conservation check, the
+write-off rule, the use-by rule and the room rule are also the optimizer's realised plan's
+(:mod:`vaxsim.optimize.realise.ledger`).
 """
 
 from vaxsim.coldchain.chain import ColdChain, Orders, SessionOutcome

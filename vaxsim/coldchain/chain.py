@@ -43,7 +43,6 @@ from vaxsim.coldchain.errors import (
     ColdChainInputError,
     ColdChainOrderError,
     ColdChainWarning,
-    ConservationError,
 )
 from vaxsim.coldchain.fefo import cumulative_before, match, order_by, take_in_order
 from vaxsim.coldchain.holdings import Holdings
@@ -62,6 +61,7 @@ from vaxsim.coldchain.ledger import (
 )
 from vaxsim.coldchain.lots import NOT_THAWED, Lots, thaw_key
 from vaxsim.coldchain.network import Network
+from vaxsim.coldchain.room import free_litres, litres_by_class
 from vaxsim.coldchain.sessions import Sessions, vial_groups
 from vaxsim.coldchain.temperature import CLASSES, COLD
 from vaxsim.coldchain.transport import InTransit, load_trips
@@ -257,16 +257,7 @@ class ColdChain:
         landed or is in transit."""
         self.ledger.check(self.on_hand(), day, self.network.ids, self.lots.ids)
         in_transit = sum_by(self.transit.lot, self.transit.doses, self.lots.count)
-        landed = self.ledger.received.sum(axis=0) - self.delivered
-        off = self.ledger.shipped.sum(axis=0) - landed - in_transit.astype(np.int64)
-        if np.any(off != 0):
-            lot = int(np.flatnonzero(off)[0])
-            raise ConservationError(
-                day,
-                [{"lot": str(self.lots.ids[lot]), "node": "in transit",
-                  "received": int(self.ledger.shipped[:, lot].sum()), "administered": 0, "wasted": 0,
-                  "shipped": int(landed[lot]), "on_hand": int(in_transit[lot]), "difference": int(off[lot])}],
-            )
+        self.ledger.check_transit(self.delivered, in_transit, day, self.lots.ids)
 
     def results(self) -> ColdChainResults:
         """The ledger and KPI tables of the days simulated so far, after a final conservation
@@ -351,10 +342,11 @@ class ColdChain:
         rows = h.select(lots.use_by(h.lot, h.thaw) < day)
         if not len(rows):
             return
-        clock = lots.thaw_clock_binds(h.lot[rows], h.thaw[rows])
-        for cause, which in ((THAW_CLOCK, clock), (EXPIRY, ~clock)):
-            self._waste(day, cause, h.node[rows[which]], h.lot[rows[which]], h.doses[rows[which]])
-        h.remove(rows, h.doses[rows])
+        lot, doses = h.lot[rows], h.doses[rows]
+        clock = lots.thaw_clock_binds(lot, h.thaw[rows])
+        self.ledger.write_off(day, h.node[rows], lot, doses, clock)
+        np.add.at(self.record.waste[day], (np.where(clock, THAW_CLOCK, EXPIRY), lots.product[lot]), doses)
+        h.remove(rows, doses)
 
     def _excursions(self, day: int) -> None:
         h, lots, net = self.stock, self.lots, self.network
@@ -441,12 +433,13 @@ class ColdChain:
     def _room(self) -> np.ndarray:
         """Litres free per [store, class]: capacity less stock on hand and on its way there."""
         h, lots, net, t = self.stock, self.lots, self.network, self.transit
-        cells = net.nodes * len(CLASSES)
-        used = np.bincount(h.node * 3 + lots.storage_class_of(h.lot, h.thaw),
-                           weights=lots.litres(h.lot, h.doses), minlength=cells)
-        coming = np.bincount(net.link_to[t.link] * 3 + lots.storage_class_of(t.lot, t.thaw),
-                             weights=lots.litres(t.lot, t.doses), minlength=cells)
-        return net.capacity.reshape(-1) - used - coming
+        on_hand = litres_by_class(
+            net.nodes, h.node, lots.storage_class_of(h.lot, h.thaw), lots.litres(h.lot, h.doses)
+        )
+        coming = litres_by_class(
+            net.nodes, net.link_to[t.link], lots.storage_class_of(t.lot, t.thaw), lots.litres(t.lot, t.doses)
+        )
+        return free_litres(net.capacity, on_hand, coming).reshape(-1)
 
     def _load(self, day: int) -> int:
         """Load today's departing trips; returns the number of pieces loaded."""

@@ -16,6 +16,7 @@ import pandas as pd
 
 from vaxsim.coldchain.ledger import CAUSES, EVENTS, verify_table
 from vaxsim.coldchain.network import Network
+from vaxsim.coldchain.room import litres_by_class
 from vaxsim.coldchain.temperature import CLASSES
 from vaxsim.columns import labels
 from vaxsim.numeric import sum_by
@@ -72,10 +73,9 @@ class DailyRecord:
         self.stock[day] = np.bincount(
             h.node * products + product, weights=h.doses, minlength=net.nodes * products
         ).reshape(net.nodes, products)
-        cells = h.node * len(CLASSES) + lots.storage_class_of(h.lot, h.thaw)
-        self.litres[day] = np.bincount(
-            cells, weights=lots.litres(h.lot, h.doses), minlength=net.nodes * len(CLASSES)
-        ).reshape(net.nodes, len(CLASSES))
+        self.litres[day] = litres_by_class(
+            net.nodes, h.node, lots.storage_class_of(h.lot, h.thaw), lots.litres(h.lot, h.doses)
+        )
         t = chain.transit
         self.in_transit[day] = sum_by(lots.product[t.lot], t.doses, products)
         self.last_day = day

@@ -28,6 +28,20 @@ def thaw_clock_end(thaw_day: np.ndarray, thaw_days: np.ndarray) -> np.ndarray:
     return np.where(thaw_day != NOT_THAWED, thaw_day + thaw_days - 1, NOT_THAWED)
 
 
+def use_by_day(expiry_day: np.ndarray, thaw_day: np.ndarray, thaw_days: np.ndarray) -> np.ndarray:
+    """Last usable day of stock expiring on ``expiry_day`` and thawed on ``thaw_day``
+    (:data:`NOT_THAWED` = frozen) that may stay ``thaw_days`` days thawed: its expiry or the end
+    of its thaw clock, whichever comes first (arrays broadcast)."""
+    return np.minimum(expiry_day, thaw_clock_end(thaw_day, thaw_days))
+
+
+def thaw_clock_binds(thaw_day: np.ndarray, thaw_days: np.ndarray, expiry_day: np.ndarray) -> np.ndarray:
+    """Whether stock thawed on ``thaw_day`` (days usable thawed ``thaw_days``) reaches the end of
+    its thaw clock before its ``expiry_day``: its write-off is then ``thaw_clock`` waste, not
+    ``expiry`` (the cold chain's and the realised plan's one cause rule)."""
+    return thaw_clock_end(thaw_day, thaw_days) < expiry_day
+
+
 def thaw_key(thaw_day: np.ndarray) -> np.ndarray:
     """Thaw days as a compact sort key (-1 = not thawed), for ordering rows."""
     return np.where(thaw_day == NOT_THAWED, -1, thaw_day)
@@ -86,11 +100,11 @@ class Lots:
 
     def use_by(self, lot: np.ndarray, thaw_day: np.ndarray) -> np.ndarray:
         """Last usable day of stock of ``lot`` thawed on ``thaw_day`` (:data:`NOT_THAWED` = frozen)."""
-        return np.minimum(self.expiry_day[lot], thaw_clock_end(thaw_day, self.thaw_days[self.product[lot]]))
+        return use_by_day(self.expiry_day[lot], thaw_day, self.thaw_days[self.product[lot]])
 
     def thaw_clock_binds(self, lot: np.ndarray, thaw_day: np.ndarray) -> np.ndarray:
         """Whether the thaw clock, not the lot's expiry, sets the use-by day (cause of waste)."""
-        return thaw_clock_end(thaw_day, self.thaw_days[self.product[lot]]) < self.expiry_day[lot]
+        return thaw_clock_binds(thaw_day, self.thaw_days[self.product[lot]], self.expiry_day[lot])
 
     def storage_class_of(self, lot: np.ndarray, thaw_day: np.ndarray) -> np.ndarray:
         """Class the stock occupies: +2..+8 °C once thawed, else its product's class."""

@@ -20,7 +20,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from vaxsim.coldchain.temperature import CLASSES
+from vaxsim.coldchain.room import store_capacity
 from vaxsim.model import Model
 
 #: Weight of one day of lead time against one hop when choosing routes (hops break ties).
@@ -58,10 +58,7 @@ class Network:
     def from_model(cls, model: Model) -> Network:
         stores, links = model.stores, model.links
         n = len(stores)
-        capacity = np.stack(
-            [stores[f"capacity_litres_{name}"].to_numpy(dtype=float) for name in CLASSES], axis=1
-        ).reshape(n, len(CLASSES))
-        capacity[(capacity == 0).all(axis=1)] = np.inf
+        capacity = store_capacity(stores)
         link_from = links.from_store.to_numpy(dtype=np.int64)
         link_to = links.to_store.to_numpy(dtype=np.int64)
         lead = links.lead_time_days.to_numpy(dtype=np.int64)

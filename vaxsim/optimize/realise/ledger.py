@@ -1,10 +1,14 @@
 """The lot ledger of a plan: whole doses of every lot at every node, day by day.
 
-Stock only changes through the movements recorded here (received, issued, administered,
-wasted from opened vials, expired), so the conservation identity of DESIGN.md holds by
-construction and :meth:`Ledger.check_conservation` verifies it at the end. Issues are
-first-expiry-first-out within a lot class; a lot is never issued before it has arrived (it is
-not in stock) nor after its use-by day (it is written off the day after).
+Stock only changes through the events booked in the cold chain's event book
+(:class:`vaxsim.coldchain.ledger.Ledger`: received, shipped, administered, wasted with its
+cause: open vial, expiry, thaw clock), so the conservation identity of DESIGN.md holds by
+construction and :meth:`Ledger.check_conservation` verifies it at the end, for every lot at
+every node, with the cold chain's own check. A session's doses are booked at its district's
+node (the store they are drawn from), with the session's site as the event's partner, as the
+simulated cold chain books them. Issues are first-expiry-first-out within a lot class; a lot is
+never issued before it has arrived (it is not in stock) nor after its use-by day (it is written
+off the day after, by the cold chain's write-off rule).
 
 Use-by: a lot's expiry date, and where a node keeps a thawable product thawed at +2..+8 °C
 (no room in its own class, :class:`StoreRules`), also its *thaw clock*: the earliest day any of
@@ -14,8 +18,9 @@ restarts, which is how the plan checker reads a plan (it cannot tell which batch
 shipment took, so a batch sent on keeps the store's earliest clock for the lot).
 
 Capacity: a shipment into a store is cut, in whole shipping units, to the litres left in the
-store's temperature class that day (capacity − stock on hand − what else arrives, + what the
-store sends on later that day), and a store still over capacity sends the excess on to child
+store's temperature class that day (the cold chain's room rule, :mod:`vaxsim.coldchain.room`:
+capacity − stock on hand − what else arrives, + what the store sends on later that day), and a
+store still over capacity sends the excess on to child
 stores with room (:meth:`Ledger.relieve`), so rounding does not put a store over its capacity
 (FORMULATION.md, section 7).
 
@@ -27,17 +32,26 @@ at node ``n`` is campaign day ``F + offset[n]``. A shipment leaving its origin o
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from vaxsim.coldchain.errors import ConservationError
 from vaxsim.coldchain.fefo import ClipInOrder, clip_in_order, scale_to
-from vaxsim.coldchain.lots import NOT_THAWED, thaw_clock_end
+from vaxsim.coldchain.ledger import (
+    ADMINISTERED,
+    EXPIRY,
+    OPEN_VIAL,
+    RECEIVED,
+    SHIPPED,
+    THAW_CLOCK,
+    WASTED,
+)
+from vaxsim.coldchain.ledger import Ledger as EventBook
+from vaxsim.coldchain.lots import NOT_THAWED, thaw_clock_binds, thaw_clock_end, use_by_day
+from vaxsim.coldchain.room import free_litres, litres_by_class
+from vaxsim.coldchain.temperature import CLASSES
 from vaxsim.optimize.setup.hierarchy import Hierarchy
-
-EVENTS = ("received", "issued", "administered", "wasted", "expired")
 
 
 @dataclass(frozen=True)
@@ -73,49 +87,13 @@ class StoreRules:
         )
 
 
-@dataclass
-class Movements:
-    """Columns of recorded movements (node or site, campaign day, lot, doses), appended in chunks."""
-
-    chunks: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]] = field(
-        default_factory=lambda: defaultdict(list)
-    )
-
-    def add(self, kind: str, where: np.ndarray, day: np.ndarray, lot: np.ndarray, doses: np.ndarray) -> None:
-        where, day, lot, doses = np.broadcast_arrays(
-            np.asarray(where, dtype=np.int64),
-            np.asarray(day, dtype=np.int64),
-            np.asarray(lot, dtype=np.int64),
-            np.asarray(doses, dtype=np.int64),
-        )
-        keep = doses != 0
-        if keep.any():
-            self.chunks[kind].append((where[keep], day[keep], lot[keep], doses[keep]))
-
-    def table(self, kind: str) -> pd.DataFrame:
-        parts = self.chunks.get(kind, [])
-        if not parts:
-            return pd.DataFrame({c: np.zeros(0, dtype=np.int64) for c in ("where", "day", "lot", "doses")})
-        return pd.DataFrame(
-            {
-                "where": np.concatenate([p[0] for p in parts]),
-                "day": np.concatenate([p[1] for p in parts]),
-                "lot": np.concatenate([p[2] for p in parts]),
-                "doses": np.concatenate([p[3] for p in parts]),
-            }
-        )
-
-    def total(self, kind: str) -> int:
-        return int(sum(p[3].sum() for p in self.chunks.get(kind, [])))
-
-
 class Ledger:
-    """Stock ``[node, lot]`` (int64 doses), pending arrivals and every movement.
-
-    ``nodes`` movements are keyed by hierarchy node; ``sites`` movements by model site index
-    (sites receive their session doses from their district node each day and keep nothing
-    overnight). ``shipments`` holds store-to-store lines: origin, destination, ship day,
-    arrival day, lot, doses.
+    """Stock ``[node, lot]`` (int64 doses), pending arrivals by frame day, and the event book
+    ``book`` (:class:`vaxsim.coldchain.ledger.Ledger` over hierarchy nodes; sessions' doses at
+    their district node with their site as partner: sites keep nothing overnight).
+    ``shipments`` holds the store-to-store lines as the plan publishes them, each with its
+    arrival day in the destination's frame: origin, destination, ship day, arrival day, lot,
+    doses.
     """
 
     def __init__(self, hierarchy: Hierarchy, lots: pd.DataFrame, days: int, cold: StoreRules | None = None):
@@ -136,8 +114,6 @@ class Ledger:
         #: are asked several times a day (write-offs, usable stock, drawing lots).
         self._thaw_version = 0
         self._use_by_memo: tuple[int, bytes, np.ndarray] | None = None
-        #: Doses written off because their thaw clock ended before their expiry date.
-        self.thaw_clock_expired = 0
         #: Lots by product, then expiry: the first-expiry-first-out order.
         self.fefo = np.lexsort((np.arange(len(lots)), self.lot_expiry, self.lot_product))
         #: Lots delivered into the campaign and not yet put away.
@@ -145,8 +121,8 @@ class Ledger:
         # Pending arrivals by frame day: (node, lot, doses, is_delivery, thaw day carried from
         # the origin, NOT_THAWED if it was kept frozen there) arrays.
         self.pending: dict[int, list[tuple[np.ndarray, ...]]] = defaultdict(list)
-        self.nodes = Movements()
-        self.sites = Movements()
+        self.book = EventBook(hierarchy.size, len(lots))
+        self.lot_ids = lots["id"].to_numpy(dtype=object) if "id" in lots else np.arange(len(lots))
         self.shipments: list[tuple[np.ndarray, ...]] = []
         node_of_store = hierarchy.node_of_store()
         arrival = lots["arrival_day"].to_numpy(dtype=np.int64)
@@ -188,7 +164,8 @@ class Ledger:
         np.add.at(self.stock, (node[here], lot[here]), doses[here])
         self.awaited[lot[here & delivery]] = False
         day = self.day_of(node[here], frame)
-        self.nodes.add("received", node[here], day, lot[here], doses[here])
+        origin = np.where(delivery[here], -1, self.hierarchy.parent[node[here]])  # parent to child
+        self.book.record(day, RECEIVED, node[here], lot[here], doses[here], partner=origin)
         thawing = self.cold.thaws[node[here], self.lot_product[lot[here]]]
         if thawing.any():
             start = np.where(carried[here] < NOT_THAWED, np.minimum(carried[here], day), day)
@@ -208,12 +185,16 @@ class Ledger:
         key = nodes.tobytes()
         if self._use_by_memo is not None and self._use_by_memo[:2] == (self._thaw_version, key):
             return self._use_by_memo[2]
-        thawing = self.cold.thaws[nodes][:, self.lot_product]
-        start = np.where(thawing, self.thaw_start[self.cold.store[nodes]], NOT_THAWED)
-        result = np.minimum(self.lot_expiry[None, :], thaw_clock_end(start, self.lot_thaw_days[None, :]))
+        result = use_by_day(self.lot_expiry[None, :], self._thaw_day(nodes), self.lot_thaw_days[None, :])
         result.flags.writeable = False  # shared by the callers until a thaw clock changes
         self._use_by_memo = (self._thaw_version, key, result)
         return result
+
+    def _thaw_day(self, nodes: np.ndarray) -> np.ndarray:
+        """Thaw day of each lot's stock at each of ``nodes`` (NOT_THAWED where the node keeps
+        the lot's product frozen or it never thawed there), ``[len(nodes), lot]``."""
+        thawing = self.cold.thaws[nodes][:, self.lot_product]
+        return np.where(thawing, self.thaw_start[self.cold.store[nodes]], NOT_THAWED)
 
     def carried_clock(self, nodes: np.ndarray, lots: np.ndarray) -> np.ndarray:
         """Thaw day that stock of ``lots[i]`` leaving ``nodes[i]`` carries (NOT_THAWED where
@@ -230,10 +211,38 @@ class Ledger:
         if not gone.any():
             return
         row, lot = np.nonzero(gone)
-        self.nodes.add("expired", nodes[row], day[row], lot, held[row, lot])
-        by_clock = self.lot_expiry[lot] >= day[row]
-        self.thaw_clock_expired += int(held[row, lot][by_clock].sum())
+        thawed = self._thaw_day(nodes)[row, lot]
+        clock = thaw_clock_binds(thawed, self.lot_thaw_days[lot], self.lot_expiry[lot])
+        self.book.write_off(day[row], nodes[row], lot, held[row, lot], clock)
         self.stock[nodes[row], lot] = 0
+
+    @property
+    def thaw_clock_expired(self) -> int:
+        """Doses written off because their thaw clock ended before their expiry date."""
+        return int(self.book.wasted[THAW_CLOCK].sum())
+
+    def give(
+        self,
+        node: np.ndarray,
+        site: np.ndarray,
+        day: np.ndarray,
+        lot: np.ndarray,
+        administered: np.ndarray,
+        wasted: np.ndarray,
+    ) -> None:
+        """Sessions at ``site[i]`` on campaign ``day[i]`` draw ``administered[i] + wasted[i]``
+        doses of ``lot[i]`` from their district's ``node[i]``: ``administered`` given, ``wasted``
+        left in opened vials (open-vial waste)."""
+        administered = np.asarray(administered, dtype=np.int64)
+        wasted = np.asarray(wasted, dtype=np.int64)
+        np.add.at(self.stock.reshape(-1), node * self.stock.shape[1] + lot, -(administered + wasted))
+        self.book.record(day, ADMINISTERED, node, lot, administered, partner=site)
+        self.book.record(day, WASTED, node, lot, wasted, cause=OPEN_VIAL, partner=site)
+
+    def open_with(self, on_hand: np.ndarray) -> None:
+        """Start with ``on_hand[node, lot]`` doses in stock (a re-plan from a simulated state)."""
+        self.stock += on_hand
+        self.book.open_with(on_hand)
 
     def litres_room(self, nodes: np.ndarray, frame: int) -> np.ndarray:
         """Litres left on frame day ``frame`` in each temperature class of each of ``nodes``'
@@ -246,22 +255,29 @@ class Ledger:
         if not limited.any():
             return free
         stores = np.unique(store[limited])
-        litres = np.zeros((len(cold.litres), 3))
         members = np.flatnonzero(np.isin(cold.store, stores))
         per_dose = cold.volume[self.lot_product]  # [lot]
         held = self.stock[members] * per_dose[None, :]  # litres [member, lot]
         kept = cold.kept_in[members][:, self.lot_product]  # class of each lot at each member
-        for tau in range(3):
-            np.add.at(litres[:, tau], cold.store[members], (held * (kept == tau)).sum(axis=1))
+        tau = np.arange(len(CLASSES))
+        by_class = np.stack([(held * (kept == t)).sum(axis=1) for t in tau], axis=1)  # [member, τ]
+        on_hand = litres_by_class(
+            len(cold.litres),
+            np.repeat(cold.store[members], len(tau)),
+            np.tile(tau, len(members)),
+            by_class.ravel(),
+        )
+        arriving = np.zeros_like(on_hand)
         for chunk in self.pending.get(frame, ()):
             node, lot, doses = chunk[0], chunk[1], chunk[2]
             mine = np.isin(cold.store[node], stores)
-            np.add.at(
-                litres,
-                (cold.store[node[mine]], cold.kept_in[node[mine], self.lot_product[lot[mine]]]),
+            arriving += litres_by_class(
+                len(cold.litres),
+                cold.store[node[mine]],
+                cold.kept_in[node[mine], self.lot_product[lot[mine]]],
                 doses[mine] * per_dose[lot[mine]],
             )
-        return free - litres[store]
+        return free_litres(cold.litres, on_hand, arriving)[store]
 
     def litres_free(self, nodes: np.ndarray, frame: int, products: np.ndarray) -> np.ndarray:
         """Litres left on frame day ``frame`` in the temperature class product ``products[i]``
@@ -359,7 +375,7 @@ class Ledger:
         np.add.at(self.stock, (from_node, lot), -amount)
         ship_day = self.day_of(from_node, frame)
         arrive_day = self.day_of(to_node, frame)
-        self.nodes.add("issued", from_node, ship_day, lot, amount)
+        self.book.record(ship_day, SHIPPED, from_node, lot, amount, partner=to_node)
         self.pending[frame].append(
             (to_node, lot, amount, np.zeros(len(amount), dtype=bool), self.carried_clock(from_node, lot))
         )
@@ -371,8 +387,9 @@ class Ledger:
         excess: the parent is taken to have sent less, so it holds those doses from the ship day
         on, as far as it had room for them on every day since. Returns the doses given back.
 
-        The shipment, the parent's issue and the store's receipt are reduced by negative
-        records (the plan's tables add them up); rare, so the loops run in Python."""
+        The shipment, the parent's shipment and the store's receipt are taken back in the event
+        book (:meth:`~vaxsim.coldchain.ledger.Ledger.amend`; the plan's tables add them up);
+        rare, so the loops run in Python."""
         nodes = np.asarray(nodes, dtype=np.int64)
         if not len(nodes) or not self.shipments:
             return 0
@@ -422,12 +439,8 @@ class Ledger:
                     one = np.array([lot[k]])
                     self.stock[node, lot[k]] -= doses
                     self.stock[origin, lot[k]] += doses
-                    self.nodes.add(
-                        "received", np.array([node]), np.array([arrive_day]), one, np.array([-doses])
-                    )
-                    self.nodes.add(
-                        "issued", np.array([origin]), np.array([ship_day]), one, np.array([-doses])
-                    )
+                    self.book.amend(arrive_day, RECEIVED, np.array([node]), one, np.array([doses]), origin)
+                    self.book.amend(ship_day, SHIPPED, np.array([origin]), one, np.array([doses]), node)
                     self.shipments.append(
                         (
                             np.array([origin]),
@@ -454,15 +467,14 @@ class Ledger:
         members = np.flatnonzero(cold.store == store)
         per_dose = cold.volume[self.lot_product] * (cold.kept_in[node, self.lot_product] == tau)
         now = float((self.stock[members] * per_dose[None, :]).sum())
-        # Net litres in per day after ``day``, from the records: closing(d) = now − Σ later nets.
+        # Net litres in per day after ``day``, from the book: closing(d) = now − Σ later nets.
         net: dict[int, float] = defaultdict(float)
-        for kind, sign in (("received", 1), ("issued", -1), ("expired", -1)):
-            for where, when, lot, doses in self.nodes.chunks.get(kind, []):
-                keep = np.isin(where, members) & (when > day)
-                for d, litres in zip(
-                    when[keep].tolist(), (doses[keep] * per_dose[lot[keep]]).tolist(), strict=True
-                ):
-                    net[d] += sign * litres
+        when, where, lot, event, _cause, _partner, doses = self.book.events().T
+        keep = np.isin(where, members) & (when > day)
+        sign = np.where(event[keep] == RECEIVED, 1, -1)
+        litres = sign * doses[keep] * per_dose[lot[keep]]
+        for d, amount in zip(when[keep].tolist(), litres.tolist(), strict=True):
+            net[d] += amount
         closing, lowest = now, capacity - now
         for d in sorted(net, reverse=True):
             closing -= net[d]  # the evening before day d
@@ -570,45 +582,32 @@ class Ledger:
         return total
 
     def check_conservation(self) -> dict[str, int]:
-        """Per lot: delivered = administered + wasted + expired + on hand + in transit.
-
-        Raises :class:`ConservationError` naming the first lot that breaks it.
-        """
-        lots = self.stock.shape[1]
-
-        def per_lot(movements: Movements, kind: str) -> np.ndarray:
-            table = movements.table(kind)
-            return np.bincount(table.lot, weights=table.doses, minlength=lots).astype(np.int64)
-
-        administered = per_lot(self.sites, "administered")
-        wasted = per_lot(self.sites, "wasted")
-        expired = per_lot(self.nodes, "expired")
-        on_hand = self.stock.sum(axis=0)
-        transit = self.in_transit()
-        accounted = administered + wasted + expired + on_hand + transit
+        """The cold chain's conservation check (:meth:`vaxsim.coldchain.ledger.Ledger.check`):
+        for every lot at every node, opening + received = administered + wasted + shipped + on
+        hand, and every dose shipped has arrived or is in transit. Raises
+        :class:`~vaxsim.coldchain.errors.ConservationError` naming the lots and nodes that break
+        it; returns the plan's supply summary (doses)."""
+        book = self.book
+        book.check(self.stock, None, np.asarray(self.hierarchy.ids, dtype=object), self.lot_ids)
         arrived = self.delivered - self.not_arrived()
-        if np.any(accounted != arrived) or np.any(self.stock < 0):
-            broken = np.flatnonzero((accounted != arrived) | (self.stock < 0).any(axis=0))
-            breaks = [
-                {
-                    "lot": int(lot),
-                    "node": "plan ledger",
-                    "received": int(arrived[lot]),
-                    "administered": int(administered[lot]),
-                    "wasted": int(wasted[lot] + expired[lot]),
-                    "shipped": int(transit[lot]),
-                    "on_hand": int(on_hand[lot]),
-                    "difference": int(arrived[lot] - accounted[lot]),
-                }
-                for lot in broken[:5]
-            ]
-            raise ConservationError(None, breaks, total=len(broken))
+        transit = self.in_transit()
+        book.check_transit(arrived - book.opening.sum(axis=0), transit, None, self.lot_ids)
         return {
             "delivered": int(arrived.sum()),
-            "administered": int(administered.sum()),
-            "wasted_open_vial": int(wasted.sum()),
-            "expired": int(expired.sum()),
-            "expired_thaw_clock": int(self.thaw_clock_expired),
-            "on_hand_at_end": int(on_hand.sum()),
+            "administered": int(book.administered.sum()),
+            "wasted_open_vial": int(book.wasted[OPEN_VIAL].sum()),
+            "expired": int(book.wasted[EXPIRY].sum() + book.wasted[THAW_CLOCK].sum()),
+            "expired_thaw_clock": int(book.wasted[THAW_CLOCK].sum()),
+            "on_hand_at_end": int(self.stock.sum()),
             "in_transit_at_end": int(transit.sum()),
         }
+
+    def booked(self, event: int, causes: tuple[int, ...] = ()) -> dict[str, np.ndarray]:
+        """The book's events of one kind (of ``causes``, for waste) as int64 columns ``node``,
+        ``day``, ``lot``, ``partner``, ``doses``."""
+        day, node, lot, kind, cause, partner, doses = self.book.events().T
+        keep = kind == event
+        if causes:
+            keep &= np.isin(cause, causes)
+        columns = {"node": node, "day": day, "lot": lot, "partner": partner, "doses": doses}
+        return {name: values[keep] for name, values in columns.items()}

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vaxsim.coldchain.temperature import CLASSES, COLD
+from vaxsim.coldchain.room import store_capacity
+from vaxsim.coldchain.temperature import COLD
 from vaxsim.optimize.lp.extract import SubSolution
 from vaxsim.optimize.lp.problem import SubProblem
 from vaxsim.optimize.realise.assemble import DistrictWindow, Window
@@ -191,13 +192,12 @@ def cold_chain(ctx: Context) -> StoreRules:
     LP's storage (:mod:`vaxsim.optimize.setup.hierarchy`) or in the physical store the plan shows."""
     model, h = ctx.model, ctx.hierarchy
     store = SiteIds.from_model(model, h).node_store
-    litres = model.stores[[f"capacity_litres_{t}" for t in CLASSES]].to_numpy(dtype=float)
-    stated = litres.sum(axis=1) > 0
-    capacity = np.where(stated[:, None], litres, np.inf)
+    capacity = store_capacity(model.stores)  # inf = no limit stated
     own = ctx.temperature  # [q]
-    room_here = (h.storage[:, own] > 0) & (stated[store][:, None] & (litres[store][:, own] > 0))
+    in_own_class = (np.isfinite(capacity) & (capacity > 0))[store][:, own]  # [node, q]
+    room_here = (h.storage[:, own] > 0) & in_own_class
     thaws = (ctx.thaw_days >= 0)[None, :] & ~room_here
-    kept_in = np.where(stated[store][:, None] & (litres[store][:, own] > 0), own[None, :], COLD)
+    kept_in = np.where(in_own_class, own[None, :], COLD)
     return StoreRules(
         thaw_days=ctx.thaw_days,
         thaws=thaws,

@@ -504,8 +504,9 @@ def draw_lots(
 ) -> None:
     """Take each (district, product)'s opened doses from its lots earliest use-by first (expiry,
     or thaw clock where the district keeps the product thawed; FEFO among equals), cells in the
-    given order (sorted by district, product), and record received / administered / wasted per
-    site. ``use_by``: :meth:`Ledger.use_by` of ``nodes``, if known."""
+    given order (sorted by district, product), and book them administered / wasted at the
+    district's node, per site (:meth:`Ledger.give`). ``use_by``: :meth:`Ledger.use_by` of
+    ``nodes``, if known."""
     fefo = ledger.fefo
     use_by_all = ledger.use_by(nodes) if use_by is None else use_by
     pieces = []
@@ -535,14 +536,10 @@ def draw_lots(
     node = nodes[district[target]]
     when = day[district[target]]
     site = cells.site[cell[target]]
-    np.add.at(ledger.stock, (node, lot), -amount)
-    ledger.nodes.add("issued", node, when, lot, amount)
-    ledger.sites.add("received", site, when, lot, amount)
     records.site_supply.append((node, site, when, lot, amount))
     # Within each (cell, product): administered doses first, the vial leftovers after.
     parts = np.stack([administered, opened - administered], axis=1).ravel()
     part_group = np.repeat(np.arange(len(opened)), 2)
     a, b, split = pour(target, amount, part_group, parts, len(opened))
     wasted = (b % 2) == 1
-    ledger.sites.add("administered", site[a[~wasted]], when[a[~wasted]], lot[a[~wasted]], split[~wasted])
-    ledger.sites.add("wasted", site[a[wasted]], when[a[wasted]], lot[a[wasted]], split[wasted])
+    ledger.give(node[a], site[a], when[a], lot[a], np.where(wasted, 0, split), np.where(wasted, split, 0))

@@ -30,6 +30,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from vaxsim.coldchain.ledger import ADMINISTERED, EXPIRY, OPEN_VIAL, THAW_CLOCK, WASTED
 from vaxsim.optimize.realise.ledger import Ledger
 from vaxsim.optimize.realise.vaccination_day import Districts
 from vaxsim.optimize.setup.context import Context
@@ -68,13 +69,13 @@ def supply_waterfall(ctx: Context, ledger: Ledger, people: Districts) -> pd.Data
             np.int64
         )
 
-    given = ledger.sites.table("administered")
-    wasted = ledger.sites.table("wasted")
-    expired = ledger.nodes.table("expired")
+    given = ledger.booked(ADMINISTERED)
+    wasted = ledger.booked(WASTED, (OPEN_VIAL,))
+    expired = ledger.booked(WASTED, (EXPIRY, THAW_CLOCK))
     site_province = district_province[site_district]
-    planned = by_province(site_province[given["where"].to_numpy()], given.doses.to_numpy())
-    open_vial = by_province(site_province[wasted["where"].to_numpy()], wasted.doses.to_numpy())
-    lost = by_province(h.province_of[expired["where"].to_numpy()], expired.doses.to_numpy())
+    planned = by_province(site_province[given["partner"]], given["doses"])
+    open_vial = by_province(site_province[wasted["partner"]], wasted["doses"])
+    lost = by_province(h.province_of[expired["node"]], expired["doses"])
 
     # Stock left at the end: above the provinces, or at a province's stores and districts.
     node_stock = ledger.stock.sum(axis=1)
@@ -121,7 +122,7 @@ def supply_waterfall(ctx: Context, ledger: Ledger, people: Districts) -> pd.Data
         "delivered": int(ledger.delivered.sum()),
         "arrived too late for the horizon": int(upstream_lot[late].sum()),
         "kept upstream": int(upstream_lot[~late].sum()),
-        "lost at expiry": int(expired.doses.sum()) - thaw,
+        "lost at expiry": int(expired["doses"].sum()) - thaw,
         "lost at the thaw clock": thaw,
         "open-vial waste": int(open_vial.sum()),
         "held for next doses owed": int(held_p.sum()),

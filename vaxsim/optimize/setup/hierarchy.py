@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vaxsim.coldchain.temperature import CLASSES
+from vaxsim.coldchain.room import store_capacity
 from vaxsim.model import Model
 from vaxsim.optimize.setup.sites import SiteCalendar
 
@@ -262,14 +262,13 @@ def _parents_first(keys: list[str], rows: dict[str, dict]) -> list[str]:
 def _storage(model: Model, sites: SiteCalendar, ordered: list[str], rows: dict[str, dict]) -> np.ndarray:
     """Litres per node and temperature class: the store's (unlimited if none is stated), plus
     the fridges of a district's sites on its district node."""
-    columns = [f"capacity_litres_{t}" for t in CLASSES]
-    capacity = model.stores[columns].to_numpy(dtype=float)
+    capacity = store_capacity(model.stores)  # inf = none stated
     fridges = sites.district_cold_litres(len(model.districts))
     storage = np.full((len(ordered), 3), np.inf)
     for i, key in enumerate(ordered):
         row = rows[key]
         s, d = row["store"], row["district"]
-        if s >= 0 and capacity[s].sum() > 0:
+        if s >= 0:
             storage[i] = capacity[s]
         if d >= 0:
             if s < 0:

@@ -116,7 +116,7 @@ class Restart:
             ledger.pending[self.day].extend(ledger.pending.pop(frame))  # before the start: at start
         ledger.delivered = np.where(early, 0, ledger.delivered)
         ledger.awaited &= ~early
-        ledger.stock += self.on_hand - self.reserved
+        ledger.open_with(self.on_hand - self.reserved)
         ledger.lot_expiry = np.minimum(ledger.lot_expiry, self.use_by)
         node, lot, day, doses = self.arriving
         doses = doses - self.reserved_on_arrival

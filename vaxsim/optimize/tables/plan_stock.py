@@ -10,6 +10,12 @@ has passed, so the tables agree with each other by construction:
 - ``stock_projection``: one row per (site or store, date, lot) on which that lot moves there;
   on a day without a row the stock is the previous row's closing. opening + received − issued
   − administered − wasted − expired = closing, and closing ≥ 0.
+
+The published columns keep their names; the event book's events map onto them here: a store's
+``received`` and ``shipped`` are its ``received`` and ``issued``, its expiry and thaw-clock
+waste its ``expired``; a session's doses, booked at its district's store with the site as
+partner, are ``issued`` by the store and ``received`` by the site, which ``administered`` them
+or ``wasted`` them in opened vials.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from vaxsim.coldchain.fefo import cumulative_before, run_starts, sum_by_keys
+from vaxsim.coldchain.ledger import ADMINISTERED, EXPIRY, OPEN_VIAL, RECEIVED, SHIPPED, THAW_CLOCK, WASTED
 from vaxsim.optimize.realise.ledger import Ledger
 from vaxsim.optimize.realise.vaccination_day import Records
 from vaxsim.optimize.setup.restart import Restart
@@ -28,6 +35,7 @@ from vaxsim.optimize.tables.ids import keyed_ids
 from vaxsim.optimize.tables.text_columns import text_take
 from vaxsim.plan.tables import TABLES
 
+#: The plan's stock_projection columns of movements (PLAN_FORMAT.md).
 EVENTS = ("received", "issued", "administered", "wasted", "expired")
 
 
@@ -159,7 +167,6 @@ def stock_projection(
     With ``restart`` (a plan from a simulated state), each store's first row for a lot it holds
     on the state's day opens with the state's stock, and the doses set aside for appointments
     already booked leave as ``issued`` that day."""
-    stores = len(ids.store)
     parts = []
     if restart is not None:
         node, lot = np.nonzero(restart.on_hand)
@@ -179,12 +186,7 @@ def stock_projection(
         arrival = np.maximum(day[aside] - offset, restart.day) + offset
         for kind in ("received", "issued"):
             parts.append((kind, ids.node_store[node], arrival, lot, doses))
-    for kind in ("received", "issued", "expired"):
-        table = ledger.nodes.table(kind)
-        parts.append((kind, ids.node_store[table["where"].to_numpy()], table.day, table.lot, table.doses))
-    for kind in ("received", "administered", "wasted"):
-        table = ledger.sites.table(kind)
-        parts.append((kind, stores + table["where"].to_numpy(), table.day, table.lot, table.doses))
+    parts += _book_parts(ledger, ids)
     # Moves inside one physical store are not stock movements of that store.
     moves = _moves(ledger, records, ids)
     inside = moves.where(moves.origin == moves.destination)
@@ -276,6 +278,27 @@ def opening_stock(
         },
         columns=TABLES["opening_stock"].column_names,
     )
+
+
+def _book_parts(ledger: Ledger, ids: SiteIds) -> list[tuple]:
+    """The event book's events as stock_projection parts (column name, plan site row, day, lot,
+    doses): the module docstring's mapping."""
+    stores = len(ids.store)
+    parts = []
+    for column, event, causes in (
+        ("received", RECEIVED, ()),
+        ("issued", SHIPPED, ()),
+        ("expired", WASTED, (EXPIRY, THAW_CLOCK)),
+    ):
+        e = ledger.booked(event, causes)
+        parts.append((column, ids.node_store[e["node"]], e["day"], e["lot"], e["doses"]))
+    for column, event, causes in (("administered", ADMINISTERED, ()), ("wasted", WASTED, (OPEN_VIAL,))):
+        e = ledger.booked(event, causes)
+        site = stores + e["partner"]
+        parts.append(("issued", ids.node_store[e["node"]], e["day"], e["lot"], e["doses"]))
+        parts.append(("received", site, e["day"], e["lot"], e["doses"]))
+        parts.append((column, site, e["day"], e["lot"], e["doses"]))
+    return parts
 
 
 def _stacked(parts: list[tuple], columns: list[str]) -> tuple[np.ndarray, ...]:
