@@ -7,6 +7,7 @@ exits with status 1; it never shows a traceback for a problem the user can fix.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 import warnings
 import zoneinfo
@@ -371,7 +372,10 @@ def optimize(
     ] = None,
     time_limit: Annotated[float | None, typer.Option(help="Seconds per sub-problem.")] = None,
     gap: Annotated[float, typer.Option(help="Relative optimality gap (integer programs).")] = 1e-4,
-    threads: Annotated[int, typer.Option(help="Province sub-problems solved at once.")] = 1,
+    threads: Annotated[
+        int,
+        typer.Option(help="Province sub-problems solved at once (default: every core; the same plan)."),
+    ] = os.cpu_count() or 1,
     demand: Annotated[
         Path | None,
         typer.Option(help="CSV of approved registrants (district, priority_group, age_band, date, persons)."),
