@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 import vaxsim
 from tests.conftest import DEMO, ROOT
 from vaxsim.cli import app
-from vaxsim.run.executors import local_cluster
+from vaxsim.run.executors import REPLICATION_MODULE, local_cluster
+from vaxsim.run.replication import run_replications
 
 RULE = "policies.second_dose_reserve.rule"
 
@@ -47,6 +48,10 @@ def test_same_seed_same_bytes_whatever_runs_it(tmp_path):
         # The cluster's workers run with the settings for replications (no profiler, ...).
         settings = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
         assert list(settings.values()) == [False, False]
+        # ... and have imported what a replication needs before the first one arrives
+        ready = client.run(lambda: REPLICATION_MODULE in sys.modules)
+        assert list(ready.values()) == [True, True]
+        assert run_replications.__module__ == REPLICATION_MODULE
         on_dask = vaxsim.sweep(
             DEMO, changes, seeds=1, executor=client, folder=tmp_path / "dask", progress=False
         )
