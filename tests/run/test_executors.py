@@ -46,8 +46,9 @@ def test_same_seed_same_bytes_whatever_runs_it(tmp_path):
     vaxsim.sweep(DEMO, changes, seeds=1, executor=2, folder=tmp_path / "processes", progress=False)
     with local_cluster(2) as cluster, Client(cluster) as client:
         # The cluster's workers run with the settings for replications (no profiler, ...).
-        settings = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
-        assert list(settings.values()) == [False, False]
+        keys = ("distributed.worker.profile.enabled", "distributed.admin.tick.interval")
+        settings = client.run(lambda: tuple(dask.config.get(key) for key in keys))
+        assert list(settings.values()) == [(False, "500ms"), (False, "500ms")]
         # ... and have imported what a replication needs before the first one arrives
         ready = client.run(lambda: REPLICATION_MODULE in sys.modules)
         assert list(ready.values()) == [True, True]

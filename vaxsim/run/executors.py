@@ -109,6 +109,9 @@ REPLICATION_MODULE = "vaxsim.run.replication"
 #: The worker's statistical profiler (a stack sample every 10 ms), the system monitor every
 #: 0.5 s, the memory monitor every 0.1 s and work stealing cost 12 % more CPU than local
 #: processes on 100 demo replications on 2 cores; without them 4 % (benchmarks/ensembles.md).
+#: Every scheduler, nanny and worker also checks its event loop's health every 20 ms: 50 of
+#: the 55 ms of CPU per second an idle 2-worker cluster used, and a wake-up that takes the GIL
+#: from the replication running beside it; every 500 ms still reports a loop blocked for 3 s.
 #: Each worker imports :data:`REPLICATION_MODULE` as it starts (Dask's worker ``preload``;
 #: ``dask worker --preload vaxsim.run.replication`` for a cluster started by hand), so a
 #: cluster is ready to simulate before a sweep starts: a spawned worker otherwise imports
@@ -118,6 +121,7 @@ REPLICATION_DASK_CONFIG = {
     "distributed.admin.system-monitor.interval": "5s",
     "distributed.worker.memory.monitor-interval": "1s",
     "distributed.scheduler.work-stealing": False,
+    "distributed.admin.tick.interval": "500ms",
     "distributed.worker.preload": [REPLICATION_MODULE],
 }
 
