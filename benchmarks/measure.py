@@ -14,8 +14,10 @@ from pathlib import Path
 class MemorySampler(threading.Thread):
     """Samples the proportional set size (PSS, shared pages split between the processes that
     share them) of this process and its worker processes every ``every`` seconds; ``peak_mib`` is the
-    largest total seen, ``peak_process_mib`` the largest single process seen (a worker's peak).
-    Forked workers share the parent's pages, so RSS would count them twice.
+    largest total seen, ``peak_process_mib`` the largest single process seen, ``peak_own_mib``
+    this process's peak and ``peak_worker_mib`` the largest of the others (a worker's peak; a
+    Dask nanny is far smaller than its worker). Forked workers share the parent's pages, so
+    RSS would count them twice.
 
     It also keeps the CPU time (user + system) last seen of every process of the family:
     :meth:`cpu_seconds` is their sum, a figure that other jobs on the machine slow far less
@@ -26,6 +28,8 @@ class MemorySampler(threading.Thread):
         self.every = every
         self.peak_mib = 0.0
         self.peak_process_mib = 0.0
+        self.peak_own_mib = 0.0
+        self.peak_worker_mib = 0.0
         self.cpu_by_process: dict[tuple[int, int], float] = {}
         #: CPU seconds the sampling itself took (reading a process's PSS makes the kernel walk
         #: its page tables: milliseconds for a 250 MiB worker), part of this process's CPU time
@@ -76,6 +80,8 @@ class MemorySampler(threading.Thread):
             self._sample_cpu(family)
             self.peak_mib = max(self.peak_mib, sum(each) / 1024)
             self.peak_process_mib = max(self.peak_process_mib, max(each) / 1024)
+            self.peak_own_mib = max(self.peak_own_mib, each[0] / 1024)  # family[0] is this process
+            self.peak_worker_mib = max(self.peak_worker_mib, max(each[1:], default=0) / 1024)
             self.own_cpu_seconds = time.thread_time()
 
 

@@ -19,7 +19,8 @@ from typer.testing import CliRunner
 import vaxsim
 from tests.conftest import DEMO, ROOT
 from vaxsim.cli import app
-from vaxsim.run.executors import local_cluster
+from vaxsim.run.executors import REPLICATION_MODULE, local_cluster
+from vaxsim.run.replication import run_replications
 
 RULE = "policies.second_dose_reserve.rule"
 
@@ -45,8 +46,13 @@ def test_same_seed_same_bytes_whatever_runs_it(tmp_path):
     vaxsim.sweep(DEMO, changes, seeds=1, executor=2, folder=tmp_path / "processes", progress=False)
     with local_cluster(2) as cluster, Client(cluster) as client:
         # The cluster's workers run with the settings for replications (no profiler, ...).
-        settings = client.run(lambda: dask.config.get("distributed.worker.profile.enabled"))
-        assert list(settings.values()) == [False, False]
+        keys = ("distributed.worker.profile.enabled", "distributed.admin.tick.interval")
+        settings = client.run(lambda: tuple(dask.config.get(key) for key in keys))
+        assert list(settings.values()) == [(False, "500ms"), (False, "500ms")]
+        # ... and have imported what a replication needs before the first one arrives
+        ready = client.run(lambda: REPLICATION_MODULE in sys.modules)
+        assert list(ready.values()) == [True, True]
+        assert run_replications.__module__ == REPLICATION_MODULE
         on_dask = vaxsim.sweep(
             DEMO, changes, seeds=1, executor=client, folder=tmp_path / "dask", progress=False
         )

@@ -6,16 +6,17 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from vaxsim.coldchain import ColdChainResults
 from vaxsim.model import Model
-from vaxsim.results.figures import FIGURES, coverage_figure
 from vaxsim.sim.recorder import CHANNELS, STAGES, Recorder
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Table names, in the order they are written; each is ``<name>.parquet`` in a run folder.
 TABLES = (
@@ -153,6 +154,12 @@ class Results:
         """A figure of the run: ``"coverage"`` (``by`` None, ``"province"`` or
         ``"district"``), ``"doses"`` (per day, against supply) or ``"waits"`` (at site
         stations). Shows in Jupyter; ``.savefig(path)`` writes it."""
+        # Imported here, not at the top, for start-up speed alone (figures.py does not import
+        # this module at run time, so there is no cycle): matplotlib takes ~0.5 s to import,
+        # and every process that simulates imports this module, including each fresh Dask
+        # worker before its first replication, which never draws (benchmarks/ensembles.md).
+        from vaxsim.results.figures import FIGURES, coverage_figure
+
         if what not in FIGURES:
             raise ValueError(f"what must be one of {sorted(FIGURES)} (got {what!r})")
         return coverage_figure(self, by) if what == "coverage" else FIGURES[what](self)

@@ -101,23 +101,37 @@ class DaskExecutor:
             self.client.cancel(futures)
 
 
+#: The module a worker needs to run a replication: where
+#: :func:`vaxsim.run.replication.run_replications` lives (a test checks it).
+REPLICATION_MODULE = "vaxsim.run.replication"
+
 #: Dask settings for a cluster that runs replications: short CPU-bound tasks on a few cores.
 #: The worker's statistical profiler (a stack sample every 10 ms), the system monitor every
 #: 0.5 s, the memory monitor every 0.1 s and work stealing cost 12 % more CPU than local
 #: processes on 100 demo replications on 2 cores; without them 4 % (benchmarks/ensembles.md).
+#: Every scheduler, nanny and worker also checks its event loop's health every 20 ms: 50 of
+#: the 55 ms of CPU per second an idle 2-worker cluster used, and a wake-up that takes the GIL
+#: from the replication running beside it; every 500 ms still reports a loop blocked for 3 s.
+#: Each worker imports :data:`REPLICATION_MODULE` as it starts (Dask's worker ``preload``;
+#: ``dask worker --preload vaxsim.run.replication`` for a cluster started by hand), so a
+#: cluster is ready to simulate before a sweep starts: a spawned worker otherwise imports
+#: vaxsim (~1 s of CPU) when its first replication arrives, while the sweep waits.
 REPLICATION_DASK_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.system-monitor.interval": "5s",
     "distributed.worker.memory.monitor-interval": "1s",
     "distributed.scheduler.work-stealing": False,
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.worker.preload": [REPLICATION_MODULE],
 }
 
 
 def local_cluster(workers: int | None = None) -> Any:
     """A ``dask.distributed.LocalCluster`` of ``workers`` single-threaded worker processes
     (default: one per CPU) set up for replications (:data:`REPLICATION_DASK_CONFIG`, no
-    dashboard); use it as a context manager and pass ``Client(cluster)`` as the executor. A
-    cluster started elsewhere gets the same settings from its own Dask configuration."""
+    dashboard); use it as a context manager and pass ``Client(cluster)`` as the executor. It
+    returns once every worker has imported vaxsim. A cluster started elsewhere gets the same
+    settings from its own Dask configuration."""
     dask = importlib.import_module("dask")
     distributed = importlib.import_module("distributed")
     # Workers take the configuration current when their nanny starts, so it is set around it.
