@@ -4,6 +4,7 @@
 >>> scenario = vaxsim.load("scenarios/demo-district.yaml")   # validated, or ScenarioError
 >>> model = vaxsim.compile_model(scenario)                     # tables and arrays
 >>> faster = vaxsim.with_changes(scenario, {"people.approval.capacity_per_day": 4000})
+>>> calm = vaxsim.without_disturbances(scenario)   # everyone comes, nothing breaks or is late
 >>> ensemble = vaxsim.sweep(scenario, {"policies.second_dose_reserve.rule": ["none", "hold_back"]},
 ...                         seeds=2, executor=1, site_queues=False, progress=False)
 >>> ensemble.labels
@@ -40,6 +41,7 @@ _EXPORTS = {
     "load": "vaxsim.scenario",
     "scenario_hash": "vaxsim.scenario",
     "with_changes": "vaxsim.scenario.changes",
+    "without_disturbances": "vaxsim.scenario.disturbances",
 }
 
 if TYPE_CHECKING:
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
     from vaxsim.run.sweep import sweep
     from vaxsim.scenario import Scenario, load, scenario_hash
     from vaxsim.scenario.changes import with_changes
+    from vaxsim.scenario.disturbances import without_disturbances
 
 
 def __getattr__(name: str) -> Any:
@@ -102,4 +105,5 @@ __all__ = [
     "simulate",
     "sweep",
     "with_changes",
+    "without_disturbances",
 ]
