@@ -20,7 +20,7 @@ from vaxsim.coldchain.errors import ConservationError
 from vaxsim.coldchain.ledger import ADMINISTERED, EXPIRY, THAW_CLOCK, WASTED
 from vaxsim.coldchain.temperature import COLD
 from vaxsim.optimize.options import Options, PlanningOptions
-from vaxsim.optimize.realise.ledger import Ledger
+from vaxsim.optimize.realise.ledger import PlanLedger
 from vaxsim.optimize.realise.realise import _NationalDays, _Shipper, cold_chain
 from vaxsim.optimize.realise.vaccination_day import usable_stock
 from vaxsim.optimize.setup.context import make_context
@@ -44,16 +44,16 @@ def demo():
     return ctx
 
 
-def empty_ledger(ctx) -> Ledger:
+def empty_ledger(ctx) -> PlanLedger:
     """The demo's ledger with no delivery: tests put stock where they need it (:func:`put`)."""
-    ledger = Ledger(ctx.hierarchy, ctx.model.lots, ctx.days, cold_chain(ctx))
+    ledger = PlanLedger(ctx.hierarchy, ctx.model.lots, ctx.days, cold_chain(ctx))
     ledger.pending.clear()
     ledger.delivered[:] = 0
     ledger.awaited[:] = False
     return ledger
 
 
-def put(ledger: Ledger, node: int, lot: int, doses: int) -> None:
+def put(ledger: PlanLedger, node: int, lot: int, doses: int) -> None:
     """Doses of ``lot`` on hand at ``node`` from the start, counted as delivered (conservation holds)."""
     on_hand = np.zeros_like(ledger.stock)
     on_hand[node, lot] = doses

@@ -15,7 +15,7 @@ import numpy as np
 from vaxsim.coldchain.temperature import COLD
 from vaxsim.optimize.lp.extract import SubSolution
 from vaxsim.optimize.lp.problem import SubProblem
-from vaxsim.optimize.realise.ledger import Ledger
+from vaxsim.optimize.realise.ledger import PlanLedger
 from vaxsim.optimize.realise.vaccination_day import Districts
 from vaxsim.optimize.setup.context import Context
 from vaxsim.optimize.setup.lot_classes import LotClasses, lot_classes
@@ -127,7 +127,7 @@ def district_window(ctx: Context, people: Districts, window: Window) -> District
     return DistrictWindow(capacity, approvals, history, pool0)
 
 
-def window_classes(ctx: Context, ledger: Ledger, window: Window) -> LotClasses:
+def window_classes(ctx: Context, ledger: PlanLedger, window: Window) -> LotClasses:
     """Lot classes of the window: lots on hand or in transit, and deliveries due in it."""
     last_day = window.start + window.days + int(ctx.hierarchy.offset.max())
     arrival = ctx.model.lots.arrival_day.to_numpy()
@@ -147,7 +147,12 @@ def window_classes(ctx: Context, ledger: Ledger, window: Window) -> LotClasses:
 
 
 def nation_problem(
-    ctx: Context, ledger: Ledger, people: Districts, classes: LotClasses, window: Window, dw: DistrictWindow
+    ctx: Context,
+    ledger: PlanLedger,
+    people: Districts,
+    classes: LotClasses,
+    window: Window,
+    dw: DistrictWindow,
 ) -> SubProblem:
     """The national sub-problem of a window: stores above the provinces, provinces as units."""
     h = ctx.hierarchy
@@ -208,7 +213,7 @@ def nation_problem(
 
 def province_problem(
     ctx: Context,
-    ledger: Ledger,
+    ledger: PlanLedger,
     people: Districts,
     classes: LotClasses,
     window: Window,
@@ -258,7 +263,7 @@ def province_problem(
 
 def _subproblem(
     ctx: Context,
-    ledger: Ledger,
+    ledger: PlanLedger,
     classes: LotClasses,
     window: Window,
     *,

@@ -3,7 +3,7 @@
 Stock only changes through the events booked in the cold chain's event book
 (:class:`vaxsim.coldchain.ledger.Ledger`: received, shipped, administered, wasted with its
 cause: open vial, expiry, thaw clock), so the conservation identity of DESIGN.md holds by
-construction and :meth:`Ledger.check_conservation` verifies it at the end, for every lot at
+construction and :meth:`PlanLedger.check_conservation` verifies it at the end, for every lot at
 every node, with the cold chain's own check. A session's doses are booked at its district's
 node (the store they are drawn from), with the session's site as the event's partner, as the
 simulated cold chain books them. Issues are first-expiry-first-out within a lot class; a lot is
@@ -21,7 +21,7 @@ Capacity: a shipment into a store is cut, in whole shipping units, to the litres
 store's temperature class that day (the cold chain's room rule, :mod:`vaxsim.coldchain.room`:
 capacity − stock on hand − what else arrives, + what the store sends on later that day), and a
 store still over capacity sends the excess on to child
-stores with room (:meth:`Ledger.relieve`), so rounding does not put a store over its capacity
+stores with room (:meth:`PlanLedger.relieve`), so rounding does not put a store over its capacity
 (FORMULATION.md, section 7).
 
 Time: every node works in its own frame (see :mod:`vaxsim.optimize.lp.problem`); frame day ``F``
@@ -87,7 +87,7 @@ class StoreRules:
         )
 
 
-class Ledger:
+class PlanLedger:
     """Stock ``[node, lot]`` (int64 doses), pending arrivals by frame day, and the event book
     ``book`` (:class:`vaxsim.coldchain.ledger.Ledger` over hierarchy nodes; sessions' doses at
     their district node with their site as partner: sites keep nothing overnight).

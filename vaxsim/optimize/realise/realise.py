@@ -27,7 +27,7 @@ from vaxsim.coldchain.temperature import COLD
 from vaxsim.optimize.lp.extract import SubSolution
 from vaxsim.optimize.lp.problem import SubProblem
 from vaxsim.optimize.realise.assemble import DistrictWindow, Window
-from vaxsim.optimize.realise.ledger import Ledger, StoreRules
+from vaxsim.optimize.realise.ledger import PlanLedger, StoreRules
 from vaxsim.optimize.realise.vaccination_day import Cells, Districts, DoseKinds, Records, vaccinate
 from vaxsim.optimize.setup.context import Context
 from vaxsim.optimize.setup.lot_classes import LotClasses
@@ -54,7 +54,7 @@ class Realiser:
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
-        self.ledger = Ledger(ctx.hierarchy, ctx.model.lots, ctx.days, cold_chain(ctx))
+        self.ledger = PlanLedger(ctx.hierarchy, ctx.model.lots, ctx.days, cold_chain(ctx))
         self.people = Districts(ctx)
         if ctx.restart is not None:  # planning from a simulated state
             ctx.restart.start_ledger(self.ledger)
@@ -83,7 +83,7 @@ class Realiser:
         children = np.flatnonzero(sub.parent >= 0)
         # A province node's stock on a day of this window is only known once the province
         # level is realised: shipments into provinces rely on the LP's storage rows (7) and on
-        # the provinces' own repair (Ledger.relieve).
+        # the provinces' own repair (PlanLedger.relieve).
         into_upper = ~np.isin(nodes[children], h.province_node)
         shipper = _Shipper(
             self.ctx, self.ledger, classes, nodes[children], solution.ship[children], into_upper
@@ -229,7 +229,7 @@ class _NationalDays:
         """Day ``j`` of the window (frame day ``frame``): put away, write off, and at a period
         start ship, level by level (``leaving``: litres ``[node, τ]`` each store sends on later
         that day, the room it frees); a store still over capacity sends the excess on to
-        ``children`` with room, else gives back what it received that day (:meth:`Ledger.take_back`)."""
+        ``children`` with room, else gives back what it received that day (:meth:`PlanLedger.take_back`)."""
         ledger, h = self.shipper.ledger, self.shipper.ctx.hierarchy
         for level in self.levels:  # parents ship before their children put away
             active = level[frame + h.offset[level] < self.shipper.ctx.days]
@@ -252,7 +252,7 @@ class _Shipper:
     def __init__(
         self,
         ctx: Context,
-        ledger: Ledger,
+        ledger: PlanLedger,
         classes: LotClasses,
         destinations: np.ndarray,
         plan: np.ndarray,

@@ -35,7 +35,7 @@ import numpy as np
 
 from vaxsim.coldchain.fefo import clip_in_order, pour
 from vaxsim.optimize.realise.follow_ups import FollowUps
-from vaxsim.optimize.realise.ledger import Ledger
+from vaxsim.optimize.realise.ledger import PlanLedger
 from vaxsim.optimize.realise.return_room import ReturnRoom
 from vaxsim.optimize.setup.context import Context
 
@@ -220,7 +220,7 @@ class Districts:
 def vaccinate(
     frame: int,
     ctx: Context,
-    ledger: Ledger,
+    ledger: PlanLedger,
     people: Districts,
     kinds: DoseKinds,
     cells: Cells,
@@ -451,7 +451,7 @@ def vial_doses(persons: np.ndarray, vial: np.ndarray, spare: int | np.ndarray = 
 
 
 def usable_stock(
-    ledger: Ledger,
+    ledger: PlanLedger,
     nodes: np.ndarray,
     day: np.ndarray,
     products: int,
@@ -459,7 +459,7 @@ def usable_stock(
     lasting: np.ndarray | None = None,
 ) -> np.ndarray:
     """Doses per node and product in lots not past their use-by day (expiry or thaw clock) on
-    each node's day, ``[node, q]`` (``use_by``: :meth:`Ledger.use_by` of ``nodes``, if known;
+    each node's day, ``[node, q]`` (``use_by``: :meth:`PlanLedger.use_by` of ``nodes``, if known;
     ``lasting[q]``: days after the node's day the lot must still be usable)."""
     use_by = ledger.use_by(nodes) if use_by is None else use_by
     until = day[:, None] if lasting is None else day[:, None] + lasting[ledger.lot_product][None, :]
@@ -470,7 +470,9 @@ def usable_stock(
     return result
 
 
-def last_day_covered(ledger: Ledger, nodes: np.ndarray, use_by: np.ndarray, need: np.ndarray) -> np.ndarray:
+def last_day_covered(
+    ledger: PlanLedger, nodes: np.ndarray, use_by: np.ndarray, need: np.ndarray
+) -> np.ndarray:
     """The last day ``L`` on which each node's lots still usable on ``L`` hold ``need[n, q]``
     doses of product ``q`` (-1 when all its lots together do not), ``[n, q]``."""
     latest = np.full(need.shape, -1, dtype=np.int64)
@@ -490,7 +492,7 @@ def last_day_covered(ledger: Ledger, nodes: np.ndarray, use_by: np.ndarray, need
 
 def draw_lots(
     ctx: Context,
-    ledger: Ledger,
+    ledger: PlanLedger,
     nodes: np.ndarray,
     day: np.ndarray,
     district: np.ndarray,
@@ -505,7 +507,7 @@ def draw_lots(
     """Take each (district, product)'s opened doses from its lots earliest use-by first (expiry,
     or thaw clock where the district keeps the product thawed; FEFO among equals), cells in the
     given order (sorted by district, product), and book them administered / wasted at the
-    district's node, per site (:meth:`Ledger.give`). ``use_by``: :meth:`Ledger.use_by` of
+    district's node, per site (:meth:`PlanLedger.give`). ``use_by``: :meth:`PlanLedger.use_by` of
     ``nodes``, if known."""
     fefo = ledger.fefo
     use_by_all = ledger.use_by(nodes) if use_by is None else use_by

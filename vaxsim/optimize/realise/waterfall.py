@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from vaxsim.coldchain.ledger import ADMINISTERED, EXPIRY, OPEN_VIAL, THAW_CLOCK, WASTED
-from vaxsim.optimize.realise.ledger import Ledger
+from vaxsim.optimize.realise.ledger import PlanLedger
 from vaxsim.optimize.realise.vaccination_day import Districts
 from vaxsim.optimize.setup.context import Context
 
@@ -50,7 +50,7 @@ STEPS = (
 )
 
 
-def supply_waterfall(ctx: Context, ledger: Ledger, people: Districts) -> pd.DataFrame:
+def supply_waterfall(ctx: Context, ledger: PlanLedger, people: Districts) -> pd.DataFrame:
     """One row per (scope, step): ``scope`` is ``"national"`` or a province id, ``doses`` the
     doses (int) that ended in that step, in the order of :data:`STEPS` (national rows skip
     "received by the province", province rows start there); every step but the first is

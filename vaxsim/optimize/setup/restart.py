@@ -41,7 +41,7 @@ from vaxsim.optimize.setup.demand import Demand
 from vaxsim.optimize.setup.hierarchy import Hierarchy
 
 if TYPE_CHECKING:
-    from vaxsim.optimize.realise.ledger import Ledger
+    from vaxsim.optimize.realise.ledger import PlanLedger
     from vaxsim.optimize.realise.vaccination_day import Districts, DoseKinds
     from vaxsim.sim.state import CampaignState
 
@@ -95,7 +95,7 @@ class Restart:
 
     # ------------------------------------------------------------------ applying it
 
-    def start_ledger(self, ledger: Ledger) -> None:
+    def start_ledger(self, ledger: PlanLedger) -> None:
         """Replace the new campaign's stock by the state's: on hand minus reservations, shipments
         on the road, scenario deliveries from ``day`` on only, expiry cut to ``use_by``."""
         offset = ledger.offset

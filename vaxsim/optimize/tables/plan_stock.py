@@ -1,6 +1,6 @@
 """The plan's movement tables from the realised lot ledger: shipments, their lines, stock projection.
 
-Everything here is read from :class:`~vaxsim.optimize.realise.ledger.Ledger`, whose conservation check
+Everything here is read from :class:`~vaxsim.optimize.realise.ledger.PlanLedger`, whose conservation check
 has passed, so the tables agree with each other by construction:
 
 - ``shipments``: one per (origin, destination, ship day) — store-to-store allocations, and the
@@ -27,7 +27,7 @@ import pandas as pd
 
 from vaxsim.coldchain.fefo import cumulative_before, run_starts, sum_by_keys
 from vaxsim.coldchain.ledger import ADMINISTERED, EXPIRY, OPEN_VIAL, RECEIVED, SHIPPED, THAW_CLOCK, WASTED
-from vaxsim.optimize.realise.ledger import Ledger
+from vaxsim.optimize.realise.ledger import PlanLedger
 from vaxsim.optimize.realise.vaccination_day import Records
 from vaxsim.optimize.setup.restart import Restart
 from vaxsim.optimize.setup.site_ids import SiteIds
@@ -76,7 +76,7 @@ class Moves:
         return Moves(*(getattr(self, f.name)[mask] for f in fields(self)))
 
 
-def _moves(ledger: Ledger, records: Records, ids: SiteIds) -> Moves:
+def _moves(ledger: PlanLedger, records: Records, ids: SiteIds) -> Moves:
     """Store-to-store allocations (the ledger's shipments), then the daily session supply from a
     district's store to each of its sites (same-day delivery). Plain arrays, no frame: both
     tables of this module read them."""
@@ -100,7 +100,7 @@ def _moves(ledger: Ledger, records: Records, ids: SiteIds) -> Moves:
 
 
 def shipment_tables(
-    ledger: Ledger, records: Records, ids: SiteIds, lot_id: np.ndarray, start: pd.Timestamp
+    ledger: PlanLedger, records: Records, ids: SiteIds, lot_id: np.ndarray, start: pd.Timestamp
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``shipments`` and ``shipment_lines`` (one line per lot, in first-expiry order of lot index)."""
     empty = (
@@ -116,7 +116,7 @@ def shipment_tables(
         [moves.origin, moves.destination, moves.ship_day, moves.arrive_day, moves.reason, moves.lot],
         moves.doses,
     )
-    # A line given back in full (Ledger.take_back) nets to nothing: no line, no shipment.
+    # A line given back in full (PlanLedger.take_back) nets to nothing: no line, no shipment.
     keep = doses != 0
     if not keep.any():
         return empty
@@ -155,7 +155,7 @@ def shipment_tables(
 
 
 def stock_projection(
-    ledger: Ledger,
+    ledger: PlanLedger,
     records: Records,
     ids: SiteIds,
     lot_id: np.ndarray,
@@ -280,7 +280,7 @@ def opening_stock(
     )
 
 
-def _book_parts(ledger: Ledger, ids: SiteIds) -> list[tuple]:
+def _book_parts(ledger: PlanLedger, ids: SiteIds) -> list[tuple]:
     """The event book's events as stock_projection parts (column name, plan site row, day, lot,
     doses): the module docstring's mapping."""
     stores = len(ids.store)
