@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vaxsim.coldchain.fefo import order_by, run_starts
 from vaxsim.coldchain.temperature import COLD
 from vaxsim.optimize.lp.extract import SubSolution
 from vaxsim.optimize.lp.problem import SubProblem
@@ -73,9 +74,9 @@ def _stock_by_class(stock: np.ndarray, of_lot: np.ndarray, classes: int) -> np.n
     by_class = np.zeros((stock.shape[0], classes))
     lots = np.flatnonzero(of_lot >= 0)
     if lots.size:
-        lots = lots[np.argsort(of_lot[lots], kind="stable")]
+        lots = lots[order_by(of_lot[lots])]
         of_sorted = of_lot[lots]
-        starts = np.flatnonzero(np.r_[True, of_sorted[1:] != of_sorted[:-1]])
+        starts = np.flatnonzero(run_starts([of_sorted]))
         by_class[:, of_sorted[starts]] = np.add.reduceat(stock[:, lots], starts, axis=1)
     return by_class
 
