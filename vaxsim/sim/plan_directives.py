@@ -245,7 +245,9 @@ def _sessions(
     """The plan's capacity rows as sessions per day (:class:`PlannedSessions`, rows of the
     scenario's session layout), in the plan's order."""
     layout = SessionLayout.from_model(model)
-    start = np.array([minutes_of_day(str(value)) for value in slots.session_start], dtype=np.int64)
+    # A national plan has ~700,000 capacity rows but a handful of session start times.
+    times, time_of_row = np.unique(slots.session_start.astype(str).to_numpy(), return_inverse=True)
+    start = np.array([minutes_of_day(value) for value in times], dtype=np.int64)[time_of_row]
     row = layout.row_of(site, start) if len(slots) else np.zeros(0, dtype=np.int64)
     if np.any(inside & (row < 0)):
         bad = slots[inside & (row < 0)].iloc[0]
@@ -255,11 +257,15 @@ def _sessions(
         )
     product = product.to_numpy(dtype=np.int64)
     count = slots.capacity.to_numpy(dtype=np.int64)
-    sessions = {}
-    for d in np.unique(day[inside]):
-        mine = np.flatnonzero(inside & (day == d))
-        sessions[int(d)] = PlannedSessions(row=row[mine], product=product[mine], slots=count[mine])
-    return sessions
+    kept = np.flatnonzero(inside)
+    if not len(kept):
+        return {}
+    kept = kept[np.argsort(day[kept], kind="stable")]  # by day, the plan's order within a day
+    days, first = np.unique(day[kept], return_index=True)
+    return {
+        int(d): PlannedSessions(row=row[mine], product=product[mine], slots=count[mine])
+        for d, mine in zip(days.tolist(), np.split(kept, first[1:]), strict=True)
+    }
 
 
 def _add_site_waste(
