@@ -12,9 +12,13 @@ the interval window that have room left (:mod:`vaxsim.optimize.realise.return_ro
 next doses of the day (already limited by the people due, the stock and the district's
 capacity) are taken oldest cohort first among those due by that day, then limited by each
 site's room that day, oldest first again; whoever a site has no room for waits for a later
-day. Cohorts whose site is unknown (people due a dose when a plan starts from a simulated
-state, :mod:`vaxsim.optimize.setup.restart`) have site -1, no room held, are due once their minimum
-interval has passed, and may be served at any site of their district.
+day. Oldest first also when supply came late and people booked for days already passed wait
+beside those booked for today: the campaign's one booking rule
+(:mod:`vaxsim.campaign.return_room`), by which the plan-driven simulation books the plan's
+slots, gives a site's room to the oldest doses before. Cohorts whose site is unknown (people
+due a dose when a plan starts from a simulated state, :mod:`vaxsim.optimize.setup.restart`)
+have site -1, no room held, are due once their minimum interval has passed, and may be served
+at any site of their district.
 """
 
 from __future__ import annotations
@@ -186,19 +190,14 @@ class FollowUps:
         today: np.ndarray,
         want: np.ndarray,
         room: np.ndarray,
-        late: bool | None = None,
     ) -> Taken:
         """Take up to ``want[d]`` people of district ``d`` from ``step``'s queue for dose ``kind``:
         oldest cohort first among those due by the district's ``today[d]``, at most
         ``room[site]`` per site (``room`` is reduced in place; unsited cohorts take no site's
-        room; ``late``: only people whose booked day has passed, or only those booked for
-        today). The people leave the queue until :meth:`give_back` returns those who were not
+        room). The people leave the queue until :meth:`give_back` returns those who were not
         given the dose after all."""
         queue = self.queues[step]
-        ready = self._ready(step, today)
-        if late is not None:
-            ready &= (queue.due < today[queue.district]) == late
-        ready = np.flatnonzero(ready)
+        ready = np.flatnonzero(self._ready(step, today))
         persons = queue.waiting[ready]
         district = queue.district[ready]
         before = cumulative_before(district, persons) if len(ready) else persons
@@ -219,15 +218,12 @@ class FollowUps:
         self, kinds: np.ndarray, step_of: np.ndarray, today: np.ndarray, granted: np.ndarray, room: np.ndarray
     ) -> DayTakes:
         """:meth:`take` for each next-dose kind in ``kinds`` (service order; ``step_of[kind]``
-        its step), ``granted[d, kind]`` people per district, one site ``room`` for all: first
-        the people booked for today (their room is held), then those whose day has passed."""
-        left = granted.copy()
+        its step), ``granted[d, kind]`` people per district, one site ``room`` for all; in
+        each queue the oldest doses before first, whether booked for today or for a day that
+        has passed (module docstring)."""
         taken = []
-        for late in (False, True):
-            for k in kinds:
-                t = self.take(int(k), int(step_of[k]), today, left[:, k], room, late)
-                np.subtract.at(left[:, k], t.district, t.persons)
-                taken.append(t)
+        for k in kinds:
+            taken.append(self.take(int(k), int(step_of[k]), today, granted[:, k], room))
         return DayTakes.of(taken)
 
     def give_back_day(self, takes: DayTakes, source: np.ndarray, amount: np.ndarray) -> None:

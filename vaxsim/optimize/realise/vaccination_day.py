@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vaxsim.coldchain.fefo import clip_in_order, pour
+from vaxsim.coldchain.sessions import draw_order
 from vaxsim.optimize.realise.follow_ups import FollowUps
 from vaxsim.optimize.realise.ledger import PlanLedger
 from vaxsim.optimize.realise.return_room import ReturnRoom
@@ -365,18 +366,18 @@ def vaccinate(
         short = (need > usable)[entry_district, entry_product] & first_dose
         amount = np.where(short, 0, amount)
 
-    # Whole vials per (cell, product); cut the last sessions where stock cannot cover them.
+    # Whole vials per (cell, product); where stock cannot cover them, the sessions last in
+    # the draw order (coldchain.sessions.draw_order) are cut.
     pair_key = entry_cell * Q + entry_product
     pairs, pair_of = np.unique(pair_key, return_inverse=True)
     pair_doses = np.bincount(pair_of, weights=amount).astype(np.int64)
-    pair_position = np.zeros(len(pairs), dtype=np.int64)
-    np.maximum.at(pair_position, pair_of, entry_position)
     pair_product = pairs % Q
     pair_cell = pairs // Q
     pair_district = cells.district[pair_cell]
     vial = ctx.doses_per_vial[pair_product]
     need = vial_doses(pair_doses, vial)
-    by_stock = np.lexsort((pair_position, pair_product, pair_district))
+    # A site's sessions are numbered by start time (optimize.setup.sites): the simulation's order.
+    by_stock = draw_order(pair_district, pair_product, cells.site[pair_cell], cells.session[pair_cell])
     opened = np.zeros_like(need)
     opened[by_stock] = clip_in_order(
         need[by_stock], pair_district[by_stock] * Q + pair_product[by_stock], usable.ravel()
