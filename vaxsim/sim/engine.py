@@ -142,9 +142,9 @@ class Campaign:
         self.due = {(k, p): FifoPool(c.size) for p in range(self.products) for k in range(1, self.series[p])}
         self.released_on: dict[int, list[tuple[int, int, np.ndarray]]] = defaultdict(list)
         #: Under a plan, people whose next dose found no plan slot at their site inside its
-        #: window (the plan's promise not kept): due from the minimum interval, but booked after
-        #: the people the plan booked, into what the plan does not need (the optimizer leaves
-        #: them overdue: vaxsim.campaign.return_room).
+        #: window (the plan's promise not kept, or a window past the campaign's end): due from
+        #: the minimum interval, but booked after the people the plan booked, into the vaccine
+        #: the plan does not need (the optimizer leaves them overdue or unserved).
         self.unslotted = {key: FifoPool(c.size) for key in self.due}
         self.unslotted_on: dict[int, list[tuple[int, int, np.ndarray]]] = defaultdict(list)
         self.appointments: dict[int, Appointments] = {}
@@ -351,11 +351,13 @@ class Campaign:
         """Following a plan, a district whose people due a next dose outnumber the doses of
         their product it has or expects within the booking horizon asks for the difference
         from the free stock upstream. The plan shipped next doses for its own first doses;
-        people vaccinated on other days or in other numbers than planned are due other doses."""
+        people vaccinated on other days or in other numbers than planned are due other doses.
+        People with no plan slot (:attr:`unslotted`) are outside the plan and ask for nothing:
+        they are served from what the districts hold beyond the plan's needs, as the optimizer
+        moves no vaccine for people it leaves overdue."""
         due = np.zeros((self.districts, self.products), dtype=np.int64)
-        for pools in (self.due, self.unslotted):
-            for (_, product), pool in pools.items():
-                due[:, product] += self.by_district.totals(pool.total)
+        for (_, product), pool in self.due.items():
+            due[:, product] += self.by_district.totals(pool.total)
         if not due.any():
             return
         horizon = day + self.policies.booking_horizon_days
@@ -509,8 +511,9 @@ class Campaign:
                 counts = counts - part
                 self.released_on[first + offset - 1].append((k, product, part))
         if counts.any():
-            # No slot inside a window the plan covers: the plan's promise not kept.
-            unslotted = at_site is not None and first < self.days and window_end < self.days
+            # Under a plan, no slot: outside the plan (its promise not kept where the window
+            # ends inside the campaign, counted above).
+            unslotted = at_site is not None and first < self.days
             (self.unslotted_on if unslotted else self.released_on)[first - 1].append((k, product, counts))
 
     def _no_shows(self, day: int, booked: Appointments) -> None:
