@@ -294,9 +294,9 @@ def _planned_and_realised(model, plan, run, keys):
 
 
 @functools.cache
-def _calm(name: str):
+def _calm(name: str, overrides: tuple[str, ...] = ()):
     """A scenario without disturbances, compiled, and its plan."""
-    calm = without_disturbances(vaxsim.load(SCENARIOS / f"{name}.yaml"))
+    calm = without_disturbances(vaxsim.load(SCENARIOS / f"{name}.yaml", overrides=list(overrides)))
     return vaxsim.compile_model(calm), optimize(calm)
 
 
@@ -306,14 +306,27 @@ def calm_demo():
     return _calm("demo-district")
 
 
-@pytest.mark.parametrize("name", ["demo-district", "demo-late-deliveries", "demo-short-supply"])
-def test_without_disturbances_the_run_gives_exactly_the_plans_doses(name):
+#: Vials used up within 1-2 hours, before a session ends: fewer doses of each vial usable.
+SHORT_IN_USE = ("products.pfizer.in_use_hours=1", "products.astrazeneca.in_use_hours=2")
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"),
+    [
+        ("demo-district", ()),
+        ("demo-late-deliveries", ()),
+        ("demo-short-supply", ()),
+        ("demo-district", SHORT_IN_USE),
+    ],
+)
+def test_without_disturbances_the_run_gives_exactly_the_plans_doses(name, overrides):
     """With every disturbance off (scenario.disturbances), the plan-driven simulation gives
     the plan's doses per district, product, dose number and day exactly, and at each site on
     each day the plan's doses there (next doses come back to the site the plan booked), also
     when supply comes late or short (the plan and the run follow one next-dose rule,
-    vaxsim.campaign.return_room, and one stock-draw order, coldchain.sessions.draw_order)."""
-    model, plan = _calm(name)
+    vaxsim.campaign.return_room, one stock-draw order, coldchain.sessions.draw_order, and one
+    vial rule, coldchain.vials.session_vials)."""
+    model, plan = _calm(name, overrides)
     run = simulate(model, seed=11, plan=plan, site_queues=False)
     cells = _planned_and_realised(model, plan, run, ["date", "district", "product", "dose_number"])
     assert len(cells) > 50 and cells.planned.sum() > 10_000

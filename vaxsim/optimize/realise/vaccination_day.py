@@ -35,10 +35,12 @@ import numpy as np
 
 from vaxsim.coldchain.fefo import clip_in_order, pour
 from vaxsim.coldchain.sessions import draw_order
+from vaxsim.coldchain.vials import session_vials
 from vaxsim.optimize.realise.follow_ups import FollowUps
 from vaxsim.optimize.realise.ledger import PlanLedger
 from vaxsim.optimize.realise.return_room import ReturnRoom
 from vaxsim.optimize.setup.context import Context
+from vaxsim.scenario.base import minutes_of_day
 
 
 @dataclass(frozen=True)
@@ -91,14 +93,16 @@ class Cells:
     """Session cells of every site (site × session), grouped by district.
 
     ``site``, ``session``, ``district``, ``capacity [cell, weekday]`` people (0 when closed),
-    ``tier`` (0 for the district's largest sites, 1 for the others) and ``turn`` (position
-    among the district's sites of its tier), used to rotate which sites open first each day.
+    ``minutes`` (the session's length), ``tier`` (0 for the district's largest sites, 1 for
+    the others) and ``turn`` (position among the district's sites of its tier), used to rotate
+    which sites open first each day.
     """
 
     site: np.ndarray
     session: np.ndarray
     district: np.ndarray
     capacity: np.ndarray
+    minutes: np.ndarray
     tier: np.ndarray
     turn: np.ndarray
     tier_size: np.ndarray
@@ -123,11 +127,13 @@ class Cells:
         open_on = cal.open_on[site]  # [cell, weekday]
         capacity = np.where(open_on, cal.sessions[site, session][:, None], 0)
         keep = cal.sessions[site, session] > 0
+        minutes = session_minutes(cal.session_start, cal.session_end)[site, session]
         return cls(
             site=site[keep],
             session=session[keep],
             district=district[site][keep],
             capacity=capacity[keep],
+            minutes=minutes[keep],
             tier=tier[site][keep],
             turn=turn[site][keep],
             tier_size=size[site][keep],
@@ -375,7 +381,8 @@ def vaccinate(
     pair_cell = pairs // Q
     pair_district = cells.district[pair_cell]
     vial = ctx.doses_per_vial[pair_product]
-    need = vial_doses(pair_doses, vial)
+    in_use = ctx.model.products.in_use_hours.to_numpy(dtype=float)[pair_product] * 60.0
+    need = session_vials(pair_doses, vial, cells.minutes[pair_cell], in_use).drawn
     # A site's sessions are numbered by start time (optimize.setup.sites): the simulation's order.
     by_stock = draw_order(pair_district, pair_product, cells.site[pair_cell], cells.session[pair_cell])
     opened = np.zeros_like(need)
@@ -443,6 +450,14 @@ def vaccinate(
     )
     follow_ups.end_day()
     return given
+
+
+def session_minutes(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Minutes of each session from its local ``HH:MM`` start and end (0 for '' padding)."""
+    clocks = {clock: minutes_of_day(clock) for clock in set(start.ravel()) | set(end.ravel()) if clock}
+    clocks[""] = 0
+    minutes = np.vectorize(clocks.__getitem__, otypes=[float])
+    return minutes(end) - minutes(start)
 
 
 def vial_doses(persons: np.ndarray, vial: np.ndarray, spare: int | np.ndarray = 0) -> np.ndarray:
