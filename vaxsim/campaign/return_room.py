@@ -13,7 +13,7 @@ booking rule, for the optimizer realising a plan and for the simulation running 
   move to the next days with room, as they would have booked them).
 
 The room is what the caller books into: the optimizer, the people its sites can see less the
-room already held (:mod:`vaxsim.optimize.realise.return_room`); the plan-driven simulation,
+room already held (:mod:`vaxsim.optimize.realise.follow_up_room`); the plan-driven simulation,
 the plan's published next-dose slots of each product and dose (:mod:`vaxsim.sim.returns`).
 Arrays are ``[day, site]``, so a national run (ten thousand sites) books a day with a few
 numpy calls.

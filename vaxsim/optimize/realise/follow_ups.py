@@ -8,7 +8,7 @@ way has, for every first-dose slot it publishes, the follow-up capacity at the s
 Each next-dose step keeps one queue of *cohorts*: the people of one district who had the
 previous dose at one site on one day, booked to come back on one day (``due``), and still
 waiting. The booking is made with the dose: room is held at the site on the earliest days of
-the interval window that have room left (:mod:`vaxsim.optimize.realise.return_room`). A district's
+the interval window that have room left (:mod:`vaxsim.optimize.realise.follow_up_room`). A district's
 next doses of the day (already limited by the people due, the stock and the district's
 capacity) are taken oldest cohort first among those due by that day, then limited by each
 site's room that day, oldest first again; whoever a site has no room for waits for a later
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vaxsim.coldchain.fefo import clip_in_order, cumulative_before, sum_by_keys
-from vaxsim.optimize.realise.return_room import ReturnRoom
+from vaxsim.optimize.realise.follow_up_room import FollowUpRoom
 from vaxsim.optimize.setup.context import Steps
 
 UNSITED = -1
@@ -128,7 +128,7 @@ class DayTakes:
 class FollowUps:
     """The cohort queues of every next-dose step of a run (module docstring)."""
 
-    def __init__(self, steps: Steps, sites: int, room: ReturnRoom | None = None):
+    def __init__(self, steps: Steps, sites: int, room: FollowUpRoom | None = None):
         """``room``: where next doses are booked (``None``: people are due as soon as their
         minimum interval has passed, with no room held)."""
         self.steps = steps
@@ -143,7 +143,7 @@ class FollowUps:
     ):
         """People given the dose of history ``slot`` today join the queue of the step after it,
         booked on the days their site holds room for them (one day's doses: ``day`` is each
-        district's today; room was checked by a :meth:`ReturnRoom.hold` that could cut first
+        district's today; room was checked by a :meth:`FollowUpRoom.hold` that could cut first
         doses, so none is cut here)."""
         step = self.step_after[slot]
         keep = (step >= 0) & (persons > 0)

@@ -14,7 +14,7 @@ For each district, on its campaign day (its frame day, see :mod:`vaxsim.optimize
    and today's starters' next doses are kept back.
 4. Next doses go to the site of the previous dose (:mod:`vaxsim.optimize.realise.follow_ups`) and
    fill its sessions first; with ``follow_up_in_plan`` a first dose is given only where its
-   next dose has room booked at its site (:mod:`vaxsim.optimize.realise.return_room`). The other
+   next dose has room booked at its site (:mod:`vaxsim.optimize.realise.follow_up_room`). The other
    granted doses fill the district's session cells (site × session) in order, largest sites
    first and the others taking turns by day, product after product, so each session opens
    vials of as few products as possible. Each (session,
@@ -36,9 +36,9 @@ import numpy as np
 from vaxsim.coldchain.fefo import clip_in_order, pour
 from vaxsim.coldchain.sessions import draw_order
 from vaxsim.coldchain.vials import session_vials
+from vaxsim.optimize.realise.follow_up_room import FollowUpRoom
 from vaxsim.optimize.realise.follow_ups import FollowUps
 from vaxsim.optimize.realise.ledger import PlanLedger
-from vaxsim.optimize.realise.return_room import ReturnRoom
 from vaxsim.optimize.setup.context import Context
 from vaxsim.scenario.base import minutes_of_day
 
@@ -180,7 +180,7 @@ class Districts:
         cal = ctx.sites
         room = None
         if ctx.options.planning.follow_up_in_plan:
-            room = ReturnRoom(ctx.steps, (cal.sessions.sum(axis=1)[:, None] * cal.open_on)[:, cal.weekday])
+            room = FollowUpRoom(ctx.steps, (cal.sessions.sum(axis=1)[:, None] * cal.open_on)[:, cal.weekday])
         self.follow_ups = FollowUps(ctx.steps, cal.sessions.shape[0], room)
         self.sessions = np.maximum((cal.sessions > 0).sum(axis=1), 1)  # sessions a day per site
 
@@ -331,7 +331,7 @@ def vaccinate(
     entry_product = kinds.product[entry_kind]
     if follow_ups.room is not None:
         # A first dose only where its next dose has room at its site inside its interval
-        # window (vaxsim.optimize.realise.return_room); the room is booked with the doses given, in
+        # window (vaxsim.optimize.realise.follow_up_room); the room is booked with the doses given, in
         # FollowUps.enter, once the stock has had its say.
         slot = kinds.slot[entry_kind]
         next_step = np.where(slot >= 0, follow_ups.step_after[np.maximum(slot, 0)], -1)

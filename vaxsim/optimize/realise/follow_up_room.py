@@ -21,14 +21,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from vaxsim.campaign.return_room import ReturnRoom as Room
+from vaxsim.campaign.return_room import ReturnRoom
 from vaxsim.coldchain.fefo import clip_in_order, sum_by_keys
 from vaxsim.optimize.setup.context import Steps
 
 
 @dataclass(frozen=True)
 class Held:
-    """Room held by one call of :meth:`ReturnRoom.hold`: ``persons`` of entry ``entry`` (the
+    """Room held by one call of :meth:`FollowUpRoom.hold`: ``persons`` of entry ``entry`` (the
     first entry of its site and step) for next-dose step ``step`` at ``site`` on ``day``,
     counted from the dose before on day ``since`` (given, or booked)."""
 
@@ -50,7 +50,7 @@ ALL = "sites"
 """The plan books every next dose into one room: the people its sites can see."""
 
 
-class ReturnRoom:
+class FollowUpRoom:
     """People each site can see per day (``capacity[day, site]``) and the room not yet held
     for people coming back (``room``, the campaign's booking rule); days after the campaign
     have no room.
@@ -68,7 +68,7 @@ class ReturnRoom:
         sites, days = site_capacity.shape
         self.capacity = np.zeros((days + pad, sites), dtype=np.int64)
         self.capacity[:days] = site_capacity.T
-        self.room = Room({ALL: self.capacity})
+        self.room = ReturnRoom({ALL: self.capacity})
         self.after = np.full(steps.size, -1, dtype=np.int64)  # [step] -> the step after it
         later = np.flatnonzero(steps.prev >= 0)
         self.after[steps.prev[later]] = later
