@@ -15,6 +15,7 @@ PACKAGE = ROOT / "vaxsim"
 FORBIDDEN = {
     "scenario": ["model", "coldchain", "sim", "sites", "optimize", "results", "plan", "run", "report"],
     "model": ["coldchain", "sim", "optimize", "results", "run", "report"],
+    "campaign": ["sim", "optimize", "plan", "results", "run", "report", "ensemble"],
     "sim": ["results", "optimize", "run", "report", "ensemble"],
     "optimize": ["results", "run", "report", "ensemble"],
     "results": ["run", "report", "ensemble", "optimize"],

@@ -12,8 +12,8 @@ import pytest
 import vaxsim
 from tests.conftest import DEMO
 from vaxsim.optimize.options import PlanningOptions
+from vaxsim.optimize.realise.follow_up_room import ALL, FollowUpRoom
 from vaxsim.optimize.realise.follow_ups import UNSITED, FollowUps
-from vaxsim.optimize.realise.return_room import ReturnRoom
 from vaxsim.optimize.setup.context import Steps
 from vaxsim.plan import check
 from vaxsim.plan.invariants import invariant_8, rules_from_products
@@ -95,27 +95,27 @@ def test_cohorts_of_unknown_site_are_served_first_when_older_and_take_no_site_ro
 
 def test_room_is_held_on_the_earliest_free_days_of_the_window_and_first_doses_are_cut_to_it():
     # Site 0 sees 10 people a day; the window of a dose given on day 0 is days 21..28.
-    room = ReturnRoom(_steps(), np.full((1, 60), 10))
+    room = FollowUpRoom(_steps(), np.full((1, 60), 10))
     kept, held = room.hold(np.array([0]), np.array([0]), np.array([0]), np.array([25]), np.array([True]))
     assert kept.tolist() == [25]
-    assert room.held[0, 21:24].tolist() == [10, 10, 5] and room.held[0, 24:].sum() == 0
+    assert room.held[21:24, 0].tolist() == [10, 10, 5] and room.held[24:, 0].sum() == 0
     # Day 1's window (days 22..29) has 8 x 10 - 15 = 65 left: the second entry is cut to 5.
     cut = np.ones(2, dtype=bool)
     kept, _ = room.hold(np.array([0, 0]), np.array([0, 0]), np.array([1, 1]), np.array([60, 30]), cut)
     assert kept.tolist() == [60, 5]
-    assert room.held[0, 21:30].tolist() == [10, 10, 10, 10, 10, 10, 10, 10, 10]
+    assert room.held[21:30, 0].tolist() == [10, 10, 10, 10, 10, 10, 10, 10, 10]
     room.release(held)  # the first call's room: days 21, 22 and half of 23
-    assert room.held[0, 21:24].tolist() == [0, 0, 5]
+    assert room.held[21:24, 0].tolist() == [0, 0, 5]
 
 
 def test_next_doses_are_never_cut_and_keep_their_people_when_the_window_is_full():
-    room = ReturnRoom(_steps(), np.full((1, 60), 2))
+    room = FollowUpRoom(_steps(), np.full((1, 60), 2))
     kept, held = room.hold(np.array([0]), np.array([0]), np.array([0]), np.array([30]), np.array([False]))
     assert kept.tolist() == [30] and held.persons.sum() == 16  # 8 days x 2: room for 16 only
 
 
 def test_booked_people_are_due_on_the_days_their_room_is_held():
-    queues = FollowUps(_steps(), sites=1, room=ReturnRoom(_steps(), np.full((1, 60), 4)))
+    queues = FollowUps(_steps(), sites=1, room=FollowUpRoom(_steps(), np.full((1, 60), 4)))
     _enter(queues, [0], [0], [0], [10])  # 4 on day 21, 4 on day 22, 2 on day 23
     assert queues.queues[0].due.tolist() == [21, 22, 23]
     due = [queues.ready(np.array([day]), 1)[0, 0] for day in (20, 21, 22, 23)]
@@ -210,28 +210,27 @@ def _three_doses() -> Steps:
 
 def test_a_three_dose_series_is_booked_to_its_end_at_the_first_dose():
     # 10 a day; days 28..35 (dose 3 of day-0 starters) are already full but for 4 on day 35.
-    capacity = np.full((1, 80), 10)
-    room = ReturnRoom(_three_doses(), capacity)
-    room.held[0, 28:35] = 10
-    room.held[0, 35] = 6
+    room = FollowUpRoom(_three_doses(), np.full((1, 80), 10))
+    room.room.free[ALL][28:35, 0] = 0
+    room.room.free[ALL][35, 0] = 4
     kept, held = room.hold(np.array([0]), np.array([0]), np.array([0]), np.array([10]), np.array([True]))
     # Dose 2 on day 14 leaves dose 3 only day 35 (4 places): 4 people start, not 10.
     assert kept.tolist() == [4]
     rows = zip(held.step.tolist(), held.day.tolist(), held.persons.tolist(), strict=True)
     assert sorted(rows) == [(0, 14, 4), (1, 35, 4)]
     room.release(held)
-    assert room.held[0, 14] == 0 and room.held[0, 35] == 6
+    assert room.held[14, 0] == 0 and room.held[35, 0] == 6
 
 
 def test_room_booked_ahead_is_given_back_when_the_dose_before_is_given():
-    room = ReturnRoom(_three_doses(), np.full((1, 80), 10))
+    room = FollowUpRoom(_three_doses(), np.full((1, 80), 10))
     queues = FollowUps(_three_doses(), sites=1, room=room)
     _enter(queues, [0], [0], [0], [5])  # dose 1 on day 0: dose 2 booked day 14, dose 3 day 28
-    assert room.held[0, 14] == 5 and room.held[0, 28] == 5
+    assert room.held[14, 0] == 5 and room.held[28, 0] == 5
     room.unbook_ahead(np.array([1]), np.array([0]), np.array([13]), np.array([5]))  # not theirs
-    assert room.held[0, 28] == 5
+    assert room.held[28, 0] == 5
     room.unbook_ahead(np.array([1]), np.array([0]), np.array([14]), np.array([5]))  # dose 2 to all
-    assert room.held[0, 28] == 0 and not len(room.ahead[1][0])
+    assert room.held[28, 0] == 0 and not len(room.ahead[1][0])
 
 
 def test_starters_are_booked_no_later_than_their_stock_lasts():

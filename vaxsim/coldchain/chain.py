@@ -65,7 +65,7 @@ from vaxsim.coldchain.room import free_litres, litres_by_class
 from vaxsim.coldchain.sessions import Sessions, vial_groups
 from vaxsim.coldchain.temperature import CLASSES, COLD
 from vaxsim.coldchain.transport import InTransit, load_trips
-from vaxsim.coldchain.vials import open_vials, usable_doses_per_vial
+from vaxsim.coldchain.vials import session_vials
 from vaxsim.model import Model
 from vaxsim.numeric import largest_remainder, sum_by
 from vaxsim.scenario.cold_chain import Disruptions
@@ -513,9 +513,9 @@ class ColdChain:
             np.maximum.at(span, group, sessions.end)
             span = span - first_start
         g_product, g_district = sessions.product[last], sessions.district[last]
-        usable = usable_doses_per_vial(d[last], people, np.where(np.isfinite(span), span, 0.0), in_use[last])
         late_k = self.open_vial.min_people_late if self.open_vial.late_minutes > 0 else 1
-        plan = open_vials(people, d[last], late=late, min_people_late=late_k, usable=usable)
+        minutes = np.where(np.isfinite(span), span, 0.0)
+        plan = session_vials(people, d[last], minutes, in_use[last], late=late, min_people_late=late_k)
 
         # Draw the vials from the district's own stock: sessions in order until it runs out;
         # the doses drawn come from its lots first expiry first out, and the doses injected are

@@ -118,6 +118,16 @@ def vial_groups(sessions: Sessions, in_use_minutes: np.ndarray, discard_at_sessi
     return rank[group]
 
 
+def draw_order(district: np.ndarray, product: np.ndarray, site: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """The order in which a day's sessions draw their district store's stock of a product:
+    site by site, each site's sessions by start (``start``: any key that sorts a site's
+    sessions by start time). Where the stock cannot cover every session's whole vials, the
+    sessions last in this order go short. One rule for the simulated day
+    (:meth:`SessionLayout.split`) and the optimizer's (:mod:`vaxsim.optimize.realise.vaccination_day`),
+    so a plan's cuts are the run's."""
+    return order_by(district, product, site, start)
+
+
 @dataclass(frozen=True)
 class PlannedSessions:
     """A plan's sessions of one day: ``row`` (of :class:`SessionLayout`), ``product`` and
@@ -205,7 +215,7 @@ class SessionLayout:
             rows, product, count = self._proportional(weekday, people, site_weight)
         share = np.clip(late_minutes / (self.end[rows] - self.start[rows]), 0.0, 1.0)
         late = rng.binomial(count, share) if late_minutes > 0 else np.zeros_like(count)
-        order = order_by(self.site[rows], product, self.start[rows].astype(np.int64))
+        order = draw_order(self.district[rows], product, self.site[rows], self.start[rows].astype(np.int64))
         return Sessions.of(
             district=self.district[rows][order],
             product=product[order],

@@ -97,6 +97,23 @@ def open_vials(
     return VialPlan(given=given, vials=vials, drawn=vials * d, turned_away=waiting - served_late)
 
 
+def session_vials(
+    people: np.ndarray,
+    doses_per_vial: np.ndarray,
+    session_minutes: np.ndarray,
+    in_use_minutes: np.ndarray,
+    late: np.ndarray | int = 0,
+    min_people_late: np.ndarray | int = 1,
+) -> VialPlan:
+    """Vials of sessions (or groups of sessions sharing vials) of ``session_minutes`` each
+    (0 when unknown): :func:`open_vials` with the doses of a vial usable before its in-use
+    time (``in_use_minutes``) ends (:func:`usable_doses_per_vial`). One rule for the simulated
+    sessions (:mod:`vaxsim.coldchain.chain`) and the optimizer's
+    (:mod:`vaxsim.optimize.realise.vaccination_day`, where everyone comes on time)."""
+    usable = usable_doses_per_vial(doses_per_vial, people, session_minutes, in_use_minutes)
+    return open_vials(people, doses_per_vial, late=late, min_people_late=min_people_late, usable=usable)
+
+
 def expected_open_vial_wastage(mean_people: float, doses_per_vial: int) -> float:
     """Expected share of drawn doses wasted, ``1 - μ / (d · E[ceil(N / d)])``, N ~ Poisson(μ).
 

@@ -1,22 +1,23 @@
-"""Next doses at the site of the dose before, booked with that dose, as a plan promises.
+"""A plan's next-dose slots, booked by the people given the dose before, as the plan promises.
 
 A plan books each person's next dose at the site of their previous one (plan-format invariant
 8: every first-dose slot it publishes has its follow-up capacity there), on a day inside the
-product's interval window. A plan-driven run holds the plan to it: people given a dose at a
-site book their next one into the plan's next-dose slots *of that site*, on the earliest days
-of the window that still have a slot, and come back then. Whoever finds no slot left at their
-site (more people than planned were given the dose there) is due once the minimum interval
-has passed, like people in a run without a plan, and is counted: a plan-driven run reports how
+product's interval window. A plan-driven run holds the plan to it with the optimizer's own
+booking rule (:class:`vaxsim.campaign.return_room.ReturnRoom`): people given a dose at a site
+book their next one into the plan's next-dose slots *of that site*, on the earliest days of the
+window that still have a slot, and come back then. Whoever finds no slot left at their site
+(more people than planned were given the dose there) is due once the minimum interval has
+passed, like people in a run without a plan, and is counted: a plan-driven run reports how
 often the plan's promise of a follow-up slot was not kept (``Recorder.no_return_slot``).
-
-All arrays are per site, so a national run (ten thousand sites) books a day's returns with a
-few numpy calls per product and dose.
+This module adds what only a plan-driven run needs: the slots as published (where today's
+people were vaccinated), and a re-plan's slots replacing the old ones.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from vaxsim.campaign.return_room import ReturnRoom
 from vaxsim.numeric import split_by_group
 
 
@@ -25,7 +26,8 @@ class Returns:
 
     def __init__(self, room: dict[tuple[int, int], np.ndarray], site_district: np.ndarray, districts: int):
         self.published = dict(room)
-        self.room = {key: slots.copy() for key, slots in room.items()}
+        self.slots_left = ReturnRoom(room)
+        self.room = self.slots_left.free
         self.site_district = site_district
         self.districts = districts
 
@@ -67,13 +69,11 @@ class Returns:
 
     def book(self, product: int, dose: int, first: int, last: int, at_site: np.ndarray) -> np.ndarray:
         """Book ``at_site[site]`` people's dose index ``dose`` of ``product`` at their site on
-        the earliest days ``first..last`` with a slot left. Returns the people booked
-        ``[day - first, site]``; the rest found no slot."""
-        room = self.room.get((product, dose))
-        if room is None or first > last:
-            return np.zeros((0, len(at_site)), dtype=np.int64)
-        window = room[first : last + 1]
-        reached = np.minimum(np.cumsum(window, axis=0, dtype=np.int64), at_site[None, :])
-        booked = np.diff(reached, axis=0, prepend=0)
-        window -= booked.astype(window.dtype)
-        return booked
+        the earliest days ``first..last`` with a slot left (the shared rule,
+        :meth:`ReturnRoom.book`). Returns the people booked ``[day - first, site]``; the rest
+        found no slot."""
+        sites = np.flatnonzero(at_site)
+        booked = self.slots_left.book((product, dose), sites, first, last, at_site[sites])
+        result = np.zeros((booked.shape[0], len(at_site)), dtype=np.int64)
+        result[:, sites] = booked
+        return result

@@ -8,13 +8,17 @@ way has, for every first-dose slot it publishes, the follow-up capacity at the s
 Each next-dose step keeps one queue of *cohorts*: the people of one district who had the
 previous dose at one site on one day, booked to come back on one day (``due``), and still
 waiting. The booking is made with the dose: room is held at the site on the earliest days of
-the interval window that have room left (:mod:`vaxsim.optimize.realise.return_room`). A district's
+the interval window that have room left (:mod:`vaxsim.optimize.realise.follow_up_room`). A district's
 next doses of the day (already limited by the people due, the stock and the district's
 capacity) are taken oldest cohort first among those due by that day, then limited by each
 site's room that day, oldest first again; whoever a site has no room for waits for a later
-day. Cohorts whose site is unknown (people due a dose when a plan starts from a simulated
-state, :mod:`vaxsim.optimize.setup.restart`) have site -1, no room held, are due once their minimum
-interval has passed, and may be served at any site of their district.
+day. Oldest first also when supply came late and people booked for days already passed wait
+beside those booked for today: the campaign's one booking rule
+(:mod:`vaxsim.campaign.return_room`), by which the plan-driven simulation books the plan's
+slots, gives a site's room to the oldest doses before. Cohorts whose site is unknown (people
+due a dose when a plan starts from a simulated state, :mod:`vaxsim.optimize.setup.restart`)
+have site -1, no room held, are due once their minimum interval has passed, and may be served
+at any site of their district.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vaxsim.coldchain.fefo import clip_in_order, cumulative_before, sum_by_keys
-from vaxsim.optimize.realise.return_room import ReturnRoom
+from vaxsim.optimize.realise.follow_up_room import FollowUpRoom
 from vaxsim.optimize.setup.context import Steps
 
 UNSITED = -1
@@ -124,7 +128,7 @@ class DayTakes:
 class FollowUps:
     """The cohort queues of every next-dose step of a run (module docstring)."""
 
-    def __init__(self, steps: Steps, sites: int, room: ReturnRoom | None = None):
+    def __init__(self, steps: Steps, sites: int, room: FollowUpRoom | None = None):
         """``room``: where next doses are booked (``None``: people are due as soon as their
         minimum interval has passed, with no room held)."""
         self.steps = steps
@@ -139,7 +143,7 @@ class FollowUps:
     ):
         """People given the dose of history ``slot`` today join the queue of the step after it,
         booked on the days their site holds room for them (one day's doses: ``day`` is each
-        district's today; room was checked by a :meth:`ReturnRoom.hold` that could cut first
+        district's today; room was checked by a :meth:`FollowUpRoom.hold` that could cut first
         doses, so none is cut here)."""
         step = self.step_after[slot]
         keep = (step >= 0) & (persons > 0)
@@ -186,19 +190,14 @@ class FollowUps:
         today: np.ndarray,
         want: np.ndarray,
         room: np.ndarray,
-        late: bool | None = None,
     ) -> Taken:
         """Take up to ``want[d]`` people of district ``d`` from ``step``'s queue for dose ``kind``:
         oldest cohort first among those due by the district's ``today[d]``, at most
         ``room[site]`` per site (``room`` is reduced in place; unsited cohorts take no site's
-        room; ``late``: only people whose booked day has passed, or only those booked for
-        today). The people leave the queue until :meth:`give_back` returns those who were not
+        room). The people leave the queue until :meth:`give_back` returns those who were not
         given the dose after all."""
         queue = self.queues[step]
-        ready = self._ready(step, today)
-        if late is not None:
-            ready &= (queue.due < today[queue.district]) == late
-        ready = np.flatnonzero(ready)
+        ready = np.flatnonzero(self._ready(step, today))
         persons = queue.waiting[ready]
         district = queue.district[ready]
         before = cumulative_before(district, persons) if len(ready) else persons
@@ -219,15 +218,12 @@ class FollowUps:
         self, kinds: np.ndarray, step_of: np.ndarray, today: np.ndarray, granted: np.ndarray, room: np.ndarray
     ) -> DayTakes:
         """:meth:`take` for each next-dose kind in ``kinds`` (service order; ``step_of[kind]``
-        its step), ``granted[d, kind]`` people per district, one site ``room`` for all: first
-        the people booked for today (their room is held), then those whose day has passed."""
-        left = granted.copy()
+        its step), ``granted[d, kind]`` people per district, one site ``room`` for all; in
+        each queue the oldest doses before first, whether booked for today or for a day that
+        has passed (module docstring)."""
         taken = []
-        for late in (False, True):
-            for k in kinds:
-                t = self.take(int(k), int(step_of[k]), today, left[:, k], room, late)
-                np.subtract.at(left[:, k], t.district, t.persons)
-                taken.append(t)
+        for k in kinds:
+            taken.append(self.take(int(k), int(step_of[k]), today, granted[:, k], room))
         return DayTakes.of(taken)
 
     def give_back_day(self, takes: DayTakes, source: np.ndarray, amount: np.ndarray) -> None:

@@ -14,7 +14,7 @@ For each district, on its campaign day (its frame day, see :mod:`vaxsim.optimize
    and today's starters' next doses are kept back.
 4. Next doses go to the site of the previous dose (:mod:`vaxsim.optimize.realise.follow_ups`) and
    fill its sessions first; with ``follow_up_in_plan`` a first dose is given only where its
-   next dose has room booked at its site (:mod:`vaxsim.optimize.realise.return_room`). The other
+   next dose has room booked at its site (:mod:`vaxsim.optimize.realise.follow_up_room`). The other
    granted doses fill the district's session cells (site × session) in order, largest sites
    first and the others taking turns by day, product after product, so each session opens
    vials of as few products as possible. Each (session,
@@ -34,10 +34,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vaxsim.coldchain.fefo import clip_in_order, pour
+from vaxsim.coldchain.sessions import draw_order
+from vaxsim.coldchain.vials import session_vials
+from vaxsim.optimize.realise.follow_up_room import FollowUpRoom
 from vaxsim.optimize.realise.follow_ups import FollowUps
 from vaxsim.optimize.realise.ledger import PlanLedger
-from vaxsim.optimize.realise.return_room import ReturnRoom
 from vaxsim.optimize.setup.context import Context
+from vaxsim.scenario.base import minutes_of_day
 
 
 @dataclass(frozen=True)
@@ -90,14 +93,16 @@ class Cells:
     """Session cells of every site (site × session), grouped by district.
 
     ``site``, ``session``, ``district``, ``capacity [cell, weekday]`` people (0 when closed),
-    ``tier`` (0 for the district's largest sites, 1 for the others) and ``turn`` (position
-    among the district's sites of its tier), used to rotate which sites open first each day.
+    ``minutes`` (the session's length), ``tier`` (0 for the district's largest sites, 1 for
+    the others) and ``turn`` (position among the district's sites of its tier), used to rotate
+    which sites open first each day.
     """
 
     site: np.ndarray
     session: np.ndarray
     district: np.ndarray
     capacity: np.ndarray
+    minutes: np.ndarray
     tier: np.ndarray
     turn: np.ndarray
     tier_size: np.ndarray
@@ -122,11 +127,13 @@ class Cells:
         open_on = cal.open_on[site]  # [cell, weekday]
         capacity = np.where(open_on, cal.sessions[site, session][:, None], 0)
         keep = cal.sessions[site, session] > 0
+        minutes = session_minutes(cal.session_start, cal.session_end)[site, session]
         return cls(
             site=site[keep],
             session=session[keep],
             district=district[site][keep],
             capacity=capacity[keep],
+            minutes=minutes[keep],
             tier=tier[site][keep],
             turn=turn[site][keep],
             tier_size=size[site][keep],
@@ -173,7 +180,7 @@ class Districts:
         cal = ctx.sites
         room = None
         if ctx.options.planning.follow_up_in_plan:
-            room = ReturnRoom(ctx.steps, (cal.sessions.sum(axis=1)[:, None] * cal.open_on)[:, cal.weekday])
+            room = FollowUpRoom(ctx.steps, (cal.sessions.sum(axis=1)[:, None] * cal.open_on)[:, cal.weekday])
         self.follow_ups = FollowUps(ctx.steps, cal.sessions.shape[0], room)
         self.sessions = np.maximum((cal.sessions > 0).sum(axis=1), 1)  # sessions a day per site
 
@@ -324,7 +331,7 @@ def vaccinate(
     entry_product = kinds.product[entry_kind]
     if follow_ups.room is not None:
         # A first dose only where its next dose has room at its site inside its interval
-        # window (vaxsim.optimize.realise.return_room); the room is booked with the doses given, in
+        # window (vaxsim.optimize.realise.follow_up_room); the room is booked with the doses given, in
         # FollowUps.enter, once the stock has had its say.
         slot = kinds.slot[entry_kind]
         next_step = np.where(slot >= 0, follow_ups.step_after[np.maximum(slot, 0)], -1)
@@ -365,18 +372,19 @@ def vaccinate(
         short = (need > usable)[entry_district, entry_product] & first_dose
         amount = np.where(short, 0, amount)
 
-    # Whole vials per (cell, product); cut the last sessions where stock cannot cover them.
+    # Whole vials per (cell, product); where stock cannot cover them, the sessions last in
+    # the draw order (coldchain.sessions.draw_order) are cut.
     pair_key = entry_cell * Q + entry_product
     pairs, pair_of = np.unique(pair_key, return_inverse=True)
     pair_doses = np.bincount(pair_of, weights=amount).astype(np.int64)
-    pair_position = np.zeros(len(pairs), dtype=np.int64)
-    np.maximum.at(pair_position, pair_of, entry_position)
     pair_product = pairs % Q
     pair_cell = pairs // Q
     pair_district = cells.district[pair_cell]
     vial = ctx.doses_per_vial[pair_product]
-    need = vial_doses(pair_doses, vial)
-    by_stock = np.lexsort((pair_position, pair_product, pair_district))
+    in_use = ctx.model.products.in_use_hours.to_numpy(dtype=float)[pair_product] * 60.0
+    need = session_vials(pair_doses, vial, cells.minutes[pair_cell], in_use).drawn
+    # A site's sessions are numbered by start time (optimize.setup.sites): the simulation's order.
+    by_stock = draw_order(pair_district, pair_product, cells.site[pair_cell], cells.session[pair_cell])
     opened = np.zeros_like(need)
     opened[by_stock] = clip_in_order(
         need[by_stock], pair_district[by_stock] * Q + pair_product[by_stock], usable.ravel()
@@ -442,6 +450,14 @@ def vaccinate(
     )
     follow_ups.end_day()
     return given
+
+
+def session_minutes(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """Minutes of each session from its local ``HH:MM`` start and end (0 for '' padding)."""
+    clocks = {clock: minutes_of_day(clock) for clock in set(start.ravel()) | set(end.ravel()) if clock}
+    clocks[""] = 0
+    minutes = np.vectorize(clocks.__getitem__, otypes=[float])
+    return minutes(end) - minutes(start)
 
 
 def vial_doses(persons: np.ndarray, vial: np.ndarray, spare: int | np.ndarray = 0) -> np.ndarray:

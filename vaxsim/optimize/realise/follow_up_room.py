@@ -8,6 +8,11 @@ its site, on the earliest days of its interval window that still have room, and 
 is given only where that room exists (invariant 8 of PLAN_FORMAT.md: every published
 first-dose slot has its follow-up capacity). Room held on a day is kept from the first doses
 of the days before it; on the day itself the people due are served first anyway.
+
+The booking itself is the campaign's one rule (:class:`vaxsim.campaign.return_room.ReturnRoom`,
+which the plan-driven simulation books the plan's slots with); this module adds what only a
+plan needs: first doses cut to the room their next doses find, and series of three doses or
+more booked to their end at once.
 """
 
 from __future__ import annotations
@@ -16,13 +21,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vaxsim.campaign.return_room import ReturnRoom
 from vaxsim.coldchain.fefo import clip_in_order, sum_by_keys
 from vaxsim.optimize.setup.context import Steps
 
 
 @dataclass(frozen=True)
 class Held:
-    """Room held by one call of :meth:`ReturnRoom.hold`: ``persons`` of entry ``entry`` (the
+    """Room held by one call of :meth:`FollowUpRoom.hold`: ``persons`` of entry ``entry`` (the
     first entry of its site and step) for next-dose step ``step`` at ``site`` on ``day``,
     counted from the dose before on day ``since`` (given, or booked)."""
 
@@ -40,9 +46,14 @@ class Held:
         return cls(*(np.concatenate([p[k] for p in pieces]).astype(np.int64) for k in range(6)))
 
 
-class ReturnRoom:
-    """People each site can see per day (``capacity[site, day]``) and the room already held
-    for people coming back (``held[site, day]``); days after the campaign have no room.
+ALL = "sites"
+"""The plan books every next dose into one room: the people its sites can see."""
+
+
+class FollowUpRoom:
+    """People each site can see per day (``capacity[day, site]``) and the room not yet held
+    for people coming back (``room``, the campaign's booking rule); days after the campaign
+    have no room.
 
     A series of three doses or more is booked to its end at once: with the room for dose 2,
     room for dose 3 is held from each day dose 2 is booked on (``ahead``, per step: site, day
@@ -55,9 +66,9 @@ class ReturnRoom:
         self.steps = steps
         pad = int(steps.max_days.sum()) + 1 if steps.size else 1
         sites, days = site_capacity.shape
-        self.capacity = np.zeros((sites, days + pad), dtype=np.int64)
-        self.capacity[:, :days] = site_capacity
-        self.held = np.zeros_like(self.capacity)
+        self.capacity = np.zeros((days + pad, sites), dtype=np.int64)
+        self.capacity[:days] = site_capacity.T
+        self.room = ReturnRoom({ALL: self.capacity})
         self.after = np.full(steps.size, -1, dtype=np.int64)  # [step] -> the step after it
         later = np.flatnonzero(steps.prev >= 0)
         self.after[steps.prev[later]] = later
@@ -97,55 +108,53 @@ class ReturnRoom:
                 )
         return kept, Held.of(pieces)
 
+    @property
+    def held(self) -> np.ndarray:
+        """Room held for people coming back, ``[day, site]``."""
+        return self.capacity - self.room.free[ALL]
+
     def _hold_step(self, s, entry, site, day, persons, cut, pieces, latest=None) -> np.ndarray:
         """:meth:`hold` for the entries of one step; appends what it holds to ``pieces``."""
         kept = persons.copy()
-        first = int(self.steps.first_day[s])
-        width = int(self.steps.max_days[s]) - first + 1
+        first, last = int(self.steps.first_day[s]), int(self.steps.max_days[s])
         for today in np.unique(day):
             mine = np.flatnonzero((day == today) & (kept > 0))
             if not len(mine):
                 continue
             sites, where, of_site = np.unique(site[mine], return_index=True, return_inverse=True)
-            columns = np.broadcast_to(today + first + np.arange(width), (len(sites), width))
-            rows = np.broadcast_to(sites[:, None], columns.shape)
-            free = np.maximum(self.capacity[rows, columns] - self.held[rows, columns], 0)
+            last_day = None
             if latest is not None:  # one stock per site: its entries share their latest day
-                last = np.full(len(sites), np.iinfo(np.int64).max)
-                np.minimum.at(last, of_site, latest[mine])
-                free = np.where(columns <= last[:, None], free, 0)
+                last_day = np.full(len(sites), np.iinfo(np.int64).max)
+                np.minimum.at(last_day, of_site, latest[mine])
             c = cut[mine]
-            room = free.sum(axis=1)
             # Entries that may not be cut take room first; the others get what is left.
             fixed = np.bincount(of_site[~c], weights=kept[mine][~c], minlength=len(sites))
             fixed = fixed.astype(np.int64)
-            kept[mine[c]] = clip_in_order(kept[mine[c]], of_site[c], np.maximum(room - fixed, 0))
-            total = np.minimum(np.bincount(of_site, weights=kept[mine], minlength=len(sites)), room)
-            before = np.cumsum(free, axis=1) - free
-            taken = np.clip(total[:, None].astype(np.int64) - before, 0, free)
-            self.held[rows, columns] += taken
-            r, d = np.nonzero(taken)
-            amount = taken[r, d]
+            wanted = np.bincount(of_site, weights=kept[mine], minlength=len(sites)).astype(np.int64)
+            booked = self.room.book(ALL, sites, today + first, today + last, wanted, last_day)
+            left = np.maximum(booked.sum(axis=0) - fixed, 0)
+            kept[mine[c]] = clip_in_order(kept[mine[c]], of_site[c], left)
+            r, d = np.nonzero(booked.T)
+            amount, days = booked[d, r], today + first + d
             later = int(self.after[s])
             if later >= 0 and len(r):
                 # The dose after this one, from each day booked; where it has no room, people
                 # who may be cut are cut from this dose too.
                 site_cut = np.bincount(of_site, weights=c, minlength=len(sites)) > 0
                 chained = self._hold_step(
-                    later, entry[mine[where]][r], sites[r], columns[r, d], amount, site_cut[r], pieces
+                    later, entry[mine[where]][r], sites[r], days, amount, site_cut[r], pieces
                 )
-                lost = amount - chained
-                np.subtract.at(self.held, (sites[r], columns[r, d]), lost)
+                self.room.give_back(ALL, days, sites[r], amount - chained)
                 amount = chained
                 total = np.bincount(r, weights=amount, minlength=len(sites)).astype(np.int64)
                 kept[mine[c]] = clip_in_order(kept[mine[c]], of_site[c], np.maximum(total - fixed, 0))
             step_of, since = np.full(len(r), s), np.full(len(r), today)
-            pieces.append((step_of, entry[mine[where]][r], sites[r], since, columns[r, d], amount))
+            pieces.append((step_of, entry[mine[where]][r], sites[r], since, days, amount))
         return kept
 
     def release(self, held: Held) -> None:
         """Give back room held by :meth:`hold` (the doses it was held for were not given)."""
-        np.subtract.at(self.held, (held.site, held.day), held.persons)
+        self.room.give_back(ALL, held.day, held.site, held.persons)
 
     def keep_ahead(self, held: Held, booked_step: np.ndarray) -> None:
         """Remember the room ``held`` for steps after ``booked_step[entry]`` (doses booked ahead)
@@ -171,12 +180,12 @@ class ReturnRoom:
             mine = step == s
             (entry_site, entry_since), given = sum_by_keys([site[mine], since[mine]], persons[mine])
             # Rows of one (site, since) form a group; the people given the dose free its room.
-            width = self.held.shape[1]
+            width = self.capacity.shape[0]
             groups, group = np.unique(ahead_site * width + ahead_since, return_inverse=True)
             at = np.minimum(np.searchsorted(entry_site * width + entry_since, groups), len(given) - 1)
             found = entry_site[at] * width + entry_since[at] == groups
             freed = clip_in_order(ahead_persons, group.reshape(-1), np.where(found, given[at], 0))
-            np.subtract.at(self.held, (ahead_site, ahead_day), freed)
+            self.room.give_back(ALL, ahead_day, ahead_site, freed)
             left = ahead_persons - freed
             keep = left > 0
             self.ahead[s] = (ahead_site[keep], ahead_since[keep], ahead_day[keep], left[keep])
