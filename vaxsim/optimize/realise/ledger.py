@@ -21,8 +21,9 @@ Capacity: a shipment into a store is cut, in whole shipping units, to the litres
 store's temperature class that day (the cold chain's room rule, :mod:`vaxsim.coldchain.room`:
 capacity − stock on hand − what else arrives, + what the store sends on later that day), and a
 store still over capacity sends the excess on to child
-stores with room (:meth:`PlanLedger.relieve`), so rounding does not put a store over its capacity
-(FORMULATION.md, section 7).
+stores with room (:meth:`PlanLedger.relieve`), else gives back what it received that day, to its
+parent or further up the chain (:meth:`PlanLedger.take_back`), so rounding does not put a store
+over its capacity (FORMULATION.md, section 7).
 
 Time: every node works in its own frame (see :mod:`vaxsim.optimize.lp.problem`); frame day ``F``
 at node ``n`` is campaign day ``F + offset[n]``. A shipment leaving its origin on frame day
@@ -385,7 +386,8 @@ class PlanLedger:
         """Stores among ``nodes`` still over capacity in a class on frame day ``frame`` (after
         :meth:`relieve`) give back what they received from their parent that day, up to the
         excess: the parent is taken to have sent less, so it holds those doses from the ship day
-        on, as far as it had room for them on every day since. Returns the doses given back.
+        on, as far as it had room for them on every day since; what it has no room for goes
+        further up the chain (:meth:`_give_back_up`). Returns the doses given back.
 
         The shipment, the parent's shipment and the store's receipt are taken back in the event
         book (:meth:`~vaxsim.coldchain.ledger.Ledger.amend`; the plan's tables add them up);
