@@ -275,10 +275,12 @@ def test_a_store_above_the_provinces_still_over_capacity_gives_back_what_it_rece
     ledger.check_conservation()
 
 
-def with_depot():
+def with_depot(national_limited: bool = True):
     """Context of the demo with a regional depot (50 L at 2-8 °C) between the national store
-    and the first province."""
+    and the first province (``national_limited=False``: the national store's room not stated)."""
     national = vaxsim.load(DEMO).cold_chain.stores[0].model_dump(mode="json")
+    if not national_limited:
+        del national["capacity_litres"]
     depot = {
         "id": "depot",
         "name": "Regional depot",
@@ -294,11 +296,12 @@ def with_depot():
     return make_context(model, Options(planning=PlanningOptions(period_days=1)), forecast_demand(model))
 
 
-def test_what_a_full_depot_cannot_take_back_goes_back_to_the_national_store():
+@pytest.mark.parametrize("national_limited", [True, False], ids=["national-room-stated", "no-limit"])
+def test_what_a_full_depot_cannot_take_back_goes_back_to_the_national_store(national_limited):
     # The national twin's re-plan of 4 October 2021: a depot passed Sputnik V from the national
     # store straight on to a province that could not hold it (its districts full), and the
     # depot was full later in the window, so only the national store could take it back.
-    ctx = with_depot()
+    ctx = with_depot(national_limited)
     ledger = empty_ledger(ctx)
     h = ctx.hierarchy
     root = int(np.flatnonzero(h.parent < 0)[0])

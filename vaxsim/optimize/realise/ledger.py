@@ -423,17 +423,14 @@ class PlanLedger:
                         int(amount[k]),
                         int(self.stock[node, lot[k]]),
                         int(np.ceil(excess / per_dose - 1e-9)),
-                        int(np.floor(spare / per_dose + 1e-9)),
+                        _whole_doses(spare, per_dose),
                     )
                     if cold.kept_in[origin, product] != tau:
                         doses = min(
                             doses,
-                            int(
-                                np.floor(
-                                    self._spare_since(origin, int(cold.kept_in[origin, product]), ship_day)
-                                    / per_dose
-                                    + 1e-9
-                                )
+                            _whole_doses(
+                                self._spare_since(origin, int(cold.kept_in[origin, product]), ship_day),
+                                per_dose,
                             ),
                         )
                     if doses <= 0:
@@ -477,7 +474,7 @@ class PlanLedger:
                 doses = min(doses, amount, self._lowest_stock(holder, lot, arrived, sent_day))
                 path.append(above[0])
                 kept = int(cold.kept_in[grand, product])
-                fits = int(np.floor(self._spare_since(grand, kept, shipped) / per_dose + 1e-9))
+                fits = _whole_doses(self._spare_since(grand, kept, shipped), per_dose)
                 if fits > 0:
                     doses = min(doses, fits)
                     self.stock[node, lot] -= doses
@@ -703,3 +700,10 @@ class PlanLedger:
             keep &= np.isin(cause, causes)
         columns = {"node": node, "day": day, "lot": lot, "partner": partner, "doses": doses}
         return {name: values[keep] for name, values in columns.items()}
+
+
+def _whole_doses(litres: float, per_dose: float) -> int:
+    """Whole doses of ``per_dose`` litres that fit in ``litres`` (inf: no limit, a huge number)."""
+    if not np.isfinite(litres):
+        return int(np.iinfo(np.int64).max // 4)
+    return int(np.floor(litres / per_dose + 1e-9))
