@@ -255,20 +255,7 @@ def test_a_store_above_the_provinces_still_over_capacity_gives_back_what_it_rece
     # The national twin's re-plan of 29 November 2021 put a regional depot one Pfizer dose over
     # its ultra-cold room: shipments into it counted on more room than it freed that day, and
     # the provinces below it (realised later) could not take the excess.
-    national = vaxsim.load(DEMO).cold_chain.stores[0].model_dump(mode="json")
-    depot = {
-        "id": "depot",
-        "name": "Regional depot",
-        "level": "regional",
-        "parent": "national",
-        "capacity_litres": {"ultra_cold": 100, "frozen": 100, "cold_2_8": 50},
-    }
-    scenario = with_changes(
-        vaxsim.load(DEMO),
-        {"cold_chain.stores": [national, depot], "geography.provinces.0.parent_store": "depot"}
-    )
-    model = vaxsim.compile_model(scenario)
-    ctx = make_context(model, Options(planning=PlanningOptions(period_days=1)), forecast_demand(model))
+    ctx = with_depot()
     ledger = empty_ledger(ctx)
     h = ctx.hierarchy
     root = int(np.flatnonzero(h.parent < 0)[0])
@@ -285,4 +272,60 @@ def test_a_store_above_the_provinces_still_over_capacity_gives_back_what_it_rece
     _NationalDays(shipper, [np.array([root]), np.array([store])], np.array([store])).day(1, 0, period=7)
     assert ledger.litres_room(np.array([store]), 0)[0].min() >= 0
     assert ledger.stock[root, lot] + ledger.stock[store, lot] == 600_000
+    ledger.check_conservation()
+
+
+def with_depot(national_limited: bool = True):
+    """Context of the demo with a regional depot (50 L at 2-8 °C) between the national store
+    and the first province (``national_limited=False``: the national store's room not stated)."""
+    national = vaxsim.load(DEMO).cold_chain.stores[0].model_dump(mode="json")
+    if not national_limited:
+        del national["capacity_litres"]
+    depot = {
+        "id": "depot",
+        "name": "Regional depot",
+        "level": "regional",
+        "parent": "national",
+        "capacity_litres": {"ultra_cold": 100, "frozen": 100, "cold_2_8": 50},
+    }
+    scenario = with_changes(
+        vaxsim.load(DEMO),
+        {"cold_chain.stores": [national, depot], "geography.provinces.0.parent_store": "depot"}
+    )
+    model = vaxsim.compile_model(scenario)
+    return make_context(model, Options(planning=PlanningOptions(period_days=1)), forecast_demand(model))
+
+
+@pytest.mark.parametrize("national_limited", [True, False], ids=["national-room-stated", "no-limit"])
+def test_what_a_full_depot_cannot_take_back_goes_back_to_the_national_store(national_limited):
+    # The national twin's re-plan of 4 October 2021: a depot passed Sputnik V from the national
+    # store straight on to a province that could not hold it (its districts full), and the
+    # depot was full later in the window, so only the national store could take it back.
+    ctx = with_depot(national_limited)
+    ledger = empty_ledger(ctx)
+    h = ctx.hierarchy
+    root = int(np.flatnonzero(h.parent < 0)[0])
+    depot = int(np.flatnonzero(h.parent == root)[0])
+    province = int(np.flatnonzero(h.parent == depot)[0])
+    districts = h.district_node[h.parent[h.district_node] == province]
+    lot, other = lot_of(ctx, "AZ-DEMO-02"), lot_of(ctx, "AZ-DEMO-01")
+    litres = float(ctx.volume[ledger.lot_product[lot]])
+    put(ledger, root, lot, 600_000)
+    put(ledger, depot, other, int(50 / litres))  # the depot's 50 L full, less than a dose free
+    for district in districts:  # every district store full (300 L at 2-8 °C)
+        put(ledger, int(district), other, int(300 / litres))
+    doses = int(np.ceil((2_000 + 40) / litres))  # 40 L more than the province's 2,000 L
+    uncapped = np.array([False])
+    ledger.ship(np.array([depot]), np.array([lot]), np.array([doses]), 0, capped=uncapped)
+    ledger.receive(np.array([depot]), 0)
+    ledger.ship(np.array([province]), np.array([lot]), np.array([doses]), 0, capped=uncapped)
+    ledger.receive(np.array([province]), 0)
+    assert ledger.relieve(np.array([province]), 0, districts) == 0
+    back = ledger.take_back(np.array([province]), 0)
+    assert back == int(np.ceil((doses * litres - 2_000) / litres - 1e-9))
+    assert ledger.litres_room(np.array([province, depot]), 0).min() >= 0
+    assert ledger.stock[root, lot] == 600_000 - doses + back
+    assert ledger.stock[depot, lot] == 0
+    assert ledger.book.shipped[depot, lot] == ledger.book.received[province, lot] == doses - back
+    assert ledger.book.shipped[root, lot] == ledger.book.received[depot, lot] == doses - back
     ledger.check_conservation()

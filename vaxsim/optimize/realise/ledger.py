@@ -21,8 +21,9 @@ Capacity: a shipment into a store is cut, in whole shipping units, to the litres
 store's temperature class that day (the cold chain's room rule, :mod:`vaxsim.coldchain.room`:
 capacity − stock on hand − what else arrives, + what the store sends on later that day), and a
 store still over capacity sends the excess on to child
-stores with room (:meth:`PlanLedger.relieve`), so rounding does not put a store over its capacity
-(FORMULATION.md, section 7).
+stores with room (:meth:`PlanLedger.relieve`), else gives back what it received that day, to its
+parent or further up the chain (:meth:`PlanLedger.take_back`), so rounding does not put a store
+over its capacity (FORMULATION.md, section 7).
 
 Time: every node works in its own frame (see :mod:`vaxsim.optimize.lp.problem`); frame day ``F``
 at node ``n`` is campaign day ``F + offset[n]``. A shipment leaving its origin on frame day
@@ -385,7 +386,8 @@ class PlanLedger:
         """Stores among ``nodes`` still over capacity in a class on frame day ``frame`` (after
         :meth:`relieve`) give back what they received from their parent that day, up to the
         excess: the parent is taken to have sent less, so it holds those doses from the ship day
-        on, as far as it had room for them on every day since. Returns the doses given back.
+        on, as far as it had room for them on every day since; what it has no room for goes
+        further up the chain (:meth:`_give_back_up`). Returns the doses given back.
 
         The shipment, the parent's shipment and the store's receipt are taken back in the event
         book (:meth:`~vaxsim.coldchain.ledger.Ledger.amend`; the plan's tables add them up);
@@ -421,40 +423,124 @@ class PlanLedger:
                         int(amount[k]),
                         int(self.stock[node, lot[k]]),
                         int(np.ceil(excess / per_dose - 1e-9)),
-                        int(np.floor(spare / per_dose + 1e-9)),
+                        _whole_doses(spare, per_dose),
                     )
                     if cold.kept_in[origin, product] != tau:
                         doses = min(
                             doses,
-                            int(
-                                np.floor(
-                                    self._spare_since(origin, int(cold.kept_in[origin, product]), ship_day)
-                                    / per_dose
-                                    + 1e-9
-                                )
+                            _whole_doses(
+                                self._spare_since(origin, int(cold.kept_in[origin, product]), ship_day),
+                                per_dose,
                             ),
                         )
                     if doses <= 0:
                         continue
-                    one = np.array([lot[k]])
                     self.stock[node, lot[k]] -= doses
                     self.stock[origin, lot[k]] += doses
-                    self.book.amend(arrive_day, RECEIVED, np.array([node]), one, np.array([doses]), origin)
-                    self.book.amend(ship_day, SHIPPED, np.array([origin]), one, np.array([doses]), node)
-                    self.shipments.append(
-                        (
-                            np.array([origin]),
-                            np.array([node]),
-                            np.array([ship_day]),
-                            np.array([arrive_day]),
-                            one,
-                            np.array([-doses]),
-                        )
-                    )
+                    self._amend_line((origin, node, ship_day, arrive_day), int(lot[k]), doses)
                     excess -= doses * per_dose
                     spare -= doses * per_dose
                     moved += doses
+            if excess > 1e-9:  # the parent had no room for all of it
+                moved += self._give_back_up(node, tau, excess, (origin, node, ship_day, arrive_day))
         return moved
+
+    def _give_back_up(self, node: int, tau: int, excess: float, line: tuple[int, int, int, int]) -> int:
+        """What store ``node`` received by ``line`` (origin, node, ship day, arrival day) and its
+        parent had no room to take back goes further up the chain, ``excess`` litres of class
+        ``tau`` at most: to the first ancestor with room on every day since it sent the lot
+        down, through stores that received the lot from their parent in time and held it on
+        every evening until they sent it on. Every shipment on the way is reduced (the stores in
+        between receive and send that much less); lots expiring last go back first, and no store
+        on the way may keep the product thawed. Returns the doses given back."""
+        cold, parent = self.cold, self.hierarchy.parent
+        received = self._net_lines(line[1], line[0], line[2], line[3])
+        moved = 0
+        for lot in sorted(received, key=lambda lot: (-self.lot_expiry[lot], lot)):
+            product = int(self.lot_product[lot])
+            per_dose = float(cold.volume[product])
+            if excess <= 1e-9:
+                break
+            if per_dose <= 0 or cold.kept_in[node, product] != tau:
+                continue
+            doses = min(received[lot], int(self.stock[node, lot]), int(np.ceil(excess / per_dose - 1e-9)))
+            path = [line]
+            holder, sent_day = line[0], line[2]
+            while doses > 0 and parent[holder] >= 0 and not cold.thaws[holder, product]:
+                above = self._last_line_into(holder, lot, sent_day)
+                if above is None or cold.thaws[above[0][0], product]:
+                    break
+                (grand, _, shipped, arrived), amount = above
+                doses = min(doses, amount, self._lowest_stock(holder, lot, arrived, sent_day))
+                path.append(above[0])
+                kept = int(cold.kept_in[grand, product])
+                fits = _whole_doses(self._spare_since(grand, kept, shipped), per_dose)
+                if fits > 0:
+                    doses = min(doses, fits)
+                    self.stock[node, lot] -= doses
+                    self.stock[grand, lot] += doses
+                    for step in path:
+                        self._amend_line(step, lot, doses)
+                    excess -= doses * per_dose
+                    moved += doses
+                    break
+                holder, sent_day = grand, shipped
+        return moved
+
+    def _net_lines(self, to_node: int, from_node: int, shipped: int, arrived: int) -> dict[int, int]:
+        """Doses per lot still on the shipment ``from_node`` → ``to_node`` of ship day ``shipped``
+        arriving on ``arrived`` (its lines less what was taken back), lots with doses only."""
+        net: dict[int, int] = defaultdict(int)
+        for origin, target, ship_day, arrive_day, lot, amount in self.shipments:
+            mine = (origin == from_node) & (target == to_node) & (ship_day == shipped)
+            mine &= arrive_day == arrived
+            for k in np.flatnonzero(mine):
+                net[int(lot[k])] += int(amount[k])
+        return {lot: doses for lot, doses in net.items() if doses > 0}
+
+    def _last_line_into(
+        self, node: int, lot: int, by_day: int
+    ) -> tuple[tuple[int, int, int, int], int] | None:
+        """The latest shipment of ``lot`` into ``node`` arriving on or before campaign day
+        ``by_day``, as (origin, node, ship day, arrival day), and its doses net of what was
+        taken back; None if there is none."""
+        net: dict[tuple[int, int, int, int], int] = defaultdict(int)
+        for origin, target, ship_day, arrive_day, lots, amount in self.shipments:
+            mine = (target == node) & (lots == lot) & (arrive_day <= by_day)
+            for k in np.flatnonzero(mine):
+                net[(int(origin[k]), node, int(ship_day[k]), int(arrive_day[k]))] += int(amount[k])
+        lines = [key for key, doses in net.items() if doses > 0]
+        if not lines:
+            return None
+        last = max(lines, key=lambda key: (key[3], key[2]))
+        return last, net[last]
+
+    def _amend_line(self, line: tuple[int, int, int, int], lot: int, doses: int) -> None:
+        """Take ``doses`` of ``lot`` off shipment ``line`` (origin, destination, ship day,
+        arrival day): its shipment, its receipt and a negative shipment line."""
+        origin, node, ship_day, arrive_day = line
+        one = np.array([lot])
+        self.book.amend(arrive_day, RECEIVED, np.array([node]), one, np.array([doses]), origin)
+        self.book.amend(ship_day, SHIPPED, np.array([origin]), one, np.array([doses]), node)
+        self.shipments.append(
+            (
+                np.array([origin]),
+                np.array([node]),
+                np.array([ship_day]),
+                np.array([arrive_day]),
+                one,
+                np.array([-doses]),
+            )
+        )
+
+    def _lowest_stock(self, node: int, lot: int, first: int, last: int) -> int:
+        """Fewest doses of ``lot`` ``node`` held on an evening from campaign day ``first`` to
+        the day before ``last`` (no such evening: no limit)."""
+        if last <= first:
+            return np.iinfo(np.int64).max
+        only = (np.arange(self.stock.shape[1]) == lot).astype(float)
+        days, closing = self._evenings(np.array([node]), only, first)
+        return int(round(closing[days < last].min()))
 
     def _spare_since(self, node: int, tau: int, day: int) -> float:
         """Litres ``node``'s store had free in class ``tau`` on every day from campaign day
@@ -466,20 +552,23 @@ class PlanLedger:
             return np.inf
         members = np.flatnonzero(cold.store == store)
         per_dose = cold.volume[self.lot_product] * (cold.kept_in[node, self.lot_product] == tau)
-        now = float((self.stock[members] * per_dose[None, :]).sum())
-        # Net litres in per day after ``day``, from the book: closing(d) = now − Σ later nets.
-        net: dict[int, float] = defaultdict(float)
+        _, closing = self._evenings(members, per_dose, day)
+        lowest = capacity - float(closing.max())
+        return max(lowest, 0.0)
+
+    def _evenings(self, members: np.ndarray, weight: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """Closing ``Σ stock × weight[lot]`` over ``members`` on the evening of campaign day
+        ``day`` and of every later day the book has an event there, ascending days (the last is
+        now), from the stock now and the book's later events."""
+        now = float((self.stock[members] * weight[None, :]).sum())
         when, where, lot, event, _cause, _partner, doses = self.book.events().T
         keep = np.isin(where, members) & (when > day)
         sign = np.where(event[keep] == RECEIVED, 1, -1)
-        litres = sign * doses[keep] * per_dose[lot[keep]]
-        for d, amount in zip(when[keep].tolist(), litres.tolist(), strict=True):
-            net[d] += amount
-        closing, lowest = now, capacity - now
-        for d in sorted(net, reverse=True):
-            closing -= net[d]  # the evening before day d
-            lowest = min(lowest, capacity - closing)
-        return max(lowest, 0.0)
+        days, at = np.unique(when[keep], return_inverse=True)
+        net = np.bincount(at, weights=sign * doses[keep] * weight[lot[keep]], minlength=len(days))
+        later = np.cumsum(net[::-1])[::-1]  # net in on each event day and after
+        closing = now - np.r_[later, 0.0]  # the evening before each event day, then now
+        return np.r_[day, days], closing
 
     def relieve(self, nodes: np.ndarray, frame: int, children: np.ndarray) -> int:
         """Stores among ``nodes`` over their capacity in a class at the end of their part of
@@ -611,3 +700,10 @@ class PlanLedger:
             keep &= np.isin(cause, causes)
         columns = {"node": node, "day": day, "lot": lot, "partner": partner, "doses": doses}
         return {name: values[keep] for name, values in columns.items()}
+
+
+def _whole_doses(litres: float, per_dose: float) -> int:
+    """Whole doses of ``per_dose`` litres that fit in ``litres`` (inf: no limit, a huge number)."""
+    if not np.isfinite(litres):
+        return int(np.iinfo(np.int64).max // 4)
+    return int(np.floor(litres / per_dose + 1e-9))
