@@ -394,6 +394,8 @@ def _subproblem(
         integer=planning.integer,
         first_dose_until=ctx.first_dose_until,
         hold_follow_ups=planning.follow_up_in_plan,
+        last_day=ctx.days - 1,
+        show_up=ctx.show_up,
     )
 
 
