@@ -59,7 +59,8 @@ STATE_COLUMNS = {
 class Restart:
     """A simulated state in the optimizer's indices.
 
-    ``day`` campaign day; ``date``; ``digest`` hex SHA-256 of the state's tables;
+    ``day`` campaign day; ``start`` the first frame day planned (:func:`restart_start`);
+    ``date``; ``digest`` hex SHA-256 of the state's tables;
     ``on_hand`` int64 ``[node, lot]`` doses on hand on ``day`` (the state's stock);
     ``reserved`` int64 ``[node, lot]`` of them set aside for appointments already booked;
     ``use_by`` int64 ``[lot]`` last usable campaign day; ``arriving`` (node, lot, campaign day,
@@ -69,6 +70,7 @@ class Restart:
     """
 
     day: int
+    start: int
     date: object
     digest: str
     on_hand: np.ndarray
@@ -112,15 +114,15 @@ class Restart:
                 ledger.pending[frame] = kept
             else:
                 del ledger.pending[frame]
-        for frame in [f for f in ledger.pending if f < self.day]:  # due at a lagging node's frame
-            ledger.pending[self.day].extend(ledger.pending.pop(frame))  # before the start: at start
+        for frame in [f for f in ledger.pending if f < self.start]:  # due at a lagging node's frame
+            ledger.pending[self.start].extend(ledger.pending.pop(frame))  # before the start: at start
         ledger.delivered = np.where(early, 0, ledger.delivered)
         ledger.awaited &= ~early
         ledger.open_with(self.on_hand - self.reserved)
         ledger.lot_expiry = np.minimum(ledger.lot_expiry, self.use_by)
         node, lot, day, doses = self.arriving
         doses = doses - self.reserved_on_arrival
-        start = self.day
+        start = self.start
         frames = np.maximum(day - offset[node], start)
         for frame in np.unique(frames):
             on = frames == frame
@@ -274,6 +276,7 @@ def read_state(model: Model, hierarchy: Hierarchy, steps: Steps, state: Campaign
         np.add.at(booked_capacity, (d[inside], when[inside]), booked.persons.to_numpy(dtype=np.int64)[inside])
     return Restart(
         day=day,
+        start=restart_start(hierarchy, day),
         date=model.dates[day].date(),
         digest=state_digest(state),
         on_hand=on_hand,
@@ -286,6 +289,18 @@ def read_state(model: Model, hierarchy: Hierarchy, steps: Steps, state: Campaign
     )
 
 
+def restart_start(hierarchy: Hierarchy, day: int) -> int:
+    """The first frame day a plan from the state at the start of campaign ``day`` plans: the
+    one whose most distant district's frame starts on ``day + 1`` (never after ``day``).
+
+    A district's frame lags its lead time from the root (FORMULATION.md §1); starting the
+    frames on ``day`` left a district's days ``day + 1 .. day + lead − 1`` without any plan
+    (the simulation books a day's people the evening before, so ``day`` itself has its
+    bookings). No shipment leaves a store before ``day`` (the sub-problems' links are shut)."""
+    lag = int(hierarchy.offset[hierarchy.district_node].max()) if len(hierarchy.district_node) else 0
+    return max(0, min(day, day + 1 - lag))
+
+
 def restart_demand(model: Model, demand: Demand, state: CampaignState, hierarchy: Hierarchy) -> Demand:
     """Approvals from the state's waiting people plus the forecast's future approvals
     (module docstring); everything before a district's first planned day is zero."""
@@ -294,7 +309,8 @@ def restart_demand(model: Model, demand: Demand, state: CampaignState, hierarchy
     delay = model.scenario.people.approval.processing_days + 1
     approvals = demand.approvals.copy()
     approvals[:, :, : min(day + delay, T)] = 0
-    first = np.minimum(day + hierarchy.offset[hierarchy.district_node], T - 1)  # [d]
+    first = restart_start(hierarchy, day) + hierarchy.offset[hierarchy.district_node]
+    first = np.clip(first, day, T - 1)  # [d]
     waiting = state.waiting
     if len(waiting):
         groups = {str(x): i for i, x in enumerate(model.priority_groups.id)}
@@ -448,7 +464,8 @@ def restart_context(model: Model, options: Options, forecast: Demand, state: Cam
     restart = read_state(model, ctx.hierarchy, ctx.steps, state)
     demand = restart_demand(model, forecast, state, ctx.hierarchy)
     capacity = np.clip(ctx.district_capacity - restart.booked_capacity, 0, None)
-    return replace(ctx, demand=demand, start=restart.day, restart=restart, district_capacity=capacity)
+    capacity[:, : restart.day] = 0  # a district whose frame starts before the state's day
+    return replace(ctx, demand=demand, start=restart.start, restart=restart, district_capacity=capacity)
 
 
 def prior_doses(
