@@ -64,6 +64,18 @@ def test_nothing_is_shipped_or_given_before_the_state_day(plan, state):
     assert plan.revision >= 1 and plan.plan_id == plan.scenario["name"]
 
 
+def test_districts_are_planned_from_the_day_after_the_state_day(model, plan, state):
+    # The demo's districts are two days from the national store: their frames lag two days, and
+    # a re-plan whose frames started on the state's day left the day after it without a plan.
+    # The state's day itself is left to the appointments already booked.
+    first = pd.Timestamp(state.date)
+    days = pd.to_datetime(plan.capacity.service_date.astype(str))
+    assert days.min() == first + pd.Timedelta(days=1)
+    next_day = plan.capacity[days == first + pd.Timedelta(days=1)]
+    assert next_day.capacity.sum() > 1000
+    assert (pd.to_datetime(plan.shipments.ship_date.astype(str)) >= first).all()
+
+
 def test_stock_projection_opens_with_the_states_stock_and_never_goes_negative(plan, state):
     lot_id = _lot_ids(plan)
     projection = plan.stock_projection.sort_values(["site_id", "lot_id", "date"])

@@ -25,7 +25,7 @@ Units: doses, persons, campaign days (day 0 = the scenario's start date).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -457,9 +457,6 @@ def _reserve_for_bookings(
 def restart_context(model: Model, options: Options, forecast: Demand, state: CampaignState) -> Context:
     """The run's constants for a plan from ``state``: windows from ``state.day``, demand from
     the state's people and later forecast approvals, capacity net of bookings already made."""
-    from dataclasses import replace
-
-
     ctx = make_context(model, options, forecast)
     restart = read_state(model, ctx.hierarchy, ctx.steps, state)
     demand = restart_demand(model, forecast, state, ctx.hierarchy)
