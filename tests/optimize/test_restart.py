@@ -293,6 +293,29 @@ def test_booked_appointments_keep_the_vaccine_earmarked_for_their_district(model
 
 
 
+def test_people_booked_for_a_first_dose_are_owed_their_second(model):
+    """People booked for a first dose on the state's day are neither waiting nor due in the
+    state: the re-plan puts their first dose in the history on their booked day, so it plans
+    (and keeps vaccine for) their second dose."""
+    campaign = Campaign(model, SEED, site_queues=False, plan=PlanDirectives.from_plan(model, optimize(model)))
+    campaign.run(until_day=28)
+    state = snapshot(campaign, 28)
+    first = state.booked[state.booked.dose_number == 1]
+    assert first.persons.sum() > 100
+    ctx = make_context(model, Options(), forecast_demand(model))
+    full = read_state(model, ctx.hierarchy, ctx.steps, state).due
+    unbooked = dataclasses.replace(state, booked=state.booked[state.booked.dose_number != 1])
+    base = read_state(model, ctx.hierarchy, ctx.steps, unbooked).due
+    n = len(base[0])
+    for column, before in zip(full, base, strict=True):
+        assert (column[:n] == before).all()
+    district, step, history, persons = (column[n:] for column in full)
+    days = (pd.to_datetime(first.date.astype(str)) - model.dates[0]).dt.days
+    assert set(history.tolist()) == set(days.tolist())
+    assert persons.sum() == first.persons.sum()
+    assert set(ctx.steps.dose[step].tolist()) == {2}
+
+
 def test_the_digital_twin_refuses_a_corrupted_replan(model, monkeypatch):
     from vaxsim.run import twin
 

@@ -11,7 +11,8 @@ from a simulated state"):
   before ``day`` are dropped (what is left of them is in the state), later ones arrive as usual;
 - bookings: doses for appointments already booked are set aside from the district store's
   stock on ``day`` (earliest ``use_by`` first), and their persons are taken off the district's
-  capacity on their dates;
+  capacity on their dates; a booked dose with a later one in its series enters the dose
+  history on its booked day, so that later dose is planned;
 - first doses: people waiting become available on ``max(ready, district's first planned
   day)``; the forecast's approvals from ``day + processing_days + 1`` on are the future ones
   (earlier forecast approvals are people the state already holds);
@@ -267,6 +268,8 @@ def read_state(model: Model, hierarchy: Hierarchy, steps: Steps, state: Campaign
         )
     else:
         due_rows = tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
+    owed = _owed_after_bookings(model, steps, state)
+    due_rows = tuple(np.concatenate([a, b]) for a, b in zip(due_rows, owed, strict=True))
     booked_capacity = np.zeros((len(model.districts), days), dtype=np.int64)
     booked = state.booked
     if len(booked):
@@ -286,6 +289,36 @@ def read_state(model: Model, hierarchy: Hierarchy, steps: Steps, state: Campaign
         reserved_on_arrival=taken[len(node) :],
         due=due_rows,
         booked_capacity=booked_capacity,
+    )
+
+
+def _owed_after_bookings(model: Model, steps: Steps, state: CampaignState) -> tuple[np.ndarray, ...]:
+    """(district, step, history day, persons) of the next doses owed to people booked for a
+    dose on or after the state's day whose series has a later dose: their booked day is their
+    dose's day in the history. The state counts them neither as waiting nor as due, so without
+    this a re-plan gave their later doses' vaccine to others (demo-district: the day-28 re-plan
+    never planned the second doses of the 1,500 people booked for a first dose that day)."""
+    booked = state.booked
+    empty = tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
+    if not len(booked):
+        return empty
+    day = (pd.to_datetime(booked.date.astype(str)) - model.dates[0]).dt.days.to_numpy(dtype=np.int64)
+    product_index = {str(x): i for i, x in enumerate(model.products.id)}
+    product = booked["product"].astype(str).map(product_index).to_numpy(dtype=np.int64)
+    step_of = {(int(p), int(k)): s for s, (p, k) in enumerate(zip(steps.product, steps.dose, strict=True))}
+    step = np.array(
+        [step_of.get((p, int(k) + 1), -1) for p, k in zip(product, booked.dose_number, strict=True)],
+        dtype=np.int64,
+    )
+    keep = (step >= 0) & (day >= int(state.day)) & (day < len(model.dates))
+    if not keep.any():
+        return empty
+    district = booked.district.astype(str).map({str(x): i for i, x in enumerate(model.districts.id)})
+    return (
+        district.to_numpy(dtype=np.int64)[keep],
+        step[keep],
+        day[keep],
+        booked.persons.to_numpy(dtype=np.int64)[keep],
     )
 
 
@@ -455,7 +488,7 @@ def _reserve_for_bookings(
 
 
 def restart_context(model: Model, options: Options, forecast: Demand, state: CampaignState) -> Context:
-    """The run's constants for a plan from ``state``: windows from ``state.day``, demand from
+    """The run's constants for a plan from ``state``: windows from :func:`restart_start`, demand from
     the state's people and later forecast approvals, capacity net of bookings already made."""
     ctx = make_context(model, options, forecast)
     restart = read_state(model, ctx.hierarchy, ctx.steps, state)
