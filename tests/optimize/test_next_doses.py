@@ -72,3 +72,28 @@ def test_the_completion_reward_finishes_series_before_starting_late_ones():
     assert plain.objective == pytest.approx(20)
     assert (rewarded.dose1.sum(), rewarded.dosek.sum()) == pytest.approx((10, 10))
     assert rewarded.objective == pytest.approx(30 - 10 * 50)
+
+
+@pytest.mark.parametrize(("start", "share"), [(0, 1 - 0.1**2), (1, 0.9)])
+def test_completion_reward_counts_the_chance_of_coming_before_the_end(start, share):
+    # 10 people start at period `start`, their second dose is due 2 periods later, the campaign
+    # ends with period 3 and 90 % of the people booked come each day (no-shows are due again
+    # the next day): a second dose planned with d days left is given by the end with
+    # probability 1 - 0.1^d, and the completion reward (100) counts only that share.
+    approvals = np.zeros((1, 1, 4))
+    approvals[0, 0, start] = 10
+    weights = replace(PLAIN, completion=100.0)
+    sub = two_dose(4, 2, 3, stock0=100.0, approvals=approvals, weights=weights)
+    open_ended = solved(sub)
+    ended = solved(replace(sub, last_day=3, show_up=0.9))
+    for result in (open_ended, ended):
+        assert result.dosek[0, 0, 0, start + 2] == pytest.approx(10)
+    assert open_ended.terms["completion"] == pytest.approx(-1000)
+    assert ended.terms["completion"] == pytest.approx(-1000 * share)
+
+
+def test_completion_share_is_one_without_an_end_or_no_shows():
+    sub = two_dose(4, 2, 3, stock0=100.0, weights=replace(PLAIN, completion=100.0))
+    assert solved(replace(sub, last_day=3, show_up=1.0)).terms["completion"] == pytest.approx(
+        solved(sub).terms["completion"]
+    )

@@ -64,6 +64,18 @@ def test_nothing_is_shipped_or_given_before_the_state_day(plan, state):
     assert plan.revision >= 1 and plan.plan_id == plan.scenario["name"]
 
 
+def test_districts_are_planned_from_the_day_after_the_state_day(model, plan, state):
+    # The demo's districts are two days from the national store: their frames lag two days, and
+    # a re-plan whose frames started on the state's day left the day after it without a plan.
+    # The state's day itself is left to the appointments already booked.
+    first = pd.Timestamp(state.date)
+    days = pd.to_datetime(plan.capacity.service_date.astype(str))
+    assert days.min() == first + pd.Timedelta(days=1)
+    next_day = plan.capacity[days == first + pd.Timedelta(days=1)]
+    assert next_day.capacity.sum() > 1000
+    assert (pd.to_datetime(plan.shipments.ship_date.astype(str)) >= first).all()
+
+
 def test_stock_projection_opens_with_the_states_stock_and_never_goes_negative(plan, state):
     lot_id = _lot_ids(plan)
     projection = plan.stock_projection.sort_values(["site_id", "lot_id", "date"])
@@ -279,6 +291,29 @@ def test_booked_appointments_keep_the_vaccine_earmarked_for_their_district(model
     assert restart.reserved.sum() + restart.reserved_on_arrival.sum() == expected
     assert restart.summary()["reserved_for_bookings"] == expected
 
+
+
+def test_people_booked_for_a_first_dose_are_owed_their_second(model):
+    """People booked for a first dose on the state's day are neither waiting nor due in the
+    state: the re-plan puts their first dose in the history on their booked day, so it plans
+    (and keeps vaccine for) their second dose."""
+    campaign = Campaign(model, SEED, site_queues=False, plan=PlanDirectives.from_plan(model, optimize(model)))
+    campaign.run(until_day=28)
+    state = snapshot(campaign, 28)
+    first = state.booked[state.booked.dose_number == 1]
+    assert first.persons.sum() > 100
+    ctx = make_context(model, Options(), forecast_demand(model))
+    full = read_state(model, ctx.hierarchy, ctx.steps, state).due
+    unbooked = dataclasses.replace(state, booked=state.booked[state.booked.dose_number != 1])
+    base = read_state(model, ctx.hierarchy, ctx.steps, unbooked).due
+    n = len(base[0])
+    for column, before in zip(full, base, strict=True):
+        assert (column[:n] == before).all()
+    district, step, history, persons = (column[n:] for column in full)
+    days = (pd.to_datetime(first.date.astype(str)) - model.dates[0]).dt.days
+    assert set(history.tolist()) == set(days.tolist())
+    assert persons.sum() == first.persons.sum()
+    assert set(ctx.steps.dose[step].tolist()) == {2}
 
 
 def test_the_digital_twin_refuses_a_corrupted_replan(model, monkeypatch):

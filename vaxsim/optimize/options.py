@@ -50,7 +50,9 @@ class Weights:
       rest of the horizon) to a next dose near the horizon's end (it saves a few days), and so
       leaves series unfinished when the supply is short; 100 makes a next dose worth 100
       days of first-dose waiting in the lowest group (50 and 150 did worse on the demo
-      scenarios: ``benchmarks/plan_quality.md``).
+      scenarios: ``benchmarks/plan_quality.md``). Near the campaign's end each next dose earns
+      the reward times the chance its person comes on one of the days left (the scenario's
+      expected show-up; FORMULATION.md §5).
     """
 
     priority: tuple[float, ...] | None = None

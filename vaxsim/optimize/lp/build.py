@@ -375,6 +375,19 @@ class _Formulation:
 
     # ------------------------------------------------------------------ objective
 
+    def _given_by_end(self) -> np.ndarray:
+        """``[u, b]`` probability that a person booked for a next dose in period b gets it by the
+        campaign's last day: with show-up share p, someone first booked on day t who does not
+        come is due again the next day, so ``1 − (1 − p)^(last day − t + 1)``, averaged over the
+        period's days (1 for a sub-problem without an end)."""
+        sub, P = self.sub, self.sub.period_days
+        if sub.last_day is None or sub.show_up >= 1.0:
+            return np.ones((sub.units, self.H))
+        first = sub.period_first_day(sub.unit_node[:, None], self.b[None, :])  # [u, b]
+        left = sub.last_day - (first[:, :, None] + np.arange(P)) + 1  # days left, counting that day
+        missed = (1.0 - sub.show_up) ** np.maximum(left, 0)
+        return np.where(left > 0, 1.0 - missed, 0.0).mean(axis=2)
+
     def _objective(self) -> None:
         sub, lp, w, P, H = self.sub, self.lp, self.sub.weights, self.sub.period_days, self.H
         lp.cost("waiting", self.backlog, (sub.priority * P)[None, :, None])
@@ -397,4 +410,6 @@ class _Formulation:
         shelf = np.clip(sub.class_expiry[None, :, None] - middle[:, None, :], 0, None) / 365.0
         lp.cost("fefo", self.use, w.fefo * shelf)
         # A reward per next dose: person-days alone favour late first doses over finishing series.
-        lp.cost("completion", self.dosek, -w.completion)
+        # Weighted by the chance it is given before the campaign ends, so the LP does not start
+        # series whose next doses are due on its last days when another order finishes them.
+        lp.cost("completion", self.dosek, -w.completion * self._given_by_end()[:, None, None, :])

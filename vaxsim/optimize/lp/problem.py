@@ -128,6 +128,12 @@ class SubProblem:
     #: Keep in stock at each unit the doses of the next doses its people are owed, every period
     #: (PlanningOptions.follow_up_in_plan; FORMULATION.md (12)).
     hold_follow_ups: bool = False
+    #: The campaign's last day, and the share of people booked for a day who come that day
+    #: (the scenario's expected show-up): a next dose planned for the campaign's last days is
+    #: given before its end only if the person comes on one of the days left (FORMULATION.md
+    #: §5, completion). ``None``: no end (every planned next dose counts in full).
+    last_day: int | None = None
+    show_up: float = 1.0
 
     @property
     def nodes(self) -> int:

@@ -338,6 +338,12 @@ def _subproblem(
         else:
             trips = 1 if h.link_weekly[x] else P
             link[i] = trip * trips
+    if ctx.restart is not None:
+        # A re-plan's frames may start before the state's day (restart_start): nothing leaves
+        # a store before that day.
+        parent_offset = np.where(parent >= 0, h.offset[nodes[np.maximum(parent, 0)]], 0)
+        departs = t0 + parent_offset[:, None] + np.arange(H)[None, :] * P
+        link[(departs < ctx.restart.day) & (parent >= 0)[:, None]] = 0.0
     planning = ctx.options.planning
     ship_unit = (
         ctx.doses_per_vial.astype(float) if planning.whole_vials and planning.integer else np.ones(products)
@@ -394,6 +400,8 @@ def _subproblem(
         integer=planning.integer,
         first_dose_until=ctx.first_dose_until,
         hold_follow_ups=planning.follow_up_in_plan,
+        last_day=ctx.days - 1,
+        show_up=ctx.show_up,
     )
 
 

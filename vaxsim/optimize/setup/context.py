@@ -86,6 +86,7 @@ class Context:
     reserve_share: float
     first_dose_until: np.ndarray  # last campaign day a first dose of each product may be given [q]
     first_dose_wait: np.ndarray  # days from a first dose of each product to its next dose (0: none) [q]
+    show_up: float  # share of people booked a day ahead who come (scenario's notification)
     series_doses: np.ndarray  # doses in each product's series [q]
     start: int = 0  # first campaign frame day planned (> 0 when restarting from a simulated state)
     restart: Restart | None = None  # the simulated state planned from (vaxsim.optimize.setup.restart)
@@ -216,6 +217,7 @@ def make_context(model: Model, options: Options, demand: Demand) -> Context:
         reserve_share=float(reserve),
         first_dose_until=first_dose_until(steps, len(products), len(model.dates), options),
         first_dose_wait=first_dose_wait(steps, len(products)),
+        show_up=float(model.scenario.people.notification.expected_show_up(1)),
         series_doses=products.series_doses.to_numpy(dtype=np.int64),
     )
 

@@ -11,7 +11,8 @@ from a simulated state"):
   before ``day`` are dropped (what is left of them is in the state), later ones arrive as usual;
 - bookings: doses for appointments already booked are set aside from the district store's
   stock on ``day`` (earliest ``use_by`` first), and their persons are taken off the district's
-  capacity on their dates;
+  capacity on their dates; a booked dose with a later one in its series enters the dose
+  history on its booked day, so that later dose is planned;
 - first doses: people waiting become available on ``max(ready, district's first planned
   day)``; the forecast's approvals from ``day + processing_days + 1`` on are the future ones
   (earlier forecast approvals are people the state already holds);
@@ -25,7 +26,7 @@ Units: doses, persons, campaign days (day 0 = the scenario's start date).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -59,7 +60,8 @@ STATE_COLUMNS = {
 class Restart:
     """A simulated state in the optimizer's indices.
 
-    ``day`` campaign day; ``date``; ``digest`` hex SHA-256 of the state's tables;
+    ``day`` campaign day; ``start`` the first frame day planned (:func:`restart_start`);
+    ``date``; ``digest`` hex SHA-256 of the state's tables;
     ``on_hand`` int64 ``[node, lot]`` doses on hand on ``day`` (the state's stock);
     ``reserved`` int64 ``[node, lot]`` of them set aside for appointments already booked;
     ``use_by`` int64 ``[lot]`` last usable campaign day; ``arriving`` (node, lot, campaign day,
@@ -69,6 +71,7 @@ class Restart:
     """
 
     day: int
+    start: int
     date: object
     digest: str
     on_hand: np.ndarray
@@ -112,15 +115,15 @@ class Restart:
                 ledger.pending[frame] = kept
             else:
                 del ledger.pending[frame]
-        for frame in [f for f in ledger.pending if f < self.day]:  # due at a lagging node's frame
-            ledger.pending[self.day].extend(ledger.pending.pop(frame))  # before the start: at start
+        for frame in [f for f in ledger.pending if f < self.start]:  # due at a lagging node's frame
+            ledger.pending[self.start].extend(ledger.pending.pop(frame))  # before the start: at start
         ledger.delivered = np.where(early, 0, ledger.delivered)
         ledger.awaited &= ~early
         ledger.open_with(self.on_hand - self.reserved)
         ledger.lot_expiry = np.minimum(ledger.lot_expiry, self.use_by)
         node, lot, day, doses = self.arriving
         doses = doses - self.reserved_on_arrival
-        start = self.day
+        start = self.start
         frames = np.maximum(day - offset[node], start)
         for frame in np.unique(frames):
             on = frames == frame
@@ -265,6 +268,8 @@ def read_state(model: Model, hierarchy: Hierarchy, steps: Steps, state: Campaign
         )
     else:
         due_rows = tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
+    owed = _owed_after_bookings(model, steps, state)
+    due_rows = tuple(np.concatenate([a, b]) for a, b in zip(due_rows, owed, strict=True))
     booked_capacity = np.zeros((len(model.districts), days), dtype=np.int64)
     booked = state.booked
     if len(booked):
@@ -274,6 +279,7 @@ def read_state(model: Model, hierarchy: Hierarchy, steps: Steps, state: Campaign
         np.add.at(booked_capacity, (d[inside], when[inside]), booked.persons.to_numpy(dtype=np.int64)[inside])
     return Restart(
         day=day,
+        start=restart_start(hierarchy, day),
         date=model.dates[day].date(),
         digest=state_digest(state),
         on_hand=on_hand,
@@ -286,6 +292,48 @@ def read_state(model: Model, hierarchy: Hierarchy, steps: Steps, state: Campaign
     )
 
 
+def _owed_after_bookings(model: Model, steps: Steps, state: CampaignState) -> tuple[np.ndarray, ...]:
+    """(district, step, history day, persons) of the next doses owed to people booked for a
+    dose on or after the state's day whose series has a later dose: their booked day is their
+    dose's day in the history. The state counts them neither as waiting nor as due, so without
+    this a re-plan gave their later doses' vaccine to others (demo-district: the day-28 re-plan
+    never planned the second doses of the 1,500 people booked for a first dose that day)."""
+    booked = state.booked
+    empty = tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
+    if not len(booked):
+        return empty
+    day = (pd.to_datetime(booked.date.astype(str)) - model.dates[0]).dt.days.to_numpy(dtype=np.int64)
+    product_index = {str(x): i for i, x in enumerate(model.products.id)}
+    product = booked["product"].astype(str).map(product_index).to_numpy(dtype=np.int64)
+    step_of = {(int(p), int(k)): s for s, (p, k) in enumerate(zip(steps.product, steps.dose, strict=True))}
+    step = np.array(
+        [step_of.get((p, int(k) + 1), -1) for p, k in zip(product, booked.dose_number, strict=True)],
+        dtype=np.int64,
+    )
+    keep = (step >= 0) & (day >= int(state.day)) & (day < len(model.dates))
+    if not keep.any():
+        return empty
+    district = booked.district.astype(str).map({str(x): i for i, x in enumerate(model.districts.id)})
+    return (
+        district.to_numpy(dtype=np.int64)[keep],
+        step[keep],
+        day[keep],
+        booked.persons.to_numpy(dtype=np.int64)[keep],
+    )
+
+
+def restart_start(hierarchy: Hierarchy, day: int) -> int:
+    """The first frame day a plan from the state at the start of campaign ``day`` plans: the
+    one whose most distant district's frame starts on ``day + 1`` (never after ``day``).
+
+    A district's frame lags its lead time from the root (FORMULATION.md §1); starting the
+    frames on ``day`` left a district's days ``day + 1 .. day + lead − 1`` without any plan
+    (the simulation books a day's people the evening before, so ``day`` itself has its
+    bookings). No shipment leaves a store before ``day`` (the sub-problems' links are shut)."""
+    lag = int(hierarchy.offset[hierarchy.district_node].max()) if len(hierarchy.district_node) else 0
+    return max(0, min(day, day + 1 - lag))
+
+
 def restart_demand(model: Model, demand: Demand, state: CampaignState, hierarchy: Hierarchy) -> Demand:
     """Approvals from the state's waiting people plus the forecast's future approvals
     (module docstring); everything before a district's first planned day is zero."""
@@ -294,7 +342,8 @@ def restart_demand(model: Model, demand: Demand, state: CampaignState, hierarchy
     delay = model.scenario.people.approval.processing_days + 1
     approvals = demand.approvals.copy()
     approvals[:, :, : min(day + delay, T)] = 0
-    first = np.minimum(day + hierarchy.offset[hierarchy.district_node], T - 1)  # [d]
+    first = restart_start(hierarchy, day) + hierarchy.offset[hierarchy.district_node]
+    first = np.clip(first, day, T - 1)  # [d]
     waiting = state.waiting
     if len(waiting):
         groups = {str(x): i for i, x in enumerate(model.priority_groups.id)}
@@ -439,16 +488,14 @@ def _reserve_for_bookings(
 
 
 def restart_context(model: Model, options: Options, forecast: Demand, state: CampaignState) -> Context:
-    """The run's constants for a plan from ``state``: windows from ``state.day``, demand from
+    """The run's constants for a plan from ``state``: windows from :func:`restart_start`, demand from
     the state's people and later forecast approvals, capacity net of bookings already made."""
-    from dataclasses import replace
-
-
     ctx = make_context(model, options, forecast)
     restart = read_state(model, ctx.hierarchy, ctx.steps, state)
     demand = restart_demand(model, forecast, state, ctx.hierarchy)
     capacity = np.clip(ctx.district_capacity - restart.booked_capacity, 0, None)
-    return replace(ctx, demand=demand, start=restart.day, restart=restart, district_capacity=capacity)
+    capacity[:, : restart.day] = 0  # a district whose frame starts before the state's day
+    return replace(ctx, demand=demand, start=restart.start, restart=restart, district_capacity=capacity)
 
 
 def prior_doses(

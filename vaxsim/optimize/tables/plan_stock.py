@@ -183,7 +183,7 @@ def stock_projection(
         aside = restart.reserved_on_arrival > 0
         node, lot, doses = node[aside], lot[aside], restart.reserved_on_arrival[aside]
         offset = ledger.offset[node]
-        arrival = np.maximum(day[aside] - offset, restart.day) + offset
+        arrival = np.maximum(day[aside] - offset, restart.start) + offset
         for kind in ("received", "issued"):
             parts.append((kind, ids.node_store[node], arrival, lot, doses))
     parts += _book_parts(ledger, ids)
@@ -249,7 +249,7 @@ def opening_stock(
     arriving_node = np.asarray(arriving_node, dtype=np.int64)
     where = np.concatenate([ids.node_store[node], ids.node_store[arriving_node]])
     lots = np.concatenate([lot, arriving_lot]).astype(np.int64)
-    arrives = np.maximum(arriving_day, restart.day + offset[arriving_node])
+    arrives = np.maximum(arriving_day, restart.start + offset[arriving_node])
     day = np.concatenate([np.full(len(lot), restart.day), arrives]).astype(np.int64)
     zeros = np.zeros(len(arriving_lot), dtype=np.int64)
     amounts = np.stack(
