@@ -348,3 +348,22 @@ def test_a_replan_may_hold_the_overfull_stock_it_was_handed(model, plan, tmp_pat
     bare = dataclasses.replace(overfull, opening_stock=plan.opening_stock.iloc[:0])
     found = [v for v in check(bare.write(tmp_path / "bare")) if v.rule == "invariant 6"]
     assert any(store in v.key and handed_over in v.key for v in found)
+
+
+def test_a_lot_past_its_use_by_on_the_state_day_serves_no_booking(model, state):
+    # The national twin's re-plan of 29 November 2021: a district store held Pfizer whose thaw
+    # clock had ended the day before (the simulation writes it off that day), and the plan set
+    # it aside for bookings, using it past its clock.
+    ctx = make_context(model, Options(), forecast_demand(model))
+    before = read_state(model, ctx.hierarchy, ctx.steps, state)
+    lot = int(before.reserved.sum(axis=0).argmax())
+    assert before.reserved[:, lot].sum() > 0
+    lot_id = str(model.lots.id.iloc[lot])
+    yesterday = (pd.Timestamp(str(state.date)) - pd.Timedelta(days=1)).date()
+    stock = state.stock.copy()
+    stock["use_by"] = stock.use_by.where(stock.lot.astype(str) != lot_id, yesterday)
+    after = read_state(model, ctx.hierarchy, ctx.steps, dataclasses.replace(state, stock=stock))
+    assert after.on_hand[:, lot].sum() == before.on_hand[:, lot].sum() > 0
+    assert after.reserved[:, lot].sum() == 0
+    # The bookings take other stock of their product where there is some.
+    assert after.reserved.sum() + after.reserved_on_arrival.sum() > 0

@@ -247,7 +247,7 @@ def read_state(model: Model, hierarchy: Hierarchy, steps: Steps, state: Campaign
     held, arriving = _stock_rows(model, hierarchy, state, nodes, lot_index, campaign_day)
     node, lot, doses, _ = held
     np.add.at(on_hand, (node, lot), doses)
-    taken = _reserve_for_bookings(model, hierarchy, state, held, arriving, days)
+    taken = _reserve_for_bookings(model, hierarchy, state, held, arriving, days, use_by)
     np.add.at(reserved, (node, lot), taken[: len(node)])
     due = state.due
     step_of = {(int(p), int(k)): s for s, (p, k) in enumerate(zip(steps.product, steps.dose, strict=True))}
@@ -463,16 +463,21 @@ def _reserve_for_bookings(
     held: tuple[np.ndarray, ...],
     arriving: tuple[np.ndarray, ...],
     days: int,
+    use_by: np.ndarray,
 ) -> np.ndarray:
     """Doses of each stock row, ``held`` then ``arriving`` (:func:`_stock_rows`), set aside for
-    the booked appointments on or after the state's day.
+    the booked appointments on or after the state's day (``use_by`` [lot]: the lot's last usable
+    campaign day in the plan, its earliest in the state).
 
     Per district and product, from the rows at the district's node, on hand before on the road,
     earliest use-by or arrival first, at most what is there. The simulation gives booked people
-    this vaccine before anyone else, so a plan must not count it again."""
+    this vaccine before anyone else, so a plan must not count it again. A lot past its use-by
+    on the state's day (a thaw clock that ended the day before in some store: the plan's
+    ledger writes the lot off everywhere) serves no booking: the plan would use it too late."""
     district_of_node = np.full(hierarchy.size, -1, dtype=np.int64)
     district_of_node[hierarchy.district_node] = np.arange(len(model.districts))
     district = district_of_node[np.concatenate([held[0], arriving[0]])]
+    district[: len(held[0])][use_by[held[1]] < state.day] = -1
     rank = np.concatenate([held[3], days + arriving[2]])
     lots = np.concatenate([held[1], arriving[1]])
     doses = np.concatenate([held[2], arriving[3]])
