@@ -1,28 +1,37 @@
 """Where an ensemble's CPU goes: parent, workers, and inside the workers the replications.
 
 Run: ``.venv/bin/python benchmarks/ensembles_cpu.py [--replications 40] [--workers 2]
-[--modes serial,processes,dask] [--repeat 1]``.
+[--modes serial,processes,dask,side-by-side] [--repeat 1]``.
 
-Each mode runs in its own subprocess (as in ``bench_ensembles.py``) and stores its
-replications in a sweep folder; no memory sampler runs. For each mode it prints, per
-replication, milliseconds of CPU (user + system):
+The demo's replications (site queues on, seeds 42, 43, ...) run in each mode in fresh
+subprocesses, stored in a sweep folder; no memory sampler runs:
 
-- ``parent``: the process that calls :func:`vaxsim.replicate` (its every thread: the pool's
-  threads, Dask's scheduler and client, storing the replications) from the call to its return,
-  cluster start and stop excluded;
+- ``serial``, ``processes`` (``executor=N``), ``dask`` (a ``LocalCluster`` of N single-threaded
+  workers with :data:`vaxsim.run.executors.REPLICATION_DASK_CONFIG`, started before the clock);
+- ``side-by-side``: N independent serial sweeps at once, each with its share of the seeds. No
+  ensemble machinery is shared, so its CPU per replication over ``serial``'s is what running
+  N replications at once costs on this machine (shared caches, memory bandwidth, the host's
+  clock), the ceiling of any parallel mode: ``N * serial / side-by-side`` total CPU.
+
+Per replication, milliseconds of CPU (user + system):
+
+- ``parent``: the process(es) calling :func:`vaxsim.replicate` (every thread: storing the
+  replications, the pool's threads; Dask's scheduler, nannies and client) from the call to its
+  return;
 - ``workers``: the worker processes: local ones from the pool's start to its end (reaped,
-  ``RUSAGE_CHILDREN``; serial: none), Dask's workers and nannies during the sweep alone (the
-  cluster exists before it);
+  ``RUSAGE_CHILDREN``), Dask's during the sweep alone (the cluster exists before it);
 - ``replication``: of the CPU above, the thread CPU inside
   :func:`vaxsim.run.replication.run_replication` (simulating and keeping the tables), recorded
-  by each process that ran one, ``simulate`` the part inside ``simulate()`` alone and ``gc``
-  the part spent in Python's cyclic garbage collector;
+  by each process that ran one; ``simulate`` the part inside ``simulate()``, ``gc`` the part in
+  Python's cyclic garbage collector;
 - ``overhead``: ``parent + workers - replication``: what the mode costs around the
   replications.
 
-CPU time is what the other jobs on a shared machine move least (not at all for work that is
-not contended: a busy machine slows a process's clock only through caches and memory
-bandwidth); wall time is printed for reference only. Figures go to stdout as JSON lines.
+Other jobs on a shared machine move CPU time far less than wall time (only through the caches,
+memory bandwidth and clock they share); wall time is printed for reference only, with the
+seconds until the first replication starts (``head``), after the last one ends
+(``after_last``) and the workers' time outside replications (``idle_worker``). Figures go to
+stdout as JSON lines.
 """
 
 from __future__ import annotations
@@ -40,7 +49,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "scenarios" / "demo-district.yaml"
-MODES = ("serial", "processes", "dask")
+MODES = ("serial", "processes", "dask", "side-by-side")
+#: The demo's campaign.seed: the seeds of a benchmark with n replications are 42 ... 41 + n.
+FIRST_SEED = 42
 #: Where every process that runs a replication appends its thread CPU (set for the children).
 LOG_ENV = "VAXSIM_BENCH_CPU_LOG"
 
@@ -109,7 +120,7 @@ def descendants_cpu() -> float:
     return total
 
 
-def run_mode(mode: str, replications: int, workers: int, folder: Path) -> dict:
+def run_mode(mode: str, seeds: list[int], workers: int, folder: Path) -> dict:
     """One mode in this process; CPU split as described in the module docstring."""
     import vaxsim
     from vaxsim.run.executors import REPLICATION_DASK_CONFIG
@@ -129,33 +140,54 @@ def run_mode(mode: str, replications: int, workers: int, folder: Path) -> dict:
             # the cluster's processes live on: their CPU during the sweep alone (not their start)
             workers_before = descendants_cpu()
             parent_before, started = cpu(resource.RUSAGE_SELF), time.monotonic()
-            vaxsim.replicate(DEMO, replications, client, folder=folder, progress=False)
+            vaxsim.replicate(DEMO, seeds, client, folder=folder, progress=False)
             parent, ended = cpu(resource.RUSAGE_SELF) - parent_before, time.monotonic()
             children = descendants_cpu() - workers_before
-        return {"mode": mode, "started": started, "ended": ended, "parent": parent, "workers": children}
-    else:
-        parent_before, started = cpu(resource.RUSAGE_SELF), time.monotonic()
-        executor = 1 if mode == "serial" else workers
-        vaxsim.replicate(DEMO, replications, executor, folder=folder, progress=False)
-        parent, ended = cpu(resource.RUSAGE_SELF) - parent_before, time.monotonic()
+        return {"started": started, "ended": ended, "parent": parent, "workers": children}
+    parent_before, started = cpu(resource.RUSAGE_SELF), time.monotonic()
+    executor = workers if mode == "processes" else 1
+    vaxsim.replicate(DEMO, seeds, executor, folder=folder, progress=False)
+    parent, ended = cpu(resource.RUSAGE_SELF) - parent_before, time.monotonic()
     children = cpu(resource.RUSAGE_CHILDREN) - children_before
-    return {"mode": mode, "started": started, "ended": ended, "parent": parent, "workers": children}
+    return {"started": started, "ended": ended, "parent": parent, "workers": children}
+
+
+def children_figures(mode: str, replications: int, workers: int, work: Path) -> dict:
+    """Run one mode in fresh subprocesses: one, or for ``side-by-side`` ``workers`` serial
+    sweeps at once, each with its share of the seeds; their figures added up."""
+    # this tree's vaxsim first (a copy of the script in an export of another commit measures
+    # that commit), then this folder (Dask's workers preload this module)
+    path = [str(ROOT), str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]
+    env = {**os.environ, LOG_ENV: str(work / "log"), "PYTHONPATH": os.pathsep.join(filter(None, path))}
+    shares = workers if mode == "side-by-side" else 1
+    children = []
+    for share in range(shares):
+        seeds = range(FIRST_SEED + share, FIRST_SEED + replications, shares)
+        command = [sys.executable, __file__, "--child", mode, "--seeds", ",".join(map(str, seeds))]
+        command += ["--workers", str(workers), "--folder", str(work / f"sweep{share}")]
+        children.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=env))
+    each = []
+    for child in children:
+        output, _ = child.communicate()
+        if child.returncode:
+            raise SystemExit(f"{mode}: a child failed ({child.returncode})")
+        each.append(json.loads(output.strip().splitlines()[-1]))
+    return {
+        "started": min(one["started"] for one in each),
+        "ended": max(one["ended"] for one in each),
+        **{name: sum(one[name] for one in each) for name in ("parent", "workers")},
+    }
 
 
 def measure(mode: str, replications: int, workers: int, work: Path) -> dict:
-    """Run one mode in a fresh subprocess and add what its replications logged."""
-    log = work / f"{mode}.log"
-    log.unlink(missing_ok=True)
-    env = {**os.environ, LOG_ENV: str(log), "PYTHONPATH": str(Path(__file__).parent)}
-    command = [sys.executable, __file__, "--child", mode, "--replications", str(replications)]
-    command += ["--workers", str(workers), "--folder", str(work / mode)]
+    """Run one mode and add what its replications logged, per replication."""
     load = os.getloadavg()[0]
-    output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT, env=env).stdout
-    figures = json.loads(output.strip().splitlines()[-1])
-    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    figures = children_figures(mode, replications, workers, work)
+    lines = [json.loads(line) for line in (work / "log").read_text().splitlines()]
     assert len(lines) == replications, (mode, len(lines))
     ms = 1000 / replications
     replication = sum(line["replication"] for line in lines)
+    slots = 1 if mode == "serial" else workers
     return {
         "mode": mode,
         "replications": replications,
@@ -165,7 +197,7 @@ def measure(mode: str, replications: int, workers: int, work: Path) -> dict:
         "head_s": round(min(line["began"] for line in lines) - figures["started"], 3),
         "after_last_s": round(figures["ended"] - max(line["ended"] for line in lines), 3),
         # the workers' wall time not inside a replication (one per worker), start to end
-        "idle_worker_s": round(idle_worker_seconds(lines, figures, workers), 2),
+        "idle_worker_s": round(idle_worker_seconds(lines, figures, slots), 2),
         "parent_ms": round(figures["parent"] * ms, 1),
         "workers_ms": round(figures["workers"] * ms, 1),
         "total_ms": round((figures["parent"] + figures["workers"]) * ms, 1),
@@ -177,10 +209,9 @@ def measure(mode: str, replications: int, workers: int, work: Path) -> dict:
     }
 
 
-def idle_worker_seconds(lines: list[dict], figures: dict, workers: int) -> float:
-    """Seconds the workers (one in serial) spent outside replications from the call to its
-    return: the parallel modes' serial stretches, tail and task round trips."""
-    slots = 1 if figures["mode"] == "serial" else workers
+def idle_worker_seconds(lines: list[dict], figures: dict, slots: int) -> float:
+    """Seconds the ``slots`` workers spent outside replications from the call to its return:
+    the parallel modes' serial stretches, tail and task round trips."""
     busy = sum(line["ended"] - line["began"] for line in lines)
     return slots * (figures["ended"] - figures["started"]) - busy
 
@@ -189,13 +220,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--modes", default=",".join(MODES), help="default: %(default)s")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--seeds", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(run_mode(args.child, args.replications, args.workers, args.folder)))
+        seeds = [int(seed) for seed in args.seeds.split(",")]
+        print(json.dumps(run_mode(args.child, seeds, args.workers, args.folder)))
         return
     for _ in range(args.repeat):
         for mode in args.modes.split(","):
