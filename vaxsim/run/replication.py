@@ -81,8 +81,9 @@ def prepare_worker() -> None:
     cyclic garbage collector's reach (``gc.freeze``)."""
     # Those ~140,000 objects live as long as the worker. Each full collection walked them all,
     # and in a forked worker the walk writes into pages shared with the parent, which the kernel
-    # then copies: 3-7 ms of a worker's CPU per demo replication (serial: 4 ms), ~1 ms frozen.
-    # What the replications allocate is still collected.
+    # then copies: 6-7 ms of a worker's CPU per demo replication in collections (serial: 4 ms),
+    # 1.3-1.8 ms frozen (benchmarks/ensembles.md). What the replications allocate is still
+    # collected; only cycles already garbage at the fork are kept, once.
     gc.freeze()
 
 
