@@ -13,8 +13,9 @@ Run: ``.venv/bin/python benchmarks/bench_ensembles.py [--quick] [--replications 
   ``--quick`` or ``--no-national``): wall time, speed-up, peak memory of the parent and of the
   largest worker.
 
-Prints wall time, CPU seconds of the whole process family (the parallel modes' extra CPU per
-replication over the serial one: their fixed costs, which other jobs on the machine move far less
+Prints wall time (vaxsim's imports, once per session, timed apart: ``imports_seconds``), CPU
+seconds of the whole process family (the parallel modes' extra CPU per replication over the
+serial one: their fixed costs, which other jobs on the machine move far less
 than the wall time), speed-up over serial, Dask's time over the local processes' with and
 without starting the cluster, peak memory (PSS) of the largest single process, of the parent, of
 the largest worker and of the whole process family, and the 1-minute load average at the start
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import importlib
 import json
 import os
 import subprocess
@@ -40,7 +42,6 @@ from distributed import Client
 from measure import MemorySampler, machine, report  # benchmarks/measure.py, beside this script
 
 import vaxsim
-from vaxsim.run.executors import local_cluster
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "scenarios" / "demo-district.yaml"
@@ -53,6 +54,13 @@ def run_mode(mode: str, scenario: Path, replications: int, workers: int, folder:
     """One mode in this process: run the replications, measure, return the figures."""
     # every 0.5 s: reading the PSS of four 250 MiB processes every 0.1 s took 12 % of a core in
     # this process, taken from the workers on 2 cores (the serial mode, one process, paid less)
+    # vaxsim's modules for a sweep are imported before the clock starts (timed apart): a Python
+    # session imports them once, not once per sweep. Until 2026-12-07 07:50 every mode's wall
+    # time included them (~1.2 s of CPU): a serial stretch in the parallel modes.
+    imports_started = time.perf_counter()
+    local_cluster = importlib.import_module("vaxsim.run.executors").local_cluster
+    vaxsim.replicate  # noqa: B018
+    imports_seconds = time.perf_counter() - imports_started
     sampler = MemorySampler(every=0.5)
     sampler.start()
     load_at_start = os.getloadavg()[0]
@@ -77,6 +85,7 @@ def run_mode(mode: str, scenario: Path, replications: int, workers: int, folder:
     return {
         "mode": mode,
         "wall_seconds": round(finished - started, 2),
+        "imports_seconds": round(imports_seconds, 2),
         "cpu_seconds": round(cpu, 2),
         "sampler_cpu_seconds": round(sampler.own_cpu_seconds, 2),
         "cluster_start_seconds": round(ready - started, 2),

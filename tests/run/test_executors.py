@@ -3,6 +3,7 @@ cluster; sweeps store each replication and resume after a kill."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import signal
@@ -19,7 +20,7 @@ from typer.testing import CliRunner
 import vaxsim
 from tests.conftest import DEMO, ROOT
 from vaxsim.cli import app
-from vaxsim.run.executors import REPLICATION_MODULE, local_cluster
+from vaxsim.run.executors import REPLICATION_MODULE, as_executor, local_cluster
 from vaxsim.run.replication import run_replications
 
 RULE = "policies.second_dose_reserve.rule"
@@ -52,6 +53,8 @@ def test_same_seed_same_bytes_whatever_runs_it(tmp_path):
         # ... and have imported what a replication needs before the first one arrives
         ready = client.run(lambda: REPLICATION_MODULE in sys.modules)
         assert list(ready.values()) == [True, True]
+        # ... with what they hold out of the garbage collector's walks (prepare_worker)
+        assert all(count > 0 for count in client.run(gc.get_freeze_count).values())
         assert run_replications.__module__ == REPLICATION_MODULE
         on_dask = vaxsim.sweep(
             DEMO, changes, seeds=1, executor=client, folder=tmp_path / "dask", progress=False
@@ -97,6 +100,16 @@ def test_a_killed_sweep_recomputes_only_what_is_missing(tmp_path):
     assert result.exit_code == 0, result.output
     assert f"{8 - len(done)} replications computed, {len(done)} reused" in result.output
     assert len(finished(replications)) == 8
+
+
+def test_local_workers_start_ready_and_this_process_is_left_alone():
+    # a forked worker's copy of the imports is frozen (no garbage-collector walks over it); the
+    # serial mode runs in the caller's process, whose collector is not vaxsim's to change
+    frozen = dict(as_executor(2).run(gc.get_freeze_count, [(), ()]))
+    assert frozen[0] > 0 and frozen[1] > 0
+    before = gc.get_freeze_count()
+    vaxsim.replicate(DEMO, seeds=1, executor=1, site_queues=False, progress=False)
+    assert gc.get_freeze_count() == before
 
 
 def test_executors_refuse_nonsense():

@@ -19,6 +19,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 from typing import Any, Protocol
 
 from vaxsim.processes import stop_now, worker_pool
+from vaxsim.run.replication import prepare_worker
 
 Task = tuple[Any, ...]
 #: ``(task index, result)`` in the order the tasks finish; closing it stops what is left.
@@ -59,7 +60,7 @@ class FuturesExecutor:
         # vaxsim's one worker pool (forked: the workers start with everything this process has
         # imported, where a forkserver re-imported vaxsim for 1.3 s while one core idled; they die
         # with this process)
-        executor = self.executor or worker_pool(self.workers)
+        executor = self.executor or worker_pool(self.workers, prepare_worker)
         futures = {executor.submit(function, *task): index for index, task in enumerate(tasks)}
         return self._completed(executor, futures)
 
@@ -115,7 +116,8 @@ REPLICATION_MODULE = "vaxsim.run.replication"
 #: Each worker imports :data:`REPLICATION_MODULE` as it starts (Dask's worker ``preload``;
 #: ``dask worker --preload vaxsim.run.replication`` for a cluster started by hand), so a
 #: cluster is ready to simulate before a sweep starts: a spawned worker otherwise imports
-#: vaxsim (~1 s of CPU) when its first replication arrives, while the sweep waits.
+#: vaxsim (~1 s of CPU) when its first replication arrives, while the sweep waits. The module's
+#: ``dask_setup`` readies the worker as a local one is (:func:`~vaxsim.run.replication.prepare_worker`).
 REPLICATION_DASK_CONFIG = {
     "distributed.worker.profile.enabled": False,
     "distributed.admin.system-monitor.interval": "5s",
