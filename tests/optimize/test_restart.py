@@ -13,7 +13,7 @@ from vaxsim.optimize import OptimizeError, optimize
 from vaxsim.optimize.options import Options, PlanningOptions
 from vaxsim.optimize.setup.context import make_context
 from vaxsim.optimize.setup.demand import forecast_demand
-from vaxsim.optimize.setup.restart import read_state, state_digest
+from vaxsim.optimize.setup.restart import read_state, restart_start, state_digest
 from vaxsim.plan import check
 from vaxsim.plan.checked import checked
 from vaxsim.plan.errors import PlanRefused
@@ -74,6 +74,16 @@ def test_districts_are_planned_from_the_day_after_the_state_day(model, plan, sta
     next_day = plan.capacity[days == first + pd.Timedelta(days=1)]
     assert next_day.capacity.sum() > 1000
     assert (pd.to_datetime(plan.shipments.ship_date.astype(str)) >= first).all()
+
+
+def test_weekly_replans_start_on_the_state_day(model):
+    # Daily periods: the frames start a day early so the demo's districts (two days from the
+    # national store) are planned from the day after the state's. Weekly periods: a shipment
+    # leaves at its period's start, so starting early would hold the first week's back.
+    hierarchy = make_context(model, Options(), forecast_demand(model)).hierarchy
+    assert restart_start(hierarchy, DAY) == DAY - 1
+    assert restart_start(hierarchy, DAY, period=7) == DAY
+    assert restart_start(hierarchy, 0) == 0
 
 
 def test_stock_projection_opens_with_the_states_stock_and_never_goes_negative(plan, state):

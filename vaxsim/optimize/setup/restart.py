@@ -219,8 +219,11 @@ def state_digest(state: CampaignState) -> str:
     return h.hexdigest()
 
 
-def read_state(model: Model, hierarchy: Hierarchy, steps: Steps, state: CampaignState) -> Restart:
-    """The state in the optimizer's indices (assumes :func:`check_state` found nothing)."""
+def read_state(
+    model: Model, hierarchy: Hierarchy, steps: Steps, state: CampaignState, period: int = 1
+) -> Restart:
+    """The state in the optimizer's indices (assumes :func:`check_state` found nothing);
+    ``period`` days per planning period (:func:`restart_start`)."""
     start = model.dates[0]
     days, day = len(model.dates), int(state.day)
     lot_index = {str(x): i for i, x in enumerate(model.lots.id)}
@@ -279,7 +282,7 @@ def read_state(model: Model, hierarchy: Hierarchy, steps: Steps, state: Campaign
         np.add.at(booked_capacity, (d[inside], when[inside]), booked.persons.to_numpy(dtype=np.int64)[inside])
     return Restart(
         day=day,
-        start=restart_start(hierarchy, day),
+        start=restart_start(hierarchy, day, period),
         date=model.dates[day].date(),
         digest=state_digest(state),
         on_hand=on_hand,
@@ -322,15 +325,19 @@ def _owed_after_bookings(model: Model, steps: Steps, state: CampaignState) -> tu
     )
 
 
-def restart_start(hierarchy: Hierarchy, day: int) -> int:
-    """The first frame day a plan from the state at the start of campaign ``day`` plans: the
-    one whose most distant district's frame starts on ``day + 1`` (never after ``day``).
+def restart_start(hierarchy: Hierarchy, day: int, period: int = 1) -> int:
+    """The first frame day a plan from the state at the start of campaign ``day`` plans: with
+    daily periods, the one whose most distant district's frame starts on ``day + 1`` (never
+    after ``day``); with longer periods, ``day`` (a shipment leaves at a period's start, so an
+    earlier start would hold every store's first shipments back a whole period).
 
     A district's frame lags its lead time from the root (FORMULATION.md §1); starting the
     frames on ``day`` left a district's days ``day + 1 .. day + lead − 1`` without any plan
     (the simulation books a day's people the evening before, so ``day`` itself has its
     bookings). No shipment leaves a store before ``day`` (the sub-problems' links are shut)."""
-    lag = int(hierarchy.offset[hierarchy.district_node].max()) if len(hierarchy.district_node) else 0
+    if period > 1 or not len(hierarchy.district_node):
+        return day
+    lag = int(hierarchy.offset[hierarchy.district_node].max())
     return max(0, min(day, day + 1 - lag))
 
 
@@ -496,7 +503,7 @@ def restart_context(model: Model, options: Options, forecast: Demand, state: Cam
     """The run's constants for a plan from ``state``: windows from :func:`restart_start`, demand from
     the state's people and later forecast approvals, capacity net of bookings already made."""
     ctx = make_context(model, options, forecast)
-    restart = read_state(model, ctx.hierarchy, ctx.steps, state)
+    restart = read_state(model, ctx.hierarchy, ctx.steps, state, ctx.period)
     demand = restart_demand(model, forecast, state, ctx.hierarchy)
     capacity = np.clip(ctx.district_capacity - restart.booked_capacity, 0, None)
     capacity[:, : restart.day] = 0  # a district whose frame starts before the state's day
