@@ -141,12 +141,6 @@ class Campaign:
         self.approved_on: dict[int, np.ndarray] = {}
         self.due = {(k, p): FifoPool(c.size) for p in range(self.products) for k in range(1, self.series[p])}
         self.released_on: dict[int, list[tuple[int, int, np.ndarray]]] = defaultdict(list)
-        #: Under a plan, people whose next dose found no plan slot at their site inside its
-        #: window (the plan's promise not kept, or a window past the campaign's end): due from
-        #: the minimum interval, but booked after the people the plan booked, into the vaccine
-        #: the plan does not need (the optimizer leaves them overdue or unserved).
-        self.unslotted = {key: FifoPool(c.size) for key in self.due}
-        self.unslotted_on: dict[int, list[tuple[int, int, np.ndarray]]] = defaultdict(list)
         self.appointments: dict[int, Appointments] = {}
         self.promised_on: dict[int, np.ndarray] = {}  # doses [district, product] per appointment day
 
@@ -341,7 +335,7 @@ class Campaign:
             weights = self.eligible_population
         else:
             waiting = self.registered.total + sum(pool.total for pool in self.approved)
-            waiting = waiting + sum(pool.total for pool in self._due_pools())
+            waiting = waiting + sum(pool.total for pool in self.due.values())
             weights = np.bincount(self.cohorts.district, weights=waiting, minlength=self.districts)
             if weights.sum() == 0:
                 weights = self.eligible_population
@@ -351,10 +345,7 @@ class Campaign:
         """Following a plan, a district whose people due a next dose outnumber the doses of
         their product it has or expects within the booking horizon asks for the difference
         from the free stock upstream. The plan shipped next doses for its own first doses;
-        people vaccinated on other days or in other numbers than planned are due other doses.
-        People with no plan slot (:attr:`unslotted`) are outside the plan and ask for nothing:
-        they are served from what the districts hold beyond the plan's needs, as the optimizer
-        moves no vaccine for people it leaves overdue."""
+        people vaccinated on other days or in other numbers than planned are due other doses."""
         due = np.zeros((self.districts, self.products), dtype=np.int64)
         for (_, product), pool in self.due.items():
             due[:, product] += self.by_district.totals(pool.total)
@@ -378,12 +369,6 @@ class Campaign:
     def _release_due(self, day: int) -> None:
         for k, product, counts in self.released_on.pop(day, []):
             self.due[(k, product)].add(day, counts)
-        for k, product, counts in self.unslotted_on.pop(day, []):
-            self.unslotted[(k, product)].add(day, counts)
-
-    def _due_pools(self) -> list[FifoPool]:
-        """Every pool of people due a next dose: booked by the plan (or without one), and not."""
-        return [*self.due.values(), *self.unslotted.values()]
 
     def _vaccinate(self, day: int) -> None:
         """Today's sessions: who comes (booked shows, then walk-ins), the doses the cold chain
@@ -495,8 +480,8 @@ class Campaign:
         plan, are due once the minimum interval has passed. Each is released the day before
         their day: that evening's booking (for the next day and later) gives them that day."""
         first = day + int(self.min_interval[product, k])
-        window_end = day + int(self.max_interval[product, k])
         if at_site is not None and first < self.days:
+            window_end = day + int(self.max_interval[product, k])
             last = min(window_end, self.days - 1)
             booked = self.returns.book(product, k, first, last, at_site)
             if window_end < self.days:  # a plan books no day after the campaign: unknown there
@@ -511,10 +496,7 @@ class Campaign:
                 counts = counts - part
                 self.released_on[first + offset - 1].append((k, product, part))
         if counts.any():
-            # Under a plan, no slot: outside the plan (its promise not kept where the window
-            # ends inside the campaign, counted above).
-            unslotted = at_site is not None and first < self.days
-            (self.unslotted_on if unslotted else self.released_on)[first - 1].append((k, product, counts))
+            self.released_on[first - 1].append((k, product, counts))
 
     def _no_shows(self, day: int, booked: Appointments) -> None:
         """Give back the doses of people who did not come, and put them back in the queue."""
@@ -629,9 +611,6 @@ class Campaign:
                 self.capacity_left[:, target] += self.next_left[:, target]
                 self.next_left[:, target] = 0
                 if self.plan is not None:
-                    surplus = self._surplus(target, expected[target])
-                    for key, taken in self._book_next_doses(day, target, self.unslotted, surplus).items():
-                        next_booked[key] = next_booked.get(key, 0) + taken
                     self._open_for_surplus(target, expected[target])
             first_booked: Booked = {}
             # A plan notifies its appointments the day before (its notify_at): people waiting
@@ -663,7 +642,7 @@ class Campaign:
             )
         for pool in self.approved:
             pool.coarsen(day, COARSEN_AFTER_DAYS)
-        for pool in self._due_pools():
+        for pool in self.due.values():
             pool.coarsen(day, COARSEN_AFTER_DAYS)
 
     def _returning(self, targets: range) -> dict[int, np.ndarray]:
@@ -696,30 +675,23 @@ class Campaign:
             room = left if room is None else np.minimum(room, left)
         return np.maximum(room, 0)
 
-    def _book_next_doses(
-        self, day: int, target: int, pools: dict | None = None, limit: np.ndarray | None = None
-    ) -> Booked:
-        """Book people due a next dose (same product, or a mixing partner) before first doses,
-        from ``pools`` (default: :attr:`due`), with at most ``limit[district, product]`` doses
-        (used up in place; default: the stock).
+    def _book_next_doses(self, day: int, target: int) -> Booked:
+        """Book people due a next dose (same product, or a mixing partner) before first doses.
 
         Under a plan, people due whose district has the vaccine also get sessions the plan did
         not open (up to what the sites serve): the plan expected them elsewhere or later, and
         keeping them waiting beside the vaccine only lets it pass its thaw clock."""
-        pools = self.due if pools is None else pools
-        limit = self.stock if limit is None else limit
         booked: Booked = {}
         room = 0
         if self.plan is not None:
             room = np.maximum(self.site_slots[:, target] - self.slots[:, target], 0)
         for first_product, product in self.dose_pairs:
             for k in range(1, int(self.series[first_product])):
-                pool = pools[(k, first_product)]
+                pool = self.due[(k, first_product)]
                 if k >= self.series[product] or not pool.total.any():
                     continue
                 capacity = np.minimum(
-                    self.capacity_left[:, target] + self.next_left[:, target] + room,
-                    np.minimum(self.stock[:, product], limit[:, product]),
+                    self.capacity_left[:, target] + self.next_left[:, target] + room, self.stock[:, product]
                 )
                 if not capacity.any():
                     continue
@@ -735,8 +707,6 @@ class Campaign:
                 room = np.maximum(room - opened, 0)
                 self.capacity_left[:, target] -= per_district - kept - opened
                 self.stock[:, product] -= per_district
-                if limit is not self.stock:
-                    limit[:, product] -= per_district
                 self._promise(target, product, per_district)
                 if product != first_product:
                     self.owed[:, first_product] -= per_district
@@ -756,19 +726,13 @@ class Campaign:
         appointments) stays, so a plan that ships next doses early keeps them for their day.
         Surplus is counted in the vaccine on hand or due by ``target`` (``expected``): vaccine
         arriving later is the plan's."""
-        surplus = self._surplus(target, expected).sum(axis=1)
-        extra = np.minimum(surplus, np.maximum(self.site_slots[:, target] - self.slots[:, target], 0))
-        self.slots[:, target] += extra
-        self.capacity_left[:, target] += extra
-
-    def _surplus(self, target: int, expected: np.ndarray) -> np.ndarray:
-        """Doses ``[district, product]`` on hand or due by ``target`` (``expected``) that the
-        plan never needs: beyond what its slots from ``target`` on draw before its later
-        shipments arrive (:attr:`PlanDirectives.stock_kept`), less what is already promised."""
         promised = self._promised()
         kept = self.plan.stock_kept[:, target] - promised
         on_hand = np.minimum(self.stock, np.maximum(expected - promised, 0))
-        return np.maximum(on_hand - np.maximum(kept, 0), 0)
+        surplus = np.maximum(on_hand - np.maximum(kept, 0), 0).sum(axis=1)
+        extra = np.minimum(surplus, np.maximum(self.site_slots[:, target] - self.slots[:, target], 0))
+        self.slots[:, target] += extra
+        self.capacity_left[:, target] += extra
 
     def _promise(self, target: int, product: int, per_district: np.ndarray) -> None:
         if target not in self.promised_on:
@@ -863,7 +827,7 @@ class Campaign:
         record, c = self.record, self.cohorts
         record.backlog[day, :, 0] = self.by_district.totals(self.registered.total)
         record.backlog[day, :, 1] = self.by_district.totals(sum(pool.total for pool in self.approved))
-        due = sum((pool.total for pool in self._due_pools()), np.zeros(c.size, dtype=np.int64))
+        due = sum((pool.total for pool in self.due.values()), np.zeros(c.size, dtype=np.int64))
         record.backlog[day, :, 2] = self.by_district.totals(due)
         record.district_at_least_one[day] = self.by_district.totals(self.at_least_one)
         record.district_full_series[day] = self.by_district.totals(self.full_series)
