@@ -22,26 +22,27 @@ from vaxsim.numeric import split_by_group
 
 
 class Returns:
-    """The plan's next-dose slots not yet booked, ``room[(product, dose index)][day, site]``."""
+    """The plan's next-dose slots: as published, and those not yet booked
+    (``slots_left.free[(product, dose index)][day, site]``)."""
 
     def __init__(self, room: dict[tuple[int, int], np.ndarray], site_district: np.ndarray, districts: int):
         self.published = dict(room)
         self.slots_left = ReturnRoom(room)
-        self.room = self.slots_left.free
         self.site_district = site_district
         self.districts = districts
 
     def follow(self, room: dict[tuple[int, int], np.ndarray], from_day: int) -> None:
         """A re-plan: its next-dose slots replace the old ones from ``from_day`` on, less those
         people already booked (they keep their days and sites)."""
-        for key in set(room) | set(self.room):
-            old_room, old_slots, new = self.room.get(key), self.published.get(key), room.get(key)
+        left = self.slots_left.free
+        for key in set(room) | set(left):
+            old_room, old_slots, new = left.get(key), self.published.get(key), room.get(key)
             shape = (new if new is not None else old_room).shape
             booked = np.zeros(shape, dtype=np.int32) if old_room is None else old_slots - old_room
             merged = np.zeros(shape, dtype=np.int32) if old_room is None else old_room
             fresh = new[from_day:] if new is not None else 0
             merged[from_day:] = np.maximum(fresh - booked[from_day:], 0)
-            self.room[key] = merged
+            left[key] = merged
             slots = np.zeros(shape, dtype=np.int32) if old_slots is None else old_slots.copy()
             slots[from_day:] = fresh
             self.published[key] = slots

@@ -26,6 +26,7 @@ Units: doses, persons, campaign days (day 0 = the scenario's start date).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -271,7 +272,7 @@ def read_state(
         )
     else:
         due_rows = tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
-    owed = _owed_after_bookings(model, steps, state)
+    owed = _owed_after_bookings(state, days, step_of, product_index, district_index, campaign_day)
     due_rows = tuple(np.concatenate([a, b]) for a, b in zip(due_rows, owed, strict=True))
     booked_capacity = np.zeros((len(model.districts), days), dtype=np.int64)
     booked = state.booked
@@ -295,28 +296,35 @@ def read_state(
     )
 
 
-def _owed_after_bookings(model: Model, steps: Steps, state: CampaignState) -> tuple[np.ndarray, ...]:
+def _owed_after_bookings(
+    state: CampaignState,
+    days: int,
+    step_of: dict[tuple[int, int], int],
+    product_index: dict[str, int],
+    district_index: dict[str, int],
+    campaign_day: Callable[[pd.Series], np.ndarray],
+) -> tuple[np.ndarray, ...]:
     """(district, step, history day, persons) of the next doses owed to people booked for a
     dose on or after the state's day whose series has a later dose: their booked day is their
     dose's day in the history. The state counts them neither as waiting nor as due, so without
     this a re-plan gave their later doses' vaccine to others (demo-district: the day-28 re-plan
-    never planned the second doses of the 1,500 people booked for a first dose that day)."""
+    never planned the second doses of the 1,500 people booked for a first dose that day).
+    ``step_of[(product, dose index)]``, the id indices and ``campaign_day`` are
+    :func:`read_state`'s."""
     booked = state.booked
     empty = tuple(np.zeros(0, dtype=np.int64) for _ in range(4))
     if not len(booked):
         return empty
-    day = (pd.to_datetime(booked.date.astype(str)) - model.dates[0]).dt.days.to_numpy(dtype=np.int64)
-    product_index = {str(x): i for i, x in enumerate(model.products.id)}
+    day = campaign_day(booked.date)
     product = booked["product"].astype(str).map(product_index).to_numpy(dtype=np.int64)
-    step_of = {(int(p), int(k)): s for s, (p, k) in enumerate(zip(steps.product, steps.dose, strict=True))}
     step = np.array(
         [step_of.get((p, int(k) + 1), -1) for p, k in zip(product, booked.dose_number, strict=True)],
         dtype=np.int64,
     )
-    keep = (step >= 0) & (day >= int(state.day)) & (day < len(model.dates))
+    keep = (step >= 0) & (day >= int(state.day)) & (day < days)
     if not keep.any():
         return empty
-    district = booked.district.astype(str).map({str(x): i for i, x in enumerate(model.districts.id)})
+    district = booked.district.astype(str).map(district_index)
     return (
         district.to_numpy(dtype=np.int64)[keep],
         step[keep],
