@@ -141,6 +141,12 @@ class Campaign:
         self.approved_on: dict[int, np.ndarray] = {}
         self.due = {(k, p): FifoPool(c.size) for p in range(self.products) for k in range(1, self.series[p])}
         self.released_on: dict[int, list[tuple[int, int, np.ndarray]]] = defaultdict(list)
+        #: Under a plan, people vaccinated in its slots whose next dose found no slot of the
+        #: plan at their site (the plan itself leaves them overdue, or unserved by the end):
+        #: due from the minimum interval, but outside the plan, served after its people from
+        #: the vaccine it does not need (:meth:`_book_return`).
+        self.unslotted = {key: FifoPool(c.size) for key in self.due}
+        self.unslotted_on: dict[int, list[tuple[int, int, np.ndarray]]] = defaultdict(list)
         self.appointments: dict[int, Appointments] = {}
         self.promised_on: dict[int, np.ndarray] = {}  # doses [district, product] per appointment day
 
@@ -369,6 +375,12 @@ class Campaign:
     def _release_due(self, day: int) -> None:
         for k, product, counts in self.released_on.pop(day, []):
             self.due[(k, product)].add(day, counts)
+        for k, product, counts in self.unslotted_on.pop(day, []):
+            self.unslotted[(k, product)].add(day, counts)
+
+    def _due_pools(self) -> list[FifoPool]:
+        """Every pool of people due a next dose: inside the plan (or without one), and outside."""
+        return [*self.due.values(), *self.unslotted.values()]
 
     def _vaccinate(self, day: int) -> None:
         """Today's sessions: who comes (booked shows, then walk-ins), the doses the cold chain
@@ -468,26 +480,36 @@ class Campaign:
                 per_district = self.by_district.totals(counts)
                 at = self.returns.sites_of(day, product, k, per_district, at_site[:, product])
             if k + 1 < series:
-                self._book_return(day, product, k + 1, counts, at)
+                self._book_return(day, product, k + 1, counts, *(at or (None, None)))
         return self.by_district.totals(people)
 
     def _book_return(
-        self, day: int, product: int, k: int, counts: np.ndarray, at_site: np.ndarray | None
+        self,
+        day: int,
+        product: int,
+        k: int,
+        counts: np.ndarray,
+        at_site: np.ndarray | None,
+        in_slots: np.ndarray | None,
     ) -> None:
-        """People given the dose before dose index ``k`` today (``at_site[site]``: where) book
-        it at their site, on the earliest days of its interval window with a plan's slot left
-        there (:class:`~vaxsim.sim.returns.Returns`); those without one, and everyone without a
+        """People given the dose before dose index ``k`` today (``at_site[site]``: where, of
+        whom ``in_slots[site]`` in the plan's slots for it) book it. Those the plan vaccinated
+        book it at their site, on the earliest days of its interval window with a plan's slot
+        left there (:class:`~vaxsim.sim.returns.Returns`, the optimizer's booking rule); those
+        who find none are outside the plan (the plan itself leaves them without the dose:
+        :attr:`unslotted`). People vaccinated beyond the plan's slots, and everyone without a
         plan, are due once the minimum interval has passed. Each is released the day before
         their day: that evening's booking (for the next day and later) gives them that day."""
         first = day + int(self.min_interval[product, k])
         if at_site is not None and first < self.days:
             window_end = day + int(self.max_interval[product, k])
             last = min(window_end, self.days - 1)
-            booked = self.returns.book(product, k, first, last, at_site)
+            booked = self.returns.book(product, k, first, last, in_slots)
+            unbooked = np.bincount(
+                self.site_district, weights=in_slots - booked.sum(axis=0), minlength=self.districts
+            ).astype(np.int64)
             if window_end < self.days:  # a plan books no day after the campaign: unknown there
-                self.record.no_return_slot[day] += np.bincount(
-                    self.site_district, weights=at_site - booked.sum(axis=0), minlength=self.districts
-                ).astype(np.int64)
+                self.record.no_return_slot[day] += unbooked
             for offset in np.flatnonzero(booked.any(axis=1)):
                 per_district = np.bincount(
                     self.site_district, weights=booked[offset], minlength=self.districts
@@ -495,6 +517,10 @@ class Campaign:
                 part = self.by_district.by_priority(counts, per_district.astype(np.int64))
                 counts = counts - part
                 self.released_on[first + offset - 1].append((k, product, part))
+            if unbooked.any():
+                part = self.by_district.by_priority(counts, unbooked)
+                counts = counts - part
+                self.unslotted_on[first - 1].append((k, product, part))
         if counts.any():
             self.released_on[first - 1].append((k, product, counts))
 
@@ -611,6 +637,9 @@ class Campaign:
                 self.capacity_left[:, target] += self.next_left[:, target]
                 self.next_left[:, target] = 0
                 if self.plan is not None:
+                    surplus = self._surplus(target, expected[target])
+                    for key, taken in self._book_next_doses(day, target, self.unslotted, surplus).items():
+                        next_booked[key] = next_booked.get(key, 0) + taken
                     self._open_for_surplus(target, expected[target])
             first_booked: Booked = {}
             # A plan notifies its appointments the day before (its notify_at): people waiting
@@ -642,7 +671,7 @@ class Campaign:
             )
         for pool in self.approved:
             pool.coarsen(day, COARSEN_AFTER_DAYS)
-        for pool in self.due.values():
+        for pool in self._due_pools():
             pool.coarsen(day, COARSEN_AFTER_DAYS)
 
     def _returning(self, targets: range) -> dict[int, np.ndarray]:
@@ -675,23 +704,30 @@ class Campaign:
             room = left if room is None else np.minimum(room, left)
         return np.maximum(room, 0)
 
-    def _book_next_doses(self, day: int, target: int) -> Booked:
-        """Book people due a next dose (same product, or a mixing partner) before first doses.
+    def _book_next_doses(
+        self, day: int, target: int, pools: dict | None = None, limit: np.ndarray | None = None
+    ) -> Booked:
+        """Book people due a next dose (same product, or a mixing partner) before first doses,
+        from ``pools`` (default: :attr:`due`), with at most ``limit[district, product]`` doses
+        (used up in place; default: the stock).
 
         Under a plan, people due whose district has the vaccine also get sessions the plan did
         not open (up to what the sites serve): the plan expected them elsewhere or later, and
         keeping them waiting beside the vaccine only lets it pass its thaw clock."""
+        pools = self.due if pools is None else pools
+        limit = self.stock if limit is None else limit
         booked: Booked = {}
         room = 0
         if self.plan is not None:
             room = np.maximum(self.site_slots[:, target] - self.slots[:, target], 0)
         for first_product, product in self.dose_pairs:
             for k in range(1, int(self.series[first_product])):
-                pool = self.due[(k, first_product)]
+                pool = pools[(k, first_product)]
                 if k >= self.series[product] or not pool.total.any():
                     continue
                 capacity = np.minimum(
-                    self.capacity_left[:, target] + self.next_left[:, target] + room, self.stock[:, product]
+                    self.capacity_left[:, target] + self.next_left[:, target] + room,
+                    np.minimum(self.stock[:, product], limit[:, product]),
                 )
                 if not capacity.any():
                     continue
@@ -707,6 +743,8 @@ class Campaign:
                 room = np.maximum(room - opened, 0)
                 self.capacity_left[:, target] -= per_district - kept - opened
                 self.stock[:, product] -= per_district
+                if limit is not self.stock:
+                    limit[:, product] -= per_district
                 self._promise(target, product, per_district)
                 if product != first_product:
                     self.owed[:, first_product] -= per_district
@@ -726,13 +764,19 @@ class Campaign:
         appointments) stays, so a plan that ships next doses early keeps them for their day.
         Surplus is counted in the vaccine on hand or due by ``target`` (``expected``): vaccine
         arriving later is the plan's."""
-        promised = self._promised()
-        kept = self.plan.stock_kept[:, target] - promised
-        on_hand = np.minimum(self.stock, np.maximum(expected - promised, 0))
-        surplus = np.maximum(on_hand - np.maximum(kept, 0), 0).sum(axis=1)
+        surplus = self._surplus(target, expected).sum(axis=1)
         extra = np.minimum(surplus, np.maximum(self.site_slots[:, target] - self.slots[:, target], 0))
         self.slots[:, target] += extra
         self.capacity_left[:, target] += extra
+
+    def _surplus(self, target: int, expected: np.ndarray) -> np.ndarray:
+        """Doses ``[district, product]`` on hand or due by ``target`` (``expected``) that the
+        plan never needs: beyond what its slots from ``target`` on draw on before its later
+        shipments arrive (:attr:`PlanDirectives.stock_kept`) and what is already promised."""
+        promised = self._promised()
+        kept = self.plan.stock_kept[:, target] - promised
+        on_hand = np.minimum(self.stock, np.maximum(expected - promised, 0))
+        return np.maximum(on_hand - np.maximum(kept, 0), 0)
 
     def _promise(self, target: int, product: int, per_district: np.ndarray) -> None:
         if target not in self.promised_on:
@@ -827,7 +871,7 @@ class Campaign:
         record, c = self.record, self.cohorts
         record.backlog[day, :, 0] = self.by_district.totals(self.registered.total)
         record.backlog[day, :, 1] = self.by_district.totals(sum(pool.total for pool in self.approved))
-        due = sum((pool.total for pool in self.due.values()), np.zeros(c.size, dtype=np.int64))
+        due = sum((pool.total for pool in self._due_pools()), np.zeros(c.size, dtype=np.int64))
         record.backlog[day, :, 2] = self.by_district.totals(due)
         record.district_at_least_one[day] = self.by_district.totals(self.at_least_one)
         record.district_full_series[day] = self.by_district.totals(self.full_series)

@@ -96,11 +96,12 @@ class PlanDirectives:
     morning of ``day`` for the plan's slots from that day on, its later shipments counted
     (what surplus appointments may not give away); ``sessions[day]``: the plan's sessions of
     the day (the people of a district fill them first); ``return_slots[(product, dose
-    index)][day, site]``: the plan's next-dose slots (dose index 1 = second dose), where people
-    given a dose at a site book their next one there; ``needed_from_stock[day, product]``: doses
-    of the free stock on ``day`` that the plan's later shipments still need (what top-ups may
-    not take); ``planned``: the plan's slots (its planned doses) per date, province, product
-    and dose number (the yardstick for what was realised).
+    index)][day, site]``: the plan's slots of each dose (dose index 0 = first dose): people
+    given a dose in them book their next one into its next-dose slots there;
+    ``needed_from_stock[day, product]``: doses of the free stock on ``day`` that the plan's
+    later shipments still need (what top-ups may not take); ``planned``: the plan's slots (its
+    planned doses) per date, province, product and dose number (the yardstick for what was
+    realised).
     """
 
     requests: dict[int, np.ndarray]
@@ -176,7 +177,7 @@ class PlanDirectives:
         is_next = inside & (slots.dose_number.to_numpy(dtype=np.int64) > 1)
         np.add.at(next_slots, (district[is_next], day[is_next]), slots_open[is_next])
         capacity = first_slots.sum(axis=2) + next_slots
-        return_slots = _return_slots(slots, day, site, slot_product, is_next, days, len(model.sites))
+        return_slots = _return_slots(slots, day, site, slot_product, inside, days, len(model.sites))
         use = np.zeros((districts, days + 1, len(products)), dtype=np.int64)
         np.add.at(use, (district[inside], day[inside], slot_product[inside]), slots_open[inside])
         _add_site_waste(use, model, plan, day_of, products)
@@ -223,15 +224,16 @@ class PlanDirectives:
 
 
 def _return_slots(
-    slots: pd.DataFrame, day: np.ndarray, site: np.ndarray, product: np.ndarray, is_next: np.ndarray,
+    slots: pd.DataFrame, day: np.ndarray, site: np.ndarray, product: np.ndarray, inside: np.ndarray,
     days: int, sites: int,
 ) -> dict[tuple[int, int], np.ndarray]:
-    """The plan's next-dose slots ``[(product, dose index)][day, site]`` (int32: a national plan
-    has ten thousand sites)."""
+    """The plan's slots ``[(product, dose index)][day, site]`` (int32: a national plan has ten
+    thousand sites): where people come back for next doses, and who was vaccinated in the
+    plan's slots."""
     dose_index = slots.dose_number.to_numpy(dtype=np.int64) - 1
     result = {}
-    for p, k in sorted(set(zip(product[is_next].tolist(), dose_index[is_next].tolist(), strict=True))):
-        mine = is_next & (product == p) & (dose_index == k)
+    for p, k in sorted(set(zip(product[inside].tolist(), dose_index[inside].tolist(), strict=True))):
+        mine = inside & (product == p) & (dose_index == k)
         room = np.zeros((days, sites), dtype=np.int32)
         np.add.at(room, (day[mine], site[mine]), slots.capacity.to_numpy(dtype=np.int32)[mine])
         result[(p, k)] = room

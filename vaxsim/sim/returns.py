@@ -22,20 +22,28 @@ from vaxsim.numeric import split_by_group
 
 
 class Returns:
-    """The plan's next-dose slots: as published, and those not yet booked
+    """The plan's slots of every dose as published (``published[(product, dose index)][day,
+    site]``, dose index 0 = first doses) and the next-dose slots not yet booked
     (``slots_left.free[(product, dose index)][day, site]``)."""
 
     def __init__(self, room: dict[tuple[int, int], np.ndarray], site_district: np.ndarray, districts: int):
         self.published = dict(room)
-        self.slots_left = ReturnRoom(room)
+        self.slots_left = ReturnRoom({key: slots for key, slots in room.items() if key[1] > 0})
         self.site_district = site_district
         self.districts = districts
 
     def follow(self, room: dict[tuple[int, int], np.ndarray], from_day: int) -> None:
-        """A re-plan: its next-dose slots replace the old ones from ``from_day`` on, less those
-        people already booked (they keep their days and sites)."""
+        """A re-plan: its slots replace the old ones from ``from_day`` on, its next-dose slots
+        less those people already booked (they keep their days and sites)."""
         left = self.slots_left.free
-        for key in set(room) | set(left):
+        for key in set(room) | set(self.published):
+            if key[1] == 0:
+                slots = self.published.get(key)
+                new = room.get(key)
+                slots = np.zeros_like(new) if slots is None else slots.copy()
+                slots[from_day:] = new[from_day:] if new is not None else 0
+                self.published[key] = slots
+                continue
             old_room, old_slots, new = left.get(key), self.published.get(key), room.get(key)
             shape = (new if new is not None else old_room).shape
             booked = np.zeros(shape, dtype=np.int32) if old_room is None else old_slots - old_room
@@ -49,22 +57,27 @@ class Returns:
 
     def sites_of(
         self, day: int, product: int, dose: int, people: np.ndarray, given_left: np.ndarray
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Where ``people[district]`` given dose index ``dose`` of ``product`` today were
         vaccinated, per site: at the sites where the plan opened slots for that dose today (up
         to the doses each site gave, ``given_left[site]``, reduced in place), the rest at the
-        sites that gave the product, in proportion to what each gave."""
-        planned = self.room_on(day, product, dose)
+        sites that gave the product, in proportion to what each gave. Returns the people per
+        site and, of them, those in the plan's slots there (the others are beyond the plan)."""
+        slots = self.room_on(day, product, dose)
+        # People given a first dose came to the sites that gave the product (the plan's
+        # first-dose slots are anyone's): only next doses follow the plan's slots.
+        planned = slots if dose > 0 else None
         weight = np.minimum(planned, given_left) if planned is not None else np.zeros_like(given_left)
         has_plan = np.bincount(self.site_district, weights=weight, minlength=self.districts) >= people
         weight = np.where(has_plan[self.site_district], weight, given_left)
         at_site = split_by_group(people, self.site_district, weight)
         given_left -= np.minimum(at_site, given_left)
-        return at_site
+        in_slots = np.minimum(at_site, slots) if slots is not None else np.zeros_like(at_site)
+        return at_site, in_slots
 
     def room_on(self, day: int, product: int, dose: int) -> np.ndarray | None:
-        """The plan's slots of ``(product, dose)`` per site on ``day`` as first published (the
-        people given that dose today came to them), or ``None`` when it has none."""
+        """The plan's slots of ``(product, dose)`` per site on ``day`` as published (the people
+        given that dose today came to them), or ``None`` when it has none."""
         slots = self.published.get((product, dose))
         return None if slots is None else slots[day].astype(np.int64)
 

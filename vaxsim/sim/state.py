@@ -107,11 +107,13 @@ def snapshot(campaign: Campaign, day: int) -> CampaignState:
         return [(district_ids[d], *columns, int(per_district[d])) for d in np.flatnonzero(per_district)]
 
     due_rows = []
-    for (k, product), pool in campaign.due.items():
-        due_rows += by_district(pool.total, product_ids[product], k + 1, dates[day])
+    for pools in (campaign.due, campaign.unslotted):
+        for (k, product), pool in pools.items():
+            due_rows += by_district(pool.total, product_ids[product], k + 1, dates[day])
     # People are released into the pools the evening before their minimum interval ends
     # (:meth:`Campaign._vaccinate`), so those not yet released are due the day after.
-    for release, entries in sorted(campaign.released_on.items()):
+    for release in sorted(set(campaign.released_on) | set(campaign.unslotted_on)):
+        entries = [*campaign.released_on.get(release, []), *campaign.unslotted_on.get(release, [])]
         for k, product, counts in entries:
             due_rows += by_district(counts, product_ids[product], k + 1, date_of([release + 1])[0])
     due = pd.DataFrame(due_rows, columns=["district", "product", "dose_number", "due_from", "persons"])
