@@ -306,15 +306,24 @@ def calm_demo():
     return _calm("demo-district")
 
 
-@pytest.mark.parametrize("name", ["demo-district", "demo-short-supply"])
-def test_without_disturbances_the_run_gives_exactly_the_plans_doses(name):
+#: Late supply; vials used up within 1-2 hours, before a session ends.
+LATE = ("demo-late-deliveries", ())
+SHORT_IN_USE = ("demo-district", ("products.pfizer.in_use_hours=1", "products.astrazeneca.in_use_hours=2"))
+
+
+@pytest.mark.parametrize(
+    ("name", "overrides"), [("demo-district", ()), ("demo-short-supply", ()), LATE, SHORT_IN_USE]
+)
+def test_without_disturbances_the_run_gives_exactly_the_plans_doses(name, overrides):
     """With every disturbance off (scenario.disturbances), the plan-driven simulation gives
     the plan's doses per district, product, dose number and day exactly, and at each site on
     each day the plan's doses there (next doses come back to the site the plan booked), also
-    when supply is short (the plan and the run follow one next-dose rule,
-    vaxsim.campaign.return_room, one stock-draw order, coldchain.sessions.draw_order, and one
-    vial rule, coldchain.vials.session_vials)."""
-    model, plan = _calm(name)
+    when supply is short or late and vials are used up before a session ends (the plan and the
+    run follow one next-dose rule, vaxsim.campaign.return_room, one stock-draw order,
+    coldchain.sessions.draw_order, and one vial rule, coldchain.vials.session_vials). People
+    the plan itself leaves without their next dose (late supply) find no slot in the run and
+    are outside the plan there too: its broken promises are the plan's overdue next doses."""
+    model, plan = _calm(name, overrides)
     run = simulate(model, seed=11, plan=plan, site_queues=False)
     cells = _planned_and_realised(model, plan, run, ["date", "district", "product", "dose_number"])
     assert len(cells) > 50 and cells.planned.sum() > 10_000
@@ -322,30 +331,15 @@ def test_without_disturbances_the_run_gives_exactly_the_plans_doses(name):
     assert differ.empty, f"{len(differ)} cells differ:\n{differ.head(20)}"
     at_sites = _planned_and_realised(model, plan, run, ["date", "site"])
     assert (at_sites.planned == at_sites.realised).all()
-    assert run.backlog.no_return_slot.sum() == plan.summary["next_doses_overdue_at_end"] == 0
+    assert run.backlog.no_return_slot.sum() == plan.summary["next_doses_overdue_at_end"]
     assert run.backlog.missed_no_vaccine.sum() == 0
 
 
-#: Late supply; vials used up within 1-2 hours, before a session ends.
-LATE = ("demo-late-deliveries", ())
-SHORT_IN_USE = ("demo-district", ("products.pfizer.in_use_hours=1", "products.astrazeneca.in_use_hours=2"))
-
-
-@pytest.mark.parametrize(("name", "overrides"), [LATE, SHORT_IN_USE])
-def test_without_disturbances_the_run_stays_within_a_few_doses_of_the_plan(name, overrides):
-    """NOT exact yet (issue 13): where the plan leaves people due a next dose without a slot
-    (late supply), the run serves them from the district's stock when they are due, as a site
-    would, before the plan's first doses; the optimizer's realisation serves them only in the
-    order of its own day. On these two cases the run differs from the plan in a few cells (146
-    and 17 doses on 61,770 and 61,921 planned when this was written); the bound below keeps
-    the gap from growing unnoticed. Booking such people only from vaccine the plan does not
-    need made these exact but cost 3.9 M doses (2.7 %) on vietnam-2021's static plan."""
-    model, plan = _calm(name, overrides)
-    run = simulate(model, seed=11, plan=plan, site_queues=False)
-    cells = _planned_and_realised(model, plan, run, ["date", "district", "product", "dose_number"])
-    gap = int((cells.planned - cells.realised).abs().sum())
-    assert cells.planned.sum() > 10_000
-    assert gap <= 0.005 * cells.planned.sum(), f"{gap} doses differ"
+def test_late_supply_leaves_people_the_plan_does_not_serve():
+    """The late-deliveries plan leaves people past their window (the case above is not
+    trivially exact): the run counts them as broken promises and does not serve them."""
+    model, plan = _calm(*LATE)
+    assert plan.summary["next_doses_overdue_at_end"] > 0
 
 
 def test_the_disturbance_knobs_are_all_off():

@@ -353,8 +353,9 @@ class Campaign:
         from the free stock upstream. The plan shipped next doses for its own first doses;
         people vaccinated on other days or in other numbers than planned are due other doses."""
         due = np.zeros((self.districts, self.products), dtype=np.int64)
-        for (_, product), pool in self.due.items():
-            due[:, product] += self.by_district.totals(pool.total)
+        for pools in (self.due, self.unslotted):
+            for (_, product), pool in pools.items():
+                due[:, product] += self.by_district.totals(pool.total)
         if not due.any():
             return
         horizon = day + self.policies.booking_horizon_days
