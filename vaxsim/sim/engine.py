@@ -353,16 +353,20 @@ class Campaign:
         from the free stock upstream. The plan shipped next doses for its own first doses;
         people vaccinated on other days or in other numbers than planned are due other doses."""
         due = np.zeros((self.districts, self.products), dtype=np.int64)
-        for pools in (self.due, self.unslotted):
+        outside = np.zeros_like(due)
+        for pools, into in ((self.due, due), (self.unslotted, outside)):
             for (_, product), pool in pools.items():
-                due[:, product] += self.by_district.totals(pool.total)
-        if not due.any():
+                into[:, product] += self.by_district.totals(pool.total)
+        if not (due.any() or outside.any()):
             return
         horizon = day + self.policies.booking_horizon_days
-        have = self.vaccine.bookable(day, horizon, self._promised())
+        promised = self._promised()
+        have = self.vaccine.bookable(day, horizon, promised)
+        # People outside the plan get only what the district holds beyond the plan's needs.
+        beyond_plan = np.maximum(have - np.maximum(self.plan.stock_kept[:, day] - promised, 0), 0)
         for ask_on in range(day + 1, horizon + 1):  # what the plan is about to send anyway
             have = have + self.plan.requests.get(ask_on, 0)
-        short = np.maximum(due - have, 0)
+        short = np.maximum(due - have, 0) + np.maximum(outside - beyond_plan, 0)
         # Only stock the plan will not ask for: its later shipments beyond later deliveries.
         spare = np.maximum(self.vaccine.chain.free_stock(day) - self.plan.needed_from_stock[day], 0)
         wanted = short.sum(axis=0)
