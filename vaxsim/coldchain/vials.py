@@ -114,6 +114,21 @@ def session_vials(
     return open_vials(people, doses_per_vial, late=late, min_people_late=min_people_late, usable=usable)
 
 
+def doses_drawn(
+    people: np.ndarray,
+    doses_per_vial: np.ndarray,
+    session_minutes: np.ndarray,
+    in_use_minutes: np.ndarray,
+    spare_vials: np.ndarray | int = 0,
+) -> np.ndarray:
+    """Doses drawn to give ``people`` a dose in a session of ``session_minutes`` (whole vials,
+    :func:`session_vials`, everyone on time), and ``spare_vials`` whole vials more (sessions
+    that each open one of their own): what stock kept for them must hold."""
+    d = np.asarray(doses_per_vial, dtype=np.int64)
+    drawn = session_vials(np.asarray(people, dtype=np.int64), d, session_minutes, in_use_minutes).drawn
+    return drawn + np.asarray(spare_vials, dtype=np.int64) * d
+
+
 def expected_open_vial_wastage(mean_people: float, doses_per_vial: int) -> float:
     """Expected share of drawn doses wasted, ``1 - μ / (d · E[ceil(N / d)])``, N ~ Poisson(μ).
 

@@ -35,7 +35,7 @@ import numpy as np
 
 from vaxsim.coldchain.fefo import clip_in_order, pour
 from vaxsim.coldchain.sessions import draw_order
-from vaxsim.coldchain.vials import session_vials
+from vaxsim.coldchain.vials import doses_drawn, session_vials
 from vaxsim.optimize.realise.follow_up_room import FollowUpRoom
 from vaxsim.optimize.realise.follow_ups import FollowUps
 from vaxsim.optimize.realise.ledger import PlanLedger
@@ -183,6 +183,8 @@ class Districts:
             room = FollowUpRoom(ctx.steps, (cal.sessions.sum(axis=1)[:, None] * cal.open_on)[:, cal.weekday])
         self.follow_ups = FollowUps(ctx.steps, cal.sessions.shape[0], room)
         self.sessions = np.maximum((cal.sessions > 0).sum(axis=1), 1)  # sessions a day per site
+        self.minutes = session_minutes(cal.session_start, cal.session_end).max(axis=1)  # longest, per site
+        self.in_use = ctx.model.products.in_use_hours.to_numpy(dtype=float) * 60.0  # minutes per product
 
     def start_day(self, frame: int, day: np.ndarray, active: np.ndarray) -> None:
         """Approvals at the start of each district's day."""
@@ -204,8 +206,9 @@ class Districts:
     def owed(self, districts: int) -> np.ndarray:
         """Doses each district keeps for the next doses booked, ``[d, q]``: whole vials for each
         cohort waiting for a next dose of the series of ``q`` (a cohort is booked at one site
-        on one day, so it opens its own vials in each of the site's sessions at worst), for
-        each dose it still has to come."""
+        on one day, so it opens its own vials in each of the site's sessions at worst, and a
+        vial serves only the people who come within its in-use time), for each dose it still
+        has to come."""
         owed = np.zeros((districts, self.ctx.products), dtype=np.int64)
         steps, vial, series = self.ctx.steps, self.ctx.doses_per_vial, self.ctx.series_doses
         for s, queue in enumerate(self.follow_ups.queues):
@@ -213,7 +216,9 @@ class Districts:
             # A cohort's people may be spread over its site's sessions, each opening a vial.
             site = queue.site
             sessions = np.where(site >= 0, self.sessions[np.maximum(site, 0)], self.sessions.max())
-            doses = np.where(queue.waiting > 0, vial_doses(queue.waiting, vial[q], sessions), 0)
+            minutes = np.where(site >= 0, self.minutes[np.maximum(site, 0)], self.minutes.max(initial=0))
+            drawn = doses_drawn(queue.waiting, vial[q], minutes, self.in_use[q], sessions)
+            doses = np.where(queue.waiting > 0, drawn, 0)
             doses = doses * (series[q] - steps.dose[s] + 1)
             owed[:, q] += np.bincount(queue.district, weights=doses, minlength=districts).astype(np.int64)
         return owed
@@ -347,7 +352,9 @@ def vaccinate(
         # and theirs to come (each session's people may open a vial of their own each time).
         later = np.where(first_dose, np.maximum(ctx.series_doses - 1, 0)[entry_product], 0)
         vial = ctx.doses_per_vial[entry_product]
-        doses = vial_doses(amount, vial) + (amount + vial - 1) * later
+        minutes, in_use = cells.minutes[entry_cell], people.in_use[entry_product]
+        today = doses_drawn(amount, vial, minutes, in_use)
+        doses = today + np.maximum(amount + vial - 1, today) * later
         owed = people.owed(D)  # those taken today have left the queues
         need = owed.copy()
         np.add.at(need, (entry_district, entry_product), doses)
@@ -363,11 +370,12 @@ def vaccinate(
         booked = first_dose[held.entry] & (held.step != next_step[held.entry])
         piece_vial = vial[held.entry[booked]]
         need = owed.copy()
-        np.add.at(need, (entry_district, entry_product), vial_doses(amount, vial))
+        np.add.at(need, (entry_district, entry_product), doses_drawn(amount, vial, minutes, in_use))
+        piece = held.entry[booked]
         np.add.at(
             need,
-            (entry_district[held.entry[booked]], entry_product[held.entry[booked]]),
-            vial_doses(held.persons[booked], piece_vial, 1),
+            (entry_district[piece], entry_product[piece]),
+            doses_drawn(held.persons[booked], piece_vial, minutes[piece], in_use[piece], 1),
         )
         short = (need > usable)[entry_district, entry_product] & first_dose
         amount = np.where(short, 0, amount)
@@ -458,12 +466,6 @@ def session_minutes(start: np.ndarray, end: np.ndarray) -> np.ndarray:
     clocks[""] = 0
     minutes = np.vectorize(clocks.__getitem__, otypes=[float])
     return minutes(end) - minutes(start)
-
-
-def vial_doses(persons: np.ndarray, vial: np.ndarray, spare: int | np.ndarray = 0) -> np.ndarray:
-    """Doses drawn to give ``persons`` doses from vials of ``vial`` doses: whole vials, and
-    ``spare`` vials more (sessions that each open one of their own)."""
-    return (-(-persons // vial) + spare) * vial
 
 
 def usable_stock(
