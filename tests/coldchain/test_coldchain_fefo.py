@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from tests.coldchain import builders
 from vaxsim.coldchain import Sessions
-from vaxsim.coldchain.fefo import load_in_order, match, order_by, take_in_order
+from vaxsim.coldchain.fefo import draw_for_sessions, load_in_order, match, order_by, take_in_order
 
 
 @st.composite
@@ -135,3 +135,16 @@ def test_stock_expiring_before_arrival_is_not_sent():
     orders = chain.request(0, np.array([[150]]))
     assert orders.allocated.tolist() == [[100]] and orders.unfilled.tolist() == [[50]]
     assert issued(chain, "shipped") == [("AZ-LATER", 100)]
+
+
+def test_sessions_draw_lots_in_order_given_doses_before_leftovers():
+    """Hand-worked: one district-product holds lot rows of 4 and 10 doses (earliest use-by
+    first); its two sessions draw 6 doses (5 given) then 6 (2 given). Session 0 takes 4 of row
+    0 and 2 of row 1, the 5 given first (4 + 1) and its leftover 1 after; session 1 takes 6 of
+    row 1, 2 given and 4 left over. A second group with no sessions keeps its stock."""
+    row, session, given, wasted = draw_for_sessions(
+        np.array([0, 0, 1]), np.array([4, 10, 7]), np.array([0, 0]), np.array([6, 6]), np.array([5, 2]), 2
+    )
+    pieces = sorted(zip(row.tolist(), session.tolist(), given.tolist(), wasted.tolist(), strict=True))
+    expected = [(0, 0, 4, 0), (1, 0, 0, 1), (1, 0, 1, 0), (1, 1, 0, 4), (1, 1, 2, 0)]
+    assert [p for p in pieces if p[2] + p[3] > 0] == expected

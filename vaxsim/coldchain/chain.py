@@ -44,7 +44,7 @@ from vaxsim.coldchain.errors import (
     ColdChainOrderError,
     ColdChainWarning,
 )
-from vaxsim.coldchain.fefo import cumulative_before, match, order_by, take_in_order
+from vaxsim.coldchain.fefo import cumulative_before, draw_for_sessions, match, order_by, take_in_order
 from vaxsim.coldchain.holdings import Holdings
 from vaxsim.coldchain.kpis import ColdChainResults, DailyRecord
 from vaxsim.coldchain.ledger import (
@@ -518,8 +518,8 @@ class ColdChain:
         plan = session_vials(people, d[last], minutes, in_use[last], late=late, min_people_late=late_k)
 
         # Draw the vials from the district's own stock: sessions in order until it runs out;
-        # the doses drawn come from its lots first expiry first out, and the doses injected are
-        # counted against the earliest of them, the open-vial leftovers against the latest.
+        # the doses drawn come from its lots first expiry first out, session after session, each
+        # session's doses injected first and its open-vial leftovers after (fefo.draw_for_sessions).
         rows = h.select(self._at_home() & (lots.use_by(h.lot, h.thaw) >= day))
         cells = self.districts * self.products
         row_cell = h.owner[rows] * self.products + lots.product[h.lot[rows]]
@@ -532,12 +532,13 @@ class ColdChain:
         drawn = np.zeros(groups, dtype=np.int64)
         drawn[by_cell] = take_in_order(cell[by_cell], plan.drawn[by_cell], on_hand)
         given = np.minimum(plan.given, drawn)
-        taken = take_in_order(row_cell, h.doses[rows], np.bincount(cell, weights=drawn, minlength=cells))
-        injected = take_in_order(row_cell, taken, np.bincount(cell, weights=given, minlength=cells))
-        node, lot = h.node[rows], h.lot[rows]
+        row, _, injected, leftover = draw_for_sessions(
+            row_cell, h.doses[rows], cell[by_cell], drawn[by_cell], given[by_cell], cells
+        )
+        node, lot = h.node[rows[row]], h.lot[rows[row]]
         self.ledger.record(day, ADMINISTERED, node, lot, injected)
-        self._waste(day, OPEN_VIAL, node, lot, taken - injected)
-        h.remove(rows, taken)
+        self._waste(day, OPEN_VIAL, node, lot, leftover)
+        h.remove(rows, np.bincount(row, weights=injected + leftover, minlength=len(rows)).astype(np.int64))
 
         # Back to sessions: people served in session order; of those left without a dose, the
         # latest are the ones turned away by the threshold, the others are short of vaccine.

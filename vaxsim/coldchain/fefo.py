@@ -193,6 +193,29 @@ def pour(
     return i, j, amount
 
 
+def draw_for_sessions(
+    stock_group: np.ndarray,
+    stock: np.ndarray,
+    session_group: np.ndarray,
+    drawn: np.ndarray,
+    given: np.ndarray,
+    groups: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The vaccination day's draw, one rule for the simulated cold chain and the optimizer's
+    realised plan: each group's sessions (a district's stock of one product; sessions in the
+    draw order, :func:`vaxsim.coldchain.sessions.draw_order`) take the doses they draw
+    (``drawn``: whole vials) from the group's stock rows in order (lots earliest use-by
+    first), session after session; within a session the doses ``given`` come first and its
+    open-vial leftovers after. Both sides sorted by group; a group's stock must cover its
+    sessions' draws. Returns the pieces ``(stock_row, session, administered, wasted)``."""
+    drawn = np.asarray(drawn, dtype=np.int64)
+    i, j, amount = pour(stock_group, stock, session_group, drawn, groups)
+    parts = np.stack([np.asarray(given, dtype=np.int64), drawn - given], axis=1).ravel()
+    a, b, split = pour(j, amount, np.repeat(np.arange(len(drawn)), 2), parts, len(drawn))
+    wasted = (b % 2) == 1
+    return i[a], b // 2, np.where(wasted, 0, split), np.where(wasted, split, 0)
+
+
 def scale_to(total: np.ndarray, group: np.ndarray, want: np.ndarray) -> np.ndarray:
     """Scale requests down so each group's sum is at most ``total[group]``, in proportion and
     in whole numbers (:func:`vaxsim.numeric.split_by_group`, largest remainder); groups within

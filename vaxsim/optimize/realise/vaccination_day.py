@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from vaxsim.coldchain.fefo import clip_in_order, pour
+from vaxsim.coldchain.fefo import clip_in_order, draw_for_sessions, order_by, pour, run_starts
 from vaxsim.coldchain.sessions import draw_order
 from vaxsim.coldchain.vials import doses_drawn, session_vials
 from vaxsim.optimize.realise.follow_up_room import FollowUpRoom
@@ -549,17 +549,18 @@ def draw_lots(
     piece_group, piece_lot, piece_held, piece_use_by, piece_rank = (
         np.concatenate([p[k] for p in pieces]) for k in range(5)
     )
-    order = np.lexsort((piece_rank, piece_use_by, piece_group))
+    order = order_by(piece_group, piece_use_by, piece_rank)
     piece_group, piece_lot, piece_held = piece_group[order], piece_lot[order], piece_held[order]
-    i, j, amount = pour(piece_group, piece_held, group_of, opened, len(groups))
-    lot, target = piece_lot[i], j
-    node = nodes[district[target]]
-    when = day[district[target]]
-    site = cells.site[cell[target]]
-    records.site_supply.append((node, site, when, lot, amount))
-    # Within each (cell, product): administered doses first, the vial leftovers after.
-    parts = np.stack([administered, opened - administered], axis=1).ravel()
-    part_group = np.repeat(np.arange(len(opened)), 2)
-    a, b, split = pour(target, amount, part_group, parts, len(opened))
-    wasted = (b % 2) == 1
-    ledger.give(node[a], site[a], when[a], lot[a], np.where(wasted, 0, split), np.where(wasted, split, 0))
+    # The cold chain's draw (coldchain.fefo.draw_for_sessions): cells in order, each cell's
+    # administered doses first, its vial leftovers after.
+    i, j, given, wasted = draw_for_sessions(
+        piece_group, piece_held, group_of, opened, administered, len(groups)
+    )
+    keep = (given + wasted) > 0
+    i, j, given, wasted = i[keep], j[keep], given[keep], wasted[keep]
+    lot, node, when, site = piece_lot[i], nodes[district[j]], day[district[j]], cells.site[cell[j]]
+    if len(i):  # one supply row per lot and cell (a cell's given and wasted pieces run together)
+        at = np.flatnonzero(run_starts([i, j]))
+        doses = np.add.reduceat(given + wasted, at)
+        records.site_supply.append((node[at], site[at], when[at], lot[at], doses))
+    ledger.give(node, site, when, lot, given, wasted)
