@@ -6,7 +6,11 @@ booking rule, for the optimizer realising a plan and for the simulation running 
 
 * people given a dose at a site book the next one there, with the dose, on the earliest days
   of the product's interval window (minimum to maximum interval after the dose) that still
-  have room, whole people; whoever finds no room inside the window is not booked;
+  have room, whole people; whoever finds no room inside the window is not booked and is due
+  once the minimum interval has passed (:func:`due_without_room`): the optimizer serves them
+  at their site when it has room that day; a plan-driven run counts them as a broken promise
+  and serves them only from vaccine the plan does not need (the plan leaves them without the
+  dose);
 * the people of earlier days book first, so on any day a site's next-dose room goes to the
   oldest doses before: when supply comes late, people booked for days already passed are
   served before those booked for today (their room is taken by the older people, and they
@@ -24,6 +28,16 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 import numpy as np
+
+
+def due_without_room(
+    persons: np.ndarray, booked: np.ndarray, day: np.ndarray | int, min_days: np.ndarray | int
+) -> tuple[np.ndarray, np.ndarray]:
+    """People of each entry (``persons``, of whom ``booked`` found room) given the dose before
+    on ``day``, who found no room: ``(people, the day they are due)``, due once the minimum
+    interval (``min_days``) has passed."""
+    unbooked = np.asarray(persons, dtype=np.int64) - np.asarray(booked, dtype=np.int64)
+    return unbooked, np.asarray(day, dtype=np.int64) + np.asarray(min_days, dtype=np.int64)
 
 
 class ReturnRoom:

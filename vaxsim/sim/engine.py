@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from vaxsim.campaign.return_room import due_without_room
 from vaxsim.coldchain.fefo import cumulative_before, order_by
 from vaxsim.model import Model
 from vaxsim.numeric import split_by_group
@@ -510,9 +511,9 @@ class Campaign:
             window_end = day + int(self.max_interval[product, k])
             last = min(window_end, self.days - 1)
             booked = self.returns.book(product, k, first, last, in_slots)
-            unbooked = np.bincount(
-                self.site_district, weights=in_slots - booked.sum(axis=0), minlength=self.districts
-            ).astype(np.int64)
+            no_room, due_from = due_without_room(in_slots, booked.sum(axis=0), day, first - day)
+            unbooked = np.bincount(self.site_district, weights=no_room, minlength=self.districts)
+            unbooked = unbooked.astype(np.int64)
             if window_end < self.days:  # a plan books no day after the campaign: unknown there
                 self.record.no_return_slot[day] += unbooked
             for offset in np.flatnonzero(booked.any(axis=1)):
@@ -525,7 +526,7 @@ class Campaign:
             if unbooked.any():
                 part = self.by_district.by_priority(counts, unbooked)
                 counts = counts - part
-                self.unslotted_on[first - 1].append((k, product, part))
+                self.unslotted_on[int(due_from) - 1].append((k, product, part))
         if counts.any():
             self.released_on[first - 1].append((k, product, counts))
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vaxsim.campaign.return_room import due_without_room
 from vaxsim.coldchain.fefo import clip_in_order, cumulative_before, sum_by_keys
 from vaxsim.optimize.realise.follow_up_room import FollowUpRoom
 from vaxsim.optimize.setup.context import Steps
@@ -162,10 +163,9 @@ class FollowUps:
             entry, due, persons = held.entry[own], held.day[own], held.persons[own]
             booked = np.bincount(entry, weights=persons, minlength=len(total)).astype(np.int64)
         # Whoever has no room booked is due as soon as the minimum interval has passed.
-        unbooked = total - booked
-        first = self.steps.first_day[step]
+        unbooked, due_from = due_without_room(total, booked, day, self.steps.first_day[step])
         entry = np.concatenate([entry, np.flatnonzero(unbooked)])
-        due = np.concatenate([due, (day + first)[unbooked > 0]])
+        due = np.concatenate([due, due_from[unbooked > 0]])
         persons = np.concatenate([persons, unbooked[unbooked > 0]])
         order = np.lexsort((due, site[entry], district[entry]))
         entry, due, persons = entry[order], due[order], persons[order]
