@@ -56,9 +56,9 @@ class Results:
       same people count again each day they wait, so the sum over days is person-days:
       ``summary()["unbooked_person_days"]``), missed_no_vaccine (came, got no dose: stock-out
       or turned away late by the open-vial rule; they are booked again), no_return_slot
-      (following a plan: people given a dose that day who found no next-dose slot of the plan
-      left at their site in an interval window ending inside the campaign, the plan's
-      follow-up promise broken; 0 without a plan).
+      (following a plan: people given a dose that day in the plan's slots who found no
+      next-dose slot of the plan left at their site in an interval window ending inside the
+      campaign, the plan's follow-up promise broken; 0 without a plan).
     - ``registrations``: date, channel, registrations.
     - ``supply``: date, product, delivered, doses_given, national_stock (doses in stores above
       the districts: national, regional, provincial), district_stock (at district stores),

@@ -5,12 +5,15 @@ A plan books each person's next dose at the site of their previous one (plan-for
 product's interval window. A plan-driven run holds the plan to it with the optimizer's own
 booking rule (:class:`vaxsim.campaign.return_room.ReturnRoom`): people given a dose at a site
 book their next one into the plan's next-dose slots *of that site*, on the earliest days of the
-window that still have a slot, and come back then. Whoever finds no slot left at their site
-(more people than planned were given the dose there) is due once the minimum interval has
-passed, like people in a run without a plan, and is counted: a plan-driven run reports how
-often the plan's promise of a follow-up slot was not kept (``Recorder.no_return_slot``).
-This module adds what only a plan-driven run needs: the slots as published (where today's
-people were vaccinated), and a re-plan's slots replacing the old ones.
+window that still have a slot, and come back then. Only the people vaccinated in the plan's
+slots of the dose book (people vaccinated beyond them have no promise and are due once the
+minimum interval has passed, like people in a run without a plan). Whoever of them finds no
+slot left at their site is one the plan itself leaves without the dose: counted (a
+plan-driven run reports how often the plan's promise of a follow-up slot was not kept,
+``Recorder.no_return_slot``) and served only from vaccine the plan does not need
+(``Campaign.unslotted``). This module adds what only a plan-driven run needs: the slots as
+published (where today's people were vaccinated, and how many in the plan's slots), and a
+re-plan's slots replacing the old ones.
 """
 
 from __future__ import annotations
