@@ -374,3 +374,25 @@ def test_expected_registrations_are_the_forecast(demo_model):
     approved = run.backlog.pivot_table(index="district", columns="date", values="approvals").to_numpy()
     assert approved.sum() > 10_000
     np.testing.assert_array_equal(approved[:, : approved.shape[1] - ready], from_forecast[:, ready:])
+
+
+def test_only_people_in_the_plans_slots_book_its_next_dose_slots():
+    """Hand-worked: one district of two sites; the plan opens 4 first-dose slots at site 0 today
+    and 3 second-dose slots there on day 2. Ten people get a first dose, 6 doses at each site:
+    they are placed where the doses were given (5 and 5), and 4 of them (site 0's slots) are the
+    plan's people. Booking those 4 finds 3 slots on day 2; the one left over is the plan's own
+    broken promise. Second doses follow the plan's slots: 3 people given one on day 2 were at
+    site 0, all in its slots."""
+    from vaxsim.sim.returns import Returns
+
+    first = np.zeros((5, 2), dtype=np.int32)
+    first[0, 0] = 4
+    second = np.zeros((5, 2), dtype=np.int32)
+    second[2, 0] = 3
+    returns = Returns({(0, 0): first, (0, 1): second}, np.array([0, 0]), 1)
+    at_site, in_slots = returns.sites_of(0, 0, 0, np.array([10]), np.array([6, 6]))
+    assert at_site.tolist() == [5, 5] and in_slots.tolist() == [4, 0]
+    booked = returns.book(0, 1, 1, 4, in_slots)
+    assert booked.sum(axis=0).tolist() == [3, 0] and booked[1].tolist() == [3, 0]  # day 2
+    at_site, in_slots = returns.sites_of(2, 0, 1, np.array([3]), np.array([3, 0]))
+    assert at_site.tolist() == in_slots.tolist() == [3, 0]
