@@ -59,7 +59,9 @@ def simulate(
     ``replan`` with ``replan_every`` (days) is the digital-twin mode: every ``replan_every``
     days the campaign's state (:class:`~vaxsim.sim.state.CampaignState`) is handed to
     ``replan``, and the plan it returns is followed from that day on (see
-    :mod:`vaxsim.run.twin`). Planned doses are then those of the plan in force each day.
+    :mod:`vaxsim.run.twin`). Planned doses are then, each day, those of the plan its people
+    were booked under: a re-plan made on day D is followed from D + 1, so D counts the plan it
+    replaces.
     """
     model = as_model(scenario)
     policies = model.scenario.policies
