@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -13,7 +14,7 @@ from vaxsim.optimize import OptimizeError, optimize
 from vaxsim.optimize.options import Options, PlanningOptions
 from vaxsim.optimize.setup.context import make_context
 from vaxsim.optimize.setup.demand import forecast_demand
-from vaxsim.optimize.setup.restart import read_state, restart_start, state_digest
+from vaxsim.optimize.setup.restart import read_state, restart_context, restart_start, state_digest
 from vaxsim.plan import check
 from vaxsim.plan.checked import checked
 from vaxsim.plan.errors import PlanRefused
@@ -234,10 +235,12 @@ def test_a_state_with_unknown_ids_or_negative_doses_is_refused(model, state):
     stock.loc[0, "lot"] = "NO-SUCH-LOT"
     stock.loc[1, "doses"] = -5
     waiting = state.waiting.assign(district="nowhere")
+    vial_use = state.vial_use.assign(open_vial_wasted=-1, product=["astrazeneca", "no-such-vaccine"])
     with pytest.raises(OptimizeError) as caught:
-        optimize(model, state=dataclasses.replace(state, stock=stock, waiting=waiting))
+        optimize(model, state=dataclasses.replace(state, stock=stock, waiting=waiting, vial_use=vial_use))
     text = str(caught.value)
     assert "NO-SUCH-LOT" in text and "doses" in text and "nowhere" in text
+    assert "state.vial_use: open_vial_wasted" in text and "no-such-vaccine" in text
 
 
 def test_the_digital_twin_checks_every_plan_it_follows(model, monkeypatch):
@@ -388,3 +391,38 @@ def test_a_lot_past_its_use_by_on_the_state_day_serves_no_booking(model, state):
     assert after.reserved[:, lot].sum() == 0
     # The bookings take other stock of their product where there is some.
     assert after.reserved.sum() + after.reserved_on_arrival.sum() > 0
+
+
+def test_the_state_counts_the_doses_given_and_lost_in_open_vials_so_far(model, state):
+    results = vaxsim.simulate(model, SEED, site_queues=False)  # the same run, to the end
+    before = pd.Timestamp(str(state.date))
+    daily, wastage = results.daily, results.wastage
+    given = daily[pd.to_datetime(daily.date) < before].groupby("product").doses.sum()
+    wasted = wastage[(pd.to_datetime(wastage.date) < before) & (wastage.cause == "open_vial")]
+    wasted = wasted.groupby("product").doses.sum()
+    use = state.vial_use.set_index("product")
+    assert use.doses_given.to_dict() == given.reindex(use.index, fill_value=0).to_dict()
+    assert use.open_vial_wasted.to_dict() == wasted.reindex(use.index, fill_value=0).to_dict()
+    assert use.doses_given.sum() > 0 and use.open_vial_wasted.sum() > 0
+
+
+def test_a_replan_prices_open_vials_at_what_the_campaign_has_lost_so_far(model, state):
+    # Plan-driven campaigns lose fewer doses in open vials than the LPs' prior (sessions half
+    # full of one product): priced at the prior, a re-plan held back stock it never needed.
+    use = state.vial_use.copy()
+    use["doses_given"] = 40_000
+    wasteful, thrifty = use.assign(open_vial_wasted=4_000), use.assign(open_vial_wasted=0)
+    plans = {
+        name: optimize(model, state=dataclasses.replace(state, vial_use=table))
+        for name, table in (("wasteful", wasteful), ("thrifty", thrifty))
+    }
+    priced = {name: plan.summary["restart"]["open_vial_allowance"] for name, plan in plans.items()}
+    prior = make_context(model, Options(), forecast_demand(model)).allowance
+    for product, a in zip(model.products.id, prior, strict=True):
+        assert priced["thrifty"][product] < a < priced["wasteful"][product]
+    doses = {name: plan.summary["doses_planned"] for name, plan in plans.items()}
+    assert doses["thrifty"] > doses["wasteful"]
+    # Nothing given yet: the prior.
+    fresh = dataclasses.replace(state, vial_use=use.assign(doses_given=0, open_vial_wasted=0))
+    ctx = restart_context(model, Options(), forecast_demand(model), fresh)
+    assert np.allclose(ctx.allowance, prior)
