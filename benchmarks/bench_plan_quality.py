@@ -571,8 +571,9 @@ def markdown(
         "doses by cause (the `wastage` table); people missed for lack of vaccine (came to a "
         "session, got no dose: `backlog.missed_no_vaccine`) and left unbooked for lack of vaccine "
         "(`backlog.unbooked_no_vaccine`); realised share of planned doses "
-        "(`summary()['plan']['realised_share']`, planned = doses booked by the plan in force each "
-        "day; plan policies only).\n"
+        "(`summary()['plan']['realised_share']`, planned = each day's doses in the plan in force "
+        "when its people were booked, the evening before: a re-plan's day counts the plan it "
+        "replaces; plan policies only).\n"
     )
     add(
         "**Days from registration to first dose** = person-days between registration and first "

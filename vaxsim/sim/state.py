@@ -7,11 +7,13 @@ whole doses or whole persons; dates are local calendar dates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+from vaxsim.coldchain.ledger import OPEN_VIAL
 
 if TYPE_CHECKING:
     from vaxsim.sim.engine import Campaign
@@ -31,6 +33,8 @@ class CampaignState:
     - ``booked``: date, district, product, dose_number, persons with an appointment on or
       after ``day`` (shows and no-shows alike: the slots are taken).
     - ``vaccinated``: district, priority_group, age_band, at_least_one, full_series.
+    - ``vial_use``: product, doses_given, open_vial_wasted (doses, every day before ``day``):
+      the share of opened doses the campaign has lost to open vials so far.
     """
 
     day: int
@@ -42,6 +46,9 @@ class CampaignState:
     due: pd.DataFrame
     booked: pd.DataFrame
     vaccinated: pd.DataFrame
+    vial_use: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["product", "doses_given", "open_vial_wasted"])
+    )
 
 
 def snapshot(campaign: Campaign, day: int) -> CampaignState:
@@ -132,6 +139,13 @@ def snapshot(campaign: Campaign, day: int) -> CampaignState:
     full = cohort_table(campaign.full_series, "full_series")
     vaccinated = vaccinated.merge(full, on=["district", "priority_group", "age_band"], how="left")
     vaccinated["full_series"] = vaccinated.full_series.fillna(0).astype(np.int64)
+    vial_use = pd.DataFrame(
+        {
+            "product": product_ids,
+            "doses_given": campaign.record.doses[:day].sum(axis=(0, 1, 3)),
+            "open_vial_wasted": chain.record.waste[:day, OPEN_VIAL].sum(axis=0),
+        }
+    )
     return CampaignState(
         day=day,
         date=dates[day] if day < len(dates) else None,
@@ -142,4 +156,5 @@ def snapshot(campaign: Campaign, day: int) -> CampaignState:
         due=due,
         booked=booked,
         vaccinated=vaccinated,
+        vial_use=vial_use,
     )
