@@ -89,6 +89,23 @@ def test_weekly_replans_start_on_the_state_day(model):
     assert restart_start(hierarchy, 0) == 0
 
 
+def test_weekly_replans_plan_for_everyone_waiting_in_the_state(model, state):
+    # The national twin (weekly periods) re-planned from 6 September 2021 with 41 M people
+    # waiting: they were put on the day after the state's, which the daily-period frames
+    # start on, but a weekly frame starts later at a district (its lead time), and the LP,
+    # which counts approvals from its frame's first day, planned for 1 M of them.
+    weekly = Options(planning=PlanningOptions(period_days=7))
+    ctx = restart_context(model, weekly, forecast_demand(model), state)
+    h = ctx.hierarchy
+    first = ctx.start + h.offset[h.district_node]  # each district's first planned campaign day
+    days = np.arange(ctx.demand.approvals.shape[2])
+    before = ctx.demand.approvals * (days[None, None, :] < first[:, None, None])
+    assert ctx.start == DAY and first.min() > DAY + 1
+    assert state.waiting.persons.sum() > 0
+    assert before.sum() == 0
+    assert ctx.demand.approvals[np.arange(len(first)), :, first].sum() >= state.waiting.persons.sum()
+
+
 def test_stock_projection_opens_with_the_states_stock_and_never_goes_negative(plan, state):
     lot_id = _lot_ids(plan)
     projection = plan.stock_projection.sort_values(["site_id", "lot_id", "date"])

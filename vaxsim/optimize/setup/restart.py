@@ -352,15 +352,18 @@ def restart_start(hierarchy: Hierarchy, day: int, period: int = 1) -> int:
     return max(0, min(day, day + 1 - lag))
 
 
-def restart_demand(model: Model, demand: Demand, state: CampaignState, hierarchy: Hierarchy) -> Demand:
+def restart_demand(
+    model: Model, demand: Demand, state: CampaignState, hierarchy: Hierarchy, start: int
+) -> Demand:
     """Approvals from the state's waiting people plus the forecast's future approvals
-    (module docstring); everything before a district's first planned day is zero."""
+    (module docstring); everything before a district's first planned day (its frame day
+    ``start``, :func:`restart_start`) is zero."""
     day = int(state.day)
     D, G, T = demand.approvals.shape
     delay = model.scenario.people.approval.processing_days + 1
     approvals = demand.approvals.copy()
     approvals[:, :, : min(day + delay, T)] = 0
-    first = restart_start(hierarchy, day) + hierarchy.offset[hierarchy.district_node]
+    first = start + hierarchy.offset[hierarchy.district_node]
     first = np.clip(first, day, T - 1)  # [d]
     waiting = state.waiting
     if len(waiting):
@@ -515,7 +518,7 @@ def restart_context(model: Model, options: Options, forecast: Demand, state: Cam
     the state's people and later forecast approvals, capacity net of bookings already made."""
     ctx = make_context(model, options, forecast)
     restart = read_state(model, ctx.hierarchy, ctx.steps, state, ctx.period)
-    demand = restart_demand(model, forecast, state, ctx.hierarchy)
+    demand = restart_demand(model, forecast, state, ctx.hierarchy, restart.start)
     day_doses = float(ctx.district_capacity.sum()) / max(ctx.days, 1)
     allowance = observed_allowance(model, state, ctx.allowance, day_doses)
     restart = replace(restart, allowance=dict(zip(map(str, model.products.id), allowance, strict=True)))
