@@ -32,18 +32,13 @@ def worker_pool(
 ) -> ProcessPoolExecutor:
     """A process pool of ``workers`` whose workers die with this process (fork where available:
     the workers share the parent's read-only model)."""
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     return ProcessPoolExecutor(
         workers,
-        mp_context=multiprocessing.get_context(fork_or_spawn()),
+        mp_context=multiprocessing.get_context(method),
         initializer=_start_worker,
         initargs=(os.getpid(), initializer, initargs),
     )
-
-
-def fork_or_spawn() -> str:
-    """How vaxsim starts worker processes: ``"fork"`` where the platform has it (a worker starts
-    with its parent's imports and read-only model, nothing re-imported), else ``"spawn"``."""
-    return "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
 
 
 def stop_now(pool: ProcessPoolExecutor) -> None:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from typing import Any, Protocol
 
-from vaxsim.processes import fork_or_spawn, stop_now, worker_pool
+from vaxsim.processes import stop_now, worker_pool
 from vaxsim.run.replication import prepare_worker
 
 Task = tuple[Any, ...]
@@ -131,18 +131,13 @@ REPLICATION_DASK_CONFIG = {
 def local_cluster(workers: int | None = None) -> Any:
     """A ``dask.distributed.LocalCluster`` of ``workers`` single-threaded worker processes
     (default: one per CPU) set up for replications (:data:`REPLICATION_DASK_CONFIG`, no
-    dashboard, workers forked from this process where the platform can fork); use it as a
-    context manager and pass ``Client(cluster)`` as the executor. It returns once every worker
-    has imported vaxsim. A cluster started elsewhere gets the same
+    dashboard); use it as a context manager and pass ``Client(cluster)`` as the executor. It
+    returns once every worker has imported vaxsim. A cluster started elsewhere gets the same
     settings from its own Dask configuration."""
     dask = importlib.import_module("dask")
     distributed = importlib.import_module("distributed")
     # Workers take the configuration current when their nanny starts, so it is set around it.
-    # They are forked, as vaxsim's local workers are: a worker starts with everything this
-    # process has imported (0.1 s for 2 workers, where Dask's default, spawn, re-imports
-    # distributed and vaxsim in each: 1.2 s with a core idle; benchmarks/ensembles.md).
-    forked = {"distributed.worker.multiprocessing-method": fork_or_spawn()}
-    with dask.config.set({**REPLICATION_DASK_CONFIG, **forked}):
+    with dask.config.set(REPLICATION_DASK_CONFIG):
         return distributed.LocalCluster(
             n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, dashboard_address=None
         )
