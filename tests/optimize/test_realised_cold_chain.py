@@ -17,8 +17,7 @@ import vaxsim
 from tests.conftest import DEMO
 from tests.optimize.tiny import PLAIN, solved, tiny
 from vaxsim.coldchain.errors import ConservationError
-from vaxsim.coldchain.ledger import ADMINISTERED, EXPIRY, RECEIVED, THAW_CLOCK, WASTED
-from vaxsim.coldchain.lots import NOT_THAWED
+from vaxsim.coldchain.ledger import ADMINISTERED, EXPIRY, THAW_CLOCK, WASTED
 from vaxsim.coldchain.temperature import COLD
 from vaxsim.optimize.options import Options, PlanningOptions
 from vaxsim.optimize.realise.ledger import PlanLedger
@@ -329,37 +328,4 @@ def test_what_a_full_depot_cannot_take_back_goes_back_to_the_national_store(nati
     assert ledger.stock[depot, lot] == 0
     assert ledger.book.shipped[depot, lot] == ledger.book.received[province, lot] == doses - back
     assert ledger.book.shipped[root, lot] == ledger.book.received[depot, lot] == doses - back
-    ledger.check_conservation()
-
-
-def test_a_delivery_arriving_during_a_period_is_sent_on_in_that_period():
-    # The national twin's re-plan of 9 August 2021: Sputnik Light delivered to the national
-    # store on 24 December, a Friday inside the LP's week, was planned to go on to two depots
-    # that week. The week's shipments left on Monday, before it arrived, so the national store
-    # kept it and was over its frozen room (the LP kept the store full).
-    ctx = with_depot()
-    ledger = empty_ledger(ctx)
-    h = ctx.hierarchy
-    root = int(np.flatnonzero(h.parent < 0)[0])
-    depot = int(np.flatnonzero(h.parent == root)[0])
-    lot = lot_of(ctx, "AZ-DEMO-01")
-    doses = 1_000
-    ledger.pending[3].append(
-        (np.array([root]), np.array([lot]), np.array([doses]), np.array([True]), np.array([NOT_THAWED]))
-    )
-    ledger.delivered[lot] += doses
-    lots = ctx.model.lots
-    every = np.ones(len(lots), dtype=bool)
-    classes = lot_classes(lots, list(ctx.model.products.id), ctx.model.dates[0], every, ctx.days)
-    plan = np.zeros((1, classes.size, 2))
-    plan[0, classes.of_lot[lot], 0] = doses  # sent on in the week it arrives, nothing later
-    shipper = _Shipper(ctx, ledger, classes, np.array([depot]), plan)
-    national = _NationalDays(shipper, [np.array([root]), np.array([depot])], np.array([depot]))
-    for j in range(14):
-        national.day(j, j, period=7, leaving=shipper.leaving(j // 7, j) if j % 7 == 0 else None)
-    received = ledger.booked(RECEIVED)
-    into_depot = received["node"] == depot
-    assert received["day"][into_depot].tolist() == [int(ledger.day_of(np.array([depot]), 3)[0])]
-    assert ledger.stock[root, lot] == 0
-    assert ledger.stock[depot, lot] == doses  # sent once, not again the next week
     ledger.check_conservation()

@@ -135,8 +135,6 @@ class Realiser:
             ledger.expire(active_p, frame)
             if j % window.period == 0:
                 shipper.send(j // window.period, frame)
-            else:
-                shipper.retry(frame)
             day = frame + h.offset[district_nodes]
             active = day < ctx.days
             # Last repairs: a province store still over capacity sends the excess on, else gives
@@ -239,8 +237,6 @@ class _NationalDays:
             ledger.expire(active, frame)
             if j % period == 0:
                 self.shipper.send(j // period, frame, origins=level, leaving=leaving)
-            else:
-                self.shipper.retry(frame, origins=level)
             below = self.children[np.isin(h.parent[self.children], active)]
             ledger.relieve(active, frame, below[frame + h.offset[below] < self.shipper.ctx.days])
             # A store above the provinces has no child whose room is known yet (the provinces
@@ -268,8 +264,6 @@ class _Shipper:
         self.plan = plan  # [dest, c, b] doses
         self.running = np.zeros(plan.shape[:2])
         self.asked = np.zeros(plan.shape[:2], dtype=np.int64)
-        #: Doses asked at the current period's start that the origin did not hold then.
-        self.short = np.zeros(plan.shape[:2], dtype=np.int64)
         vials = ctx.options.planning.whole_vials
         self.unit = ctx.doses_per_vial[classes.product] if vials else np.ones(classes.size, dtype=np.int64)
         fefo = ledger.fefo
@@ -341,26 +335,6 @@ class _Shipper:
         self.running = running
         self.planned += float((self.plan[:, :, period] * live[:, None]).sum())
         self.asked = np.where(live[:, None], np.maximum(self.asked, whole), self.asked)
-        self.short[live] = 0
-        self._ship(request, frame, leaving)
-
-    def retry(self, frame: int, origins: np.ndarray | None = None) -> None:
-        """On a day inside a period, send what the period's start could not because the origin
-        did not hold it (from ``origins`` only, if given): the LP counts a delivery arriving
-        during a period as there from its start, so it plans to send it on in that period, and
-        without this the origin would keep it (over its capacity if the LP kept it full)."""
-        h = self.ctx.hierarchy
-        live = frame + h.offset[self.destinations] < self.ctx.days
-        if origins is not None:
-            live &= np.isin(h.parent[self.destinations], origins)
-        request = np.where(live[:, None], self.short, 0)
-        if request.any():
-            self._ship(request, frame, None)
-
-    def _ship(self, request: np.ndarray, frame: int, leaving: np.ndarray | None) -> None:
-        """Send ``request [dest, c]`` doses on frame day ``frame``; what a full destination
-        cannot take is asked again at the next period start, what the origin lacks on a later
-        day of the period (:meth:`retry`)."""
         for c in np.flatnonzero(request.any(axis=0)):
             sent, full = self.ledger.ship(
                 self.destinations,
@@ -373,5 +347,5 @@ class _Shipper:
                 leaving=leaving,
             )
             self.sent += int(sent.sum())
+            # What a full store could not take is asked again at the next period start.
             self.asked[:, c] -= full
-            self.short[:, c] = np.where(request[:, c] > 0, request[:, c] - sent - full, self.short[:, c])
