@@ -135,6 +135,8 @@ class Realiser:
             ledger.expire(active_p, frame)
             if j % window.period == 0:
                 shipper.send(j // window.period, frame)
+            else:
+                shipper.retry(frame)
             day = frame + h.offset[district_nodes]
             active = day < ctx.days
             # Last repairs: a province store still over capacity sends the excess on, else gives
@@ -264,6 +266,8 @@ class _Shipper:
         self.plan = plan  # [dest, c, b] doses
         self.running = np.zeros(plan.shape[:2])
         self.asked = np.zeros(plan.shape[:2], dtype=np.int64)
+        #: Doses asked at the current period's start that the origin did not hold then.
+        self.short = np.zeros(plan.shape[:2], dtype=np.int64)
         vials = ctx.options.planning.whole_vials
         self.unit = ctx.doses_per_vial[classes.product] if vials else np.ones(classes.size, dtype=np.int64)
         fefo = ledger.fefo
@@ -335,6 +339,25 @@ class _Shipper:
         self.running = running
         self.planned += float((self.plan[:, :, period] * live[:, None]).sum())
         self.asked = np.where(live[:, None], np.maximum(self.asked, whole), self.asked)
+        self.short[live] = 0
+        self._ship(request, frame, leaving)
+
+    def retry(self, frame: int) -> None:
+        """On a day inside a period, send what the period's start could not because the origin
+        did not hold it: the LP counts a delivery arriving during a period as there from its
+        start, so it plans to send it on in that period, and without this the origin would
+        keep it (over its capacity if the LP kept it full). Used in the province step only
+        (FORMULATION.md section 7: above the provinces it cost the static plan 3.1 M doses)."""
+        h = self.ctx.hierarchy
+        live = frame + h.offset[self.destinations] < self.ctx.days
+        request = np.where(live[:, None], self.short, 0)
+        if request.any():
+            self._ship(request, frame, None)
+
+    def _ship(self, request: np.ndarray, frame: int, leaving: np.ndarray | None) -> None:
+        """Send ``request [dest, c]`` doses on frame day ``frame``; what a full destination
+        cannot take is asked again at the next period start, what the origin lacks on a later
+        day of the period (:meth:`retry`)."""
         for c in np.flatnonzero(request.any(axis=0)):
             sent, full = self.ledger.ship(
                 self.destinations,
@@ -347,5 +370,5 @@ class _Shipper:
                 leaving=leaving,
             )
             self.sent += int(sent.sum())
-            # What a full store could not take is asked again at the next period start.
             self.asked[:, c] -= full
+            self.short[:, c] = np.where(request[:, c] > 0, request[:, c] - sent - full, self.short[:, c])
