@@ -458,3 +458,8 @@ def test_with_every_disturbance_off_the_twin_gives_at_least_the_static_plans_dos
     assert alone["plan"]["realised_share"] == 1.0  # the static plan, exactly as planned
     assert twin["doses_given"] >= alone["doses_given"]
     assert twin["doses_wasted"] <= alone["doses_wasted"]
+    # People the plan in force left without a next-dose slot are in each state's due table, so
+    # each re-plan plans their doses and the run serves them as its people: kept outside the
+    # plan, they waited beside that vaccine while its slots went to first doses (full series
+    # 0.8 pp below the static plan's; now within 0.1 pp).
+    assert twin["coverage_full_series"] >= alone["coverage_full_series"] - 0.001

@@ -280,8 +280,22 @@ class Campaign:
         if self.returns is None:
             self.returns = Returns(plan.return_slots, self.site_district, self.districts)
         self.returns.follow(plan.return_slots, from_day + 1)
+        if old is not None:
+            self._bring_into_plan()
         self.plan = plan
         self.hold_back = 0.0
+
+    def _bring_into_plan(self) -> None:
+        """A re-plan plans the next doses of everyone due, those the old plan left without a
+        slot (:attr:`unslotted`) too (they are in the state's ``due`` table): they are the new
+        plan's people. Kept outside it, they waited beside the vaccine the re-plan had sent
+        for them while its slots went to first doses (demo-district without disturbances:
+        about 860 second doses fewer than the static plan)."""
+        for key, pool in self.unslotted.items():
+            self.due[key].absorb(pool)
+        for release, entries in self.unslotted_on.items():
+            self.released_on[release].extend(entries)
+        self.unslotted_on.clear()
 
     def _keep_booked_sites(self, plan: PlanDirectives, from_day: int) -> None:
         """People booked under the old plan keep their appointments at its sites: from

@@ -32,6 +32,19 @@ class FifoPool:
             self.counts = np.vstack([self.counts, counts[None, :]])
         self.total += counts
 
+    def absorb(self, other: FifoPool) -> None:
+        """Move every batch of ``other`` into this pool, kept in order of entry day (batches of
+        the same day merged); ``other`` is left empty."""
+        days = np.concatenate([self.days, other.days])
+        counts = np.vstack([self.counts, other.counts])
+        unique, inverse = np.unique(days, return_inverse=True)
+        merged = np.zeros((len(unique), self.cohorts), dtype=np.int64)
+        np.add.at(merged, inverse, counts)
+        self.days, self.counts = unique, merged
+        self.total = self.total + other.total
+        other.days, other.counts = other.days[:0], other.counts[:0]
+        other.total = np.zeros_like(other.total)
+
     def take(self, amounts: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
         """Remove ``amounts`` per cohort, oldest first.
 
