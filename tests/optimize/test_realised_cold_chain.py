@@ -256,24 +256,33 @@ def test_a_store_above_the_provinces_still_over_capacity_gives_back_what_it_rece
     # The national twin's re-plan of 29 November 2021 put a regional depot one Pfizer dose over
     # its ultra-cold room: shipments into it counted on more room than it freed that day, and
     # the provinces below it (realised later) could not take the excess.
-    ctx = with_depot()
-    ledger = empty_ledger(ctx)
-    h = ctx.hierarchy
-    root = int(np.flatnonzero(h.parent < 0)[0])
-    store = int(np.flatnonzero(h.parent == root)[0])
+    ctx, ledger, root, store = depot_ledger()
     lot = lot_of(ctx, "AZ-DEMO-01")
     litres = float(ctx.volume[ledger.lot_product[lot]])
     put(ledger, root, lot, 600_000)
     doses = int(np.ceil((50 + 4) / litres))  # 4 L more than the depot's 50 L at 2-8 °C
     ledger.ship(np.array([store]), np.array([lot]), np.array([doses]), 0, capped=np.array([False]))
-    lots = ctx.model.lots
-    every = np.ones(len(lots), dtype=bool)
-    classes = lot_classes(lots, list(ctx.model.products.id), ctx.model.dates[0], every, ctx.days)
+    classes = every_lot_class(ctx)
     shipper = _Shipper(ctx, ledger, classes, np.array([store]), np.zeros((1, classes.size, 1)))
     _NationalDays(shipper, [np.array([root]), np.array([store])], np.array([store])).day(1, 0, period=7)
     assert ledger.litres_room(np.array([store]), 0)[0].min() >= 0
     assert ledger.stock[root, lot] + ledger.stock[store, lot] == 600_000
     ledger.check_conservation()
+
+
+def depot_ledger():
+    """The demo with its regional depot (:func:`with_depot`), an empty ledger, the national
+    store's node and the depot's."""
+    ctx = with_depot()
+    root = int(np.flatnonzero(ctx.hierarchy.parent < 0)[0])
+    return ctx, empty_ledger(ctx), root, int(np.flatnonzero(ctx.hierarchy.parent == root)[0])
+
+
+def every_lot_class(ctx):
+    """The lot classes of every lot of the context's model, over its whole horizon."""
+    lots = ctx.model.lots
+    every = np.ones(len(lots), dtype=bool)
+    return lot_classes(lots, list(ctx.model.products.id), ctx.model.dates[0], every, ctx.days)
 
 
 def with_depot(national_limited: bool = True):
@@ -338,20 +347,14 @@ def test_a_delivery_arriving_during_a_period_is_sent_on_in_that_period():
     # plans to send on that week, is sent on once it is there. Without this the province kept
     # it: vietnam-2021's seed-2 twin re-plan of 22 March 2021 put store-79 at 2,142 L of frozen
     # vaccine in its 1,000 L.
-    ctx = with_depot()
-    ledger = empty_ledger(ctx)
-    h = ctx.hierarchy
-    origin = int(np.flatnonzero(h.parent < 0)[0])
-    below = int(np.flatnonzero(h.parent == origin)[0])
+    ctx, ledger, origin, below = depot_ledger()
     lot = lot_of(ctx, "AZ-DEMO-01")
     doses = 1_000
     ledger.pending[3].append(
         (np.array([origin]), np.array([lot]), np.array([doses]), np.array([True]), np.array([NOT_THAWED]))
     )
     ledger.delivered[lot] += doses
-    lots = ctx.model.lots
-    every = np.ones(len(lots), dtype=bool)
-    classes = lot_classes(lots, list(ctx.model.products.id), ctx.model.dates[0], every, ctx.days)
+    classes = every_lot_class(ctx)
     plan = np.zeros((1, classes.size, 2))
     plan[0, classes.of_lot[lot], 0] = doses  # sent on in the week it arrives, nothing later
     shipper = _Shipper(ctx, ledger, classes, np.array([below]), plan)
