@@ -145,7 +145,7 @@ class Campaign:
         #: Under a plan, people vaccinated in its slots whose next dose found no slot of the
         #: plan at their site (the plan itself leaves them overdue, or unserved by the end):
         #: due from the minimum interval, but outside the plan, served after its people from
-        #: the vaccine it does not need (:meth:`_book_return`).
+        #: the vaccine it does not need (:meth:`_book_return`), until a re-plan takes them in.
         self.unslotted = {key: FifoPool(c.size) for key in self.due}
         self.unslotted_on: dict[int, list[tuple[int, int, np.ndarray]]] = defaultdict(list)
         self.appointments: dict[int, Appointments] = {}
