@@ -276,6 +276,24 @@ def test_people_booked_under_the_old_plan_keep_its_sites(demo_model, demo_plan):
     assert (weight <= old.site_slots[day]).all()
 
 
+def test_a_replan_drops_what_the_old_plan_asked_for_and_did_not_find(demo_model, demo_plan):
+    """Doses a plan asked for and did not find are asked for again the next day, until a
+    re-plan: it is made from the state (the vaccine there is) and asks for what it needs."""
+    old = PlanDirectives.from_plan(demo_model, demo_plan)
+    campaign = Campaign(demo_model, 3, site_queues=False, plan=old)
+    day = 20
+    campaign.run(until_day=day)
+    campaign.unfilled = np.full((len(demo_model.districts), len(demo_model.products)), 10**6)
+    campaign.use_plan(dataclasses.replace(old, requests={}), from_day=day)  # asks for nothing
+    campaign.run(until_day=day + 2)
+    assert campaign.unfilled is None
+    follow = Campaign(demo_model, 3, site_queues=False, plan=old)
+    follow.run(until_day=day)
+    follow.unfilled = np.full((len(demo_model.districts), len(demo_model.products)), 10**6)
+    follow.run(until_day=day + 2)  # without a re-plan the plan asks again
+    assert follow.unfilled.sum() > 0
+
+
 def _planned_and_realised(model, plan, run, keys):
     """The plan's doses and the run's per ``keys`` (of date, district, site, product,
     dose_number), side by side, zeros where one of them has none."""

@@ -280,8 +280,13 @@ class Campaign:
         if self.returns is None:
             self.returns = Returns(plan.return_slots, self.site_district, self.districts)
         self.returns.follow(plan.return_slots, from_day + 1)
-        if old is not None:
+        if old is not None:  # a re-plan, made from the state
             self._bring_into_plan()
+            # What the old plan asked for and did not find is not owed: the re-plan planned
+            # with the vaccine there is (vietnam-2021's static plan had up to 1.05 M doses
+            # asked for and not found on a 28-day re-plan day), and asking for it again took
+            # stock the re-plan had planned for other districts.
+            self.unfilled = None
         self.plan = plan
         self.hold_back = 0.0
 
