@@ -13,7 +13,13 @@ Operations follow a plan the way a district health centre would, and so does the
   where the lots arrive) on the day that lets them arrive then along the store tree's routes;
   the chain moves them hop by hop, first expiry first out, so a delayed truck or a destroyed
   store shows up as stock that arrives late or not at all. Doses asked for and not found are
-  asked for again the next day.
+  asked for again the next day (until a re-plan, which asks for what it needs). Shipments between
+  stores above the districts that no district asks for are not made: the run keeps that free
+  stock where its lot arrived. vietnam-2021's static plan moves vaccine the national store has no
+  room for to the regional depots in November and December (16.0 M doses there at the end); the
+  run keeps it at the national store (39.5 M doses at the end where the plan keeps 28.9 M), which
+  then holds up to 27 % more than its ultra-cold room (a ``ColdChainWarning``; doses given are not
+  affected: seed 1 realises 100.9 % of the plan).
 - **Top-ups.** A district whose people due a next dose outnumber the doses of their product it
   has, expects within the booking horizon or is about to receive from the plan asks for the
   difference, from stock the plan will not ask for (its later shipments beyond later
