@@ -44,7 +44,8 @@ Operations follow a plan the way a district health centre would, and so does the
   no slot (the plan leaves them without the dose) are counted (``backlog.no_return_slot``:
   the plan's follow-up promise, checked), and are outside the plan: due once the minimum
   interval has passed, they are booked after the plan's people, from the vaccine it does not
-  need (and top-ups for it). People vaccinated beyond the plan's slots of a dose (surplus
+  need (and top-ups for it), until a re-plan, which plans their doses, takes them in. People
+  vaccinated beyond the plan's slots of a dose (surplus
   vaccine, walk-ins) book no plan slot: due once the minimum interval has passed, they are
   served like the plan's people, from the district's stock (top-ups allowed). With every
   disturbance off, everyone is in the plan's slots, so the run gives the plan's doses exactly.
