@@ -280,18 +280,21 @@ def test_a_replan_drops_what_the_old_plan_asked_for_and_did_not_find(demo_model,
     """Doses a plan asked for and did not find are asked for again the next day, until a
     re-plan: it is made from the state (the vaccine there is) and asks for what it needs."""
     old = PlanDirectives.from_plan(demo_model, demo_plan)
-    campaign = Campaign(demo_model, 3, site_queues=False, plan=old)
     day = 20
-    campaign.run(until_day=day)
-    campaign.unfilled = np.full((len(demo_model.districts), len(demo_model.products)), 10**6)
-    campaign.use_plan(dataclasses.replace(old, requests={}), from_day=day)  # asks for nothing
-    campaign.run(until_day=day + 2)
-    assert campaign.unfilled is None
-    follow = Campaign(demo_model, 3, site_queues=False, plan=old)
-    follow.run(until_day=day)
-    follow.unfilled = np.full((len(demo_model.districts), len(demo_model.products)), 10**6)
-    follow.run(until_day=day + 2)  # without a re-plan the plan asks again
-    assert follow.unfilled.sum() > 0
+
+    def short_on(day: int) -> Campaign:  # a run that asked for far more than there is
+        campaign = Campaign(demo_model, 3, site_queues=False, plan=old)
+        campaign.run(until_day=day)
+        campaign.unfilled = np.full((len(demo_model.districts), len(demo_model.products)), 10**6)
+        return campaign
+
+    replanned = short_on(day)
+    replanned.use_plan(dataclasses.replace(old, requests={}), from_day=day)  # asks for nothing
+    replanned.run(until_day=day + 2)
+    assert replanned.unfilled is None
+    followed = short_on(day)
+    followed.run(until_day=day + 2)  # without a re-plan the plan asks again
+    assert followed.unfilled.sum() > 0
 
 
 def _planned_and_realised(model, plan, run, keys):
