@@ -41,11 +41,14 @@ def test_the_plans_shipments_reach_the_district_stores(driven, demo_model, demo_
     planned = lines[lines.to_site_id.isin(district_stores)]
     ledger = driven.ledger
     received = ledger[(ledger.event == "received") & ledger.store.isin(district_stores)]
-    # No disruptions in the demo: every planned dose arrives, and on the planned day. A few
-    # more come for people due a next dose on other days than the plan expected (top-ups).
+    # No disruptions in the demo: every planned dose arrives, on the planned day but for a
+    # few. More come for people due a next dose on other days than the plan expected (top-ups);
+    # a top-up may take doses the plan brought to a provincial store for a later shipment,
+    # which then comes from further up, a day late (3 doses on seed 3).
     arrivals = planned.groupby(pd.to_datetime(planned.arrival_date.astype(str))).doses.sum()
     landed = received.groupby("date").doses.sum().reindex(arrivals.index.union(received.date.unique()))
-    assert (landed.fillna(0) >= arrivals.reindex(landed.index).fillna(0)).all()
+    behind = arrivals.reindex(landed.index).fillna(0).cumsum() - landed.fillna(0).cumsum()
+    assert behind.max() <= 5
     assert planned.doses.sum() <= received.doses.sum() <= 1.05 * planned.doses.sum()
 
 
@@ -354,6 +357,34 @@ def test_without_disturbances_the_run_gives_exactly_the_plans_doses(name, overri
     assert (at_sites.planned == at_sites.realised).all()
     assert run.backlog.no_return_slot.sum() == plan.summary["next_doses_overdue_at_end"]
     assert run.backlog.missed_no_vaccine.sum() == 0
+
+
+@pytest.mark.parametrize("name", ["demo-district", "demo-late-deliveries"])
+def test_without_disturbances_the_stores_above_the_districts_hold_the_plans_stock(name):
+    """The run makes the plan's shipments between the stores above the districts (free stock
+    store to store, ColdChain.forward): with every disturbance off, each of those stores holds
+    the plan's stock of every lot on every evening (the plan keeps the national store within
+    its room by sending stock on early; a run that kept it there would overfill it)."""
+    model, plan = _calm(name)
+    run = simulate(model, seed=11, plan=plan, site_queues=False)
+    upstream = model.stores.id[model.stores.level != "district"]
+    lot_of = dict(zip(plan.lots.lot_id, plan.lots.lot_number, strict=True))
+    planned = plan.stock_projection[plan.stock_projection.site_id.isin(set(upstream))]
+    planned = planned.assign(lot=planned.lot_id.map(lot_of), date=pd.to_datetime(planned.date.astype(str)))
+    planned = planned.pivot_table(index="date", columns=["site_id", "lot"], values="closing", aggfunc="sum")
+    ledger = run.ledger[run.ledger.store.isin(set(upstream))]
+    sign = np.where(ledger.event == "received", 1, -1)
+    simulated = (
+        ledger.assign(change=sign * ledger.doses)
+        .pivot_table(index="date", columns=["store", "lot"], values="change", aggfunc="sum")
+        .fillna(0)
+        .cumsum()
+    )
+    days = pd.DatetimeIndex(model.dates)
+    planned = planned.reindex(days).ffill().fillna(0)
+    simulated = simulated.reindex(days).ffill().fillna(0).reindex(columns=planned.columns, fill_value=0)
+    assert planned.to_numpy().sum() > 0
+    np.testing.assert_array_equal(simulated.to_numpy(), planned.to_numpy())
 
 
 def test_late_supply_leaves_people_the_plan_does_not_serve():

@@ -6,12 +6,13 @@ every campaign day and in this order::
     chain.receive(day)                     # 00:00 lots arriving today enter their store
     chain.advance(day)                     # 01:00 shipments land; expiry, thaw clock,
                                            #       excursions and breakage destroy stock
+    chain.forward(day, origin, target, lot, doses)  # 02:00 (a plan) free stock store to store
     orders = chain.request(day, wanted)    # 02:00 earmark free stock for districts, load trucks
     stock = chain.available(day, horizon)  #       usable doses at district stores (for booking)
     outcome = chain.administer(day, sessions)  # 07:00 vials opened, doses given and wasted
     chain.end_day(day)                     # 23:59 snapshot KPIs, check conservation
 
-``request`` and ``administer`` may be called several times a day; a step that is skipped is run
+``forward``, ``request`` and ``administer`` may be called several times a day; a step that is skipped is run
 by the next one (``end_day`` alone runs the whole day), and calling a step for an earlier day
 or phase raises :class:`~vaxsim.coldchain.errors.ColdChainOrderError`. At the end,
 :meth:`ColdChain.results` gives the ledger and the KPI tables and checks conservation again.
@@ -19,7 +20,8 @@ or phase raises :class:`~vaxsim.coldchain.errors.ColdChainOrderError`. At the en
 How stock moves (see the modules for details):
 
 - Stock is held per store, lot, owner and thaw day (:mod:`vaxsim.coldchain.holdings`). Free
-  stock (no owner) stays where its lot arrived until the engine asks for it.
+  stock (no owner) stays where it is until the engine asks for it: a plan's shipments between
+  stores above the districts (``forward``) move it on as free stock, on the link's trips.
 - ``request(day, wanted[district, product])`` earmarks free stock for each district, nearest
   store first, first expiry first out, skipping stock that would expire before it can arrive;
   when a store cannot fill every district it supplies, its stock is shared in proportion to
@@ -191,6 +193,20 @@ class ColdChain:
         self._dispatch(day)
         return Orders(allocated, wanted - allocated)
 
+    def forward(
+        self, day: int, origin: np.ndarray, target: np.ndarray, lot: np.ndarray, doses: np.ndarray
+    ) -> np.ndarray:
+        """Send free stock store to store: ``doses[i]`` of ``lot[i]`` from store ``origin[i]``
+        on today's trip to the next store ``target[i]`` (a plan's shipments between the stores
+        above the districts). It travels and lands as free stock. Only what is there, free, on
+        a link with a trip today and room in the vehicle and the receiving store goes; returns
+        the doses not sent per line (int64)."""
+        self._enter(day, REQUEST)
+        origin, target, lot, doses = (np.asarray(a, dtype=np.int64) for a in (origin, target, lot, doses))
+        if np.any(self.network.link_of[origin, target] < 0) or np.any(doses < 0):
+            raise ValueError("forwards must follow a link of the store network, non-negative doses")
+        return self._forward(day, origin, target, lot, doses)
+
     def administer(self, day: int, sessions: Sessions) -> SessionOutcome:
         """Give doses at ``sessions`` from their district's stock, whole vials, first expiry first.
 
@@ -238,8 +254,9 @@ class ColdChain:
         rows = h.select((h.owner >= 0) & ~self._at_home())
         waiting = self._by_owner(rows)
         t = self.transit
-        cell = t.owner * self.products + self.lots.product[t.lot]
-        moving = sum_by(cell, t.doses, self.districts * self.products)
+        owned = t.owner >= 0  # free stock travels too (forwarded store to store)
+        cell = t.owner[owned] * self.products + self.lots.product[t.lot[owned]]
+        moving = sum_by(cell, t.doses[owned], self.districts * self.products)
         return waiting + moving.astype(np.int64).reshape(self.districts, self.products)
 
     def on_hand(self) -> np.ndarray:
@@ -442,18 +459,46 @@ class ColdChain:
         return free_litres(net.capacity, on_hand, coming).reshape(-1)
 
     def _load(self, day: int) -> int:
-        """Load today's departing trips; returns the number of pieces loaded."""
-        h, lots, net = self.stock, self.lots, self.network
+        """Load today's departing trips with earmarked stock heading on; returns the number of
+        pieces loaded."""
+        h, net = self.stock, self.network
         owner = np.maximum(h.owner, 0)
         goal = net.district_node[owner]
         rows = h.select((h.owner >= 0) & (h.node != goal))
         if not len(rows):
             return 0
+        loaded = self._ship(day, rows, net.next_hop[h.node[rows], goal[rows]], h.doses[rows])
+        return int(np.count_nonzero(loaded))
+
+    def _forward(
+        self, day: int, origin: np.ndarray, target: np.ndarray, lot: np.ndarray, doses: np.ndarray
+    ) -> np.ndarray:
+        """Free stock of ``lot[i]`` at ``origin[i]`` onto today's trip to ``target[i]``, up to
+        ``doses[i]``, earliest thaw first; returns the doses not sent per line."""
+        h, lots = self.stock, self.lots
+        free = h.select(h.owner < 0)
+        wanted = origin * lots.count + lot
+        keys, group = np.unique(wanted, return_inverse=True)
+        held = free[np.isin(h.node[free] * lots.count + h.lot[free], keys)]
+        held = held[order_by(h.node[held] * lots.count + h.lot[held], thaw_key(h.thaw[held]))]
+        supply_group = np.searchsorted(keys, h.node[held] * lots.count + h.lot[held])
+        by_line = np.argsort(group, kind="stable")
+        row, line, pieces, _ = match(supply_group, h.doses[held], group[by_line], doses[by_line], len(keys))
+        line = by_line[line]
+        sent = self._ship(day, held[row], target[line], pieces)
+        return doses - sum_by(line, sent, len(doses)).astype(np.int64)
+
+    def _ship(self, day: int, rows: np.ndarray, nxt: np.ndarray, doses: np.ndarray) -> np.ndarray:
+        """Load up to ``doses[i]`` of holding ``rows[i]`` onto today's trip to the next store
+        ``nxt[i]`` (-1 = none), within each vehicle's litres and the receiving store's room,
+        earliest use-by first; stock that would not last the journey stays. Returns the doses
+        loaded per row (a row may repeat)."""
+        h, lots, net = self.stock, self.lots, self.network
+        loaded = np.zeros(len(rows), dtype=np.int64)
         node = h.node[rows]
-        nxt = net.next_hop[node, goal[rows]]
         link = np.where(nxt >= 0, net.link_of[node, np.maximum(nxt, 0)], -1)
-        go = (link >= 0) & net.departs[day, np.maximum(link, 0)]
-        rows, node, nxt, link = rows[go], node[go], nxt[go], link[go]
+        candidate = np.flatnonzero((link >= 0) & net.departs[day, np.maximum(link, 0)])
+        rows, node, nxt, link, doses = (a[candidate] for a in (rows, node, nxt, link, doses))
         lot, thaw = h.lot[rows], h.thaw[rows]
         cls = lots.storage_class_of(lot, thaw)
         thaw_now = (cls != COLD) & (net.capacity[nxt, cls] <= 0)
@@ -462,31 +507,31 @@ class ColdChain:
         use_by = lots.use_by(lot, thaw)
         arrive = day + net.lead_days[link] + self._delays[link]
         fresh = use_by >= day + net.lead_days[link]
-        rows, node, nxt, link, lot, thaw, cls, use_by, arrive = (
-            a[fresh] for a in (rows, node, nxt, link, lot, thaw, cls, use_by, arrive)
+        candidate, rows, node, nxt, link, lot, thaw, cls, use_by, arrive, doses = (
+            a[fresh] for a in (candidate, rows, node, nxt, link, lot, thaw, cls, use_by, arrive, doses)
         )
         if not len(rows):
-            return 0
+            return loaded
         vehicle_room = np.where(net.on_demand, np.inf, net.link_litres - self._vehicle_litres)
         litres_per_dose = lots.litres_per_dose[lots.product[lot]]
-        doses = load_trips(
-            link, nxt * 3 + cls, (use_by, h.owner[rows], lot, thaw_key(thaw)), h.doses[rows], litres_per_dose,
+        owner = h.owner[rows]
+        taken = load_trips(
+            link, nxt * 3 + cls, (use_by, owner, lot, thaw_key(thaw)), doses, litres_per_dose,
             vehicle_room, self._room(),
         )
-        loaded = doses > 0
-        if not loaded.any():
-            return 0
-        rows, node, link, lot, thaw, arrive, doses = (
-            a[loaded] for a in (rows, node, link, lot, thaw, arrive, doses)
+        go = taken > 0
+        loaded[candidate[go]] = taken[go]
+        rows, node, link, lot, thaw, arrive, owner, taken = (
+            a[go] for a in (rows, node, link, lot, thaw, arrive, owner, taken)
         )
-        litres = np.bincount(link, weights=doses * litres_per_dose[loaded], minlength=net.links)
+        litres = np.bincount(link, weights=taken * litres_per_dose[go], minlength=net.links)
         self._vehicle_litres += litres
         self.record.link_litres[day] += litres
-        h.remove(rows, doses)
-        self.ledger.record(day, SHIPPED, node, lot, doses, partner=net.link_to[link])
-        self.transit.add(link=link, owner=h.owner[rows], lot=lot, thaw=thaw, doses=doses,
+        h.remove(rows, taken)
+        self.ledger.record(day, SHIPPED, node, lot, taken, partner=net.link_to[link])
+        self.transit.add(link=link, owner=owner, lot=lot, thaw=thaw, doses=taken,
                          depart=np.full(len(rows), day), arrive=arrive)
-        return len(rows)
+        return loaded
 
     # ------------------------------------------------------------------ sessions
 

@@ -139,14 +139,15 @@ class ColdChainResults:
         })
 
     def in_transit(self) -> pd.DataFrame:
-        """Shipments on the road at the end: from, to, lot, owner, doses, departed, arrives (dates)."""
+        """Shipments on the road at the end: from, to, lot, owner (district id; '' = free), doses,
+        departed, arrives (dates)."""
         t, net = self.chain.transit, self.network
         start = self.chain.model.dates[0]
         return pd.DataFrame({
             "from": net.ids[net.link_from[t.link]],
             "to": net.ids[net.link_to[t.link]],
             "lot": self.lots.ids[t.lot],
-            "owner": self.district_ids[t.owner],
+            "owner": np.append(self.district_ids, "")[t.owner],
             "doses": t.doses,
             "departed": (start + pd.to_timedelta(t.depart, unit="D")).date,
             "arrives": (start + pd.to_timedelta(t.arrive, unit="D")).date,

@@ -41,7 +41,7 @@ from vaxsim.sim.allocate import PriorityOrder
 from vaxsim.sim.capacity import weekly_pattern
 from vaxsim.sim.cohorts import Cohorts
 from vaxsim.sim.curves import daily_hazard, expected_registered
-from vaxsim.sim.plan_directives import PlanDirectives
+from vaxsim.sim.plan_directives import Forwards, PlanDirectives
 from vaxsim.sim.pools import FifoPool
 from vaxsim.sim.random import Streams
 from vaxsim.sim.recorder import CHANNELS, Recorder
@@ -161,6 +161,7 @@ class Campaign:
         self.first_left: np.ndarray | None = None
         #: Doses a plan asked for that were not there yet, asked again the next day.
         self.unfilled: np.ndarray | None = None
+        self.unforwarded: Forwards | None = None
         #: Where a plan's people of each day go: its slots per site ``[day, site]``.
         self.plan_sites: np.ndarray | None = None
         if plan is not None:
@@ -286,7 +287,7 @@ class Campaign:
             # with the vaccine there is (vietnam-2021's static plan had up to 1.05 M doses
             # asked for and not found on a 28-day re-plan day), and asking for it again took
             # stock the re-plan had planned for other districts.
-            self.unfilled = None
+            self.unfilled = self.unforwarded = None
         self.plan = plan
         self.hold_back = 0.0
 
@@ -351,6 +352,7 @@ class Campaign:
         districts: pro rata by eligible population, or by the people waiting in each district
         (registered, approved or due a next dose)."""
         if self.plan is not None:
+            self._forward(day)
             wanted = self.plan.requests.get(day)
             if self.unfilled is not None:  # what the plan asked for before and was not there
                 wanted = self.unfilled if wanted is None else wanted + self.unfilled
@@ -366,6 +368,14 @@ class Campaign:
             if weights.sum() == 0:
                 weights = self.eligible_population
         self.vaccine.dispatch(day, weights)
+
+    def _forward(self, day: int) -> None:
+        """The plan's shipments between stores above the districts leaving today, and those of
+        earlier days still waiting for their stock (a late truck upstream)."""
+        lines = self.plan.forwards.get(day)
+        if self.unforwarded is not None:
+            lines = self.unforwarded if lines is None else self.unforwarded + lines
+        self.unforwarded = self.vaccine.forward(day, lines) if lines is not None else None
 
     def _top_up_next_doses(self, day: int) -> None:
         """Following a plan, a district whose people due a next dose outnumber the doses of

@@ -8,18 +8,19 @@ was realised.
 Operations follow a plan the way a district health centre would, and so does the engine
 (:class:`vaxsim.sim.engine.Campaign`):
 
-- **Shipments.** The plan's shipments into each district store say how many doses of each
-  product should reach it on which day. The cold chain is asked for them (earmarked at the store
-  where the lots arrive) on the day that lets them arrive then along the store tree's routes;
-  the chain moves them hop by hop, first expiry first out, so a delayed truck or a destroyed
-  store shows up as stock that arrives late or not at all. Doses asked for and not found are
-  asked for again the next day (until a re-plan, which asks for what it needs). Shipments between
-  stores above the districts that no district asks for are not made: the run keeps that free
-  stock where its lot arrived. vietnam-2021's static plan moves vaccine the national store has no
-  room for to the regional depots in November and December (16.0 M doses there at the end); the
-  run keeps it at the national store (39.5 M doses at the end where the plan keeps 28.9 M), which
-  then holds up to 27 % more than its ultra-cold room (a ``ColdChainWarning``; doses given are not
-  affected: seed 1 realises 100.9 % of the plan).
+- **Shipments.** The plan's shipments between the stores above the districts (national store
+  to regional depots, depots to provincial stores) are made as the plan dates them, from the
+  free stock of their lots at the store they leave (:meth:`vaxsim.coldchain.ColdChain.forward`):
+  free stock travels store to store on the link's trips and lands as free stock. What is not
+  there yet (a late truck upstream), finds no trip or no room is tried again the next day, until
+  a re-plan. vietnam-2021's static plan sends what the national store has no room for to the
+  regional depots early (16 M doses there at the end); a run that kept that stock at the
+  national store overfilled its ultra-cold room by up to 27 % in December. The plan's shipments
+  into each district store say how many doses of each product should reach it on which day:
+  the cold chain is asked for them on the day they leave the store above (earmarked from the
+  nearest free stock, first expiry first out), so a delayed truck or a destroyed store shows up
+  as stock that arrives late or not at all. Doses asked for and not found are asked for again
+  the next day (until a re-plan, which asks for what it needs).
 - **Top-ups.** A district whose people due a next dose outnumber the doses of their product it
   has, expects within the booking horizon or is about to receive from the plan asks for the
   difference, from stock the plan will not ask for (its later shipments beyond later
@@ -88,12 +89,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from vaxsim.coldchain.network import Network
 from vaxsim.coldchain.sessions import PlannedSessions, SessionLayout
 from vaxsim.errors import VaxsimError
 from vaxsim.model import Model
 from vaxsim.plan import Plan
-from vaxsim.plan.ids import with_plan_ids
+from vaxsim.plan.ids import lot_ids, with_plan_ids
 from vaxsim.scenario.base import minutes_of_day
 
 
@@ -101,7 +101,8 @@ from vaxsim.scenario.base import minutes_of_day
 class PlanDirectives:
     """A plan in the engine's indices.
 
-    ``requests[day]``: doses ``[district, product]`` to earmark on ``day``; ``capacity[district,
+    ``requests[day]``: doses ``[district, product]`` to earmark on ``day``; ``forwards[day]``:
+    the plan's shipments between stores above the districts leaving on ``day``; ``capacity[district,
     day]``: appointment slots the plan opens; ``appointments[district, day]``: people the
     district books into them (the slots over the expected show-up), of which
     ``next_appointments[district, day]`` are kept for next doses and
@@ -120,6 +121,7 @@ class PlanDirectives:
     """
 
     requests: dict[int, np.ndarray]
+    forwards: dict[int, Forwards]
     capacity: np.ndarray
     appointments: np.ndarray
     next_appointments: np.ndarray
@@ -145,23 +147,23 @@ class PlanDirectives:
             stamps = pd.to_datetime(dates.astype(str))
             return ((stamps - start) // pd.Timedelta(days=1)).to_numpy(dtype=np.int64)
 
-        # Shipments into district stores, as doses per district, product and arrival day.
-        network = Network.from_model(model)
+        # Shipments into district stores, as doses per district, product and arrival day,
+        # asked for on their ship day: the plan's shipments above the districts bring the
+        # stock to the store they leave from.
         store_index = {sid: k for k, sid in enumerate(model.stores.id)}
         district_of_store = {int(store): d for d, store in enumerate(model.districts.store)}
         lines = plan.shipment_lines.merge(plan.shipments, on="shipment_id").merge(
-            plan.lots[["lot_id", "product_id", "arrival_site_id"]], on="lot_id"
+            plan.lots[["lot_id", "product_id"]], on="lot_id"
         )
         to_store = lines.to_site_id.map(store_index)
         into_district = to_store.map(district_of_store)
+        forwards = _forwards(model, lines[to_store.notna() & into_district.isna()], store_index, day_of)
         lines = lines[into_district.notna()]
         requests: dict[int, np.ndarray] = {}
         arrivals = np.zeros((districts, days + 1, len(products)), dtype=np.int64)
         if len(lines):
             district = into_district[lines.index].to_numpy(dtype=np.int64)
-            source = lines.arrival_site_id.map(store_index).to_numpy(dtype=np.int64)
-            lead = network.route_days[source, network.district_node[district]]
-            ask_on = np.clip(day_of(lines.arrival_date) - np.maximum(lead, 0), 0, days - 1)
+            ask_on = np.clip(day_of(lines.ship_date), 0, days - 1)
             product = lines.product_id.map(products).to_numpy(dtype=np.int64)
             arrive_on = np.clip(day_of(lines.arrival_date), 0, days)
             np.add.at(arrivals, (district, arrive_on, product), lines.doses.to_numpy(dtype=np.int64))
@@ -223,6 +225,7 @@ class PlanDirectives:
 
         return cls(
             requests=requests,
+            forwards=forwards,
             capacity=capacity,
             appointments=booked_for(capacity),
             next_appointments=booked_for(next_slots),
@@ -236,6 +239,55 @@ class PlanDirectives:
             sessions=sessions,
             return_slots=return_slots,
         )
+
+
+@dataclass(frozen=True)
+class Forwards:
+    """Shipments of free stock store to store (int64 arrays, one row per line): ``doses`` of
+    ``lot`` from store ``origin`` to the next store ``target`` (the engine's indices)."""
+
+    origin: np.ndarray
+    target: np.ndarray
+    lot: np.ndarray
+    doses: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.doses)
+
+    def __add__(self, other: Forwards) -> Forwards:
+        return Forwards(*(np.concatenate([getattr(self, k), getattr(other, k)]) for k in _FORWARD_COLUMNS))
+
+    def only(self, keep: np.ndarray) -> Forwards:
+        """The lines where ``keep`` holds."""
+        return Forwards(*(getattr(self, k)[keep] for k in _FORWARD_COLUMNS))
+
+
+_FORWARD_COLUMNS = ("origin", "target", "lot", "doses")
+
+
+def _forwards(
+    model: Model, lines: pd.DataFrame, store_index: dict, day_of: Callable[[pd.Series], np.ndarray]
+) -> dict[int, Forwards]:
+    """The plan's shipment ``lines`` between stores above the districts, by ship day."""
+    if not len(lines):
+        return {}
+    lot_index = {lot: k for k, lot in enumerate(lot_ids(model.products.id.to_numpy()[model.lots["product"]],
+                                                        model.lots.id))}
+    ship_on = day_of(lines.ship_date)
+    inside = (ship_on >= 0) & (ship_on < len(model.dates))
+    columns = (
+        lines.from_site_id.map(store_index).to_numpy(dtype=np.int64),
+        lines.to_site_id.map(store_index).to_numpy(dtype=np.int64),
+        lines.lot_id.map(lot_index).to_numpy(dtype=np.int64),
+        lines.doses.to_numpy(dtype=np.int64),
+    )
+    by_day = np.argsort(ship_on, kind="stable")
+    by_day = by_day[inside[by_day]]
+    days, first = np.unique(ship_on[by_day], return_index=True)
+    return {
+        int(day): Forwards(*(column[rows] for column in columns))
+        for day, rows in zip(days.tolist(), np.split(by_day, first[1:]), strict=True)
+    }
 
 
 def _return_slots(

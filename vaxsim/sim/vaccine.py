@@ -15,12 +15,15 @@ vials. This module is the seam between the two:
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from vaxsim.coldchain import ColdChain, ColdChainResults, SessionLayout
 from vaxsim.coldchain.sessions import PlannedSessions
 from vaxsim.model import Model
 from vaxsim.numeric import largest_remainder, sum_by
+from vaxsim.sim.plan_directives import Forwards
 from vaxsim.sim.random import Streams
 
 
@@ -64,6 +67,13 @@ class VaccineSupply:
         asked for and not found ``[district, product]``."""
         return self.chain.request(day, wanted).unfilled
 
+    def forward(self, day: int, lines: Forwards) -> Forwards:
+        """02:00, before :meth:`send`: make a plan's shipments between stores above the districts
+        from the free stock there. Returns the lines, or what is left of them, not sent (the
+        stock is not there yet, no trip today, no room)."""
+        left = self.chain.forward(day, lines.origin, lines.target, lines.lot, lines.doses)
+        return replace(lines.only(left > 0), doses=left[left > 0])
+
     def bookable(self, day: int, until: int, promised: np.ndarray) -> np.ndarray:
         """Doses ``[district, product]`` that booking may still promise for day ``until``:
         :meth:`expected` by then, less ``promised`` (doses of appointments not yet given)."""
@@ -79,10 +89,11 @@ class VaccineSupply:
         network, lots, moving = chain.network, chain.lots, chain.transit
         total = chain.available(day, until - day).ravel().astype(float)
         if len(moving):
-            days_left = network.route_days[network.link_to[moving.link], network.district_node[moving.owner]]
+            owner = np.maximum(moving.owner, 0)  # free stock on the road is nobody's yet
+            days_left = network.route_days[network.link_to[moving.link], network.district_node[owner]]
             usable = lots.use_by(moving.lot, moving.thaw) >= until
-            due = (days_left >= 0) & (moving.arrive + days_left <= until) & usable
-            cell = moving.owner * self.products + lots.product[moving.lot]
+            due = (moving.owner >= 0) & (days_left >= 0) & (moving.arrive + days_left <= until) & usable
+            cell = owner * self.products + lots.product[moving.lot]
             total += sum_by(cell[due], moving.doses[due], total.size)
         return total.astype(np.int64).reshape(self.districts, self.products)
 
