@@ -34,9 +34,7 @@ class Mishaps:
         self.disruptions = disruptions
         self.links = links
         self.stores = stores
-        self._delay_rng = streams("coldchain.delays")
-        self._excursion_rng = streams("coldchain.excursions")
-        self._breakage_rng = streams("coldchain.breakage")
+        self._streams = streams  # asked each time: a run's streams change from day to day
 
     def delay_days(self) -> np.ndarray:
         """Extra days per link for today's trips (int64, zeros when delays are off)."""
@@ -44,8 +42,9 @@ class Mishaps:
         dist = self.disruptions.shipment_delay_days
         if p <= 0 or dist is None or not self.links:
             return np.zeros(self.links, dtype=np.int64)
-        late = self._delay_rng.random(self.links) < p
-        extra = np.ceil(sample(dist, self._delay_rng, self.links) - 1e-9)
+        rng = self._streams("coldchain.delays")
+        late = rng.random(self.links) < p
+        extra = np.ceil(sample(dist, rng, self.links) - 1e-9)
         return np.where(late, np.maximum(extra, 0), 0).astype(np.int64)
 
     def excursions(self, occupied: np.ndarray) -> np.ndarray:
@@ -54,8 +53,9 @@ class Mishaps:
         p = self.disruptions.excursion_probability_per_store_day
         if p <= 0 or not self.stores:
             return hit
-        happens = self._excursion_rng.random(self.stores) < p
-        pick = self._excursion_rng.random(self.stores)
+        rng = self._streams("coldchain.excursions")
+        happens = rng.random(self.stores) < p
+        pick = rng.random(self.stores)
         classes = occupied.sum(axis=1)
         nth = np.minimum((pick * classes).astype(np.int64), np.maximum(classes - 1, 0))
         # index of the nth occupied class: first class whose running count exceeds nth
@@ -69,4 +69,4 @@ class Mishaps:
         doses = np.asarray(doses, dtype=np.int64)
         if share <= 0 or not len(doses):
             return np.zeros(len(doses), dtype=np.int64)
-        return self._breakage_rng.binomial(doses, share).astype(np.int64)
+        return self._streams("coldchain.breakage").binomial(doses, share).astype(np.int64)

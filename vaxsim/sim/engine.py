@@ -326,6 +326,7 @@ class Campaign:
     def _days(self):
         for day in range(self.days):
             yield self._at(day, DELIVERY)
+            self.random.start_day(day)  # common random numbers: see vaxsim.sim.random
             self.vaccine.receive(day)
             yield self._at(day, SHIPMENT)
             self.vaccine.advance(day)
