@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import openpyxl
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -89,6 +90,17 @@ def test_compare_prints_both_sweeps_side_by_side(report, tmp_path):
     assert result.exit_code == 0, result.output
     assert "coverage, full series" in result.output
     assert (tmp_path / "c.csv").read_text().startswith("scenario,figure,n,mean")
+
+
+def test_compare_prints_the_differences_from_a_baseline(report, tmp_path):
+    arguments = ["compare", str(report[0]), "--baseline", "rule=none", "--csv", str(tmp_path / "c.csv")]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    assert "minus rule=none, paired by seed" in result.output and " pp (" in result.output
+    table = pd.read_csv(tmp_path / "c.csv")
+    assert set(table.minus.dropna()) == {"rule=none"}
+    bad = CliRunner().invoke(app, ["compare", str(report[0]), "--baseline", "nope"])
+    assert bad.exit_code == 1 and "no scenario labelled 'nope'" in bad.output
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 
 import vaxsim
 from tests.conftest import DEMO
-from vaxsim.errors import ScenarioError
+from vaxsim.errors import ScenarioError, VaxsimError
 from vaxsim.run.statistics import describe
 
 RULE = "policies.second_dose_reserve.rule"
@@ -76,6 +76,25 @@ def test_plot_draws_a_band_per_scenario(two_rules):
     axes = figure.axes[0]
     assert len(axes.lines) == 2 and len(axes.collections) == 2
     assert len(two_rules.plot("doses").axes[0].lines) == 2
+
+
+def test_differences_are_paired_by_seed(two_rules):
+    """hold_back minus none, seed by seed: the mean is the difference of the means, and the
+    paired interval (common random numbers: the same draws once the rules decide alike) is
+    narrower than either rule's own."""
+    paired = two_rules.differences("rule=none").set_index(["scenario", "kpi"])
+    kpis = two_rules.kpis.set_index(["scenario", "seed"])
+    gap = kpis.loc["rule=hold_back"].doses_given - kpis.loc["rule=none"].doses_given
+    row = paired.loc[("rule=hold_back", "doses_given")]
+    assert row.n == 3 and row["mean"] == pytest.approx(gap.mean())
+    assert row.sd == pytest.approx(gap.std(ddof=1))
+    assert set(paired.index.get_level_values("scenario")) == {"rule=hold_back"}
+    own = two_rules.summary().set_index(["scenario", "kpi"]).loc[("rule=none", "coverage_full_series")]
+    full = paired.loc[("rule=hold_back", "coverage_full_series")]
+    assert full.ci95_low > 0
+    assert full.ci95_high - full.ci95_low < own.ci95_high - own.ci95_low
+    with pytest.raises(VaxsimError, match="no scenario labelled 'rule=nope'"):
+        two_rules.differences("rule=nope")
 
 
 def test_compare_mixes_scenarios_results_and_ensembles(two_rules, demo_scenario):

@@ -7,11 +7,12 @@ Registered on the main ``vaxsim`` app by :func:`register`. Bad input is reported
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 import yaml
 from rich.console import Console
@@ -19,8 +20,8 @@ from rich.table import Table
 
 from vaxsim.errors import ScenarioError, VaxsimError
 from vaxsim.report.excel import write_workbook
-from vaxsim.report.html import headline_cell, write_report
-from vaxsim.report.tables import all_tables, headline
+from vaxsim.report.html import difference_cell, headline_cell, write_report
+from vaxsim.report.tables import all_tables, headline, headline_differences
 from vaxsim.run.batch import run_ensemble, seed_list
 from vaxsim.run.ensemble import Ensemble
 from vaxsim.run.sweep import what_ifs
@@ -98,16 +99,26 @@ def sweep(
 def compare(
     folders: Folders,
     csv: Annotated[Path | None, typer.Option(help="Also write the comparison table as CSV.")] = None,
+    baseline: Annotated[
+        str | None,
+        typer.Option(help="Also show each scenario minus this one, paired by seed (mean and 95 % CI)."),
+    ] = None,
 ) -> None:
     """Compare runs and sweeps: headline figures with 95 % CIs, side by side.
 
-    Example: vaxsim compare results/sweep-demo-district results/demo-district-20210801-120000
+    Example: vaxsim compare results/sweep-demo-district --baseline "reserve=none"
     """
     with _user_errors():
         ensemble = _load(folders)
+        differences = headline_differences(ensemble, baseline) if baseline is not None else None
     _print_headline(ensemble)
+    if differences is not None:
+        _print_differences(differences, baseline)
     if csv is not None:
-        headline(ensemble).to_csv(csv, index=False)
+        table = headline(ensemble)
+        if differences is not None:
+            table = pd.concat([table, differences.assign(minus=baseline)], ignore_index=True)
+        table.to_csv(csv, index=False)
         console.print(f"wrote {csv}", markup=False)
 
 
@@ -181,16 +192,22 @@ def _load(folders: list[Path]) -> Ensemble:
 
 
 def _print_headline(ensemble: Ensemble) -> None:
-    table = headline(ensemble)
-    shown = Table(title="headline figures: mean (95 % CI) over seeds")
+    _print_figures(headline(ensemble), "headline figures: mean (95 % CI) over seeds", headline_cell)
+
+
+def _print_differences(table: pd.DataFrame, baseline: str) -> None:
+    _print_figures(table, f"minus {baseline}, paired by seed: mean (95 % CI)", difference_cell)
+
+
+def _print_figures(table: pd.DataFrame, title: str, cell: Callable[..., str]) -> None:
+    """Figures (rows) by scenario (columns), each cell ``cell(figure, mean, low, high)``."""
+    shown = Table(title=title)
     shown.add_column("figure")
     labels = list(dict.fromkeys(table.scenario))
     for label in labels:
         shown.add_column(f"{label} (n={int(table[table.scenario == label].n.max())})")
     for figure, rows in table.groupby("figure", sort=False):
-        cells = {
-            r.scenario: headline_cell(r.figure, r.mean, r.ci95_low, r.ci95_high) for r in rows.itertuples()
-        }
+        cells = {r.scenario: cell(r.figure, r.mean, r.ci95_low, r.ci95_high) for r in rows.itertuples()}
         shown.add_row(figure, *(cells.get(label, "-") for label in labels))
     console.print(shown)
 

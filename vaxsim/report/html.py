@@ -89,6 +89,14 @@ def headline_cell(figure: str, mean: float, low: float, high: float) -> str:
     return f"{mean:,.0f} ({low:,.0f}–{high:,.0f})"
 
 
+def difference_cell(figure: str, mean: float, low: float, high: float) -> str:
+    """A paired difference as the command line shows it: coverage in percentage points, counts
+    with separators, signed."""
+    if figure.startswith("coverage"):
+        return f"{100 * mean:+.2f} pp ({100 * low:+.2f} to {100 * high:+.2f})"
+    return f"{mean:+,.0f} ({low:+,.0f} to {high:+,.0f})"
+
+
 def _headline_table(table: pd.DataFrame) -> str:
     wide = table.assign(
         cell=[headline_cell(r.figure, r.mean, r.ci95_low, r.ci95_high) for r in table.itertuples()]

@@ -31,7 +31,17 @@ SHEETS = ("headline", "coverage_by_province", "coverage_by_district", "wastage",
 
 def headline(ensemble: Ensemble) -> pd.DataFrame:
     """Mean, sd and 95 % CI per scenario of the :data:`HEADLINE` figures."""
-    table = ensemble.summary()
+    return _headline_rows(ensemble.summary())
+
+
+def headline_differences(ensemble: Ensemble, baseline: str) -> pd.DataFrame:
+    """The :data:`HEADLINE` figures of each scenario minus ``baseline``'s, paired by seed
+    (:meth:`~vaxsim.run.ensemble.Ensemble.differences`): n, mean, sd and 95 % CI."""
+    table = ensemble.differences(baseline)
+    return _headline_rows(table)
+
+
+def _headline_rows(table: pd.DataFrame) -> pd.DataFrame:
     table = table[table.kpi.isin(list(HEADLINE))].copy()
     table["order"] = table.kpi.map(list(HEADLINE).index)
     table["figure"] = table.kpi.map(HEADLINE)

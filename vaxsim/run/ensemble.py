@@ -138,6 +138,21 @@ class Ensemble:
             return describe(self._site_figures(), ["scenario", "site", "kpi"], "value")
         raise ValueError(f"by must be None, 'province', 'district' or 'site' (got {by!r})")
 
+    def differences(self, baseline: str) -> pd.DataFrame:
+        """Each other scenario's headline figures minus ``baseline``'s, seed by seed: n (seeds
+        both ran), mean, sd and 95 % CI of the paired differences, per scenario and KPI.
+
+        Runs of one seed meet the same random draws from the day after they first decide
+        differently (:mod:`vaxsim.sim.random`), so the paired interval is much narrower than
+        the two scenarios' own intervals: it measures the what-if, not the luck of the seeds."""
+        if baseline not in self.labels:
+            raise VaxsimError(f"no scenario labelled {baseline!r} to compare with (have {self.labels})")
+        long = self.kpis.melt(id_vars=KEYS, var_name="kpi", value_name="value").dropna(subset=["value"])
+        base = long[long.scenario == baseline].drop(columns="scenario")
+        paired = long[long.scenario != baseline].merge(base, on=["seed", "kpi"], suffixes=("", "_baseline"))
+        paired["difference"] = paired.value - paired.value_baseline
+        return describe(paired, ["scenario", "kpi"], "difference")
+
     def plot(self, what: str = "coverage", *, series: str = "full_series") -> Figure:
         """A figure with 95 % CI bands over seeds for each scenario: ``"coverage"`` (share of
         the population; ``series`` ``at_least_one`` or ``full_series``) or ``"doses"``
