@@ -463,3 +463,20 @@ def test_with_every_disturbance_off_the_twin_gives_at_least_the_static_plans_dos
     # plan, they waited beside that vaccine while its slots went to first doses (full series
     # 0.8 pp below the static plan's; now within 0.1 pp).
     assert twin["coverage_full_series"] >= alone["coverage_full_series"] - 0.001
+
+
+def test_free_stock_on_the_road_reaches_the_replans_store_of_destination(model, tmp_path):
+    """A plan-driven run makes the plan's shipments between the stores above the districts as
+    free stock (ColdChain.forward); a re-plan from a day when some is on the road has it arrive,
+    free, at the store it travels to, on its day, and passes the checker."""
+    campaign = Campaign(model, SEED, site_queues=False, plan=PlanDirectives.from_plan(model, optimize(model)))
+    campaign.run(until_day=21)
+    state = snapshot(campaign, 21)
+    free = state.in_transit[state.in_transit.owner == ""]
+    assert free.doses.sum() > 1000
+    replan = optimize(model, state=state)
+    assert check(replan.write(tmp_path), model) == []
+    opening = replan.opening_stock
+    arriving = opening[opening.in_transit > 0].groupby(["site_id", "date"]).in_transit.sum()
+    for (store, arrives), doses in free.groupby(["to", "arrives"]).doses.sum().items():
+        assert arriving.get((store, str(arrives)), 0) >= doses
