@@ -70,6 +70,12 @@ def lot_ids(product_ids: Sequence[str], lot_numbers: Sequence[str]) -> list[str]
     return unique_ids(keys)
 
 
+def model_lot_ids(model: Model) -> list[str]:
+    """Plan ids of a compiled scenario's lots, in its order (:func:`lot_ids`)."""
+    product = model.products.id.astype(str).to_numpy()[model.lots["product"].to_numpy()]
+    return lot_ids(product.tolist(), model.lots.id.astype(str).tolist())
+
+
 def place_ids(store_ids: Sequence[str], site_ids: Sequence[str]) -> tuple[list[str], list[str]]:
     """Plan ids of a scenario's stores and vaccination sites (in their order), distinct even
     where two scenario ids differ only in characters outside the rule."""

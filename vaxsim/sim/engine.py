@@ -161,6 +161,8 @@ class Campaign:
         self.first_left: np.ndarray | None = None
         #: Doses a plan asked for that were not there yet, asked again the next day.
         self.unfilled: np.ndarray | None = None
+        #: The plan's shipments between stores not made yet (their stock was not there),
+        #: tried again the next day.
         self.unforwarded: Forwards | None = None
         #: Where a plan's people of each day go: its slots per site ``[day, site]``.
         self.plan_sites: np.ndarray | None = None

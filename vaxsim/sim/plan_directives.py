@@ -93,7 +93,7 @@ from vaxsim.coldchain.sessions import PlannedSessions, SessionLayout
 from vaxsim.errors import VaxsimError
 from vaxsim.model import Model
 from vaxsim.plan import Plan
-from vaxsim.plan.ids import lot_ids, with_plan_ids
+from vaxsim.plan.ids import model_lot_ids, with_plan_ids
 from vaxsim.scenario.base import minutes_of_day
 
 
@@ -271,8 +271,7 @@ def _forwards(
     """The plan's shipment ``lines`` between stores above the districts, by ship day."""
     if not len(lines):
         return {}
-    lot_index = {lot: k for k, lot in enumerate(lot_ids(model.products.id.to_numpy()[model.lots["product"]],
-                                                        model.lots.id))}
+    lot_index = {lot: k for k, lot in enumerate(model_lot_ids(model))}
     ship_on = day_of(lines.ship_date)
     inside = (ship_on >= 0) & (ship_on < len(model.dates))
     columns = (

@@ -15,7 +15,6 @@ from vaxsim.model import Model
 from vaxsim.optimize.setup.site_ids import SiteIds
 from vaxsim.optimize.setup.sites import SiteCalendar
 from vaxsim.plan.codes import scenario_codes
-from vaxsim.plan.ids import lot_ids as plan_lot_ids
 from vaxsim.plan.tables import TABLES
 
 _STORE_TYPES = {
@@ -160,12 +159,6 @@ def _store_district(model: Model) -> np.ndarray:
         if users[s] == 1 and model.stores.level[s] == "district":
             result[s] = d
     return result
-
-
-def lot_ids(model: Model) -> np.ndarray:
-    """Deterministic lot ids: ``<product>-<lot number>`` made valid (:func:`vaxsim.plan.ids.lot_ids`)."""
-    product = model.products.id.astype(str).to_numpy()[model.lots["product"].to_numpy()]
-    return np.array(plan_lot_ids(product.tolist(), model.lots.id.astype(str).tolist()), dtype=object)
 
 
 def lots_table(model: Model, ids: SiteIds, lot_id: np.ndarray) -> pd.DataFrame:

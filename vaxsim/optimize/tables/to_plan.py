@@ -24,7 +24,6 @@ from vaxsim.optimize.setup.site_ids import SiteIds
 from vaxsim.optimize.tables.appointments import appointments_table
 from vaxsim.optimize.tables.plan_bookings import Bookings, allocations_table, capacity_table
 from vaxsim.optimize.tables.plan_reference import (
-    lot_ids,
     lots_table,
     product_codes_table,
     products_table,
@@ -33,6 +32,7 @@ from vaxsim.optimize.tables.plan_reference import (
 from vaxsim.optimize.tables.plan_stock import opening_stock, shipment_tables, stock_projection
 from vaxsim.optimize.tables.series import Pieces, split_by_person
 from vaxsim.plan import Plan, empty_table
+from vaxsim.plan.ids import model_lot_ids
 from vaxsim.plan.plan import FIRST_DOSES_FIRST, FOLLOW_UPS_RESERVED
 from vaxsim.plan.revisions import campaign_plan_id
 from vaxsim.scenario.load import canonical_json
@@ -52,7 +52,7 @@ def to_plan(ctx: Context, result: Run, appointments: bool | None = None) -> Plan
     conservation = realiser.ledger.check_conservation()
     start = model.dates[0]
     ids = SiteIds.from_model(model, ctx.hierarchy)
-    lot_id = lot_ids(model)
+    lot_id = np.array(model_lot_ids(model), dtype=object)
     group_of_class = ctx.demand.classes.group.to_numpy(dtype=np.int64)
     bookings = Bookings.from_records(realiser.records, ctx.sites)
     kinds = realiser.kinds
