@@ -480,3 +480,26 @@ def test_free_stock_on_the_road_reaches_the_replans_store_of_destination(model, 
     arriving = opening[opening.in_transit > 0].groupby(["site_id", "date"]).in_transit.sum()
     for (store, arrives), doses in free.groupby(["to", "arrives"]).doses.sum().items():
         assert arriving.get((store, str(arrives)), 0) >= doses
+
+
+def test_no_booking_is_served_from_stock_that_arrives_after_its_lots_use_by(model, state, tmp_path):
+    """District 061's Pfizer is on the road, arriving in 3 days; elsewhere the lot's thaw clock
+    ends in 2 days, so in the plan the lot is done before it arrives (the earliest clock of a
+    lot counts everywhere). Its booked people get none of it (vietnam-2021 re-plans of
+    27 December 2021, seeds 1 and 2, issued such doses on 30 December and failed the check)."""
+    stock = state.stock.copy()
+    mine = (stock.store == "store-061") & (stock["product"] == "pfizer")
+    row = stock[mine].iloc[0]
+    arrives = (pd.Timestamp(state.date) + pd.Timedelta(days=3)).date()
+    transit = pd.DataFrame({
+        "from": ["store-06"], "to": [row.store], "lot": [row.lot], "product": [row["product"]],
+        "owner": [row.owner], "arrives": [arrives], "doses": [row.doses],
+    })  # fmt: skip
+    stock = stock[~mine]
+    stock.loc[stock.lot == row.lot, "use_by"] = (pd.Timestamp(state.date) + pd.Timedelta(days=2)).date()
+    booked = state.booked
+    assert booked[(booked.district == "061") & (booked["product"] == "pfizer")].persons.sum() > 0
+    plan = optimize(model, state=dataclasses.replace(state, stock=stock, in_transit=transit))
+    assert check(plan.write(tmp_path), model) == []
+    opening = plan.opening_stock
+    assert opening[opening.in_transit > 0].reserved.sum() == 0

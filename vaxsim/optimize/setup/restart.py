@@ -254,7 +254,8 @@ def read_state(
     held, arriving = _stock_rows(model, hierarchy, state, nodes, lot_index, campaign_day)
     node, lot, doses, _ = held
     np.add.at(on_hand, (node, lot), doses)
-    taken = _reserve_for_bookings(model, hierarchy, state, held, arriving, days, use_by)
+    start_frame = restart_start(hierarchy, day, period)
+    taken = _reserve_for_bookings(model, hierarchy, state, held, arriving, days, use_by, start_frame)
     np.add.at(reserved, (node, lot), taken[: len(node)])
     due = state.due
     step_of = {(int(p), int(k)): s for s, (p, k) in enumerate(zip(steps.product, steps.dose, strict=True))}
@@ -286,7 +287,7 @@ def read_state(
         np.add.at(booked_capacity, (d[inside], when[inside]), booked.persons.to_numpy(dtype=np.int64)[inside])
     return Restart(
         day=day,
-        start=restart_start(hierarchy, day, period),
+        start=start_frame,
         date=model.dates[day].date(),
         digest=state_digest(state),
         on_hand=on_hand,
@@ -485,20 +486,30 @@ def _reserve_for_bookings(
     arriving: tuple[np.ndarray, ...],
     days: int,
     use_by: np.ndarray,
+    start_frame: int,
 ) -> np.ndarray:
     """Doses of each stock row, ``held`` then ``arriving`` (:func:`_stock_rows`), set aside for
     the booked appointments on or after the state's day (``use_by`` [lot]: the lot's last usable
-    campaign day in the plan, its earliest in the state).
+    campaign day in the plan, its earliest in the state; ``start_frame``: the plan's first
+    frame day, :func:`restart_start`).
 
     Per district and product, from the rows at the district's node, on hand before on the road,
     earliest use-by or arrival first, at most what is there. The simulation gives booked people
     this vaccine before anyone else, so a plan must not count it again. A lot past its use-by
     on the state's day (a thaw clock that ended the day before in some store: the plan's
-    ledger writes the lot off everywhere) serves no booking: the plan would use it too late."""
+    ledger writes the lot off everywhere) serves no booking, nor does a lot on the road that
+    arrives after its use-by: the plan would use it too late (vietnam-2021's re-plans of 27
+    December 2021, seeds 1 and 2, issued Pfizer arriving at district stores on 30 December
+    whose lot's earliest thaw clock in the state ended on 27 and 29 December)."""
     district_of_node = np.full(hierarchy.size, -1, dtype=np.int64)
     district_of_node[hierarchy.district_node] = np.arange(len(model.districts))
     district = district_of_node[np.concatenate([held[0], arriving[0]])]
-    district[: len(held[0])][use_by[held[1]] < state.day] = -1
+    # Reserved doses leave the plan's stock the day they are there: on hand, the state's day;
+    # on the road, their arrival in the plan (its node's frame, not before the first frame day).
+    offset = hierarchy.offset[arriving[0]]
+    on_arrival = np.maximum(arriving[2] - offset, start_frame) + offset
+    issued = np.concatenate([np.full(len(held[0]), state.day), on_arrival])
+    district[use_by[np.concatenate([held[1], arriving[1]])] < issued] = -1
     rank = np.concatenate([held[3], days + arriving[2]])
     lots = np.concatenate([held[1], arriving[1]])
     doses = np.concatenate([held[2], arriving[3]])
