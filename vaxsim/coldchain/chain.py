@@ -476,12 +476,13 @@ class ColdChain:
         """Free stock of ``lot[i]`` at ``origin[i]`` onto today's trip to ``target[i]``, up to
         ``doses[i]``, earliest thaw first; returns the doses not sent per line."""
         h, lots = self.stock, self.lots
+        keys, group = np.unique(origin * lots.count + lot, return_inverse=True)
         free = h.select(h.owner < 0)
-        wanted = origin * lots.count + lot
-        keys, group = np.unique(wanted, return_inverse=True)
-        held = free[np.isin(h.node[free] * lots.count + h.lot[free], keys)]
-        held = held[order_by(h.node[held] * lots.count + h.lot[held], thaw_key(h.thaw[held]))]
-        supply_group = np.searchsorted(keys, h.node[held] * lots.count + h.lot[held])
+        key = h.node[free] * lots.count + h.lot[free]
+        mine = np.isin(key, keys)
+        free, key = free[mine], key[mine]
+        order = order_by(key, thaw_key(h.thaw[free]))
+        held, supply_group = free[order], np.searchsorted(keys, key[order])
         by_line = np.argsort(group, kind="stable")
         row, line, pieces, _ = match(supply_group, h.doses[held], group[by_line], doses[by_line], len(keys))
         line = by_line[line]

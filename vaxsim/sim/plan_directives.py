@@ -251,9 +251,6 @@ class Forwards:
     lot: np.ndarray
     doses: np.ndarray
 
-    def __len__(self) -> int:
-        return len(self.doses)
-
     def __add__(self, other: Forwards) -> Forwards:
         return Forwards(*(np.concatenate([getattr(self, k), getattr(other, k)]) for k in _FORWARD_COLUMNS))
 
@@ -280,13 +277,8 @@ def _forwards(
         lines.lot_id.map(lot_index).to_numpy(dtype=np.int64),
         lines.doses.to_numpy(dtype=np.int64),
     )
-    by_day = np.argsort(ship_on, kind="stable")
-    by_day = by_day[inside[by_day]]
-    days, first = np.unique(ship_on[by_day], return_index=True)
-    return {
-        int(day): Forwards(*(column[rows] for column in columns))
-        for day, rows in zip(days.tolist(), np.split(by_day, first[1:]), strict=True)
-    }
+    by_day = _rows_by_day(ship_on, inside)
+    return {day: Forwards(*(column[rows] for column in columns)) for day, rows in by_day.items()}
 
 
 def _return_slots(
@@ -325,15 +317,18 @@ def _sessions(
         )
     product = product.to_numpy(dtype=np.int64)
     count = slots.capacity.to_numpy(dtype=np.int64)
-    kept = np.flatnonzero(inside)
-    if not len(kept):
-        return {}
-    kept = kept[np.argsort(day[kept], kind="stable")]  # by day, the plan's order within a day
-    days, first = np.unique(day[kept], return_index=True)
     return {
-        int(d): PlannedSessions(row=row[mine], product=product[mine], slots=count[mine])
-        for d, mine in zip(days.tolist(), np.split(kept, first[1:]), strict=True)
+        d: PlannedSessions(row=row[mine], product=product[mine], slots=count[mine])
+        for d, mine in _rows_by_day(day, inside).items()
     }
+
+
+def _rows_by_day(day: np.ndarray, inside: np.ndarray) -> dict[int, np.ndarray]:
+    """Indices of the rows where ``inside`` holds, per ``day``, in the plan's order within a day."""
+    kept = np.flatnonzero(inside)
+    kept = kept[np.argsort(day[kept], kind="stable")]
+    days, first = np.unique(day[kept], return_index=True)
+    return dict(zip(days.tolist(), np.split(kept, first[1:]) if len(kept) else [], strict=True))
 
 
 def _add_site_waste(
