@@ -310,7 +310,8 @@ def test_people_not_yet_released_are_due_the_day_their_interval_ends(model):
 
 def test_booked_appointments_keep_the_vaccine_earmarked_for_their_district(model):
     """Doses for appointments already booked are set aside from what is the district's: at its
-    store, then earmarked for it upstream or on the road, never from free stock elsewhere."""
+    store, then earmarked for it upstream or on the road, never from free stock elsewhere. On
+    the state's day, the whole vials its sessions open for them (``state.drawn``)."""
     # Following a plan, districts hold little beyond the day's needs: the doses for bookings
     # are mostly on the road or still upstream.
     campaign = Campaign(model, SEED, site_queues=False, plan=PlanDirectives.from_plan(model, optimize(model)))
@@ -320,6 +321,11 @@ def test_booked_appointments_keep_the_vaccine_earmarked_for_their_district(model
     restart = read_state(model, ctx.hierarchy, ctx.steps, state)
     booked = state.booked[state.booked.date.astype(str) >= str(state.date)]
     need = booked.groupby(["district", "product"]).persons.sum()
+    today = booked[booked.date.astype(str) == str(state.date)].groupby(["district", "product"]).persons.sum()
+    drawn = state.drawn.groupby(["district", "product"]).doses.sum()
+    leftovers = drawn.sub(today.reindex(drawn.index).fillna(0)).clip(lower=0)
+    assert leftovers.sum() > 0  # vials the day's sessions open and do not use up
+    need = need.add(leftovers, fill_value=0)
     district_store = dict(zip(model.districts.id, model.stores.id[model.districts.store], strict=True))
     stock = state.stock
     mine = (stock.owner != "") | stock.store.isin(set(district_store.values()))

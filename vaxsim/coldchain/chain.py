@@ -67,7 +67,7 @@ from vaxsim.coldchain.room import free_litres, litres_by_class
 from vaxsim.coldchain.sessions import Sessions, vial_groups
 from vaxsim.coldchain.temperature import CLASSES, COLD
 from vaxsim.coldchain.transport import InTransit, load_trips
-from vaxsim.coldchain.vials import session_vials
+from vaxsim.coldchain.vials import VialPlan, session_vials
 from vaxsim.model import Model
 from vaxsim.numeric import largest_remainder, sum_by
 from vaxsim.scenario.cold_chain import Disruptions
@@ -536,11 +536,21 @@ class ColdChain:
 
     # ------------------------------------------------------------------ sessions
 
-    def _administer(self, day: int, sessions: Sessions) -> SessionOutcome:
-        h, lots = self.stock, self.lots
+    def doses_to_draw(self, sessions: Sessions) -> np.ndarray:
+        """Doses ``[district, product]`` that ``sessions`` open in whole vials (the vials their
+        people need, shared as on the day, :func:`vial_groups`), however much stock there is."""
+        group, last, plan = self._vials(sessions)
+        cell = sessions.district[last] * self.products + sessions.product[last]
+        drawn = sum_by(cell, plan.drawn, self.districts * self.products)
+        return drawn.astype(np.int64).reshape(self.districts, self.products)
+
+    def _vials(self, sessions: Sessions) -> tuple[np.ndarray, np.ndarray, VialPlan]:
+        """The vials of ``sessions``: the vial group of each session, the last session of each
+        group, and the groups' :class:`VialPlan` (before any stock limit)."""
         n = len(sessions)
         if n and (sessions.district.max() >= self.districts or sessions.product.max() >= self.products):
             raise ValueError("sessions refer to an unknown district or product")
+        lots = self.lots
         d = lots.doses_per_vial[sessions.product]
         in_use = lots.in_use_hours[sessions.product] * 60.0
         group = vial_groups(sessions, in_use, self.open_vial.discard_at_session_end)
@@ -558,10 +568,18 @@ class ColdChain:
             span = np.full(groups, -np.inf)
             np.maximum.at(span, group, sessions.end)
             span = span - first_start
-        g_product, g_district = sessions.product[last], sessions.district[last]
         late_k = self.open_vial.min_people_late if self.open_vial.late_minutes > 0 else 1
         minutes = np.where(np.isfinite(span), span, 0.0)
         plan = session_vials(people, d[last], minutes, in_use[last], late=late, min_people_late=late_k)
+        return group, last, plan
+
+    def _administer(self, day: int, sessions: Sessions) -> SessionOutcome:
+        h, lots = self.stock, self.lots
+        n = len(sessions)
+        group, last, plan = self._vials(sessions)
+        groups = len(last)
+        d = lots.doses_per_vial[sessions.product]
+        g_product, g_district = sessions.product[last], sessions.district[last]
 
         # Draw the vials from the district's own stock: sessions in order until it runs out;
         # the doses drawn come from its lots first expiry first out, session after session, each

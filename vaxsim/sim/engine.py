@@ -282,8 +282,16 @@ class Campaign:
         self.first_left[:, later] = np.maximum(plan.first_appointments[:, later] - booked_first, 0)
         if self.returns is None:
             self.returns = Returns(plan.return_slots, self.site_district, self.districts)
-        self.returns.follow(plan.return_slots, from_day + 1)
+        window = {
+            (p, k): int(self.max_interval[p, k] - self.min_interval[p, k])
+            for p in range(self.products) for k in range(self.doses_in_series)
+        }  # fmt: skip
+        self._move_returns(self.returns.follow(plan.return_slots, from_day + 1, window))
         if old is not None:  # a re-plan, made from the state
+            # ``from_day``'s people were booked into the old plan's sessions: they come to them
+            # (the new plan has none that day; spread over every site, they opened more vials).
+            if from_day in old.sessions:
+                plan.sessions[from_day] = old.sessions[from_day]
             self._bring_into_plan()
             # What the old plan asked for and did not find is not owed: the re-plan planned
             # with the vaccine there is (vietnam-2021's static plan had up to 1.05 M doses
@@ -292,6 +300,21 @@ class Campaign:
             self.unfilled = self.unforwarded = None
         self.plan = plan
         self.hold_back = 0.0
+
+    def _move_returns(self, moves: list[tuple[tuple[int, int], int, int, np.ndarray]]) -> None:
+        """People who booked a next dose under the old plan come on the day they booked again
+        in the new plan's slots (:meth:`Returns.follow`: ``(key, booked day, new day, people
+        per district)``): they are released the evening before it instead."""
+        for (product, k), booked_day, new_day, per_district in moves:
+            entries = self.released_on.get(booked_day - 1, [])
+            mine = [e for e in entries if e[:2] == (k, product)]
+            if not mine:
+                continue
+            total = sum(e[2] for e in mine)
+            part = self.by_district.by_priority(total, per_district.astype(np.int64))
+            others = [e for e in entries if e[:2] != (k, product)]
+            self.released_on[booked_day - 1] = [*others, (k, product, total - part)]
+            self.released_on[new_day - 1].append((k, product, part))
 
     def _bring_into_plan(self) -> None:
         """A re-plan plans the next doses of everyone due, those the old plan left without a
@@ -591,6 +614,23 @@ class Campaign:
         for counts in booked.values():
             self.capacity_left[:, day] -= self.by_district.totals(counts)
         return booked
+
+    def booked_draw(self, day: int) -> np.ndarray:
+        """Doses ``[district, product]`` the sessions of ``day`` would draw for everyone booked
+        on it (shows and no-shows alike: the slots are taken), in whole vials, as the day's
+        sessions share them (:meth:`VaccineSupply.doses_to_draw`)."""
+        booked = self.appointments.get(day, Appointments())
+        coming = [
+            (kind, key, counts)
+            for kind, appointments in (
+                ("next", booked.next_shows), ("next", booked.next_no_shows),
+                ("first", booked.first_shows), ("first", booked.first_no_shows),
+            )
+            for key, counts in appointments.items()
+        ]  # fmt: skip
+        wanted = self._doses_wanted(coming)
+        planned = self.plan.sessions.get(day) if self.plan is not None else None
+        return self.vaccine.doses_to_draw(day, wanted, self._site_weight(day, wanted.sum(axis=1)), planned)
 
     def _site_weight(self, day: int, people: np.ndarray) -> np.ndarray:
         """How each district's ``people`` of ``day`` are shared among its open sites: as their

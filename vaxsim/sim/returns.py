@@ -35,28 +35,67 @@ class Returns:
         self.site_district = site_district
         self.districts = districts
 
-    def follow(self, room: dict[tuple[int, int], np.ndarray], from_day: int) -> None:
-        """A re-plan: its slots replace the old ones from ``from_day`` on, its next-dose slots
-        less those people already booked (they keep their days and sites)."""
+    def follow(
+        self, room: dict[tuple[int, int], np.ndarray], from_day: int, window_days: dict[tuple[int, int], int]
+    ) -> list[tuple[tuple[int, int], int, int, np.ndarray]]:
+        """A re-plan: its slots replace the old ones from ``from_day`` on. People who booked a
+        next dose for ``from_day`` or later book it again in the new slots of their district,
+        on the earliest days from their booked day with a slot left, within
+        ``window_days[key]`` days of it: the re-plan, told the day each is due (the state's
+        ``due``), serves them so, oldest first, at the sites of the district it opens
+        (:mod:`vaxsim.optimize.realise.follow_ups`); kept on the old days, they came where the
+        new plan had no slot for them, and the slots it had were left to others. Whoever finds
+        none keeps the day. Returns the people who move: ``(key, booked day, new day, people
+        per district)``."""
         left = self.slots_left.free
+        moves = []
         for key in set(room) | set(self.published):
-            if key[1] == 0:
-                slots = self.published.get(key)
-                new = room.get(key)
-                slots = np.zeros_like(new) if slots is None else slots.copy()
-                slots[from_day:] = new[from_day:] if new is not None else 0
-                self.published[key] = slots
-                continue
-            old_room, old_slots, new = left.get(key), self.published.get(key), room.get(key)
-            shape = (new if new is not None else old_room).shape
-            booked = np.zeros(shape, dtype=np.int32) if old_room is None else old_slots - old_room
-            merged = np.zeros(shape, dtype=np.int32) if old_room is None else old_room
-            fresh = new[from_day:] if new is not None else 0
-            merged[from_day:] = np.maximum(fresh - booked[from_day:], 0)
-            left[key] = merged
+            new, old_slots, old_room = room.get(key), self.published.get(key), left.get(key)
+            shape = (new if new is not None else old_slots).shape
             slots = np.zeros(shape, dtype=np.int32) if old_slots is None else old_slots.copy()
-            slots[from_day:] = fresh
+            slots[from_day:] = new[from_day:] if new is not None else 0
             self.published[key] = slots
+            if key[1] == 0:
+                continue
+            booked = np.zeros(shape, dtype=np.int32) if old_room is None else old_slots - old_room
+            free = np.zeros(shape, dtype=np.int32) if old_room is None else old_room.copy()
+            free[from_day:] = slots[from_day:]
+            left[key] = free
+            moves += self._book_again(key, booked, from_day, window_days[key])
+        return moves
+
+    def _book_again(
+        self, key: tuple[int, int], booked: np.ndarray, from_day: int, window: int
+    ) -> list[tuple[tuple[int, int], int, int, np.ndarray]]:
+        """Book the people booked for ``from_day`` or later (``booked[day, site]``) again into
+        the slots left of their district (taken from its sites in proportion to what each has
+        left), earliest day from their booked day first, oldest booking first; returns the
+        moves (:meth:`follow`)."""
+        free = self.slots_left.free[key]
+        pending = self._by_district(booked)
+        room = ReturnRoom({key: self._by_district(free)})
+        districts = np.arange(self.districts)
+        moves = []
+        taken = np.zeros_like(pending)
+        for day in from_day + np.flatnonzero(pending[from_day:].any(axis=1)):
+            got = room.book(key, districts, int(day), int(day) + window, pending[day])
+            taken[day : day + len(got)] += got
+            for offset in np.flatnonzero(got[1:].any(axis=1)) + 1:
+                moves.append((key, int(day), int(day + offset), got[offset]))
+        for day in np.flatnonzero(taken.any(axis=1)):
+            left = np.maximum(free[day], 0)
+            share = split_by_group(taken[day], self.site_district, left)
+            free[day] -= np.minimum(share, left).astype(free.dtype)
+        return moves
+
+    def _by_district(self, per_site: np.ndarray) -> np.ndarray:
+        """``per_site[day, site]`` summed per district, ``[day, district]`` int64."""
+        result = np.zeros((per_site.shape[0], self.districts), dtype=np.int64)
+        order = np.argsort(self.site_district, kind="stable")
+        district, start = np.unique(self.site_district[order], return_index=True)
+        if len(order):
+            result[:, district] = np.add.reduceat(per_site[:, order].astype(np.int64), start, axis=1)
+        return result
 
     def sites_of(
         self, day: int, product: int, dose: int, people: np.ndarray, given_left: np.ndarray

@@ -32,6 +32,8 @@ class CampaignState:
     - ``due``: district, product, dose_number, due_from (date), persons owed a next dose.
     - ``booked``: date, district, product, dose_number, persons with an appointment on or
       after ``day`` (shows and no-shows alike: the slots are taken).
+    - ``drawn``: date (``day``), district, product, doses the sessions of ``day`` will draw
+      for the people booked on it: whole vials, so at least ``booked``'s persons of that day.
     - ``vaccinated``: district, priority_group, age_band, at_least_one, full_series.
     - ``vial_use``: product, doses_given, open_vial_wasted (doses, every day before ``day``):
       the share of opened doses the campaign has lost to open vials so far.
@@ -48,6 +50,9 @@ class CampaignState:
     vaccinated: pd.DataFrame
     vial_use: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["product", "doses_given", "open_vial_wasted"])
+    )
+    drawn: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["date", "district", "product", "doses"])
     )
 
 
@@ -157,4 +162,23 @@ def snapshot(campaign: Campaign, day: int) -> CampaignState:
         booked=booked,
         vaccinated=vaccinated,
         vial_use=vial_use,
+        drawn=_drawn(campaign, day),
+    )
+
+
+def _drawn(campaign: Campaign, day: int) -> pd.DataFrame:
+    """The state's ``drawn`` table: doses the sessions of ``day`` draw for the people booked on
+    it (:meth:`Campaign.booked_draw`)."""
+    model = campaign.model
+    if day >= len(model.dates):
+        return pd.DataFrame(columns=["date", "district", "product", "doses"])
+    drawn = campaign.booked_draw(day)
+    district, product = np.nonzero(drawn)
+    return pd.DataFrame(
+        {
+            "date": model.dates.date[day],
+            "district": model.districts.id.to_numpy(dtype=object)[district],
+            "product": model.products.id.to_numpy(dtype=object)[product],
+            "doses": drawn[district, product],
+        }
     )

@@ -114,6 +114,18 @@ class VaccineSupply:
         np.add.at(at_site, (sessions.site, sessions.product), outcome.given)
         return outcome.by_district("given", self.districts, self.products), at_site
 
+    def doses_to_draw(
+        self, day: int, wanted: np.ndarray, site_weight: np.ndarray, planned: PlannedSessions | None = None
+    ) -> np.ndarray:
+        """Doses ``[district, product]`` that giving ``wanted[district, product]`` doses on
+        ``day`` would draw from stock: whole vials of the sessions :meth:`vaccinate` would hold
+        for them (everyone on time), however much stock there is."""
+        weekday = int(self.weekday[day])
+        # No one late: the split draws no random numbers.
+        late = self.random["coldchain.late"]
+        sessions = self.layout.split(weekday, wanted, site_weight, 0.0, late, planned)
+        return self.chain.doses_to_draw(sessions)
+
     def end_day(self, day: int) -> None:
         """23:59: snapshot the stock and check conservation for every lot and store."""
         self.chain.end_day(day)

@@ -55,6 +55,7 @@ STATE_COLUMNS = {
     "due": ("district", "product", "dose_number", "due_from", "persons"),
     "booked": ("date", "district", "product", "dose_number", "persons"),
     "vial_use": ("product", "doses_given", "open_vial_wasted"),
+    "drawn": ("date", "district", "product", "doses"),
 }
 
 
@@ -421,17 +422,30 @@ def _node_of_store(model: Model, hierarchy: Hierarchy):
 
 
 def _booked_need(model: Model, state: CampaignState) -> np.ndarray:
-    """Persons ``[district, product]`` booked on or after the state's day."""
-    need = np.zeros((len(model.districts), len(model.products)), dtype=np.int64)
-    booked = state.booked
-    if not len(booked):
-        return need
-    when = (pd.to_datetime(booked.date.astype(str)) - model.dates[0]).dt.days.to_numpy()
-    booked = booked[when >= int(state.day)]
-    district = booked.district.astype(str).map({str(x): i for i, x in enumerate(model.districts.id)})
-    product = booked["product"].astype(str).map({str(x): i for i, x in enumerate(model.products.id)})
-    np.add.at(need, (district.to_numpy(dtype=np.int64), product.to_numpy(dtype=np.int64)), booked.persons)
-    return need
+    """Doses ``[district, product]`` the appointments booked on or after the state's day draw:
+    the persons booked, and on the state's day the open-vial leftovers of its sessions too
+    (``state.drawn``: whole vials; counting only the persons left a district short by them,
+    and the next day's next doses waited)."""
+    day = int(state.day)
+    booked = _by_district_product(model, state.booked, "persons", lambda when: when >= day)
+    booked_today = _by_district_product(model, state.booked, "persons", lambda when: when == day)
+    drawn_today = _by_district_product(model, state.drawn, "doses", lambda when: when == day)
+    return booked + np.maximum(drawn_today - booked_today, 0)
+
+
+def _by_district_product(
+    model: Model, table: pd.DataFrame, column: str, on: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """``table[column]`` summed ``[district, product]`` over the rows whose campaign day
+    (``date``) satisfies ``on``."""
+    total = np.zeros((len(model.districts), len(model.products)), dtype=np.int64)
+    if not len(table):
+        return total
+    table = table[on((pd.to_datetime(table.date.astype(str)) - model.dates[0]).dt.days.to_numpy())]
+    district = table.district.astype(str).map({str(x): i for i, x in enumerate(model.districts.id)})
+    product = table["product"].astype(str).map({str(x): i for i, x in enumerate(model.products.id)})
+    np.add.at(total, (district.to_numpy(dtype=np.int64), product.to_numpy(dtype=np.int64)), table[column])
+    return total
 
 
 def _stock_rows(model: Model, hierarchy: Hierarchy, state: CampaignState, nodes, lot_index, campaign_day):
