@@ -153,3 +153,7 @@ def test_vials_kept_between_sessions_within_in_use_time():
     assert kept.wasted.tolist() == [0, 7, 3, 4]
     assert discarded.vials.tolist() == [1, 1, 1, 1]
     assert kept.given.tolist() == discarded.given.tolist() == [7, 6, 7, 6]
+    # What sessions will draw, known before they run (a re-plan reserves it for the people
+    # booked), is what they drew: 4 vials of 10 doses either way.
+    for chain, outcome in ((keep, kept), (discard, discarded)):
+        assert chain.doses_to_draw(sessions).tolist() == [[outcome.vials.sum() * 10]] == [[40]]

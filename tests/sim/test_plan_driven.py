@@ -476,3 +476,24 @@ def test_only_people_in_the_plans_slots_book_its_next_dose_slots():
     assert booked.sum(axis=0).tolist() == [3, 0] and booked[1].tolist() == [3, 0]  # day 2
     at_site, in_slots = returns.sites_of(2, 0, 1, np.array([3]), np.array([3, 0]))
     assert at_site.tolist() == in_slots.tolist() == [3, 0]
+
+
+def test_a_replan_books_the_booked_next_doses_again_in_its_slots():
+    """Hand-worked: one district of two sites; under the old plan 3 people booked a second dose
+    at site 0 for day 2. The re-plan (from day 1) opens 1 second-dose slot on day 2, at site 1,
+    and 4 on day 3 at site 0, as it serves the people due on day 2, oldest first, in the
+    district: the 3 book again in the district's slots, 1 on day 2 and 2 on day 3 (a move the
+    run makes by releasing them the evening before), and those slots are taken."""
+    from vaxsim.sim.returns import Returns
+
+    first = np.zeros((5, 2), dtype=np.int32)
+    second = np.zeros((5, 2), dtype=np.int32)
+    second[2, 0] = 3
+    returns = Returns({(0, 0): first, (0, 1): second}, np.array([0, 0]), 1)
+    assert returns.book(0, 1, 1, 4, np.array([3, 0]))[1].tolist() == [3, 0]  # day 2, site 0
+    replanned = np.zeros((5, 2), dtype=np.int32)
+    replanned[2, 1], replanned[3, 0] = 1, 4
+    moves = returns.follow({(0, 0): first, (0, 1): replanned}, 1, {(0, 0): 0, (0, 1): 7})
+    assert [(key, day, new, people.tolist()) for key, day, new, people in moves] == [((0, 1), 2, 3, [2])]
+    free = returns.slots_left.free[(0, 1)]
+    assert free[2].tolist() == [0, 0] and free[3].tolist() == [2, 0]
