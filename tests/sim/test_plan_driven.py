@@ -493,7 +493,7 @@ def test_a_replan_books_the_booked_next_doses_again_in_its_slots():
     assert returns.book(0, 1, 1, 4, np.array([3, 0]))[1].tolist() == [3, 0]  # day 2, site 0
     replanned = np.zeros((5, 2), dtype=np.int32)
     replanned[2, 1], replanned[3, 0] = 1, 4
-    moves = returns.follow({(0, 0): first, (0, 1): replanned}, 1, {(0, 0): 0, (0, 1): 7})
+    moves = returns.follow({(0, 0): first, (0, 1): replanned}, 1, np.array([[0, 7]]))
     assert [(key, day, new, people.tolist()) for key, day, new, people in moves] == [((0, 1), 2, 3, [2])]
     free = returns.slots_left.free[(0, 1)]
     assert free[2].tolist() == [0, 0] and free[3].tolist() == [2, 0]

@@ -539,7 +539,7 @@ class ColdChain:
     def doses_to_draw(self, sessions: Sessions) -> np.ndarray:
         """Doses ``[district, product]`` that ``sessions`` open in whole vials (the vials their
         people need, shared as on the day, :func:`vial_groups`), however much stock there is."""
-        group, last, plan = self._vials(sessions)
+        _, last, plan = self._vials(sessions)
         cell = sessions.district[last] * self.products + sessions.product[last]
         drawn = sum_by(cell, plan.drawn, self.districts * self.products)
         return drawn.astype(np.int64).reshape(self.districts, self.products)

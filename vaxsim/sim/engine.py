@@ -282,10 +282,7 @@ class Campaign:
         self.first_left[:, later] = np.maximum(plan.first_appointments[:, later] - booked_first, 0)
         if self.returns is None:
             self.returns = Returns(plan.return_slots, self.site_district, self.districts)
-        window = {
-            (p, k): int(self.max_interval[p, k] - self.min_interval[p, k])
-            for p in range(self.products) for k in range(self.doses_in_series)
-        }  # fmt: skip
+        window = self.max_interval - self.min_interval
         self._move_returns(self.returns.follow(plan.return_slots, from_day + 1, window))
         if old is not None:  # a re-plan, made from the state
             # ``from_day``'s people were booked into the old plan's sessions: they come to them

@@ -36,17 +36,17 @@ class Returns:
         self.districts = districts
 
     def follow(
-        self, room: dict[tuple[int, int], np.ndarray], from_day: int, window_days: dict[tuple[int, int], int]
+        self, room: dict[tuple[int, int], np.ndarray], from_day: int, window_days: np.ndarray
     ) -> list[tuple[tuple[int, int], int, int, np.ndarray]]:
         """A re-plan: its slots replace the old ones from ``from_day`` on. People who booked a
         next dose for ``from_day`` or later book it again in the new slots of their district,
         on the earliest days from their booked day with a slot left, within
-        ``window_days[key]`` days of it: the re-plan, told the day each is due (the state's
-        ``due``), serves them so, oldest first, at the sites of the district it opens
-        (:mod:`vaxsim.optimize.realise.follow_ups`); kept on the old days, they came where the
-        new plan had no slot for them, and the slots it had were left to others. Whoever finds
-        none keeps the day. Returns the people who move: ``(key, booked day, new day, people
-        per district)``."""
+        ``window_days[product, dose]`` days of it (the maximum less the minimum interval): the
+        re-plan, told the day each is due (the state's ``due``), serves them so, oldest first,
+        at the sites of the district it opens (:mod:`vaxsim.optimize.realise.follow_ups`); kept
+        on the old days, they came where the new plan had no slot for them, and the slots it had
+        were left to others. Whoever finds none keeps the day. Returns the people who move:
+        ``(key, booked day, new day, people per district)``."""
         left = self.slots_left.free
         moves = []
         for key in set(room) | set(self.published):
@@ -61,7 +61,7 @@ class Returns:
             free = np.zeros(shape, dtype=np.int32) if old_room is None else old_room.copy()
             free[from_day:] = slots[from_day:]
             left[key] = free
-            moves += self._book_again(key, booked, from_day, window_days[key])
+            moves += self._book_again(key, booked, from_day, int(window_days[key]))
         return moves
 
     def _book_again(

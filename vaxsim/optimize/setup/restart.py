@@ -426,26 +426,29 @@ def _booked_need(model: Model, state: CampaignState) -> np.ndarray:
     the persons booked, and on the state's day the open-vial leftovers of its sessions too
     (``state.drawn``: whole vials; counting only the persons left a district short by them,
     and the next day's next doses waited)."""
-    day = int(state.day)
-    booked = _by_district_product(model, state.booked, "persons", lambda when: when >= day)
-    booked_today = _by_district_product(model, state.booked, "persons", lambda when: when == day)
-    drawn_today = _by_district_product(model, state.drawn, "doses", lambda when: when == day)
-    return booked + np.maximum(drawn_today - booked_today, 0)
+    booked_today, booked_later = _on_the_day_and_after(model, state.booked, "persons", int(state.day))
+    drawn_today, _ = _on_the_day_and_after(model, state.drawn, "doses", int(state.day))
+    return np.maximum(booked_today, drawn_today) + booked_later
 
 
-def _by_district_product(
-    model: Model, table: pd.DataFrame, column: str, on: Callable[[np.ndarray], np.ndarray]
-) -> np.ndarray:
-    """``table[column]`` summed ``[district, product]`` over the rows whose campaign day
-    (``date``) satisfies ``on``."""
-    total = np.zeros((len(model.districts), len(model.products)), dtype=np.int64)
-    if not len(table):
-        return total
-    table = table[on((pd.to_datetime(table.date.astype(str)) - model.dates[0]).dt.days.to_numpy())]
-    district = table.district.astype(str).map({str(x): i for i, x in enumerate(model.districts.id)})
-    product = table["product"].astype(str).map({str(x): i for i, x in enumerate(model.products.id)})
-    np.add.at(total, (district.to_numpy(dtype=np.int64), product.to_numpy(dtype=np.int64)), table[column])
-    return total
+def _on_the_day_and_after(
+    model: Model, table: pd.DataFrame, column: str, day: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``table[column]`` summed ``[district, product]`` over its rows dated campaign ``day``,
+    and over those dated after it."""
+    totals = np.zeros((2, len(model.districts), len(model.products)), dtype=np.int64)
+    if len(table):
+        when = (pd.to_datetime(table.date.astype(str)) - model.dates[0]).dt.days.to_numpy()
+        district = table.district.astype(str).map({str(x): i for i, x in enumerate(model.districts.id)})
+        product = table["product"].astype(str).map({str(x): i for i, x in enumerate(model.products.id)})
+        keep = when >= day
+        np.add.at(
+            totals,
+            ((when > day)[keep].astype(np.int64), district.to_numpy(dtype=np.int64)[keep],
+             product.to_numpy(dtype=np.int64)[keep]),
+            table[column].to_numpy(dtype=np.int64)[keep],
+        )  # fmt: skip
+    return totals[0], totals[1]
 
 
 def _stock_rows(model: Model, hierarchy: Hierarchy, state: CampaignState, nodes, lot_index, campaign_day):
