@@ -85,9 +85,20 @@ class VaccineSupply:
         usable on ``until``: the vaccine "on hand or due" that booking counts on. Stock still
         waiting upstream (for a truck, or for room in a full store) is not counted; a late truck
         or a store hit by an excursion turns the promise into a stock-out."""
+        return self.chain.available(day, until - day) + self._arriving_by(until)
+
+    def still_upstream(self, until: int) -> np.ndarray:
+        """Doses ``[district, product]`` earmarked for each district that :meth:`expected` by day
+        ``until`` does not count: waiting upstream (for a truck, or for room in a full store
+        downstream) or on the road and due later (or not usable by then)."""
+        return self.chain.in_pipeline() - self._arriving_by(until)
+
+    def _arriving_by(self, until: int) -> np.ndarray:
+        """Doses ``[district, product]`` earmarked for each district on the road, due at its
+        store by day ``until`` along the routes' lead times and still usable then."""
         chain = self.chain
         network, lots, moving = chain.network, chain.lots, chain.transit
-        total = chain.available(day, until - day).ravel().astype(float)
+        total = np.zeros(self.districts * self.products)
         if len(moving):
             owner = np.maximum(moving.owner, 0)  # free stock on the road is nobody's yet
             days_left = network.route_days[network.link_to[moving.link], network.district_node[owner]]
