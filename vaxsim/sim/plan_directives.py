@@ -25,7 +25,9 @@ Operations follow a plan the way a district health centre would, and so does the
   has, expects within the booking horizon or is about to receive from the plan asks for the
   difference, from stock the plan will not ask for (its later shipments beyond later
   deliveries): the plan shipped next doses for its own first doses, and people vaccinated on
-  other days or in other numbers are due other doses.
+  other days or in other numbers are due other doses. What it was sent before and still
+  waits upstream (for a truck, or for room in a full store on its way) counts as its own: asked
+  for again, each day's top-up was earmarked and held back behind the same full store.
 - **Slots.** The plan's capacity rows (site, date, session, product, dose number, priority
   group) give the doses the plan expects per district and day. Not everyone booked comes, so
   the district books more people than that: the slots divided by the share expected to show up
