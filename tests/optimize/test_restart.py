@@ -298,7 +298,7 @@ def test_people_not_yet_released_are_due_the_day_their_interval_ends(model):
     state = snapshot(campaign, DAY)
     expected = {}
     for release, entries in campaign.released_on.items():
-        for k, product, counts in entries:
+        for k, product, counts, _ in entries:
             key = (str(model.dates[release + 1].date()), str(model.products.id[product]), k + 1)
             expected[key] = expected.get(key, 0) + int(counts.sum())
     assert expected and min(d for d, _, _ in expected) > str(state.date)

@@ -154,7 +154,7 @@ def test_the_state_of_a_campaign_adds_up(demo_model):
     assert state.in_transit.doses.sum() == chain.transit.doses.sum()
     assert state.vaccinated.at_least_one.sum() == campaign.at_least_one.sum()
     due = sum(pool.total.sum() for pool in campaign.due.values())
-    due += sum(int(counts.sum()) for entries in campaign.released_on.values() for _, _, counts in entries)
+    due += sum(int(counts.sum()) for entries in campaign.released_on.values() for _, _, counts, _ in entries)
     assert state.due.persons.sum() == due
     cohorts = campaign.cohorts
     registered = np.where(cohorts.eligible, np.floor(cohorts.uptake * cohorts.population), 0)

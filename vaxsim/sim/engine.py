@@ -141,7 +141,7 @@ class Campaign:
         self.approved = [FifoPool(c.size) for _ in range(self.attempts)]
         self.approved_on: dict[int, np.ndarray] = {}
         self.due = {(k, p): FifoPool(c.size) for p in range(self.products) for k in range(1, self.series[p])}
-        self.released_on: dict[int, list[tuple[int, int, np.ndarray]]] = defaultdict(list)
+        self.released_on: dict[int, list[tuple[int, int, np.ndarray, int]]] = defaultdict(list)
         #: Under a plan, people vaccinated in its slots whose next dose found no slot of the
         #: plan at their site (the plan itself leaves them overdue, or unserved by the end):
         #: due from the minimum interval, but outside the plan, served after its people from
@@ -283,7 +283,8 @@ class Campaign:
         if self.returns is None:
             self.returns = Returns(plan.return_slots, self.site_district, self.districts)
         window = self.max_interval - self.min_interval
-        self._move_returns(self.returns.follow(plan.return_slots, from_day + 1, window))
+        due = self._booked_due(from_day + 1)
+        self._move_returns(self.returns.follow(plan.return_slots, from_day + 1, window, due))
         if old is not None:  # a re-plan, made from the state
             # ``from_day``'s people were booked into the old plan's sessions: they come to them
             # (the new plan has none that day; spread over every site, they opened more vials).
@@ -304,14 +305,42 @@ class Campaign:
         per district)``): they are released the evening before it instead."""
         for (product, k), booked_day, new_day, per_district in moves:
             entries = self.released_on.get(booked_day - 1, [])
-            mine = [e for e in entries if e[:2] == (k, product)]
+            mine = sorted(
+                ((e[3], e[2]) for e in entries if e[:2] == (k, product)),
+                key=lambda m: m[0],
+            )
             if not mine:
                 continue
-            total = sum(e[2] for e in mine)
-            part = self.by_district.by_priority(total, per_district.astype(np.int64))
             others = [e for e in entries if e[:2] != (k, product)]
-            self.released_on[booked_day - 1] = [*others, (k, product, total - part)]
-            self.released_on[new_day - 1].append((k, product, part))
+            wanted = per_district.astype(np.int64)
+            stay = []
+            for due, counts in mine:
+                part = np.zeros_like(counts)
+                if due <= new_day and wanted.any():
+                    part = self.by_district.by_priority(counts, wanted)
+                    wanted = wanted - self.by_district.totals(part)
+                    self.released_on[new_day - 1].append((k, product, part, due))
+                if (counts - part).any():
+                    stay.append((k, product, counts - part, due))
+            self.released_on[booked_day - 1] = [*others, *stay]
+
+    def _booked_due(self, from_day: int) -> dict[tuple[int, int], dict[int, list[tuple[int, np.ndarray]]]]:
+        """People booked for a next dose on ``from_day`` or later, by key ``(product, dose
+        index)`` and booked day: ``(due day, people per district)``, earliest due first. A
+        re-plan may bring forward those booked later than they are due (:meth:`Returns.follow`)."""
+        result: dict = {}
+        for release, entries in self.released_on.items():
+            booked_day = release + 1
+            if booked_day < from_day:
+                continue
+            for e in entries:
+                k, product = e[0], e[1]
+                groups = result.setdefault((product, k), {}).setdefault(booked_day, [])
+                groups.append((e[3], self.by_district.totals(e[2])))
+        for by_day in result.values():
+            for groups in by_day.values():
+                groups.sort(key=lambda g: g[0])
+        return result
 
     def _bring_into_plan(self) -> None:
         """A re-plan plans the next doses of everyone due, those the old plan left without a
@@ -321,8 +350,9 @@ class Campaign:
         about 860 second doses fewer than the static plan)."""
         for key, pool in self.unslotted.items():
             self.due[key].absorb(pool)
-        for release, entries in self.unslotted_on.items():
-            self.released_on[release].extend(entries)
+        for release, entries in self.unslotted_on.items():  # due the day after their release
+            self.released_on[release].extend((k, product, counts, release + 1)
+                                             for k, product, counts in entries)
         self.unslotted_on.clear()
 
     def _keep_booked_sites(self, plan: PlanDirectives, from_day: int) -> None:
@@ -436,7 +466,7 @@ class Campaign:
     # ------------------------------------------------------------------ step 5: sessions
 
     def _release_due(self, day: int) -> None:
-        for k, product, counts in self.released_on.pop(day, []):
+        for k, product, counts, _ in self.released_on.pop(day, []):
             self.due[(k, product)].add(day, counts)
         for k, product, counts in self.unslotted_on.pop(day, []):
             self.unslotted[(k, product)].add(day, counts)
@@ -579,13 +609,13 @@ class Campaign:
                 )
                 part = self.by_district.by_priority(counts, per_district.astype(np.int64))
                 counts = counts - part
-                self.released_on[first + offset - 1].append((k, product, part))
+                self.released_on[first + offset - 1].append((k, product, part, first))
             if unbooked.any():
                 part = self.by_district.by_priority(counts, unbooked)
                 counts = counts - part
                 self.unslotted_on[int(due_from) - 1].append((k, product, part))
         if counts.any():
-            self.released_on[first - 1].append((k, product, counts))
+            self.released_on[first - 1].append((k, product, counts, first))
 
     def _no_shows(self, day: int, booked: Appointments) -> None:
         """Give back the doses of people who did not come, and put them back in the queue."""
@@ -760,7 +790,7 @@ class Campaign:
         returning = {}
         for t in targets:
             doses = np.zeros((self.districts, self.products), dtype=np.int64)
-            for _, product, counts in self.released_on.get(t - 1, []):
+            for _, product, counts, _ in self.released_on.get(t - 1, []):
                 doses[:, product] += self.by_district.totals(counts)
             returning[t] = doses
         return returning

@@ -36,11 +36,17 @@ class Returns:
         self.districts = districts
 
     def follow(
-        self, room: dict[tuple[int, int], np.ndarray], from_day: int, window_days: np.ndarray
+        self,
+        room: dict[tuple[int, int], np.ndarray],
+        from_day: int,
+        window_days: np.ndarray,
+        due: dict | None = None,
     ) -> list[tuple[tuple[int, int], int, int, np.ndarray]]:
         """A re-plan: its slots replace the old ones from ``from_day`` on. People who booked a
         next dose for ``from_day`` or later book it again in the new slots of their district,
-        on the earliest days from their booked day with a slot left, within
+        on the earliest days from their booked day (from the day they are due, for those
+        ``due`` says were booked later than that: :meth:`Campaign._booked_due`) with a slot
+        left, within
         ``window_days[product, dose]`` days of it (the maximum less the minimum interval): the
         re-plan, told the day each is due (the state's ``due``), serves them so, oldest first,
         at the sites of the district it opens (:mod:`vaxsim.optimize.realise.follow_ups`); kept
@@ -61,11 +67,11 @@ class Returns:
             free = np.zeros(shape, dtype=np.int32) if old_room is None else old_room.copy()
             free[from_day:] = slots[from_day:]
             left[key] = free
-            moves += self._book_again(key, booked, from_day, int(window_days[key]))
+            moves += self._book_again(key, booked, from_day, int(window_days[key]), (due or {}).get(key, {}))
         return moves
 
     def _book_again(
-        self, key: tuple[int, int], booked: np.ndarray, from_day: int, window: int
+        self, key: tuple[int, int], booked: np.ndarray, from_day: int, window: int, due: dict | None = None
     ) -> list[tuple[tuple[int, int], int, int, np.ndarray]]:
         """Book the people booked for ``from_day`` or later (``booked[day, site]``) again into
         the slots left of their district (taken from its sites in proportion to what each has
@@ -77,11 +83,28 @@ class Returns:
         districts = np.arange(self.districts)
         moves = []
         taken = np.zeros_like(pending)
+        # People booked later than they are due (``due[booked day]``: (due day, people per
+        # district), earliest due first) may come from their due day on; the others from their
+        # booked day, as before. Earliest day first, oldest booking first.
+        groups = []  # (earliest day, latest day, booked day, people per district)
         for day in from_day + np.flatnonzero(pending[from_day:].any(axis=1)):
-            got = room.book(key, districts, int(day), int(day) + window, pending[day])
-            taken[day : day + len(got)] += got
-            for offset in np.flatnonzero(got[1:].any(axis=1)) + 1:
-                moves.append((key, int(day), int(day + offset), got[offset]))
+            day = int(day)
+            left = pending[day].copy()
+            for due_day, people in (due or {}).get(day, []):
+                part = np.minimum(left, people)
+                if due_day < day and part.any():
+                    groups.append((max(due_day, from_day), max(day, due_day + window), day, part))
+                    left -= part
+            groups.append((day, day + window, day, left))
+        groups.sort(key=lambda g: (g[0], g[2]))
+        for start, last, day, people in groups:
+            if not people.any():
+                continue
+            got = room.book(key, districts, start, last, people)
+            taken[start : start + len(got)] += got
+            for offset in np.flatnonzero(got.any(axis=1)):
+                if start + offset != day:
+                    moves.append((key, day, start + int(offset), got[offset]))
         for day in np.flatnonzero(taken.any(axis=1)):
             left = np.maximum(free[day], 0)
             share = split_by_group(taken[day], self.site_district, left)

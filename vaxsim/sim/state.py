@@ -125,9 +125,14 @@ def snapshot(campaign: Campaign, day: int) -> CampaignState:
     # People are released into the pools the evening before their minimum interval ends
     # (:meth:`Campaign._vaccinate`), so those not yet released are due the day after.
     for release in sorted(set(campaign.released_on) | set(campaign.unslotted_on)):
-        entries = [*campaign.released_on.get(release, []), *campaign.unslotted_on.get(release, [])]
-        for k, product, counts in entries:
-            due_rows += by_district(counts, product_ids[product], k + 1, date_of([release + 1])[0])
+        unslotted = [(k, product, counts, release + 1)
+                     for k, product, counts in campaign.unslotted_on.get(release, [])]
+        for k, product, counts, due in [*campaign.released_on.get(release, []), *unslotted]:
+            # People booked later than they are due: a re-plan may bring them forward.
+            due_day = max(int(due), day + 1)
+            due_rows += by_district(
+                counts, product_ids[product], k + 1, date_of([min(due_day, release + 1)])[0]
+            )
     due = pd.DataFrame(due_rows, columns=["district", "product", "dose_number", "due_from", "persons"])
     due = due.groupby(["district", "product", "dose_number", "due_from"], as_index=False).persons.sum()
 

@@ -552,6 +552,7 @@ def restart_context(model: Model, options: Options, forecast: Demand, state: Cam
     restart = replace(restart, allowance=dict(zip(map(str, model.products.id), allowance, strict=True)))
     capacity = np.clip(ctx.district_capacity - restart.booked_capacity, 0, None)
     capacity[:, : restart.day] = 0  # a district whose frame starts before the state's day
+    end_show_up(capacity, float(model.scenario.people.notification.expected_show_up(1)))
     return replace(
         ctx,
         demand=demand,
@@ -559,7 +560,45 @@ def restart_context(model: Model, options: Options, forecast: Demand, state: Cam
         restart=restart,
         district_capacity=capacity,
         allowance=allowance,
+        province_horizon=restart_province_horizon(ctx, restart.start),
     )
+
+
+#: The campaign's last days, on which a re-plan counts its sites' places at the expected show-up.
+END_SHOW_UP_DAYS = 2
+
+
+def end_show_up(capacity: np.ndarray, show_up: float) -> None:
+    """Count the district capacity ``[district, day]`` of the campaign's last
+    :data:`END_SHOW_UP_DAYS` days at the share of booked people who come (in place).
+
+    A site gives a dose to each person who comes, and books at most as many people as it has
+    places: a day booked full gives the show-up share of its places. Earlier in the campaign
+    those who did not come are booked again on a later day (and the next re-plan plans them);
+    on the last day they cannot come back, and those who miss the day before take the last
+    day's places. Counted in full, the twin's last re-plans planned the campaign's last two
+    days full of second doses (demo-late-deliveries: the people given a first dose on days
+    30-31, due on days 58-59) that no-shows then left undone, and spread the first doses over
+    the districts as if those places would all be used."""
+    end = capacity[:, -END_SHOW_UP_DAYS:]
+    end[...] = np.floor(end * show_up)
+
+
+def restart_province_horizon(ctx: Context, start: int) -> int:
+    """Days of look-ahead of a re-plan's province LPs: to the campaign's end when the national
+    LP's first window reaches it (``PlanningOptions.province_horizon_days`` unset), else as a
+    plan from the start. The province LPs choose each district's doses and reward a next dose
+    only inside their window; a re-plan is followed only until the next one, so its first
+    window decides. Seeing ``replan_every + 7`` days, the twin's re-plan of day 14 on
+    demo-late-deliveries did not see the second doses of first doses given on days 30-31
+    (due on the last days): it gave half the Pfizer first doses on day 43, too late for a
+    second, and the AstraZeneca first doses on days 43-47 instead of days 30-31."""
+    if ctx.options.planning.province_horizon_days is not None:
+        return ctx.province_horizon
+    left = ctx.days - start
+    if left > ctx.horizon:
+        return ctx.province_horizon
+    return min(ctx.horizon, max(ctx.province_horizon, -(-left // ctx.period) * ctx.period))
 
 
 def observed_allowance(
