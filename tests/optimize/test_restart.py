@@ -14,7 +14,13 @@ from vaxsim.optimize import OptimizeError, optimize
 from vaxsim.optimize.options import Options, PlanningOptions
 from vaxsim.optimize.setup.context import make_context
 from vaxsim.optimize.setup.demand import forecast_demand
-from vaxsim.optimize.setup.restart import read_state, restart_context, restart_start, state_digest
+from vaxsim.optimize.setup.restart import (
+    END_SHOW_UP_DAYS,
+    read_state,
+    restart_context,
+    restart_start,
+    state_digest,
+)
 from vaxsim.plan import check
 from vaxsim.plan.checked import checked
 from vaxsim.plan.errors import PlanRefused
@@ -509,3 +515,25 @@ def test_no_booking_is_served_from_stock_that_arrives_after_its_lots_use_by(mode
     assert check(plan.write(tmp_path), model) == []
     opening = plan.opening_stock
     assert opening[opening.in_transit > 0].reserved.sum() == 0
+
+
+def test_a_replan_looks_to_the_end_and_counts_its_last_days_at_the_show_up(model, state):
+    """Once the national window reaches the campaign's end, the province LPs look to the end too
+    (a re-plan is followed until the next one only, so its first window decides), and the last
+    END_SHOW_UP_DAYS days' capacity counts only the people expected to come (no-shows on the
+    last day cannot come back)."""
+    forecast = forecast_demand(model)
+    options = Options()
+    ctx = make_context(model, options, forecast)
+    replan = restart_context(model, options, forecast, state)
+    left = len(model.dates) - replan.start
+    assert ctx.province_horizon < left <= ctx.horizon
+    assert replan.province_horizon == -(-left // ctx.period) * ctx.period
+    fixed = Options(planning=PlanningOptions(province_horizon_days=21))
+    stated = make_context(model, fixed, forecast).province_horizon
+    assert restart_context(model, fixed, forecast, state).province_horizon == stated < left
+    show_up = model.scenario.people.notification.expected_show_up(1)
+    full = ctx.district_capacity[:, -END_SHOW_UP_DAYS:]
+    assert np.array_equal(replan.district_capacity[:, -END_SHOW_UP_DAYS:], np.floor(full * show_up))
+    day = len(model.dates) - END_SHOW_UP_DAYS - 1
+    assert replan.district_capacity[:, day].sum() > 0

@@ -525,3 +525,24 @@ def test_stock_waiting_upstream_counts_for_top_ups_not_for_booking():
     upstream = supply.still_upstream(until)[0, 0]
     assert 0 < at_store <= 245
     assert at_store + upstream == 5_000
+
+
+def test_a_replan_brings_forward_next_doses_booked_later_than_due():
+    """Hand-worked: one district of two sites; under the old plan 3 people due a second dose
+    from day 2 found a slot only on day 4 (site 0). The re-plan (from day 1) opens 2 slots on
+    day 2 at site 1 and 4 on day 4 at site 0: told they are due from day 2, 2 of them book
+    again on day 2 and 1 keeps day 4."""
+    from vaxsim.sim.returns import Returns
+
+    first = np.zeros((6, 2), dtype=np.int32)
+    second = np.zeros((6, 2), dtype=np.int32)
+    second[4, 0] = 3
+    returns = Returns({(0, 0): first, (0, 1): second}, np.array([0, 0]), 1)
+    assert returns.book(0, 1, 2, 5, np.array([3, 0]))[2].tolist() == [3, 0]  # day 4, site 0
+    replanned = np.zeros((6, 2), dtype=np.int32)
+    replanned[2, 1], replanned[4, 0] = 2, 4
+    due = {(0, 1): {4: [(2, np.array([3]))]}}  # booked day 4: due from day 2, per district
+    moves = returns.follow({(0, 0): first, (0, 1): replanned}, 1, np.array([[0, 7]]), due)
+    assert [(key, day, new, people.tolist()) for key, day, new, people in moves] == [((0, 1), 4, 2, [2])]
+    free = returns.slots_left.free[(0, 1)]
+    assert free[2].tolist() == [0, 0] and free[4].tolist() == [3, 0]
