@@ -4,6 +4,7 @@ in the plan (vaxsim.optimize.realise.follow_ups; invariant 8 of PLAN_FORMAT.md).
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -236,14 +237,14 @@ def test_room_booked_ahead_is_given_back_when_the_dose_before_is_given():
 def test_starters_are_booked_no_later_than_their_stock_lasts():
     from vaxsim.optimize.realise.vaccination_day import last_day_covered
 
-    class Lots:  # the ledger's lots seen from one node: 30 doses usable to day 40, 20 to day 60
+    class Ledger:  # the ledger's lots seen from one node: 30 doses usable to day 40, 20 to day 60
         stock = np.array([[30, 20]])
-        lot_product = np.array([0, 0])
+        lots = SimpleNamespace(product=np.array([0, 0]))
 
     use_by = np.array([[40, 60]])
-    assert last_day_covered(Lots, np.array([0]), use_by, np.array([[10]])).tolist() == [[60]]
-    assert last_day_covered(Lots, np.array([0]), use_by, np.array([[25]])).tolist() == [[40]]
-    assert last_day_covered(Lots, np.array([0]), use_by, np.array([[60]])).tolist() == [[-1]]
+    assert last_day_covered(Ledger, np.array([0]), use_by, np.array([[10]])).tolist() == [[60]]
+    assert last_day_covered(Ledger, np.array([0]), use_by, np.array([[25]])).tolist() == [[40]]
+    assert last_day_covered(Ledger, np.array([0]), use_by, np.array([[60]])).tolist() == [[-1]]
 
 
 def test_people_past_their_interval_window_are_not_taken():

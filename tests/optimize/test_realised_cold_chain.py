@@ -18,7 +18,7 @@ from tests.conftest import DEMO
 from tests.optimize.tiny import PLAIN, solved, tiny
 from vaxsim.coldchain.errors import ConservationError
 from vaxsim.coldchain.ledger import ADMINISTERED, EXPIRY, RECEIVED, THAW_CLOCK, WASTED
-from vaxsim.coldchain.lots import NOT_THAWED
+from vaxsim.coldchain.lots import NOT_THAWED, Lots
 from vaxsim.coldchain.temperature import COLD
 from vaxsim.optimize.options import Options, PlanningOptions
 from vaxsim.optimize.realise.ledger import PlanLedger
@@ -47,7 +47,7 @@ def demo():
 
 def empty_ledger(ctx) -> PlanLedger:
     """The demo's ledger with no delivery: tests put stock where they need it (:func:`put`)."""
-    ledger = PlanLedger(ctx.hierarchy, ctx.model.lots, ctx.days, cold_chain(ctx))
+    ledger = PlanLedger(ctx.hierarchy, Lots.from_model(ctx.model), ctx.days, cold_chain(ctx))
     ledger.pending.clear()
     ledger.delivered[:] = 0
     ledger.awaited[:] = False
@@ -132,7 +132,7 @@ def test_a_shipment_is_cut_to_the_room_left_in_the_destination_store(demo):
     h = demo.hierarchy
     province, district = int(h.province_node[0]), int(h.district_node[0])
     lot = lot_of(demo, "AZ-DEMO-01")
-    litres = float(demo.volume[ledger.lot_product[lot]])
+    litres = float(demo.volume[ledger.lots.product[lot]])
     put(ledger, province, lot, 100_000)
     put(ledger, district, lot, 1_000)
     sent, full = ledger.ship(np.array([district]), np.array([lot]), np.array([80_000]), frame=0, unit=10)
@@ -171,7 +171,7 @@ def test_a_store_over_capacity_sends_the_excess_to_children_with_room(demo):
     h = demo.hierarchy
     province, districts = int(h.province_node[0]), h.district_node
     lot = lot_of(demo, "AZ-DEMO-01")
-    litres = float(demo.volume[ledger.lot_product[lot]])
+    litres = float(demo.volume[ledger.lots.product[lot]])
     # Demo province store: 2,000 L at 2-8 °C; the first district is full (300 L).
     put(ledger, province, lot, 500_000)
     put(ledger, int(districts[0]), lot, int(300 / litres))
@@ -209,7 +209,7 @@ def test_a_store_still_over_capacity_gives_back_what_it_received_that_day(demo):
     province, districts = int(h.province_node[0]), h.district_node
     national = int(h.parent[province])
     lot = lot_of(demo, "AZ-DEMO-01")
-    litres = float(demo.volume[ledger.lot_product[lot]])
+    litres = float(demo.volume[ledger.lots.product[lot]])
     put(ledger, national, lot, 600_000)
     for district in districts:  # every district store full (300 L at 2-8 °C)
         put(ledger, int(district), lot, int(300 / litres))
@@ -258,7 +258,7 @@ def test_a_store_above_the_provinces_still_over_capacity_gives_back_what_it_rece
     # the provinces below it (realised later) could not take the excess.
     ctx, ledger, root, store = depot_ledger()
     lot = lot_of(ctx, "AZ-DEMO-01")
-    litres = float(ctx.volume[ledger.lot_product[lot]])
+    litres = float(ctx.volume[ledger.lots.product[lot]])
     put(ledger, root, lot, 600_000)
     doses = int(np.ceil((50 + 4) / litres))  # 4 L more than the depot's 50 L at 2-8 °C
     ledger.ship(np.array([store]), np.array([lot]), np.array([doses]), 0, capped=np.array([False]))
@@ -319,7 +319,7 @@ def test_what_a_full_depot_cannot_take_back_goes_back_to_the_national_store(nati
     province = int(np.flatnonzero(h.parent == depot)[0])
     districts = h.district_node[h.parent[h.district_node] == province]
     lot, other = lot_of(ctx, "AZ-DEMO-02"), lot_of(ctx, "AZ-DEMO-01")
-    litres = float(ctx.volume[ledger.lot_product[lot]])
+    litres = float(ctx.volume[ledger.lots.product[lot]])
     put(ledger, root, lot, 600_000)
     put(ledger, depot, other, int(50 / litres))  # the depot's 50 L full, less than a dose free
     for district in districts:  # every district store full (300 L at 2-8 °C)

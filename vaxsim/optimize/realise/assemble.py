@@ -136,7 +136,7 @@ def window_classes(ctx: Context, ledger: PlanLedger, window: Window) -> LotClass
     in_play |= ledger.awaited & (arrival < last_day)
     lots = ctx.model.lots
     if ctx.restart is not None:  # the simulated state's thaw clocks shorten some lots' lives
-        lots = lots.assign(expiry_day=np.minimum(lots.expiry_day.to_numpy(), ledger.lot_expiry))
+        lots = lots.assign(expiry_day=np.minimum(lots.expiry_day.to_numpy(), ledger.lots.expiry_day))
     return lot_classes(
         lots,
         list(ctx.model.products.id),

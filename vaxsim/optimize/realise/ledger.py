@@ -33,10 +33,9 @@ at node ``n`` is campaign day ``F + offset[n]``. A shipment leaving its origin o
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
-import pandas as pd
 
 from vaxsim.coldchain.fefo import ClipInOrder, clip_in_order, scale_to
 from vaxsim.coldchain.ledger import (
@@ -49,7 +48,7 @@ from vaxsim.coldchain.ledger import (
     WASTED,
 )
 from vaxsim.coldchain.ledger import Ledger as EventBook
-from vaxsim.coldchain.lots import NOT_THAWED, thaw_clock_binds, thaw_clock_end, use_by_day
+from vaxsim.coldchain.lots import NOT_THAWED, Lots, thaw_clock_end
 from vaxsim.coldchain.room import free_litres, litres_by_class
 from vaxsim.coldchain.temperature import CLASSES
 from vaxsim.optimize.setup.hierarchy import Hierarchy
@@ -57,34 +56,29 @@ from vaxsim.optimize.setup.hierarchy import Hierarchy
 
 @dataclass(frozen=True)
 class StoreRules:
-    """How the ledger keeps lots cold: thaw clocks and store capacity, per physical store.
+    """Where the ledger keeps lots cold, per node and physical store (the lots' own facts, thaw
+    days and litres per dose, are the cold chain's :class:`~vaxsim.coldchain.lots.Lots`).
 
-    ``thaw_days`` int64 [q] days an unopened vial stays usable at +2..+8 °C once thawed (-1 =
-    not thawable); ``thaws`` bool [n, q] node ``n`` keeps product ``q`` thawed (no room in the
-    product's own class at the node or its physical store); ``store`` int64 [n] the physical
-    store holding node ``n``'s stock (clocks and litres are counted per store, as the plan shows
+    ``thaws`` bool [n, q] node ``n`` keeps product ``q`` thawed (a thawable product with no room
+    in its own class at the node or its physical store); ``store`` int64 [n] the physical store
+    holding node ``n``'s stock (clocks and litres are counted per store, as the plan shows
     them); ``litres`` float [store, τ] capacity per temperature class (inf = no limit);
-    ``kept_in`` int64 [n, q] the class product ``q`` occupies at node ``n``; ``volume`` float
-    [q] litres per dose.
+    ``kept_in`` int64 [n, q] the class product ``q`` occupies at node ``n``.
     """
 
-    thaw_days: np.ndarray
     thaws: np.ndarray
     store: np.ndarray
     litres: np.ndarray
     kept_in: np.ndarray
-    volume: np.ndarray
 
     @classmethod
     def unlimited(cls, nodes: int, products: int) -> StoreRules:
         """No thawing and no capacity limit (hand-made ledgers in tests)."""
         return cls(
-            thaw_days=np.full(products, -1, dtype=np.int64),
             thaws=np.zeros((nodes, products), dtype=bool),
             store=np.arange(nodes, dtype=np.int64),
             litres=np.full((nodes, 3), np.inf),
             kept_in=np.full((nodes, products), 2, dtype=np.int64),
-            volume=np.zeros(products),
         )
 
 
@@ -97,53 +91,58 @@ class PlanLedger:
     doses.
     """
 
-    def __init__(self, hierarchy: Hierarchy, lots: pd.DataFrame, days: int, cold: StoreRules | None = None):
+    def __init__(self, hierarchy: Hierarchy, lots: Lots, days: int, cold: StoreRules | None = None):
         self.hierarchy = hierarchy
         self.days = days
         self.offset = hierarchy.offset
-        self.lot_product = lots["product"].to_numpy(dtype=np.int64)
-        self.lot_expiry = lots["expiry_day"].to_numpy(dtype=np.int64)
-        self.lot_doses = lots["doses"].to_numpy(dtype=np.int64)
-        self.stock = np.zeros((hierarchy.size, len(lots)), dtype=np.int64)
-        products = int(self.lot_product.max()) + 1 if len(lots) else 0
-        self.cold = cold if cold is not None else StoreRules.unlimited(hierarchy.size, products)
-        #: Days a thawed dose of each lot stays usable (-1 = not thawable).
-        self.lot_thaw_days = self.cold.thaw_days[self.lot_product]
+        #: The cold chain's lot table: product, doses, arrival, expiry and its use-by rule.
+        self.lots = lots
+        self.stock = np.zeros((hierarchy.size, lots.count), dtype=np.int64)
+        self.cold = cold if cold is not None else StoreRules.unlimited(hierarchy.size, lots.products)
         #: Campaign day each lot first thawed in each physical store (NOT_THAWED = never).
-        self.thaw_start = np.full((len(self.cold.litres), len(lots)), NOT_THAWED, dtype=np.int64)
+        self.thaw_start = np.full((len(self.cold.litres), lots.count), NOT_THAWED, dtype=np.int64)
         #: The last use_by answer (thaw clocks' version, nodes, use-by days): the same nodes
         #: are asked several times a day (write-offs, usable stock, drawing lots).
         self._thaw_version = 0
         self._use_by_memo: tuple[int, bytes, np.ndarray] | None = None
         #: Lots by product, then expiry: the first-expiry-first-out order.
-        self.fefo = np.lexsort((np.arange(len(lots)), self.lot_expiry, self.lot_product))
+        self.fefo = self._fefo_order()
         #: Lots delivered into the campaign and not yet put away.
-        self.awaited = np.zeros(len(lots), dtype=bool)
+        self.awaited = np.zeros(lots.count, dtype=bool)
         # Pending arrivals by frame day: (node, lot, doses, is_delivery, thaw day carried from
         # the origin, NOT_THAWED if it was kept frozen there) arrays.
         self.pending: dict[int, list[tuple[np.ndarray, ...]]] = defaultdict(list)
-        self.book = EventBook(hierarchy.size, len(lots))
-        self.lot_ids = lots["id"].to_numpy(dtype=object) if "id" in lots else np.arange(len(lots))
+        self.book = EventBook(hierarchy.size, lots.count)
         self.shipments: list[tuple[np.ndarray, ...]] = []
         node_of_store = hierarchy.node_of_store()
-        arrival = lots["arrival_day"].to_numpy(dtype=np.int64)
-        store = lots["store"].to_numpy(dtype=np.int64)
-        inside = (arrival >= 0) & (arrival < days)
+        inside = (lots.arrival_day >= 0) & (lots.arrival_day < days)
         #: Doses per lot delivered during the campaign.
-        self.delivered = np.where(inside, self.lot_doses, 0)
+        self.delivered = np.where(inside, lots.doses, 0)
         self.awaited[inside] = True
         for lot in np.flatnonzero(inside):
-            node = node_of_store[int(store[lot])]
-            frame = max(int(arrival[lot] - self.offset[node]), 0)
+            node = node_of_store[int(lots.store[lot])]
+            frame = max(int(lots.arrival_day[lot] - self.offset[node]), 0)
             self.pending[frame].append(
                 (
                     np.array([node]),
                     np.array([lot]),
-                    np.array([self.lot_doses[lot]]),
+                    np.array([lots.doses[lot]]),
                     np.array([True]),
                     np.array([NOT_THAWED]),
                 )
             )
+
+    def _fefo_order(self) -> np.ndarray:
+        lots = self.lots
+        return np.lexsort((np.arange(lots.count), lots.expiry_day, lots.product))
+
+    def cap_use_by(self, use_by: np.ndarray) -> None:
+        """Use each lot no later than campaign day ``use_by[lot]`` anywhere (a re-plan from a
+        simulated state: the earliest use-by of the lot's stock there), FEFO order to match."""
+        lots = self.lots
+        self.lots = replace(lots, expiry_day=np.minimum(lots.expiry_day, use_by))
+        self.fefo = self._fefo_order()
+        self._use_by_memo = None
 
     # ------------------------------------------------------------------ daily movements
 
@@ -167,7 +166,7 @@ class PlanLedger:
         day = self.day_of(node[here], frame)
         origin = np.where(delivery[here], -1, self.hierarchy.parent[node[here]])  # parent to child
         self.book.record(day, RECEIVED, node[here], lot[here], doses[here], partner=origin)
-        thawing = self.cold.thaws[node[here], self.lot_product[lot[here]]]
+        thawing = self.cold.thaws[node[here], self.lots.product[lot[here]]]
         if thawing.any():
             start = np.where(carried[here] < NOT_THAWED, np.minimum(carried[here], day), day)
             store = self.cold.store[node[here]]
@@ -186,7 +185,8 @@ class PlanLedger:
         key = nodes.tobytes()
         if self._use_by_memo is not None and self._use_by_memo[:2] == (self._thaw_version, key):
             return self._use_by_memo[2]
-        result = use_by_day(self.lot_expiry[None, :], self._thaw_day(nodes), self.lot_thaw_days[None, :])
+        every_lot = np.arange(self.lots.count)[None, :]
+        result = self.lots.use_by(every_lot, self._thaw_day(nodes))
         result.flags.writeable = False  # shared by the callers until a thaw clock changes
         self._use_by_memo = (self._thaw_version, key, result)
         return result
@@ -194,13 +194,13 @@ class PlanLedger:
     def _thaw_day(self, nodes: np.ndarray) -> np.ndarray:
         """Thaw day of each lot's stock at each of ``nodes`` (NOT_THAWED where the node keeps
         the lot's product frozen or it never thawed there), ``[len(nodes), lot]``."""
-        thawing = self.cold.thaws[nodes][:, self.lot_product]
+        thawing = self.cold.thaws[nodes][:, self.lots.product]
         return np.where(thawing, self.thaw_start[self.cold.store[nodes]], NOT_THAWED)
 
     def carried_clock(self, nodes: np.ndarray, lots: np.ndarray) -> np.ndarray:
         """Thaw day that stock of ``lots[i]`` leaving ``nodes[i]`` carries (NOT_THAWED where
         the node keeps it frozen)."""
-        thawed = self.cold.thaws[nodes, self.lot_product[lots]]
+        thawed = self.cold.thaws[nodes, self.lots.product[lots]]
         return np.where(thawed, self.thaw_start[self.cold.store[nodes], lots], NOT_THAWED)
 
     def expire(self, nodes: np.ndarray, frame: int) -> None:
@@ -213,7 +213,7 @@ class PlanLedger:
             return
         row, lot = np.nonzero(gone)
         thawed = self._thaw_day(nodes)[row, lot]
-        clock = thaw_clock_binds(thawed, self.lot_thaw_days[lot], self.lot_expiry[lot])
+        clock = self.lots.thaw_clock_binds(lot, thawed)
         self.book.write_off(day[row], nodes[row], lot, held[row, lot], clock)
         self.stock[nodes[row], lot] = 0
 
@@ -257,9 +257,9 @@ class PlanLedger:
             return free
         stores = np.unique(store[limited])
         members = np.flatnonzero(np.isin(cold.store, stores))
-        per_dose = cold.volume[self.lot_product]  # [lot]
+        per_dose = self.lots.litres_per_dose[self.lots.product]  # [lot]
         held = self.stock[members] * per_dose[None, :]  # litres [member, lot]
-        kept = cold.kept_in[members][:, self.lot_product]  # class of each lot at each member
+        kept = cold.kept_in[members][:, self.lots.product]  # class of each lot at each member
         tau = np.arange(len(CLASSES))
         by_class = np.stack([(held * (kept == t)).sum(axis=1) for t in tau], axis=1)  # [member, τ]
         on_hand = litres_by_class(
@@ -275,7 +275,7 @@ class PlanLedger:
             arriving += litres_by_class(
                 len(cold.litres),
                 cold.store[node[mine]],
-                cold.kept_in[node[mine], self.lot_product[lot[mine]]],
+                cold.kept_in[node[mine], self.lots.product[lot[mine]]],
                 doses[mine] * per_dose[lot[mine]],
             )
         return free_litres(cold.litres, on_hand, arriving)[store]
@@ -342,9 +342,9 @@ class PlanLedger:
             self.thaw_start[self.cold.store[target]][:, lots_in_order],
             np.where(carried < NOT_THAWED, carried, arrive[:, None]),
         )
-        clock_end = thaw_clock_end(start, self.lot_thaw_days[lot_of])
-        lasts = clock_end >= np.minimum(self.lot_expiry[lot_of], arrive[:, None] + cover_days - 1)
-        thawing = self.cold.thaws[target][:, self.lot_product[lots_in_order]]
+        clock_end = thaw_clock_end(start, self.lots.thaw_days[self.lots.product[lot_of]])
+        lasts = clock_end >= np.minimum(self.lots.expiry_day[lot_of], arrive[:, None] + cover_days - 1)
+        thawing = self.cold.thaws[target][:, self.lots.product[lots_in_order]]
         fits = ~thawing | lasts  # [request, lot]
         # Earliest use-by first at each origin; ties keep the class's first-expiry order.
         by_use = np.argsort(use_by, axis=1, kind="stable")
@@ -413,8 +413,8 @@ class PlanLedger:
                 mine = (from_node == origin) & (to_node == node) & (arrived == arrive_day)
                 mine &= shipped == ship_day
                 for k in np.flatnonzero(mine):
-                    product = int(self.lot_product[lot[k]])
-                    per_dose = float(cold.volume[product])
+                    product = int(self.lots.product[lot[k]])
+                    per_dose = float(self.lots.litres_per_dose[product])
                     if excess <= 1e-9 or spare <= 1e-9:
                         break
                     if per_dose <= 0 or cold.kept_in[node, product] != tau or cold.thaws[origin, product]:
@@ -456,9 +456,9 @@ class PlanLedger:
         cold, parent = self.cold, self.hierarchy.parent
         received = self._net_lines(line[1], line[0], line[2], line[3])
         moved = 0
-        for lot in sorted(received, key=lambda lot: (-self.lot_expiry[lot], lot)):
-            product = int(self.lot_product[lot])
-            per_dose = float(cold.volume[product])
+        for lot in sorted(received, key=lambda lot: (-self.lots.expiry_day[lot], lot)):
+            product = int(self.lots.product[lot])
+            per_dose = float(self.lots.litres_per_dose[product])
             if excess <= 1e-9:
                 break
             if per_dose <= 0 or cold.kept_in[node, product] != tau:
@@ -538,7 +538,7 @@ class PlanLedger:
         the day before ``last`` (no such evening: no limit)."""
         if last <= first:
             return np.iinfo(np.int64).max
-        only = (np.arange(self.stock.shape[1]) == lot).astype(float)
+        only = (np.arange(self.lots.count) == lot).astype(float)
         days, closing = self._evenings(np.array([node]), only, first)
         return int(round(closing[days < last].min()))
 
@@ -551,7 +551,8 @@ class PlanLedger:
         if not np.isfinite(capacity):
             return np.inf
         members = np.flatnonzero(cold.store == store)
-        per_dose = cold.volume[self.lot_product] * (cold.kept_in[node, self.lot_product] == tau)
+        product = self.lots.product
+        per_dose = self.lots.litres_per_dose[product] * (cold.kept_in[node, product] == tau)
         _, closing = self._evenings(members, per_dose, day)
         lowest = capacity - float(closing.max())
         return max(lowest, 0.0)
@@ -593,12 +594,12 @@ class PlanLedger:
                 continue
             kid_room = self.litres_room(kids, frame)
             held = self.stock[node]
-            mine = (held > 0) & (cold.kept_in[node, self.lot_product] == tau)
+            mine = (held > 0) & (cold.kept_in[node, self.lots.product] == tau)
             use_by = self.use_by(np.array([node]))[0]
             day = int(self.day_of(np.array([node]), frame)[0])
             for lot in np.flatnonzero(mine)[np.argsort(use_by[mine], kind="stable")]:
-                product = int(self.lot_product[lot])
-                per_dose = float(cold.volume[product])
+                product = int(self.lots.product[lot])
+                per_dose = float(self.lots.litres_per_dose[product])
                 if excess <= 1e-9 or per_dose <= 0:
                     break
                 if use_by[lot] < day:
@@ -632,8 +633,8 @@ class PlanLedger:
         """Requests cut to whole shipping units that fit in the destination stores' free litres
         (requests into one store share its room, in order); moves inside one physical store
         and requests not ``capped`` are left as they are."""
-        product = int(self.lot_product[lots_in_order[0]])
-        per_dose = float(self.cold.volume[product])
+        product = int(self.lots.product[lots_in_order[0]])
+        per_dose = float(self.lots.litres_per_dose[product])
         check = self.cold.store[target] != self.cold.store[origin]
         if capped is not None:
             check &= np.asarray(capped, dtype=bool)[request]
@@ -677,10 +678,10 @@ class PlanLedger:
         :class:`~vaxsim.coldchain.errors.ConservationError` naming the lots and nodes that break
         it; returns the plan's supply summary (doses)."""
         book = self.book
-        book.check(self.stock, None, np.asarray(self.hierarchy.ids, dtype=object), self.lot_ids)
+        book.check(self.stock, None, np.asarray(self.hierarchy.ids, dtype=object), self.lots.ids)
         arrived = self.delivered - self.not_arrived()
         transit = self.in_transit()
-        book.check_transit(arrived - book.opening.sum(axis=0), transit, None, self.lot_ids)
+        book.check_transit(arrived - book.opening.sum(axis=0), transit, None, self.lots.ids)
         return {
             "delivered": int(arrived.sum()),
             "administered": int(book.administered.sum()),

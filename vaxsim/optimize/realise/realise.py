@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from vaxsim.coldchain.lots import Lots
 from vaxsim.coldchain.room import store_capacity
 from vaxsim.coldchain.temperature import COLD
 from vaxsim.optimize.lp.extract import SubSolution
@@ -54,7 +55,7 @@ class Realiser:
 
     def __init__(self, ctx: Context):
         self.ctx = ctx
-        self.ledger = PlanLedger(ctx.hierarchy, ctx.model.lots, ctx.days, cold_chain(ctx))
+        self.ledger = PlanLedger(ctx.hierarchy, Lots.from_model(ctx.model), ctx.days, cold_chain(ctx))
         self.people = Districts(ctx)
         if ctx.restart is not None:  # planning from a simulated state
             ctx.restart.start_ledger(self.ledger)
@@ -201,12 +202,10 @@ def cold_chain(ctx: Context) -> StoreRules:
     thaws = (ctx.thaw_days >= 0)[None, :] & ~room_here
     kept_in = np.where(in_own_class, own[None, :], COLD)
     return StoreRules(
-        thaw_days=ctx.thaw_days,
         thaws=thaws,
         store=store,
         litres=capacity,
         kept_in=kept_in.astype(np.int64),
-        volume=ctx.volume,
     )
 
 
@@ -313,7 +312,7 @@ class _Shipper:
         room[~self.capped] = np.inf
         for c in asked:
             product = int(self.classes.product[c])
-            per_dose = float(cold.volume[product])
+            per_dose = float(ledger.lots.litres_per_dose[product])
             klass = cold.kept_in[self.destinations, product]
             if per_dose > 0:
                 fits = np.floor(np.maximum(room[rows, klass], 0) / (per_dose * self.unit[c]) + 1e-9)

@@ -480,11 +480,11 @@ def usable_stock(
     each node's day, ``[node, q]`` (``use_by``: :meth:`PlanLedger.use_by` of ``nodes``, if known;
     ``lasting[q]``: days after the node's day the lot must still be usable)."""
     use_by = ledger.use_by(nodes) if use_by is None else use_by
-    until = day[:, None] if lasting is None else day[:, None] + lasting[ledger.lot_product][None, :]
+    until = day[:, None] if lasting is None else day[:, None] + lasting[ledger.lots.product][None, :]
     held = np.where(use_by >= until, ledger.stock[nodes], 0)
     result = np.zeros((len(nodes), products), dtype=np.int64)
     for q in range(products):
-        result[:, q] = held[:, ledger.lot_product == q].sum(axis=1)
+        result[:, q] = held[:, ledger.lots.product == q].sum(axis=1)
     return result
 
 
@@ -496,7 +496,7 @@ def last_day_covered(
     latest = np.full(need.shape, -1, dtype=np.int64)
     stock = ledger.stock[nodes]
     for q in range(need.shape[1]):
-        lots = np.flatnonzero(ledger.lot_product == q)
+        lots = np.flatnonzero(ledger.lots.product == q)
         if not len(lots):
             continue
         order = np.argsort(-use_by[:, lots], axis=1, kind="stable")  # latest use-by first
@@ -533,7 +533,7 @@ def draw_lots(
     pair = district * ctx.products + product
     groups, group_of = np.unique(pair, return_inverse=True)
     for q in np.unique(product):
-        lots = fefo[ledger.lot_product[fefo] == q]
+        lots = fefo[ledger.lots.product[fefo] == q]
         mine = np.flatnonzero(groups % ctx.products == q)
         if not len(lots) or not len(mine):
             continue

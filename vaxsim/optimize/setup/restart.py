@@ -107,7 +107,7 @@ class Restart:
         """Replace the new campaign's stock by the state's: on hand minus reservations, shipments
         on the road, scenario deliveries from ``day`` on only, expiry cut to ``use_by``."""
         offset = ledger.offset
-        early = ledger.awaited & (ledger.lot_doses > 0)
+        early = ledger.awaited & (ledger.lots.doses > 0)
         for frame in list(ledger.pending):
             kept = []
             for node, lot, doses, delivery, carried in ledger.pending[frame]:
@@ -125,7 +125,7 @@ class Restart:
         ledger.delivered = np.where(early, 0, ledger.delivered)
         ledger.awaited &= ~early
         ledger.open_with(self.on_hand - self.reserved)
-        ledger.lot_expiry = np.minimum(ledger.lot_expiry, self.use_by)
+        ledger.cap_use_by(self.use_by)
         node, lot, day, doses = self.arriving
         doses = doses - self.reserved_on_arrival
         start = self.start
@@ -144,7 +144,6 @@ class Restart:
         ledger.awaited[lot] = True
         ledger.delivered = ledger.delivered + (self.on_hand - self.reserved).sum(axis=0)
         np.add.at(ledger.delivered, lot, doses)
-        ledger.fefo = np.lexsort((np.arange(len(ledger.lot_expiry)), ledger.lot_expiry, ledger.lot_product))
 
     def start_people(self, ctx: Context, people: Districts) -> None:
         """Put the people due a next dose into the dose history (module docstring)."""
