@@ -78,8 +78,9 @@ class Disruptions(ScenarioModel):
     breakage_share: Share = 0.0
 
 
-class ColdChain(ScenarioModel):
-    """Stores and transport.
+class ColdChainSection(ScenarioModel):
+    """The scenario's ``cold_chain`` section: stores and transport (the simulated cold chain
+    itself is :class:`vaxsim.coldchain.ColdChain`).
 
     Explicit ``stores`` are usually the national and regional ones; one provincial store per
     province (``store-<province>``) and one district store per district (``store-<district>``)

@@ -8,7 +8,7 @@ from pydantic import Field, PrivateAttr
 
 from vaxsim.scenario.base import Id, ScenarioModel
 from vaxsim.scenario.campaign import Campaign
-from vaxsim.scenario.cold_chain import ColdChain
+from vaxsim.scenario.cold_chain import ColdChainSection
 from vaxsim.scenario.geography import Geography
 from vaxsim.scenario.limits import MAX_ITEMS
 from vaxsim.scenario.people import People
@@ -34,7 +34,7 @@ class Scenario(ScenarioModel):
     people: People
     products: dict[Id, Product] = Field(min_length=1)
     supply: Supply = Field(default_factory=Supply)
-    cold_chain: ColdChain
+    cold_chain: ColdChainSection
     site_types: dict[Id, SiteType] = Field(min_length=1)
     sites: Annotated[list[Site], Field(max_length=MAX_ITEMS)] = Field(default_factory=list)
     policies: Policies = Field(default_factory=Policies)
