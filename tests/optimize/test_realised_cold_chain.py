@@ -227,6 +227,41 @@ def test_a_store_still_over_capacity_gives_back_what_it_received_that_day(demo):
     ledger.check_conservation()
 
 
+def test_a_store_its_parent_cannot_take_back_from_receives_the_excess_a_day_later(demo):
+    # The national twin's first re-plan (seed 2): store-14 three doses of Sputnik V over its
+    # frozen room on 3 November, its districts full and its depot full later in the window.
+    ledger = empty_ledger(demo)
+    h = demo.hierarchy
+    province, districts = int(h.province_node[0]), h.district_node
+    national = int(h.parent[province])
+    lot, later = lot_of(demo, "AZ-DEMO-01"), lot_of(demo, "AZ-DEMO-02")
+    litres = float(demo.volume[ledger.lots.product[lot]])
+    put(ledger, national, lot, 600_000)
+    for district in districts:  # every district store full (300 L at 2-8 °C)
+        put(ledger, int(district), lot, int(300 / litres))
+    doses = int(np.ceil((2_000 + 40) / litres))  # 40 L more than the province's 2,000 L
+    ledger.ship(np.array([province]), np.array([lot]), np.array([doses]), 0, capped=np.array([False]))
+    # The national store, realised ahead, is filled on day 1: it has room on day 0's evening only.
+    fill = int(20_000 / litres) - (600_000 - doses)
+    delivery = (national, later, fill, True, NOT_THAWED)
+    ledger.pending[1].append(tuple(np.array([value]) for value in delivery))
+    ledger.delivered[later] += fill
+    ledger.receive(np.array([national]), 1)
+    ledger.receive(np.array([province]), 0)
+    assert ledger.relieve(np.array([province]), 0, districts) == 0
+    assert ledger.take_back(np.array([province]), 0) == 0
+    held = ledger.hold_back(np.array([province]), 0)
+    assert held == int(np.ceil((doses * litres - 2_000) / litres - 1e-9))
+    assert ledger.litres_room(np.array([province, national]), 0).min() >= 0
+    assert ledger.book.received[province, lot] == doses - held
+    ledger.receive(np.array([province]), 1)
+    assert ledger.stock[province, lot] == doses
+    lines = [tuple(int(column[0]) for column in line) for line in ledger.shipments]
+    ship_day, arrive_day = (int(ledger.day_of(np.array([n]), 1)[0]) for n in (national, province))
+    assert lines[-1] == (national, province, ship_day, arrive_day, lot, held)
+    ledger.check_conservation()
+
+
 def test_the_plan_ledger_checks_every_node_with_the_cold_chains_book(demo):
     """A dose moved between two stores without a booking keeps every lot's total, so only a
     per-store check (the cold chain's, :meth:`vaxsim.coldchain.ledger.Ledger.check`) sees it."""

@@ -101,6 +101,9 @@ class PlanLedger:
         self.cold = cold if cold is not None else StoreRules.unlimited(hierarchy.size, lots.products)
         #: Campaign day each lot first thawed in each physical store (NOT_THAWED = never).
         self.thaw_start = np.full((len(self.cold.litres), lots.count), NOT_THAWED, dtype=np.int64)
+        #: Litres ``[store, τ]`` a re-plan was handed (on hand and on the road): it may keep
+        #: holding that much where it is above capacity (:meth:`allow_carried`).
+        self.carried = np.zeros_like(self.cold.litres, dtype=float)
         #: The last use_by answer (thaw clocks' version, nodes, use-by days): the same nodes
         #: are asked several times a day (write-offs, usable stock, drawing lots).
         self._thaw_version = 0
@@ -244,6 +247,19 @@ class PlanLedger:
         """Start with ``on_hand[node, lot]`` doses in stock (a re-plan from a simulated state)."""
         self.stock += on_hand
         self.book.open_with(on_hand)
+
+    def allow_carried(self, node: np.ndarray, lot: np.ndarray, doses: np.ndarray) -> None:
+        """A re-plan was handed ``doses[i]`` of ``lot[i]`` at (or on the road to) ``node[i]``:
+        where that is above a store's capacity the simulated state could not move it on, and the
+        plan may hold up to it, never more (the plan checker's rule, invariant 6)."""
+        node, lot = np.asarray(node, dtype=np.int64), np.asarray(lot, dtype=np.int64)
+        product = self.lots.product[lot]
+        self.carried = litres_by_class(
+            len(self.cold.litres),
+            self.cold.store[node],
+            self.cold.kept_in[node, product],
+            np.asarray(doses) * self.lots.litres_per_dose[product],
+        )
 
     def litres_room(self, nodes: np.ndarray, frame: int) -> np.ndarray:
         """Litres left on frame day ``frame`` in each temperature class of each of ``nodes``'
@@ -445,6 +461,61 @@ class PlanLedger:
                 moved += self._give_back_up(node, tau, excess, (origin, node, ship_day, arrive_day))
         return moved
 
+    def hold_back(self, nodes: np.ndarray, frame: int) -> int:
+        """Last repair: stores among ``nodes`` still above what they may hold on frame day
+        ``frame`` (their capacity, or what a re-plan was handed, :meth:`allow_carried`) after
+        :meth:`relieve` and :meth:`take_back` receive part of that day's shipment from their
+        parent a day later, as far as the parent has room for it that evening; lots expiring
+        last go first. Returns the doses held back.
+
+        Whole-dose rounding can leave a store a few doses over when its children are full and
+        the parent had no room to keep them for good (vietnam-2021, seed 2's first re-plan:
+        store-14 3 doses of Sputnik V over its 1,000 L frozen room on 3 November, and the plan
+        refused); rare, so the loops run in Python."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        if not len(nodes) or not self.shipments:
+            return 0
+        cold, parent = self.cold, self.hierarchy.parent
+        store = cold.store[nodes]
+        allowed = np.nan_to_num(np.maximum(self.carried[store] - cold.litres[store], 0.0))
+        room = self.litres_room(nodes, frame) + allowed
+        moved = 0
+        for i, tau in zip(*(k.tolist() for k in np.nonzero(room < -1e-9)), strict=True):
+            node, origin = int(nodes[i]), int(parent[nodes[i]])
+            if origin < 0 or self.day_of(np.array([node]), frame + 1)[0] >= self.days:
+                continue
+            excess = -float(room[i, tau])
+            arrive_day = int(self.day_of(np.array([node]), frame)[0])
+            ship_day = int(self.day_of(np.array([origin]), frame)[0])
+            use_by = self.use_by(np.array([node]))[0]
+            received = self._net_lines(node, origin, ship_day, arrive_day)
+            for lot in sorted(received, key=lambda lot: (-self.lots.expiry_day[lot], lot)):
+                product = int(self.lots.product[lot])
+                per_dose = float(self.lots.litres_per_dose[product])
+                if excess <= 1e-9:
+                    break
+                if per_dose <= 0 or cold.kept_in[node, product] != tau or cold.thaws[origin, product]:
+                    continue
+                if use_by[lot] <= arrive_day:
+                    continue
+                spare = self._spare_since(origin, int(cold.kept_in[origin, product]), ship_day, evenings=1)
+                doses = min(
+                    received[lot],
+                    int(self.stock[node, lot]),
+                    int(np.ceil(excess / per_dose - 1e-9)),
+                    _whole_doses(spare, per_dose),
+                )
+                if doses <= 0:
+                    continue
+                self.stock[node, lot] -= doses
+                self.stock[origin, lot] += doses
+                self._amend_line((origin, node, ship_day, arrive_day), lot, doses)
+                one = np.array([lot])
+                self._move(np.array([origin]), np.array([node]), one, np.array([doses]), frame + 1)
+                excess -= doses * per_dose
+                moved += doses
+        return moved
+
     def _give_back_up(self, node: int, tau: int, excess: float, line: tuple[int, int, int, int]) -> int:
         """What store ``node`` received by ``line`` (origin, node, ship day, arrival day) and its
         parent had no room to take back goes further up the chain, ``excess`` litres of class
@@ -542,9 +613,10 @@ class PlanLedger:
         days, closing = self._evenings(np.array([node]), only, first)
         return int(round(closing[days < last].min()))
 
-    def _spare_since(self, node: int, tau: int, day: int) -> float:
+    def _spare_since(self, node: int, tau: int, day: int, evenings: int | None = None) -> float:
         """Litres ``node``'s store had free in class ``tau`` on every day from campaign day
-        ``day`` to its latest day so far (its lowest room over those evenings; inf = no limit)."""
+        ``day`` to its latest day so far, or on its first ``evenings`` evenings only (its lowest
+        room over those evenings; inf = no limit)."""
         cold = self.cold
         store = int(cold.store[node])
         capacity = float(cold.litres[store, tau])
@@ -554,7 +626,7 @@ class PlanLedger:
         product = self.lots.product
         per_dose = self.lots.litres_per_dose[product] * (cold.kept_in[node, product] == tau)
         _, closing = self._evenings(members, per_dose, day)
-        lowest = capacity - float(closing.max())
+        lowest = capacity - float(closing[:evenings].max())
         return max(lowest, 0.0)
 
     def _evenings(self, members: np.ndarray, weight: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:

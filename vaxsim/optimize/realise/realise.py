@@ -141,9 +141,10 @@ class Realiser:
             day = frame + h.offset[district_nodes]
             active = day < ctx.days
             # Last repairs: a province store still over capacity sends the excess on, else gives
-            # back what it received that day.
+            # back what it received that day, else receives part of it a day later.
             ledger.relieve(active_p, frame, district_nodes[active])
             ledger.take_back(active_p, frame)
+            ledger.hold_back(active_p, frame)
             ledger.receive(district_nodes[active], frame)
             ledger.expire(district_nodes[active], frame)
             people.start_day(frame, day, active)
@@ -244,6 +245,7 @@ class _NationalDays:
             # are realised after the nation), and what it was to send on today (the room its
             # receipts counted on) may be more than it held: it gives the excess back.
             ledger.take_back(active, frame)
+            ledger.hold_back(active, frame)
 
 
 class _Shipper:

@@ -127,6 +127,10 @@ class Restart:
         ledger.open_with(self.on_hand - self.reserved)
         ledger.cap_use_by(self.use_by)
         node, lot, day, doses = self.arriving
+        held_node, held_lot = np.nonzero(self.on_hand)
+        ledger.allow_carried(
+            np.r_[held_node, node], np.r_[held_lot, lot], np.r_[self.on_hand[held_node, held_lot], doses]
+        )
         doses = doses - self.reserved_on_arrival
         start = self.start
         frames = np.maximum(day - offset[node], start)
