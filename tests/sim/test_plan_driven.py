@@ -18,6 +18,7 @@ from vaxsim.run.simulate import simulate
 from vaxsim.scenario.disturbances import NO_DISTURBANCES, without_disturbances
 from vaxsim.sim.engine import Campaign
 from vaxsim.sim.plan_directives import PlanDirectives, _stock_kept
+from vaxsim.sim.returns import Returns
 
 
 @pytest.fixture(scope="module")
@@ -456,6 +457,16 @@ def test_expected_registrations_are_the_forecast(demo_model):
     np.testing.assert_array_equal(approved[:, : approved.shape[1] - ready], from_forecast[:, ready:])
 
 
+def one_district(days: int, second_dose_slots_on: int) -> tuple[np.ndarray, Returns]:
+    """One district of two sites over ``days`` days whose plan opens 3 second-dose slots at
+    site 0 on day ``second_dose_slots_on``: its first-dose slots (``[day, site]``, none yet, to
+    fill in) and its next-dose :class:`~vaxsim.sim.returns.Returns`."""
+    first = np.zeros((days, 2), dtype=np.int32)
+    second = np.zeros((days, 2), dtype=np.int32)
+    second[second_dose_slots_on, 0] = 3
+    return first, Returns({(0, 0): first, (0, 1): second}, np.array([0, 0]), 1)
+
+
 def test_only_people_in_the_plans_slots_book_its_next_dose_slots():
     """Hand-worked: one district of two sites; the plan opens 4 first-dose slots at site 0 today
     and 3 second-dose slots there on day 2. Ten people get a first dose, 6 doses at each site:
@@ -463,13 +474,8 @@ def test_only_people_in_the_plans_slots_book_its_next_dose_slots():
     plan's people. Booking those 4 finds 3 slots on day 2; the one left over is the plan's own
     broken promise. Second doses follow the plan's slots: 3 people given one on day 2 were at
     site 0, all in its slots."""
-    from vaxsim.sim.returns import Returns
-
-    first = np.zeros((5, 2), dtype=np.int32)
+    first, returns = one_district(days=5, second_dose_slots_on=2)
     first[0, 0] = 4
-    second = np.zeros((5, 2), dtype=np.int32)
-    second[2, 0] = 3
-    returns = Returns({(0, 0): first, (0, 1): second}, np.array([0, 0]), 1)
     at_site, in_slots = returns.sites_of(0, 0, 0, np.array([10]), np.array([6, 6]))
     assert at_site.tolist() == [5, 5] and in_slots.tolist() == [4, 0]
     booked = returns.book(0, 1, 1, 4, in_slots)
@@ -484,12 +490,7 @@ def test_a_replan_books_the_booked_next_doses_again_in_its_slots():
     and 4 on day 3 at site 0, as it serves the people due on day 2, oldest first, in the
     district: the 3 book again in the district's slots, 1 on day 2 and 2 on day 3 (a move the
     run makes by releasing them the evening before), and those slots are taken."""
-    from vaxsim.sim.returns import Returns
-
-    first = np.zeros((5, 2), dtype=np.int32)
-    second = np.zeros((5, 2), dtype=np.int32)
-    second[2, 0] = 3
-    returns = Returns({(0, 0): first, (0, 1): second}, np.array([0, 0]), 1)
+    first, returns = one_district(days=5, second_dose_slots_on=2)
     assert returns.book(0, 1, 1, 4, np.array([3, 0]))[1].tolist() == [3, 0]  # day 2, site 0
     replanned = np.zeros((5, 2), dtype=np.int32)
     replanned[2, 1], replanned[3, 0] = 1, 4
@@ -532,12 +533,7 @@ def test_a_replan_brings_forward_next_doses_booked_later_than_due():
     from day 2 found a slot only on day 4 (site 0). The re-plan (from day 1) opens 2 slots on
     day 2 at site 1 and 4 on day 4 at site 0: told they are due from day 2, 2 of them book
     again on day 2 and 1 keeps day 4."""
-    from vaxsim.sim.returns import Returns
-
-    first = np.zeros((6, 2), dtype=np.int32)
-    second = np.zeros((6, 2), dtype=np.int32)
-    second[4, 0] = 3
-    returns = Returns({(0, 0): first, (0, 1): second}, np.array([0, 0]), 1)
+    first, returns = one_district(days=6, second_dose_slots_on=4)
     assert returns.book(0, 1, 2, 5, np.array([3, 0]))[2].tolist() == [3, 0]  # day 4, site 0
     replanned = np.zeros((6, 2), dtype=np.int32)
     replanned[2, 1], replanned[4, 0] = 2, 4
