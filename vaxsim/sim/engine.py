@@ -45,7 +45,7 @@ from vaxsim.sim.plan_directives import Forwards, PlanDirectives
 from vaxsim.sim.pools import FifoPool
 from vaxsim.sim.random import Streams
 from vaxsim.sim.recorder import CHANNELS, Recorder
-from vaxsim.sim.returns import Returns
+from vaxsim.sim.returns import BookedLate, Returns
 from vaxsim.sim.site_queues import SiteQueues
 from vaxsim.sim.vaccine import VaccineSupply
 
@@ -338,11 +338,11 @@ class Campaign:
                 return
         entries.append((k, product, counts, due))
 
-    def _booked_due(self, from_day: int) -> dict[tuple[int, int], dict[int, list[tuple[int, np.ndarray]]]]:
+    def _booked_due(self, from_day: int) -> dict[tuple[int, int], BookedLate]:
         """People booked for a next dose on ``from_day`` or later, by key ``(product, dose
         index)`` and booked day: ``(due day, people per district)``, earliest due first. A
         re-plan may bring forward those booked later than they are due (:meth:`Returns.follow`)."""
-        result: dict = {}
+        result: dict[tuple[int, int], BookedLate] = {}
         for release, entries in self.released_on.items():
             booked_day = release + 1
             if booked_day < from_day:

@@ -23,6 +23,10 @@ import numpy as np
 from vaxsim.campaign.return_room import ReturnRoom
 from vaxsim.numeric import split_by_group
 
+#: People booked for a next dose later than they are due, per booked day: (due day, people
+#: per district), earliest due first (:meth:`vaxsim.sim.engine.Campaign._booked_due`).
+BookedLate = dict[int, list[tuple[int, np.ndarray]]]
+
 
 class Returns:
     """The plan's slots of every dose as published (``published[(product, dose index)][day,
@@ -40,7 +44,7 @@ class Returns:
         room: dict[tuple[int, int], np.ndarray],
         from_day: int,
         window_days: np.ndarray,
-        due: dict | None = None,
+        due: dict[tuple[int, int], BookedLate] | None = None,
     ) -> list[tuple[tuple[int, int], int, int, np.ndarray]]:
         """A re-plan: its slots replace the old ones from ``from_day`` on. People who booked a
         next dose for ``from_day`` or later book it again in the new slots of their district,
@@ -71,7 +75,7 @@ class Returns:
         return moves
 
     def _book_again(
-        self, key: tuple[int, int], booked: np.ndarray, from_day: int, window: int, due: dict | None = None
+        self, key: tuple[int, int], booked: np.ndarray, from_day: int, window: int, due: BookedLate
     ) -> list[tuple[tuple[int, int], int, int, np.ndarray]]:
         """Book the people booked for ``from_day`` or later (``booked[day, site]``) again into
         the slots left of their district (taken from its sites in proportion to what each has
@@ -90,7 +94,7 @@ class Returns:
         for day in from_day + np.flatnonzero(pending[from_day:].any(axis=1)):
             day = int(day)
             left = pending[day].copy()
-            for due_day, people in (due or {}).get(day, []):
+            for due_day, people in due.get(day, []):
                 part = np.minimum(left, people)
                 if due_day < day and part.any():
                     groups.append((max(due_day, from_day), max(day, due_day + window), day, part))
