@@ -398,6 +398,23 @@ class PlanLedger:
         )
         self.shipments.append((from_node, to_node, ship_day, arrive_day, lot, amount))
 
+    def repair(self, nodes: np.ndarray, frame: int, children: np.ndarray) -> None:
+        """The last repairs of frame day ``frame``, for the stores among ``nodes`` over their
+        capacity in a class: send the excess on to ``children`` with room (:meth:`relieve`),
+        else give back what they received that day (:meth:`take_back`), else receive part of it
+        a day later (:meth:`hold_back`). Each repair only moves stock out of a store that is
+        over, so the stores over before the first are the only ones any of them acts on; the
+        room of every store is computed once, then only theirs."""
+        nodes = np.asarray(nodes, dtype=np.int64)
+        if not len(nodes):
+            return
+        over = nodes[(self.litres_room(nodes, frame) < -1e-9).any(axis=1)]
+        if not len(over):
+            return
+        self.relieve(over, frame, children)
+        self.take_back(over, frame)
+        self.hold_back(over, frame)
+
     def take_back(self, nodes: np.ndarray, frame: int) -> int:
         """Stores among ``nodes`` still over capacity in a class on frame day ``frame`` (after
         :meth:`relieve`) give back what they received from their parent that day, up to the

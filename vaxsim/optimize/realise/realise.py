@@ -142,9 +142,7 @@ class Realiser:
             active = day < ctx.days
             # Last repairs: a province store still over capacity sends the excess on, else gives
             # back what it received that day, else receives part of it a day later.
-            ledger.relieve(active_p, frame, district_nodes[active])
-            ledger.take_back(active_p, frame)
-            ledger.hold_back(active_p, frame)
+            ledger.repair(active_p, frame, district_nodes[active])
             ledger.receive(district_nodes[active], frame)
             ledger.expire(district_nodes[active], frame)
             people.start_day(frame, day, active)
@@ -240,12 +238,10 @@ class _NationalDays:
             if j % period == 0:
                 self.shipper.send(j // period, frame, origins=level, leaving=leaving)
             below = self.children[np.isin(h.parent[self.children], active)]
-            ledger.relieve(active, frame, below[frame + h.offset[below] < self.shipper.ctx.days])
             # A store above the provinces has no child whose room is known yet (the provinces
             # are realised after the nation), and what it was to send on today (the room its
             # receipts counted on) may be more than it held: it gives the excess back.
-            ledger.take_back(active, frame)
-            ledger.hold_back(active, frame)
+            ledger.repair(active, frame, below[frame + h.offset[below] < self.shipper.ctx.days])
 
 
 class _Shipper:
