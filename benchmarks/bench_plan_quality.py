@@ -4,7 +4,7 @@ Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_plan_quality.py [--scenari
 [--seeds N] [--national-seeds N] [--skip-national] [--label TEXT]``.
 
 For each scenario (demo-district, demo-late-deliveries, demo-short-supply on seeds 1..N,
-default 10; vietnam-2021 on seeds 1..M, default 3) and each policy:
+default 20; vietnam-2021 on seeds 1..M, default 3) and each policy:
 
 - ``pro_rata`` and ``priority_first``: the rule-based runs (``policies.allocation`` override);
 - ``static plan``: :func:`vaxsim.optimize` (HiGHS) once per scenario (a plan does not depend on
@@ -859,7 +859,7 @@ def last_baseline(label: str) -> dict[str, Any] | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenarios", default=",".join(SPECS), help="comma-separated: " + ", ".join(SPECS))
-    parser.add_argument("--seeds", type=int, default=10, help="seeds 1..N on the demo scenarios")
+    parser.add_argument("--seeds", type=int, default=20, help="seeds 1..N on the demo scenarios")
     parser.add_argument("--national-seeds", type=int, default=3, help="seeds 1..N on vietnam-2021")
     parser.add_argument("--skip-national", action="store_true", help="leave vietnam-2021 out")
     parser.add_argument("--label", default="", help="recorded with the figures (e.g. 'baseline c12d0a8')")
