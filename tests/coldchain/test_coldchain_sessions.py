@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 import vaxsim
 from tests.conftest import DEMO
 from vaxsim.coldchain import SessionLayout
+from vaxsim.coldchain.sessions import PlannedSessions
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +64,31 @@ def test_doses_without_an_open_site_are_an_error(layout_and_model):
     weight = np.where(model.sites.district.to_numpy() == 0, 0.0, 1.0)
     with pytest.raises(ValueError, match="no site open"):
         layout.split(0, people, weight, 0.0, np.random.default_rng(1))
+
+
+def test_people_go_where_the_plan_opens_vials_of_their_product(layout_and_model):
+    """Under a plan, a district's people of a product share the plan's sessions of that product
+    by slots, also beyond the slots (people booked again, or due beyond them): they join vials
+    already opened instead of opening one more elsewhere for a few. A product the plan gives
+    nowhere in the district that day goes by site weight."""
+    layout, model = layout_and_model
+    people = np.zeros((len(model.districts), len(model.products)), dtype=np.int64)
+    monday = np.flatnonzero(layout.open_on[0] & (layout.district == 0))
+    first, second = monday[0], monday[1]
+    planned = PlannedSessions(
+        row=np.array([first, second]), product=np.array([0, 0]), slots=np.array([30, 10])
+    )
+    weight = np.ones(len(model.sites))
+
+    def at(sessions, row, product):
+        mine = (sessions.site == layout.site[row]) & (sessions.start == layout.start[row])
+        return int(sessions.people[mine & (sessions.product == product)].sum())
+
+    for coming, shares in ((20, (15, 5)), (40, (30, 10)), (52, (39, 13))):
+        people[0, 0] = coming
+        sessions = layout.split(0, people, weight, 0.0, np.random.default_rng(1), planned)
+        assert (at(sessions, first, 0), at(sessions, second, 0)) == shares
+        assert sessions.people[sessions.product == 0].sum() == coming  # no other session
+    people[0, 1] = 12
+    sessions = layout.split(0, people, weight, 0.0, np.random.default_rng(1), planned)
+    assert sessions.people[sessions.product == 1].sum() == 12

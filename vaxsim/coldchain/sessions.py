@@ -189,10 +189,13 @@ class SessionLayout:
         """Sessions for ``people[district, product]`` doses on a day of ``weekday`` (Monday = 0).
 
         With ``planned`` sessions (a plan's capacity rows of the day), a district's people of a
-        product first fill the plan's sessions of that product, in the plan's order, up to their
-        slots: where the plan opens vials, people come. The others (all of them without a plan)
-        go to the district's open sessions in proportion to ``site_weight`` (e.g. each site's
-        capacity that day), shared among a site's sessions by their minutes. Products are then
+        product go to the plan's sessions of that product, in proportion to their slots: where
+        the plan opens vials, people come, and people beyond the plan's slots (booked again
+        after a stock-out or a late arrival, or due beyond them) join those vials rather than
+        open one more at another session for a few. The others (a product the plan gives
+        nowhere in the district that day; everyone without a plan) go to the district's open
+        sessions in proportion to ``site_weight`` (e.g. each site's capacity that day), shared
+        among a site's sessions by their minutes. Products are then
         poured into the sessions in turn, largest sites first, so that a session gives as
         few products as possible (one, except where one product's doses end and the next one's
         begin): a session that gives one product opens fewer vials than one that gives all of
@@ -230,18 +233,16 @@ class SessionLayout:
         self, people: np.ndarray, planned: PlannedSessions | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """People ``(row, product, count)`` poured into the ``planned`` sessions: each
-        district's people of a product fill its planned sessions of that product up to their
-        slots, each session the same share of its slots when there are fewer people (people
-        booked into every session, some not coming)."""
+        district's people of a product are shared among its planned sessions of that product
+        in proportion to their slots (fewer people than slots: people booked into every
+        session, some not coming; more: the extra join the vials already opened)."""
         empty = np.zeros(0, dtype=np.int64)
         if planned is None or not len(planned.row):
             return empty, empty, empty
         width = people.shape[1]
         key = self.district[planned.row] * width + planned.product
         cells, cell_of_row = np.unique(key, return_inverse=True)
-        slots = np.bincount(cell_of_row, weights=planned.slots, minlength=len(cells)).astype(np.int64)
-        coming = np.minimum(people.ravel()[cells], slots)
-        count = np.minimum(split_by_group(coming, cell_of_row, planned.slots), planned.slots)
+        count = split_by_group(people.ravel()[cells], cell_of_row, planned.slots)
         return planned.row, planned.product, count
 
     def _proportional(
