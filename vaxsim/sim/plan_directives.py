@@ -63,13 +63,12 @@ Operations follow a plan the way a district health centre would, and so does the
 - **Sites and sessions.** A district's people of a product go to the plan's sessions of that
   product (site, session) in proportion to their slots, so vials are opened where the plan
   opens them; people beyond the slots (surplus vaccine, people booked again) join those vials
-  rather than open one more at another session for a few (before, they were spread over every
-  session of the district, each opening a vial for a few: demo-district lost about 250 of
-  its 62,000 doses that way). A product
-  the plan gives nowhere in the district that day goes to its sites in proportion to the
-  plan's slots there; where it opens none that day (people booked under an earlier plan), to
-  its largest sites until their capacity holds them. After a re-plan, people booked under the
-  old plan keep its sites.
+  rather than open one more at another session for a few (spread over every session of the
+  district, they cost demo-district about 250 of its 62,000 doses). A product the plan gives
+  nowhere in the district that day goes to its sites in proportion to the plan's slots there;
+  where it opens none that day (people booked under an earlier plan), to its largest sites
+  until their capacity holds them. After a re-plan, people booked under the old plan keep its
+  sites.
 - **Reserves.** The plan already decided how much stock each district keeps for next doses
   (its shipments), so the rule-based hold-back (``second_dose_reserve``) does not apply.
 
