@@ -127,6 +127,39 @@ def test_a_lot_whose_thaw_clock_would_end_too_soon_is_not_sent_again(demo):
     assert sent.tolist() == [0]
 
 
+def test_no_lot_is_sent_to_arrive_after_its_use_by(demo):
+    """A district's day runs ahead of its province's by the lead time: a lot still usable at the
+    province on the ship day but not on the arrival day is neither shipped nor sent on as a
+    store's excess (vietnam-2021, seed 3: the re-plan of 27 December 2021 sent Pfizer expiring
+    that day to arrive on the 28th, and the checker refused it)."""
+    h = demo.hierarchy
+    province = int(h.province_node[0])
+    districts = h.district_node[h.parent[h.district_node] == province]
+    district = int(districts[0])
+    lead = int(h.offset[district] - h.offset[province])
+    assert lead >= 1
+    old, fresh = lot_of(demo, "AZ-DEMO-01"), lot_of(demo, "AZ-DEMO-02")
+    frame = 10
+    last_day = np.full(demo.model.lots.shape[0], demo.days + 100)
+    last_day[old] = frame + int(h.offset[province])  # usable at the province today only
+    ledger = empty_ledger(demo)
+    ledger.cap_use_by(last_day)
+    put(ledger, province, old, 600)
+    sent, _ = ledger.ship(np.array([district]), np.array([old]), np.array([60]), frame=frame)
+    assert sent.tolist() == [0]
+    put(ledger, province, fresh, 600)
+    sent, _ = ledger.ship(np.array([district]), np.array([old, fresh]), np.array([60]), frame=frame)
+    assert sent.tolist() == [60]
+    assert ledger.pending[frame][0][1].tolist() == [fresh]
+    # Over its room (2,000 L at 2-8 °C), the province keeps the old lot rather than send it on.
+    litres = float(demo.volume[ledger.lots.product[old]])
+    put(ledger, province, old, int(2_000 / litres))
+    before = len(ledger.shipments)
+    ledger.relieve(np.array([province]), frame, districts)
+    sent_on = [lot for line in ledger.shipments[before:] for lot in line[4].tolist()]
+    assert old not in sent_on
+
+
 def test_a_shipment_is_cut_to_the_room_left_in_the_destination_store(demo):
     ledger = empty_ledger(demo)
     h = demo.hierarchy

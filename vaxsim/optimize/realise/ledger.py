@@ -321,7 +321,8 @@ class PlanLedger:
         everywhere), counting as free the litres ``leaving[node, τ]`` the destination is to send
         on later that day (none if not given); requests beyond an origin's
         usable stock are scaled down in proportion; each request takes the origin's lots
-        earliest use-by first, skipping lots whose thaw clock at the destination would end
+        earliest use-by first, skipping lots that would arrive after their use-by and lots
+        whose thaw clock at the destination would end
         before ``cover_days`` days of use (or before the lot's expiry, whichever is first).
         Returns the doses sent per request, and the doses cut because the destination was full.
         """
@@ -361,7 +362,10 @@ class PlanLedger:
         clock_end = thaw_clock_end(start, self.lots.thaw_days[self.lots.product[lot_of]])
         lasts = clock_end >= np.minimum(self.lots.expiry_day[lot_of], arrive[:, None] + cover_days - 1)
         thawing = self.cold.thaws[target][:, self.lots.product[lots_in_order]]
-        fits = ~thawing | lasts  # [request, lot]
+        # A lot must arrive by its use-by at the origin (expiry, or the thaw clock it carries):
+        # the destination's day runs ahead of the origin's by the lead time.
+        in_time = use_by[rank] >= arrive[:, None]
+        fits = in_time & (~thawing | lasts)  # [request, lot]
         # Earliest use-by first at each origin; ties keep the class's first-expiry order.
         by_use = np.argsort(use_by, axis=1, kind="stable")
         left = held.copy()
@@ -663,7 +667,7 @@ class PlanLedger:
     def relieve(self, nodes: np.ndarray, frame: int, children: np.ndarray) -> int:
         """Stores among ``nodes`` over their capacity in a class at the end of their part of
         frame day ``frame`` send the excess on to those of ``children`` (their child nodes, not
-        yet past that frame day) with room, earliest use-by first, whole doses; returns the
+        yet past that frame day) with room, earliest use-by first (arriving by it), whole doses; returns the
         doses sent. What no child has room for stays (the plan then reports it, invariant 6).
 
         Over-capacity is rare (the LPs keep stores within capacity, shipments are cut to the
@@ -682,6 +686,7 @@ class PlanLedger:
             if not len(kids):
                 continue
             kid_room = self.litres_room(kids, frame)
+            kid_day = self.day_of(kids, frame)
             held = self.stock[node]
             mine = (held > 0) & (cold.kept_in[node, self.lots.product] == tau)
             use_by = self.use_by(np.array([node]))[0]
@@ -694,6 +699,8 @@ class PlanLedger:
                 if use_by[lot] < day:
                     continue
                 for k, kid in enumerate(kids.tolist()):
+                    if use_by[lot] < kid_day[k]:  # would arrive after its use-by
+                        continue
                     klass = int(cold.kept_in[kid, product])
                     fits = int(np.floor(max(kid_room[k, klass], 0.0) / per_dose + 1e-9))
                     doses = min(int(self.stock[node, lot]), fits, int(np.ceil(excess / per_dose - 1e-9)))
