@@ -195,12 +195,12 @@ class SessionLayout:
         open one more at another session for a few. The others (a product the plan gives
         nowhere in the district that day; everyone without a plan) go to the district's open
         sessions in proportion to ``site_weight`` (e.g. each site's capacity that day), shared
-        among a site's sessions by their minutes. Products are then
-        poured into the sessions in turn, largest sites first, so that a session gives as
-        few products as possible (one, except where one product's doses end and the next one's
-        begin): a session that gives one product opens fewer vials than one that gives all of
-        them, as at real sites that receive one vaccine for the day. Each person is late with
-        probability ``late_minutes / session minutes``.
+        among a site's sessions by their minutes. Products are then poured into the sessions
+        in turn, largest sites first, so that a session gives as few products as possible
+        (one, except where one product's doses end and the next one's begin): a session that
+        gives one product opens fewer vials than one that gives all of them, as at real sites
+        that receive one vaccine for the day. Each person is late with probability
+        ``late_minutes / session minutes``.
         """
         people = np.asarray(people, dtype=np.int64)
         rows, product, count = self._planned(people, planned)

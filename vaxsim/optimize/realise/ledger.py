@@ -322,8 +322,8 @@ class PlanLedger:
         on later that day (none if not given); requests beyond an origin's
         usable stock are scaled down in proportion; each request takes the origin's lots
         earliest use-by first, skipping lots that would arrive after their use-by and lots
-        whose thaw clock at the destination would end
-        before ``cover_days`` days of use (or before the lot's expiry, whichever is first).
+        whose thaw clock at the destination would end before ``cover_days`` days of use (or
+        before the lot's expiry, whichever is first).
         Returns the doses sent per request, and the doses cut because the destination was full.
         """
         destinations = np.asarray(destinations, dtype=np.int64)
@@ -667,8 +667,9 @@ class PlanLedger:
     def relieve(self, nodes: np.ndarray, frame: int, children: np.ndarray) -> int:
         """Stores among ``nodes`` over their capacity in a class at the end of their part of
         frame day ``frame`` send the excess on to those of ``children`` (their child nodes, not
-        yet past that frame day) with room, earliest use-by first (arriving by it), whole doses; returns the
-        doses sent. What no child has room for stays (the plan then reports it, invariant 6).
+        yet past that frame day) with room, earliest use-by first (arriving by it), whole
+        doses; returns the doses sent. What no child has room for stays (the plan then reports
+        it, invariant 6).
 
         Over-capacity is rare (the LPs keep stores within capacity, shipments are cut to the
         room left): the loops run over the few stores and lots concerned."""
