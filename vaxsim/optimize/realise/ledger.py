@@ -691,16 +691,13 @@ class PlanLedger:
             held = self.stock[node]
             mine = (held > 0) & (cold.kept_in[node, self.lots.product] == tau)
             use_by = self.use_by(np.array([node]))[0]
-            day = int(self.day_of(np.array([node]), frame)[0])
             for lot in np.flatnonzero(mine)[np.argsort(use_by[mine], kind="stable")]:
                 product = int(self.lots.product[lot])
                 per_dose = float(self.lots.litres_per_dose[product])
                 if excess <= 1e-9 or per_dose <= 0:
                     break
-                if use_by[lot] < day:
-                    continue
                 for k, kid in enumerate(kids.tolist()):
-                    if use_by[lot] < kid_day[k]:  # would arrive after its use-by
+                    if use_by[lot] < kid_day[k]:  # would arrive after its use-by (or is past it)
                         continue
                     klass = int(cold.kept_in[kid, product])
                     fits = int(np.floor(max(kid_room[k, klass], 0.0) / per_dose + 1e-9))
